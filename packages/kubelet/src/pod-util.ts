@@ -1,0 +1,20 @@
+import type { Container, ContainerStatus, Pod, PodSpec } from './api.js';
+
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+/** The pod's restart policy with Kubernetes' default. */
+export const restartPolicyOf = (spec: Pick<PodSpec, 'restartPolicy'>): RestartPolicy => (spec.restartPolicy as RestartPolicy | undefined) ?? 'Always';
+
+/** An init container with `restartPolicy: Always` is a sidecar: it runs for the pod's life. */
+export const isSidecar = (c: Pick<Container, 'restartPolicy'>): boolean => c.restartPolicy === 'Always';
+
+/** `namespace/name` for logs, events and keys. */
+export const podKey = (pod: Pick<Pod, 'metadata'>): string => `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`;
+
+export const statusByName = (statuses: readonly ContainerStatus[] | undefined, name: string): ContainerStatus | undefined =>
+  statuses?.find((s) => s.name === name);
+
+export const isTerminalPhase = (phase: string | undefined): boolean => phase === 'Succeeded' || phase === 'Failed';
+
+/** Seconds as an RFC 3339 timestamp with second precision, as Kubernetes serializes `metav1.Time`. */
+export const rfc3339 = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
