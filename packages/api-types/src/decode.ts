@@ -1,0 +1,71 @@
+import type { z } from 'zod';
+import { badRequest, invalid, type FieldError } from './errors.js';
+import { dropNulls, fieldPath, isInteger, metaOf, schemaAt, unknownFields } from './fields.js';
+import type { ResourceInfo } from './resource.js';
+import { apiVersionOf } from './resource.js';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export interface DecodeResult<T> {
+  object: T;
+  /** `unknown field "spec.foo"` per unknown field, when fieldValidation is `Warn`. */
+  warnings: string[];
+}
+
+const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'null' : JSON.stringify(v) ?? String(v));
+
+/** Turns zod issues into Kubernetes field errors with Kubernetes field paths and reasons. */
+export const issuesToFieldErrors = (schema: z.ZodType, issues: readonly z.core.$ZodIssue[]): FieldError[] =>
+  issues.map((i): FieldError => {
+    const field = fieldPath(schema, i.path as (string | number)[]);
+    const input = (i as { input?: unknown }).input;
+    switch (i.code) {
+      case 'invalid_type':
+        return input === undefined
+          ? { type: 'FieldValueRequired', field, message: 'Required value' }
+          : { type: 'FieldValueTypeInvalid', field, message: `Invalid value: ${show(input)}: must be of type ${isInteger(schemaAt(schema, i.path as (string | number)[])) ? 'integer' : i.expected}` };
+      case 'invalid_union': {
+        const at = schemaAt(schema, i.path as (string | number)[]);
+        const intOrString = at !== undefined && metaOf(at)?.definition === 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
+        return { type: 'FieldValueTypeInvalid', field, message: `Invalid value: ${show(input)}: must be of type ${intOrString ? 'integer or string' : 'string or number'}` };
+      }
+      case 'invalid_value':
+        return { type: 'FieldValueNotSupported', field, message: `Unsupported value: ${show(input)}: supported values: ${i.values.map((v) => show(v)).join(', ')}` };
+      case 'too_big':
+        return { type: 'FieldValueInvalid', field, message: `Invalid value: ${show(input)}: must be less than or equal to ${String(i.maximum)}` };
+      case 'too_small':
+        return { type: 'FieldValueInvalid', field, message: `Invalid value: ${show(input)}: must be greater than or equal to ${String(i.minimum)}` };
+      default:
+        return { type: 'FieldValueInvalid', field, message: `Invalid value: ${show(input)}: ${i.message}` };
+    }
+  });
+
+/**
+ * Parses one API object as the API server receives it (from JSON or YAML, or in process).
+ * Contract: `raw` is owned by the caller and may be modified (null fields are dropped first).
+ * - not a JSON object: 400 BadRequest;
+ * - unknown fields: dropped; listed as warnings (`Warn`, the default), or a 400 BadRequest
+ *   `strict decoding error: unknown field "..."` (`Strict`), or ignored (`Ignore`);
+ * - schema mismatches: 422 Invalid carrying every cause with its field path.
+ */
+export const decodeObject = <T>(info: ResourceInfo<T>, raw: unknown, fieldValidation: FieldValidation = 'Warn'): DecodeResult<T> => {
+  const cannot = `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}`;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw badRequest(`${cannot}: the object is not a JSON object`);
+  }
+  dropNulls(raw);
+  const unknown = fieldValidation === 'Ignore' ? [] : unknownFields(info.schema, raw);
+  if (fieldValidation === 'Strict' && unknown.length > 0) {
+    throw badRequest(`${cannot}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+  }
+  const parsed = info.schema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    const meta = (raw as { metadata?: { name?: unknown } }).metadata;
+    const name = typeof meta?.name === 'string' ? meta.name : undefined;
+    throw invalid({ kind: info.kind, group: info.group, name }, issuesToFieldErrors(info.schema, parsed.error.issues));
+  }
+  return { object: parsed.data, warnings: unknown.map((f) => `unknown field "${f}"`) };
+};
+
+/** `apiVersion`/`kind` a resource's objects carry. */
+export const typeMetaOf = (info: Pick<ResourceInfo, 'group' | 'version' | 'kind'>) => ({ apiVersion: apiVersionOf(info), kind: info.kind });
