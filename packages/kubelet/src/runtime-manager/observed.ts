@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import type { Container } from '../api.js';
+
+/**
+ * What the kubelet sees of one pod in the runtime (kubelet's `kubecontainer.PodStatus`): its
+ * sandboxes and every container attempt still known to the runtime, newest first. Built from the
+ * runtime's lists and from the labels the kubelet put on what it created, so a restarted kubelet
+ * sees the same picture.
+ */
+export type ContainerRunState = 'created' | 'running' | 'exited' | 'unknown';
+
+export interface ObservedContainer {
+  id: string;
+  name: string;
+  state: ContainerRunState;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  exitCode?: number;
+  /** The runtime's reason (`Completed`, `Error`, `OOMKilled`, ...) and message. */
+  reason?: string;
+  message?: string;
+  image: string;
+  imageRef: string;
+  /** `containerHash` of the spec it was created from. */
+  hash: string;
+  /** Restart count at creation (a label), so counting continues across kubelet restarts. */
+  restartCount: number;
+}
+
+export interface ObservedSandbox {
+  id: string;
+  ready: boolean;
+  attempt: number;
+  ip?: string;
+  createdAt: number;
+}
+
+export interface ObservedPod {
+  sandboxes: ObservedSandbox[];
+  containers: ObservedContainer[];
+}
+
+export const emptyObservedPod = (): ObservedPod => ({ sandboxes: [], containers: [] });
+
+/** The latest attempt of the container named `name`. */
+export const latest = (pod: ObservedPod, name: string): ObservedContainer | undefined => pod.containers.find((c) => c.name === name);
+
+/** Every attempt of `name`, newest first. */
+export const attempts = (pod: ObservedPod, name: string): ObservedContainer[] => pod.containers.filter((c) => c.name === name);
+
+function stable(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * A hash of the container spec without `resources`: a running container whose hash differs from
+ * its spec's was created from an older definition and is restarted; resource changes go through
+ * in-place resize instead.
+ */
+export function containerHash(c: Container): string {
+  const { resources: _resources, ...rest } = c;
+  return createHash('sha1').update(stable(rest)).digest('hex').slice(0, 16);
+}
