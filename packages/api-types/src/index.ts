@@ -19,3 +19,8 @@ export type { DecodeResult, FieldValidation } from './decode.js';
 export { dropNulls, fieldPath, metaOf, schemaAt, unknownFields } from './fields.js';
 export type { PathSegment } from './fields.js';
 export * from './quantity.js';
+export * from './selectors.js';
+export { patchMetaAt, toOpenAPISchemas } from './openapi.js';
+export type { PatchMeta } from './openapi.js';
+export * from './quantity.js';
+export * from './selectors.js';
