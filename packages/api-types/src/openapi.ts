@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { metaOf, nodeOf, schemaAt, type PathSegment } from './fields.js';
 import { k8sMeta, type K8sSchemaMeta } from './schema.js';
 import { RESOURCES, listSchemaOf } from './resources.js';
+import type { ResourceInfo } from './resource.js';
 import { DeleteOptionsSchema, PartialObjectMetadataSchema, TableSchema, WatchEventSchema } from './meta/v1.js';
 import { StatusSchema } from './meta/status.js';
 import { BindingSchema } from './core/v1.js';
@@ -127,7 +128,7 @@ export const toOpenAPISchemas = (): Record<string, OpenAPISchema> => {
   };
 
   const roots: z.ZodType[] = [StatusSchema, DeleteOptionsSchema, TableSchema, PartialObjectMetadataSchema, WatchEventSchema, ScaleSchema, BindingSchema, EvictionSchema];
-  for (const info of Object.values(RESOURCES)) roots.push(info.schema, listSchemaOf(info));
+  for (const info of Object.values(RESOURCES) as ResourceInfo[]) roots.push(info.schema, listSchemaOf(info));
   for (const r of roots) define(r, k8sMeta.get(r)!.definition!);
   return out;
 };
