@@ -1,9 +1,9 @@
-import type { Container, ContainerStatus, Pod, PodSpec } from './api.js';
+import type { Container, ContainerStatus, Pod, PodSpec } from '@peapod/api-types';
 
-export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+export type RestartPolicy = NonNullable<PodSpec['restartPolicy']>;
 
 /** The pod's restart policy with Kubernetes' default. */
-export const restartPolicyOf = (spec: Pick<PodSpec, 'restartPolicy'>): RestartPolicy => (spec.restartPolicy as RestartPolicy | undefined) ?? 'Always';
+export const restartPolicyOf = (spec: Pick<PodSpec, 'restartPolicy'>): RestartPolicy => spec.restartPolicy ?? 'Always';
 
 /** An init container with `restartPolicy: Always` is a sidecar: it runs for the pod's life. */
 export const isSidecar = (c: Pick<Container, 'restartPolicy'>): boolean => c.restartPolicy === 'Always';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Container } from '../api.js';
+import type { Container } from '@peapod/api-types';
 
 /**
  * What the kubelet sees of one pod in the runtime (kubelet's `kubecontainer.PodStatus`): its

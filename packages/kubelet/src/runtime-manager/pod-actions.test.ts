@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Container, Pod } from '../api.js';
+import type { Container, Pod } from '@peapod/api-types';
 import { ctr, sidecar } from '../status/testing.js';
+import type { RestartPolicy } from '../pod-util.js';
 import { computePodActions, type ProbeResult, type ProbeResultsView } from './pod-actions.js';
 import { containerHash, type ObservedContainer, type ObservedPod } from './observed.js';
 
-const pod = (restartPolicy: string, containers: Container[], initContainers: Container[] = [], extra: Partial<Pod['metadata']> = {}): Pod => ({
+const pod = (restartPolicy: RestartPolicy, containers: Container[], initContainers: Container[] = [], extra: Partial<Pod['metadata']> = {}): Pod => ({
   metadata: { name: 'p', namespace: 'default', uid: 'u1', ...extra },
   spec: { restartPolicy, containers, initContainers },
 });
@@ -38,7 +39,7 @@ const summary = (p: Pod, o: ObservedPod, pr = probes()) => {
 const none = { killPod: false, createSandbox: false, init: [], start: [], kill: [] };
 
 describe('computePodActions: sandbox and regular containers', () => {
-  const two = (policy: string) => pod(policy, [ctr('a'), ctr('b')]);
+  const two = (policy: RestartPolicy) => pod(policy, [ctr('a'), ctr('b')]);
   it.each([
     ['no sandbox yet: create it and start everything', 'Always', null, { ...none, killPod: true, createSandbox: true, start: [0, 1] }],
     ['all running: nothing to do', 'Always', { a: 'running', b: 'running' }, none],
@@ -99,7 +100,7 @@ describe('computePodActions: sandbox and regular containers', () => {
 });
 
 describe('computePodActions: init containers', () => {
-  const p = (policy: string) => pod(policy, [ctr('a')], [ctr('i1'), ctr('i2')]);
+  const p = (policy: RestartPolicy) => pod(policy, [ctr('a')], [ctr('i1'), ctr('i2')]);
   it.each([
     ['new sandbox starts at the first init container', 'Always', null, { ...none, killPod: true, createSandbox: true, init: [0] }],
     ['first init running: wait', 'Always', { i1: 'running' }, none],

@@ -1,4 +1,4 @@
-import type { Container, Pod } from '../api.js';
+import type { Container, Pod } from '@peapod/api-types';
 import { isSidecar, restartPolicyOf } from '../pod-util.js';
 import { containerHash, latest, type ObservedContainer, type ObservedPod } from './observed.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerStatus, PodCondition, PodSpec } from '../api.js';
+import type { ContainerStatus, PodCondition, PodSpec } from '@peapod/api-types';
 import { containersReadyCondition, initializedCondition, podConditions, readyCondition } from './conditions.js';
 import type { PodPhase } from './phase.js';
 import { cs, ctr, sidecar } from './testing.js';

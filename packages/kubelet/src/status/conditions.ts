@@ -1,4 +1,4 @@
-import type { ContainerStatus, PodCondition, PodSpec } from '../api.js';
+import type { ContainerStatus, PodCondition, PodSpec } from '@peapod/api-types';
 import { isSidecar, rfc3339, statusByName } from '../pod-util.js';
 import type { PodPhase } from './phase.js';
 

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerStatus, PodSpec } from '../api.js';
+import type { ContainerStatus, PodSpec } from '@peapod/api-types';
+import type { RestartPolicy } from '../pod-util.js';
 import { getPhase, type PodPhase } from './phase.js';
 import { cs, ctr, sidecar } from './testing.js';
 
 type Row = [title: string, statuses: ContainerStatus[], expected: PodPhase, terminal?: boolean];
-const two = (restartPolicy: string): PodSpec => ({ restartPolicy, containers: [ctr('a'), ctr('b')] });
+const two = (restartPolicy: RestartPolicy): PodSpec => ({ restartPolicy, containers: [ctr('a'), ctr('b')] });
 
 describe('getPhase with regular containers', () => {
   const always: Row[] = [
@@ -39,8 +40,8 @@ describe('getPhase with regular containers', () => {
 });
 
 describe('getPhase with init containers', () => {
-  const spec = (restartPolicy: string): PodSpec => ({ restartPolicy, initContainers: [ctr('init')], containers: [ctr('a')] });
-  const rows: [string, string, ContainerStatus[], PodPhase][] = [
+  const spec = (restartPolicy: RestartPolicy): PodSpec => ({ restartPolicy, initContainers: [ctr('init')], containers: [ctr('a')] });
+  const rows: [RestartPolicy, string, ContainerStatus[], PodPhase][] = [
     ['Always', 'init running', [cs.running('init'), cs.waiting('a', 'PodInitializing')], 'Pending'],
     ['Always', 'init not yet started', [cs.waiting('init', 'PodInitializing'), cs.waiting('a', 'PodInitializing')], 'Pending'],
     ['Always', 'init failed, retried', [cs.restarting('init'), cs.waiting('a', 'PodInitializing')], 'Pending'],
@@ -57,8 +58,8 @@ describe('getPhase with init containers', () => {
 });
 
 describe('getPhase with sidecars (restartable init containers)', () => {
-  const spec = (restartPolicy: string): PodSpec => ({ restartPolicy, initContainers: [sidecar('side')], containers: [ctr('a')] });
-  const rows: [string, string, ContainerStatus[], PodPhase, boolean][] = [
+  const spec = (restartPolicy: RestartPolicy): PodSpec => ({ restartPolicy, initContainers: [sidecar('side')], containers: [ctr('a')] });
+  const rows: [RestartPolicy, string, ContainerStatus[], PodPhase, boolean][] = [
     ['Always', 'sidecar running but not started', [cs.running('side', false), cs.waiting('a', 'PodInitializing')], 'Pending', false],
     ['Always', 'sidecar started, main not yet created', [cs.running('side'), cs.waiting('a', 'PodInitializing')], 'Pending', false],
     ['Always', 'sidecar started, main running', [cs.running('side'), cs.running('a')], 'Running', false],

@@ -1,4 +1,4 @@
-import type { ContainerStatus, PodSpec } from '../api.js';
+import type { ContainerStatus, PodSpec } from '@peapod/api-types';
 import { isSidecar, restartPolicyOf, statusByName } from '../pod-util.js';
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';

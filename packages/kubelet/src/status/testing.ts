@@ -1,4 +1,4 @@
-import type { Container, ContainerStatus } from '../api.js';
+import type { Container, ContainerStatus } from '@peapod/api-types';
 
 /** Container status builders for table tests. */
 const base = (name: string): ContainerStatus => ({ name, ready: false, restartCount: 0, image: 'img', imageID: '' });
