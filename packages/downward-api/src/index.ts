@@ -1,0 +1,11 @@
+export { resolveEnv } from './env.js';
+export type { EnvSources, EnvWarning, ResolvedEnv } from './env.js';
+export { expand, expandCommandAndArgs, expandSubPathExpr } from './expansion.js';
+export { effectiveLimits, envFieldValue, formatMap, goQuote, isQualifiedName, resourceValue, volumeFieldValue } from './fieldpath.js';
+export type { PodAddresses } from './fieldpath.js';
+export { PAYLOAD_VOLUME_KINDS, payloadVolumeKind, refreshVolume, volumePayload } from './volumes.js';
+export type { PayloadVolumeKind, TokenLookup, VolumeSources } from './volumes.js';
+export { validatePayloadPath, writeAtomically } from './atomic-writer.js';
+export type { FileProjection, Payload, WriteResult } from './atomic-writer.js';
+export { DownwardApiError, createContainerConfigError, failedMount, isCreateContainerConfigError, isFailedMount } from './errors.js';
+export type { ConfigMapLookup, EnvVarValue, ResourceList, SecretLookup } from './types.js';
