@@ -1,0 +1,27 @@
+export type {
+  ApiRequest, ApiResponse, DeleteOptions, KubeObject, ListOptions, NamespaceOption, ObjectList, PatchOptions,
+  PatchType, PodLogOptions, ResourceClient, WatchEvent, WatchOptions, WriteOptions,
+} from './types.js';
+export { KubeClient, SharedInformerFactory, Transport } from './tokens.js';
+export { ClientModule } from './module.js';
+export { createClient, PATCH_CONTENT_TYPES } from './client.js';
+export { resourcePath, queryString } from './paths.js';
+export { statusErrorFromResponse, isStatus, TerminalError, isTerminalError } from './errors.js';
+export { HttpTransport } from './http/transport.js';
+export type { HttpTransportOptions } from './http/transport.js';
+export { WatchDecoder } from './http/watch-decoder.js';
+export { loadKubeconfig } from './kubeconfig.js';
+export type { LoadedKubeconfig } from './kubeconfig.js';
+export { Store, NAMESPACE_INDEX, keyOf, objectKey, splitKey } from './cache/store.js';
+export type { IndexFunc, Indexers } from './cache/store.js';
+export { SharedInformer } from './cache/informer.js';
+export type { InformerDeps, InformerEvents, InformerOptions, Lister, ResourceEventHandler } from './cache/informer.js';
+export { InformerFactory } from './cache/factory.js';
+export { WorkQueue } from './workqueue/queue.js';
+export type { WorkQueueOptions } from './workqueue/queue.js';
+export {
+  BucketRateLimiter, ItemExponentialRateLimiter, MaxOfRateLimiter, defaultControllerRateLimiter,
+} from './workqueue/rate-limiter.js';
+export type { DefaultRateLimiterOptions, RateLimiter } from './workqueue/rate-limiter.js';
+export { runWorkers } from './workqueue/workers.js';
+export type { ReconcileResult, Reconciler } from './workqueue/workers.js';
