@@ -1,0 +1,78 @@
+import { badRequest, requestEntityTooLarge, timeout, type ErrorTarget } from '@peapod/api-types';
+import { MAX_OBJECT_BYTES, type StoredObject } from './types.js';
+
+/**
+ * Serializes an object for storage, without `metadata.resourceVersion` (the revision is the
+ * storage's own, added back by `decode`). Refuses objects over MAX_OBJECT_BYTES with 413.
+ */
+export function encode(obj: StoredObject): string {
+  const { resourceVersion: _rv, ...metadata } = obj.metadata ?? {};
+  const text = JSON.stringify({ ...obj, metadata });
+  // A UTF-16 length of n encodes to at most 3n UTF-8 bytes: measure only when it could matter.
+  if (text.length * 3 > MAX_OBJECT_BYTES) {
+    const bytes = Buffer.byteLength(text);
+    if (bytes > MAX_OBJECT_BYTES) {
+      throw requestEntityTooLarge(`object is too large: ${bytes} bytes, the limit is ${MAX_OBJECT_BYTES} bytes`);
+    }
+  }
+  return text;
+}
+
+/** Parses a stored value and sets its resourceVersion to `rev`. Each call returns a fresh object. */
+export function decode<T extends StoredObject>(value: string, rev: number): T {
+  const obj = JSON.parse(value) as T;
+  (obj.metadata ??= {}).resourceVersion = String(rev);
+  return obj;
+}
+
+/** A shallow copy of `obj` carrying `rev` as its resourceVersion (the caller's object is left alone). */
+export function withRevision<T extends StoredObject>(obj: T, rev: number): T {
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rev) } };
+}
+
+/** Parses a resourceVersion parameter: "" and undefined are 0 (unset). */
+export function parseRevision(rv: string | undefined, what = 'resource version'): number {
+  if (rv === undefined || rv === '') return 0;
+  if (!/^\d{1,15}$/.test(rv)) throw badRequest(`invalid ${what}: ${JSON.stringify(rv)}`);
+  return Number(rv);
+}
+
+/** 504 for a revision the store has not reached (apiserver's "Too large resource version"). */
+export const tooLargeRevision = (requested: number, current: number) =>
+  timeout(`Too large resource version: ${requested}, current: ${current}`, 1);
+
+/** What a key names, for error messages: `/pods/default/p1` is pods "p1". */
+export function targetOf(key: string): ErrorTarget {
+  const parts = key.split('/').filter(Boolean);
+  return { kind: parts[0] ?? '', name: parts.at(-1) ?? '' };
+}
+
+interface ContinueToken {
+  v: 'meta.k8s.io/v1';
+  /** The revision the listing is pinned to; -1 after compaction: continue at the latest. */
+  rv: number;
+  /** The next key to read, relative to the listed prefix. */
+  start: string;
+}
+
+/** An opaque continue token in the shape Kubernetes uses (base64 JSON with the key relative to the prefix). */
+export function encodeContinue(rv: number, nextKey: string, prefix: string): string {
+  const token: ContinueToken = { v: 'meta.k8s.io/v1', rv, start: nextKey.slice(prefix.length) };
+  return Buffer.from(JSON.stringify(token)).toString('base64url');
+}
+
+export function decodeContinue(token: string, prefix: string): { rv: number; startKey: string } {
+  let parsed: Partial<ContinueToken>;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<ContinueToken>;
+  } catch {
+    throw badRequest('continue key is not valid: not a token issued by this server');
+  }
+  if (parsed.v !== 'meta.k8s.io/v1' || typeof parsed.start !== 'string' || !Number.isSafeInteger(parsed.rv) || parsed.rv! < -1 || parsed.rv === 0) {
+    throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  }
+  if (parsed.start.startsWith('/') || parsed.start.split('/').includes('..')) {
+    throw badRequest('continue key is not valid: the start key may not escape the listed prefix');
+  }
+  return { rv: parsed.rv!, startKey: prefix + parsed.start };
+}

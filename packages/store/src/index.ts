@@ -1,0 +1,10 @@
+export type {
+  DeleteOptions, GetOptions, ListOptions, ListResult, Preconditions, Predicate, Store, StoredObject, UpdateOptions, Watch, WatchEvent,
+  WatchOptions,
+} from './types.js';
+export { MAX_OBJECT_BYTES } from './types.js';
+export { INITIAL_EVENTS_END_ANNOTATION, KVStore } from './kv-store.js';
+export type { StoreOptions } from './kv-store.js';
+export type { KV, KVEntry, KVEvent, KVWatch, RangeResult, TxnResult, WatchSink } from './kv.js';
+export { CompactedError, FutureRevisionError } from './kv.js';
+export { createMemoryStore, MemoryKV } from './memory.js';

@@ -1,0 +1,303 @@
+import {
+  alreadyExists, badRequest, conflict, internalError, isStatusError, notFound, resourceVersionTooOld, serviceUnavailable,
+  type StatusError,
+} from '@peapod/api-types';
+import { RealClock, type Clock } from '@peapod/core';
+import { decode, decodeContinue, encode, encodeContinue, parseRevision, targetOf, tooLargeRevision, withRevision } from './codec.js';
+import { CompactedError, FutureRevisionError, prefixEnd, type KV, type KVEvent, type KVWatch } from './kv.js';
+import { compilePredicate, type Matcher } from './predicate.js';
+import type {
+  DeleteOptions, GetOptions, ListOptions, ListResult, Preconditions, Store, StoredObject, UpdateOptions, Watch, WatchEvent,
+  WatchOptions,
+} from './types.js';
+import { WatchQueue } from './watch-queue.js';
+
+export interface StoreOptions {
+  clock?: Clock;
+  /** How often a watch that allows bookmarks gets one when its revision moved (Kubernetes: about a minute). */
+  bookmarkIntervalMs?: number;
+  /** Live events a watcher may leave unread before it is cut off with 410. */
+  watchBufferSize?: number;
+  /**
+   * Every interval, compact history to the revision seen one interval earlier, so at least one
+   * interval of history stays watchable (kube-apiserver's compactor, 5 minutes). 0 disables.
+   */
+  compactionIntervalMs?: number;
+}
+
+/** The annotation on the bookmark that ends a watch's initial events. */
+export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
+
+const LIST_PAGE_MAX = 10_000;
+
+/** `key` exactly, as a range. */
+const keyEnd = (key: string) => `${key}\0`;
+
+/** Maps a backend failure to the Status error a client sees. */
+export function storageError(err: unknown): StatusError {
+  if (isStatusError(err)) return err;
+  if (err instanceof CompactedError) return resourceVersionTooOld(`too old resource version: ${err.requested} (${err.compacted})`);
+  if (err instanceof FutureRevisionError) return tooLargeRevision(err.requested, err.current);
+  return internalError(err);
+}
+
+function checkPreconditions(key: string, p: Preconditions | undefined, obj: StoredObject): void {
+  if (p?.uid !== undefined && p.uid !== obj.metadata.uid) {
+    throw conflict(targetOf(key), `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${obj.metadata.uid ?? ''}`);
+  }
+  if (p?.resourceVersion !== undefined && p.resourceVersion !== obj.metadata.resourceVersion) {
+    throw conflict(
+      targetOf(key),
+      `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion ?? ''}`,
+    );
+  }
+}
+
+/** Decodes an event into what a watcher with `matcher` sees (Kubernetes' etcd3 watcher rules), or nothing. */
+function toWatchEvent<T extends StoredObject>(e: KVEvent, matcher: Matcher): WatchEvent<T> | undefined {
+  const memo = (e.memo ??= {});
+  // The previous state is reported at the event's revision: a DELETED object carries the revision of its deletion.
+  const prev = () => (memo.prev ??= decode(e.prev!, e.rev)) as T;
+  if (e.value === null) return matcher.matches(prev()) ? { type: 'DELETED', object: prev() } : undefined;
+  const obj = (memo.obj ??= decode(e.value, e.rev)) as T;
+  const now = matcher.matches(obj);
+  if (e.prev === null) return now ? { type: 'ADDED', object: obj } : undefined;
+  if (matcher.empty) return { type: 'MODIFIED', object: obj };
+  const before = matcher.matches(prev());
+  if (now) return { type: before ? 'MODIFIED' : 'ADDED', object: obj };
+  return before ? { type: 'DELETED', object: prev() } : undefined;
+}
+
+const bookmark = <T>(rev: number, initialEnd = false): WatchEvent<T> => ({
+  type: 'BOOKMARK',
+  object: {
+    metadata: { resourceVersion: String(rev), ...(initialEnd ? { annotations: { [INITIAL_EVENTS_END_ANNOTATION]: 'true' } } : {}) },
+  } as T,
+});
+
+/** Kubernetes storage semantics over any MVCC backend (`KV`). */
+export class KVStore implements Store {
+  private closed = false;
+  private readonly watches = new Set<WatchQueue<StoredObject>>();
+  private readonly clock: Clock;
+  private readonly stopCompactor: () => void;
+
+  constructor(private readonly kv: KV, private readonly opts: StoreOptions = {}) {
+    this.clock = opts.clock ?? new RealClock();
+    const every = opts.compactionIntervalMs ?? 5 * 60_000;
+    let seen = 0;
+    const t = every > 0
+      ? this.clock.setInterval(() => {
+        void (async () => {
+          if (seen) await this.kv.compact(seen);
+          seen = await this.kv.revision();
+        })().catch(() => undefined); // a failed compaction is retried at the next interval
+      }, every)
+      : undefined;
+    this.stopCompactor = () => t?.cancel();
+  }
+
+  async create<T extends StoredObject>(key: string, obj: T): Promise<T> {
+    this.assertOpen();
+    if (obj.metadata.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
+    const r = await this.kv.txn(key, 0, encode(obj));
+    if (!r.ok) throw alreadyExists(targetOf(key));
+    return withRevision(obj, r.rev);
+  }
+
+  async get<T extends StoredObject>(key: string, opts: GetOptions = {}): Promise<T | undefined> {
+    this.assertOpen();
+    const e = await this.kv.get(key);
+    if (e) return decode<T>(e.value, e.modRev);
+    if (opts.ignoreNotFound) return undefined;
+    throw notFound(targetOf(key));
+  }
+
+  async list<T extends StoredObject>(prefix: string, opts: ListOptions = {}): Promise<ListResult<T>> {
+    this.assertOpen();
+    return this.listRange(prefix, prefixEnd(prefix), opts);
+  }
+
+  /** Lists [prefix, end); continue tokens are relative to `prefix`. */
+  private async listRange<T extends StoredObject>(prefix: string, end: string, opts: ListOptions): Promise<ListResult<T>> {
+    const matcher = compilePredicate(opts);
+    const limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : 0;
+    let start = prefix;
+    let atRev = 0;
+    if (opts.continue) {
+      if (opts.resourceVersion && opts.resourceVersion !== '0') throw badRequest('specifying resource version is not allowed when using continue');
+      const c = decodeContinue(opts.continue, prefix);
+      start = c.startKey;
+      atRev = Math.max(c.rv, 0);
+    } else {
+      const rv = parseRevision(opts.resourceVersion);
+      if (opts.resourceVersionMatch && !rv) {
+        throw badRequest(`resourceVersionMatch "${opts.resourceVersionMatch}" is forbidden unless resourceVersion is provided and not "0"`);
+      }
+      if (rv && opts.resourceVersionMatch === 'Exact') atRev = rv;
+      else if (rv) {
+        const current = await this.kv.revision();
+        if (current < rv) throw tooLargeRevision(rv, current);
+      }
+    }
+
+    const items: T[] = [];
+    let rev = atRev;
+    let more = 0;
+    let last = '';
+    let fetch = limit;
+    try {
+      for (;;) {
+        const r = await this.kv.range(start, end, fetch, rev);
+        rev = r.rev;
+        let i = 0;
+        for (; i < r.entries.length && !(limit && items.length >= limit); i++) {
+          const e = r.entries[i]!;
+          last = e.key;
+          const obj = decode<T>(e.value, e.modRev);
+          if (matcher.matches(obj)) items.push(obj);
+        }
+        more = r.more + (r.entries.length - i);
+        if (!limit || items.length >= limit || more === 0) break;
+        // Selective filters: read further pages at the same revision, growing them like the apiserver does.
+        start = keyEnd(last);
+        fetch = Math.min(fetch * 2, LIST_PAGE_MAX);
+      }
+    } catch (err) {
+      if (err instanceof CompactedError) {
+        if (!opts.continue) throw resourceVersionTooOld('The resourceVersion for the provided list is too old.');
+        const e = resourceVersionTooOld(
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue value from this response.',
+        );
+        e.status.metadata.continue = encodeContinue(-1, start, prefix);
+        throw e;
+      }
+      throw storageError(err);
+    }
+    const result: ListResult<T> = { items, resourceVersion: String(rev) };
+    if (limit && more > 0) {
+      result.continue = encodeContinue(rev, keyEnd(last), prefix);
+      if (matcher.empty) result.remainingItemCount = more;
+    }
+    return result;
+  }
+
+  async guaranteedUpdate<T extends StoredObject>(key: string, opts: UpdateOptions<T>): Promise<T> {
+    this.assertOpen();
+    let cur = await this.kv.get(key);
+    for (;;) {
+      if (!cur && !opts.ignoreNotFound) throw notFound(targetOf(key));
+      const curObj = cur ? decode<T>(cur.value, cur.modRev) : undefined;
+      if (curObj) checkPreconditions(key, opts.preconditions, curObj);
+      const next = await opts.tryUpdate(curObj);
+      const pinned = next.metadata.resourceVersion;
+      if (pinned && pinned !== (cur ? String(cur.modRev) : '')) throw conflict(targetOf(key));
+      const value = encode(next);
+      if (cur && value === cur.value) return withRevision(next, cur.modRev);
+      const r = await this.kv.txn(key, cur?.modRev ?? 0, value);
+      if (r.ok) return withRevision(next, r.rev);
+      cur = r.current;
+    }
+  }
+
+  async delete<T extends StoredObject>(key: string, opts: DeleteOptions<T> = {}): Promise<T> {
+    this.assertOpen();
+    let cur = await this.kv.get(key);
+    for (;;) {
+      if (!cur) throw notFound(targetOf(key));
+      const obj = decode<T>(cur.value, cur.modRev);
+      checkPreconditions(key, opts.preconditions, obj);
+      await opts.validateDeletion?.(obj);
+      const r = await this.kv.txn(key, cur.modRev, null);
+      if (r.ok) {
+        obj.metadata.resourceVersion = String(r.rev);
+        return obj;
+      }
+      cur = r.current;
+    }
+  }
+
+  watch<T extends StoredObject>(key: string, opts: WatchOptions = {}): Watch<T> {
+    this.assertOpen();
+    const matcher = compilePredicate(opts);
+    const rv = parseRevision(opts.resourceVersion);
+    const recursive = opts.recursive ?? key.endsWith('/');
+    const [start, end] = recursive ? [key, prefixEnd(key)] : [key, keyEnd(key)];
+    const q = new WatchQueue<T>(this.opts.watchBufferSize ?? 10_000);
+    this.watches.add(q as WatchQueue<StoredObject>);
+    q.onEnd(() => this.watches.delete(q as WatchQueue<StoredObject>));
+    let delivered = 0;
+
+    const run = async () => {
+      let after = rv;
+      if (opts.sendInitialEvents) {
+        const initial = await this.listRange<T>(start, end, {
+          ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
+          ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}),
+          ...(rv ? { resourceVersion: String(rv) } : {}),
+        });
+        after = Number(initial.resourceVersion);
+        const events: WatchEvent<T>[] = initial.items.map((object) => ({ type: 'ADDED', object }));
+        if (opts.allowBookmarks) events.push(bookmark(after, true));
+        q.setInitial(events);
+      } else if (!rv) {
+        after = await this.kv.revision();
+      }
+      if (q.closed) return;
+      delivered = after;
+      const handle: KVWatch = this.kv.watch(start, end, after, {
+        events: (evs) => {
+          for (const e of evs) {
+            const ev = toWatchEvent<T>(e, matcher);
+            if (ev && !q.push(ev)) return;
+            delivered = e.rev;
+          }
+        },
+        error: (err) => q.fail(storageError(err)),
+      });
+      q.onEnd(() => handle.stop());
+      if (opts.allowBookmarks) {
+        const t = this.clock.setInterval(() => {
+          const p = handle.progress();
+          if (p > delivered) {
+            delivered = p;
+            q.push(bookmark(p));
+          }
+        }, this.opts.bookmarkIntervalMs ?? 60_000);
+        q.onEnd(() => t.cancel());
+      }
+    };
+    run().catch((err: unknown) => q.fail(storageError(err)));
+    return q;
+  }
+
+  async count(prefix: string): Promise<number> {
+    this.assertOpen();
+    return this.kv.count(prefix, prefixEnd(prefix));
+  }
+
+  async compact(revision: string): Promise<void> {
+    this.assertOpen();
+    const rev = parseRevision(revision);
+    const current = await this.kv.revision();
+    if (rev > current) throw badRequest(`cannot compact to revision ${rev}: the current revision is ${current}`);
+    await this.kv.compact(rev).catch((err: unknown) => { throw storageError(err); });
+  }
+
+  async currentRevision(): Promise<string> {
+    this.assertOpen();
+    return String(await this.kv.revision());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopCompactor();
+    for (const q of this.watches) q.end();
+    await this.kv.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw serviceUnavailable('the store is closed');
+  }
+}

@@ -1,0 +1,107 @@
+import { resourceVersionTooOld, type StatusError } from '@peapod/api-types';
+import type { StoredObject, Watch, WatchEvent } from './types.js';
+
+/**
+ * The consumer side of a watch: a bounded buffer drained by async iteration. Producers push;
+ * a consumer that lets more than `capacity` live events pile up is cut off with one 410 ERROR
+ * (it must relist), so it never holds up the producer or other watchers. Initial events are kept
+ * apart and do not count against the bound.
+ */
+export class WatchQueue<T extends StoredObject> implements Watch<T> {
+  private initial: readonly WatchEvent<T>[] = [];
+  private initialPos = 0;
+  private buf: WatchEvent<T>[] = [];
+  private head = 0;
+  private ended = false;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private readonly stopHooks: (() => void)[] = [];
+
+  constructor(private readonly capacity: number) {}
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  /** Runs once when the watch ends for any reason (consumer stop, error, producer end). */
+  onEnd(fn: () => void): void {
+    if (this.ended) fn();
+    else this.stopHooks.push(fn);
+  }
+
+  setInitial(events: readonly WatchEvent<T>[]): void {
+    this.initial = events;
+    this.initialPos = 0;
+    this.notify();
+  }
+
+  /** Appends a live event; returns false once the watch has ended (including by overflow). */
+  push(event: WatchEvent<T>): boolean {
+    if (this.ended) return false;
+    if (this.buf.length - this.head >= this.capacity) {
+      this.fail(resourceVersionTooOld(`watcher fell behind by more than ${this.capacity} events; relist and watch again`));
+      return false;
+    }
+    this.buf.push(event);
+    this.notify();
+    return true;
+  }
+
+  /** Ends the watch after the buffered events with one ERROR event carrying `err`'s Status. */
+  fail(err: StatusError): void {
+    if (this.ended) return;
+    this.buf.push({ type: 'ERROR', object: err.status });
+    this.end();
+  }
+
+  /** Ends the watch after the buffered events. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const fn of this.stopHooks.splice(0)) fn();
+    this.notify();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.buf = [];
+    this.head = 0;
+    this.initial = [];
+    this.end();
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private next(): WatchEvent<T> | undefined {
+    if (this.initialPos < this.initial.length) return this.initial[this.initialPos++];
+    if (this.head < this.buf.length) {
+      const ev = this.buf[this.head++]!;
+      if (this.head > 1024 && this.head * 2 > this.buf.length) {
+        this.buf = this.buf.slice(this.head);
+        this.head = 0;
+      }
+      return ev;
+    }
+    return undefined;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent<T>> {
+    try {
+      for (;;) {
+        const ev = this.next();
+        if (ev) {
+          yield ev;
+          continue;
+        }
+        if (this.ended || this.stopped) return;
+        await new Promise<void>((resolve) => { this.wake = resolve; });
+      }
+    } finally {
+      this.stop();
+    }
+  }
+}
