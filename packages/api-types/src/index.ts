@@ -24,3 +24,10 @@ export { patchMetaAt, toOpenAPISchemas } from './openapi.js';
 export type { PatchMeta } from './openapi.js';
 export * from './quantity.js';
 export * from './selectors.js';
+export {
+  applyDefaults, admitPodDefaults, defaultImagePullPolicy, defaultPod, defaultPodSpec, defaultPodTemplate, defaultNode, defaultNamespace,
+  defaultSecret, defaultPersistentVolumeClaim, defaultReplicaSet, defaultDeployment, defaultStatefulSet, defaultDaemonSet, defaultJob,
+  defaultCronJob,
+} from './defaults.js';
+export * from './scheduling.js';
+export * from './scheduling.js';
