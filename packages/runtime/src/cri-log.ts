@@ -10,12 +10,15 @@ import { runtimeInvalid } from './errors.js';
  */
 export const MAX_LOG_LINE = 16 * 1024;
 
-/** RFC3339Nano in UTC with trailing zeros of the fraction trimmed (Go's `time.RFC3339Nano`). `ms` may carry a fraction. */
+/**
+ * RFC3339Nano in UTC with trailing zeros of the fraction trimmed (Go's `time.RFC3339Nano`). `ms`
+ * may carry a fraction; it is kept to the microsecond, the precision a double holds for epoch ms.
+ */
 export function formatCriTimestamp(ms: number): string {
   const whole = Math.floor(ms);
-  const nanos = Math.round((ms - whole) * 1e6) + (whole % 1000) * 1e6;
+  const nanos = Math.min(Math.round((ms - whole) * 1e3), 999) * 1e3 + (whole % 1000) * 1e6;
   const base = new Date(whole - (whole % 1000)).toISOString().slice(0, 19);
-  const frac = String(Math.min(nanos, 999_999_999)).padStart(9, '0').replace(/0+$/, '');
+  const frac = String(nanos).padStart(9, '0').replace(/0+$/, '');
   return `${base}${frac ? `.${frac}` : ''}Z`;
 }
 

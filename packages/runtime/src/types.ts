@@ -375,8 +375,9 @@ export interface StreamSession {
   stderr?: NodeJS.ReadableStream;
   resize(size: TerminalSize): void;
   /**
-   * Resolves with the exit code once the process ended (exec) or the container exited (attach),
-   * after stdout/stderr have ended. Resolves with -1 if the session was closed first.
+   * Resolves with the exit code once the process ended (exec) or the container exited (attach);
+   * the last output may still be in flight until stdout/stderr end, so relays wait for both.
+   * Resolves with -1 if the session was closed first.
    */
   readonly exited: Promise<number>;
   /** Detaches: ends the streams; for exec, also kills the process. Idempotent. */

@@ -50,3 +50,8 @@ export interface ContainerScript {
 
 /** Env var through which a pod spec scripts its fake container. */
 export const FAKE_SCRIPT_ENV = 'PEAPOD_FAKE_SCRIPT';
+
+/** Runs a script on the fake through its env var (the `workload` the fake's conformance run uses). */
+export function fakeWorkload(script: ContainerScript): { image: { image: string }; command: string[]; args: string[]; envs: { key: string; value: string }[] } {
+  return { image: { image: 'fake' }, command: [], args: [], envs: [{ key: FAKE_SCRIPT_ENV, value: JSON.stringify(script) }] };
+}

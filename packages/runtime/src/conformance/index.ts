@@ -1,0 +1,327 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_LOG_LINE, parseCriLogLine, renderLogEntry } from '../cri-log.js';
+import { isRuntimeError, type RuntimeErrorCode } from '../errors.js';
+import { PodLabel, containerAnnotations, containerLabels, podLabels } from '../labels.js';
+import type { Runtime } from '../services.js';
+import type { ContainerConfig, ContainerStatus, LogEntry, LogOptions, Mount, PodSandboxConfig } from '../types.js';
+import type { ContainerScript } from '../testing/script.js';
+
+/**
+ * The conformance suite every runtime adapter runs against itself (critest's role for CRI):
+ * `runRuntimeConformance('process', { setup })` inside a vitest file. Containers are described
+ * by `ContainerScript`s (what they print, sleep, write, and do on SIGTERM) and the adapter says
+ * how to run a script through `workload` (POSIX `sh` by default). Tests run on real time with
+ * short durations; every assertion is something the kubelet relies on.
+ */
+
+export interface ConformanceHarness {
+  runtime: Runtime;
+  /**
+   * A new runtime instance over the same state as the one the harness started with (a kubelet
+   * restart). The suite closes the old instance first.
+   */
+  reopen(): Promise<Runtime>;
+  /** A fresh, empty host directory (volumes, log directories); the harness removes them in `cleanup`. */
+  tempDir(): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+export interface ConformanceOptions {
+  /** Called before each test. */
+  setup(): Promise<ConformanceHarness>;
+  /** How the runtime under test runs a script; `shellWorkload` by default. */
+  workload?(script: ContainerScript): Pick<ContainerConfig, 'image' | 'command' | 'args' | 'envs'>;
+  /** The runtime writes CRI log files at `logDirectory/logPath`; the suite then checks them line by line. */
+  logsOnDisk?: boolean;
+  /** Upper bound for a container to reach an expected state (default 5000 ms). */
+  timeoutMs?: number;
+}
+
+const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+const secs = (ms: number) => (ms / 1000).toFixed(3);
+
+/**
+ * Runs a script as a POSIX shell program (`/bin/sh -c`). Sleeps run in the background and are
+ * waited for, so a trapped SIGTERM is handled at once rather than after the sleep.
+ */
+export function shellWorkload(script: ContainerScript): Pick<ContainerConfig, 'image' | 'command' | 'args' | 'envs'> {
+  const term = script.onSigterm ?? { exit: 0 };
+  const parts = [term === 'ignore' ? `trap '' TERM` : `trap ${q(`${term.afterMs ? `sleep ${secs(term.afterMs)}; ` : ''}exit ${term.exit}`)} TERM`];
+  for (const s of script.steps ?? []) {
+    if ('stdout' in s) parts.push(`printf '%s\\n' ${q(s.stdout)}`);
+    else if ('stderr' in s) parts.push(`printf '%s\\n' ${q(s.stderr)} >&2`);
+    else if ('sleep' in s) parts.push(`sleep ${secs(s.sleep)} & wait $!`);
+    else if ('writeFile' in s) parts.push(`printf '%s' ${q(s.content)} > ${q(s.writeFile)}`);
+    else parts.push(`cat ${q(s.catFile)}`);
+  }
+  parts.push(script.exitCode !== undefined ? `exit ${script.exitCode}` : 'while :; do sleep 1 & wait $!; done');
+  return { image: { image: 'busybox' }, command: ['/bin/sh', '-c', parts.join('\n')], args: [], envs: [] };
+}
+
+/** Rejects unless `p` fails with a RuntimeError of `code`. */
+async function expectCode(p: Promise<unknown>, code: RuntimeErrorCode): Promise<void> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  expect(isRuntimeError(err) ? err.code : err).toBe(code);
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c));
+  return Buffer.concat(chunks).toString();
+}
+
+async function collect(it: AsyncIterable<LogEntry>): Promise<LogEntry[]> {
+  const out: LogEntry[] = [];
+  for await (const e of it) out.push(e);
+  return out;
+}
+
+export function runRuntimeConformance(name: string, options: ConformanceOptions): void {
+  const workload = options.workload ?? shellWorkload;
+  const timeoutMs = options.timeoutMs ?? 5000;
+
+  describe(`runtime conformance: ${name}`, () => {
+    let h: ConformanceHarness;
+    let rt: Runtime;
+    let pods = 0;
+
+    beforeEach(async () => {
+      h = await options.setup();
+      rt = h.runtime;
+    });
+    afterEach(async () => {
+      for (const s of await rt.listPodSandbox().catch(() => [])) await rt.removePodSandbox(s.id);
+      await rt.close();
+      await h.cleanup();
+    });
+
+    async function sandbox(extra: Partial<PodSandboxConfig> = {}): Promise<{ id: string; config: PodSandboxConfig }> {
+      const pod = { name: `conformance-${++pods}`, namespace: 'conformance', uid: randomUUID() };
+      const config: PodSandboxConfig = {
+        metadata: { ...pod, attempt: 0 },
+        logDirectory: await h.tempDir(),
+        labels: { ...podLabels(pod), tier: 'test' },
+        annotations: { 'example.com/note': 'kept' },
+        ...extra,
+      };
+      return { id: await rt.runPodSandbox(config), config };
+    }
+
+    function container(sb: PodSandboxConfig, ctrName: string, script: ContainerScript, mounts: Mount[] = [], attempt = 0): ContainerConfig {
+      const pod = { name: sb.metadata.name, namespace: sb.metadata.namespace, uid: sb.metadata.uid };
+      return {
+        metadata: { name: ctrName, attempt },
+        ...workload(script),
+        mounts,
+        labels: containerLabels(pod, ctrName),
+        annotations: containerAnnotations({ hash: `hash-${ctrName}`, restartCount: attempt }),
+        logPath: `${ctrName}/${attempt}.log`,
+      };
+    }
+
+    async function run(sb: { id: string; config: PodSandboxConfig }, ctrName: string, script: ContainerScript, mounts: Mount[] = []): Promise<string> {
+      const id = await rt.createContainer(sb.id, container(sb.config, ctrName, script, mounts), sb.config);
+      await rt.startContainer(id);
+      return id;
+    }
+
+    async function waitFor(id: string, pred: (s: ContainerStatus) => boolean, r: Runtime = rt): Promise<ContainerStatus> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const s = await r.containerStatus(id);
+        if (pred(s)) return s;
+        if (Date.now() > deadline) throw new Error(`container ${id} did not reach the expected state; last: ${JSON.stringify({ state: s.state, exitCode: s.exitCode, reason: s.reason, message: s.message })}`);
+        await new Promise((res) => setTimeout(res, 10));
+      }
+    }
+    const exited = (id: string, r?: Runtime) => waitFor(id, (s) => s.state === 'Exited', r);
+    const logText = async (id: string, opts?: LogOptions, r: Runtime = rt) => (await collect(r.readContainerLog(id, opts))).map((e) => renderLogEntry(e)).join('');
+
+    it('reports its version and readiness', async () => {
+      const v = await rt.version();
+      expect(v.runtimeName).toBeTruthy();
+      const st = await rt.status();
+      expect(st.conditions.find((c) => c.type === 'RuntimeReady')?.status).toBe(true);
+    });
+
+    it('runs, lists, stops and removes a pod sandbox; stop and remove are idempotent', async () => {
+      const sb = await sandbox();
+      const st = await rt.podSandboxStatus(sb.id);
+      expect(st).toMatchObject({ id: sb.id, state: 'Ready', metadata: sb.config.metadata, labels: sb.config.labels, annotations: sb.config.annotations });
+      expect(st.createdAt).toBeGreaterThan(0);
+      const other = await sandbox();
+      expect((await rt.listPodSandbox({ labelSelector: { [PodLabel.uid]: sb.config.metadata.uid } })).map((s) => s.id)).toEqual([sb.id]);
+      expect((await rt.listPodSandbox({ state: 'Ready' })).map((s) => s.id).sort()).toEqual([sb.id, other.id].sort());
+
+      await rt.stopPodSandbox(sb.id);
+      await rt.stopPodSandbox(sb.id);
+      expect((await rt.podSandboxStatus(sb.id)).state).toBe('NotReady');
+      expect((await rt.listPodSandbox({ state: 'Ready' })).map((s) => s.id)).toEqual([other.id]);
+      await expectCode(rt.createContainer(sb.id, container(sb.config, 'late', { exitCode: 0 }), sb.config), 'FailedPrecondition');
+
+      await rt.removePodSandbox(sb.id);
+      await rt.removePodSandbox(sb.id);
+      await rt.stopPodSandbox(sb.id);
+      await expectCode(rt.podSandboxStatus(sb.id), 'NotFound');
+      expect((await rt.listPodSandbox()).map((s) => s.id)).toEqual([other.id]);
+    });
+
+    it('gives each ready sandbox its own IP', async () => {
+      const a = await rt.podSandboxStatus((await sandbox()).id);
+      const b = await rt.podSandboxStatus((await sandbox()).id);
+      if (!(await rt.status()).features.podIPs) return;
+      expect(a.network?.ip).toBeTruthy();
+      expect(a.network?.ip).not.toBe(b.network?.ip);
+    });
+
+    it('creates a container in Created state with its labels and annotations, then runs it to its exit code', async () => {
+      const sb = await sandbox();
+      const cfg = container(sb.config, 'main', { steps: [{ sleep: 150 }], exitCode: 3 });
+      const id = await rt.createContainer(sb.id, cfg, sb.config);
+      const created = await rt.containerStatus(id);
+      expect(created).toMatchObject({ id, podSandboxId: sb.id, state: 'Created', metadata: cfg.metadata, labels: cfg.labels, annotations: cfg.annotations });
+      expect((await rt.listContainers({ podSandboxId: sb.id })).map((c) => c.id)).toEqual([id]);
+
+      await rt.startContainer(id);
+      const running = await rt.containerStatus(id);
+      expect(running.state).toBe('Running');
+      expect(running.startedAt).toBeGreaterThanOrEqual(created.createdAt);
+      expect((await rt.listContainers({ state: 'Running' })).map((c) => c.id)).toEqual([id]);
+
+      const done = await exited(id);
+      expect(done).toMatchObject({ exitCode: 3, reason: 'Error' });
+      expect(done.finishedAt! - done.startedAt!).toBeGreaterThanOrEqual(100);
+      const ok = await exited(await run(sb, 'ok', { exitCode: 0 }));
+      expect(ok).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    });
+
+    it('refuses to start a container twice, tolerates repeated stop and remove, and reports unknown ids as NotFound', async () => {
+      const sb = await sandbox();
+      const id = await run(sb, 'once', { exitCode: 0 });
+      await expectCode(rt.startContainer(id), 'FailedPrecondition');
+      await exited(id);
+      await expectCode(rt.startContainer(id), 'FailedPrecondition');
+      await rt.stopContainer(id, 1000);
+      await rt.stopContainer(id, 0);
+      expect((await rt.containerStatus(id)).exitCode).toBe(0);
+      await rt.removeContainer(id);
+      await rt.removeContainer(id);
+      await expectCode(rt.containerStatus(id), 'NotFound');
+      expect(await rt.listContainers({ podSandboxId: sb.id })).toEqual([]);
+      await expectCode(rt.stopContainer('no-such-container', 0), 'NotFound');
+      await expectCode(rt.startContainer('no-such-container'), 'NotFound');
+      await expectCode(rt.createContainer('no-such-sandbox', container(sb.config, 'x', { exitCode: 0 }), sb.config), 'NotFound');
+    });
+
+    it('writes stdout and stderr as CRI log entries, with tail, stream and follow', async () => {
+      const sb = await sandbox();
+      const long = 'x'.repeat(MAX_LOG_LINE + 100);
+      const id = await run(sb, 'talker', {
+        steps: [{ stdout: 'one' }, { stderr: 'oops' }, { stdout: 'two' }, { stdout: long }, { sleep: 200 }, { stdout: 'last' }],
+        exitCode: 0,
+      });
+      const followed = await logText(id, { follow: true });
+      expect(followed).toBe(`one\noops\ntwo\n${long}\nlast\n`);
+      await exited(id);
+
+      const entries = await collect(rt.readContainerLog(id));
+      expect(entries.filter((e) => e.tag === 'F').map((e) => [e.stream, /^x+$/.test(e.content) ? 'long' : e.content])).toEqual([
+        ['stdout', 'one'], ['stderr', 'oops'], ['stdout', 'two'], ['stdout', 'long'], ['stdout', 'last'],
+      ]);
+      const partial = entries.filter((e) => e.tag === 'P');
+      expect(partial.length).toBeGreaterThan(0);
+      expect(partial.every((e) => Buffer.byteLength(e.content) <= MAX_LOG_LINE)).toBe(true);
+      for (let i = 1; i < entries.length; i++) expect(entries[i].time).toBeGreaterThanOrEqual(entries[i - 1].time);
+      expect(entries.at(-1)!.time).toBeLessThanOrEqual(Date.now());
+
+      expect(await logText(id, { tailLines: 2 })).toBe(`${long}\nlast\n`);
+      expect(await logText(id, { stream: 'stderr' })).toBe('oops\n');
+      expect(await logText(id, { since: entries.at(-1)!.time })).toBe('last\n');
+      expect(await logText(id, { limitBytes: 6 })).toBe('one\noo');
+
+      if (options.logsOnDisk) {
+        const raw = await readFile(join(sb.config.logDirectory, 'talker/0.log'), 'utf8');
+        const lines = raw.split('\n');
+        expect(lines.pop()).toBe('');
+        expect(lines.map((l) => parseCriLogLine(l).content).join('|')).toBe(entries.map((e) => e.content).join('|'));
+        expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z stdout F one$/);
+      }
+    });
+
+    it('runs exec commands inside a running container, and refuses them once it exited', async () => {
+      const sb = await sandbox();
+      const probe = ['sh', '-c', 'echo out; echo err >&2; exit 7'];
+      const id = await run(sb, 'target', { exec: { [probe.join(' ')]: { stdout: 'out\n', stderr: 'err\n', exitCode: 7 } } });
+      const r = await rt.execSync(id, probe, 5000);
+      expect({ out: r.stdout.toString(), err: r.stderr.toString(), code: r.exitCode }).toEqual({ out: 'out\n', err: 'err\n', code: 7 });
+
+      const session = await rt.exec(id, { cmd: probe });
+      const [out, code] = await Promise.all([readAll(session.stdout), session.exited]);
+      expect([out, code]).toEqual(['out\n', 7]);
+
+      await rt.stopContainer(id, 0);
+      await expectCode(rt.execSync(id, probe), 'FailedPrecondition');
+    });
+
+    it('stops with the stop signal and kills after the grace period', async () => {
+      const sb = await sandbox();
+      const clean = await run(sb, 'clean', { onSigterm: { exit: 0 } });
+      const crash = await run(sb, 'crash', { onSigterm: { exit: 2 } });
+      const stubborn = await run(sb, 'stubborn', { onSigterm: 'ignore' });
+      const killed = await run(sb, 'killed', { onSigterm: { exit: 0 } });
+      await new Promise((res) => setTimeout(res, 100)); // let the programs install their handlers
+
+      let t0 = Date.now();
+      await Promise.all([rt.stopContainer(clean, 10_000), rt.stopContainer(crash, 10_000)]);
+      expect(Date.now() - t0).toBeLessThan(3000);
+      expect((await rt.containerStatus(clean)).exitCode).toBe(0);
+      expect((await rt.containerStatus(crash)).exitCode).toBe(2);
+
+      t0 = Date.now();
+      await rt.stopContainer(stubborn, 400);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
+      expect(await rt.containerStatus(stubborn)).toMatchObject({ state: 'Exited', exitCode: 137 });
+
+      await rt.stopContainer(killed, 0);
+      expect(await rt.containerStatus(killed)).toMatchObject({ state: 'Exited', exitCode: 137 });
+    });
+
+    it('shares a volume between the containers of one sandbox', async () => {
+      if (!(await rt.status()).features.sharedVolumes) return;
+      const sb = await sandbox();
+      const vol = await h.tempDir();
+      const writer = await run(sb, 'writer', { steps: [{ writeFile: '/shared/greeting', content: 'hello from writer\n' }], exitCode: 0 }, [{ hostPath: vol, containerPath: '/shared' }]);
+      expect((await exited(writer)).exitCode).toBe(0);
+      const reader = await run(sb, 'reader', { steps: [{ catFile: '/data/in/greeting' }], exitCode: 0 }, [{ hostPath: vol, containerPath: '/data/in', readonly: true }]);
+      expect((await exited(reader)).exitCode).toBe(0);
+      expect(await logText(reader)).toBe('hello from writer\n');
+      expect(await readFile(join(vol, 'greeting'), 'utf8')).toBe('hello from writer\n');
+    });
+
+    it('lets a new runtime instance adopt what the old one started, including exits it missed', async () => {
+      const sb = await sandbox();
+      const long = await run(sb, 'long', { steps: [{ stdout: 'started' }], onSigterm: { exit: 0 } });
+      const short = await run(sb, 'short', { steps: [{ sleep: 300 }, { stdout: 'bye' }], exitCode: 4 });
+      await new Promise((res) => setTimeout(res, 100));
+      await rt.close();
+
+      await new Promise((res) => setTimeout(res, 500)); // `short` exits while no instance watches
+      rt = await h.reopen();
+      expect((await rt.listPodSandbox({ labelSelector: { [PodLabel.uid]: sb.config.metadata.uid } })).map((s) => s.id)).toEqual([sb.id]);
+      const listed = await rt.listContainers({ podSandboxId: sb.id });
+      expect(listed.map((c) => [c.id, c.labels[PodLabel.containerName], c.annotations['io.kubernetes.container.hash']]).sort()).toEqual(
+        [[long, 'long', 'hash-long'], [short, 'short', 'hash-short']].sort(),
+      );
+      expect((await rt.containerStatus(long)).state).toBe('Running');
+      expect(await rt.containerStatus(short)).toMatchObject({ state: 'Exited', exitCode: 4 });
+      expect(await logText(short)).toBe('bye\n');
+
+      await rt.stopContainer(long, 5000);
+      expect(await rt.containerStatus(long)).toMatchObject({ state: 'Exited', exitCode: 0 });
+      expect(await logText(long)).toBe('started\n');
+    });
+  });
+}
