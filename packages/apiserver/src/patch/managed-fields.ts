@@ -1,0 +1,224 @@
+import { StatusError, apiVersionOf, type ResourceInfo } from '@peapod/api-types';
+import type { SchemaNode } from '../openapi/model.js';
+import { FieldSet, fieldElement, formatPath, type FieldPath } from './fieldpath.js';
+import { clone, deepEqual, isObject, type Json, type JsonObject } from './json.js';
+import { compare, merge, removePaths, toFieldSet } from './typed.js';
+
+/**
+ * managedFields: who set which field, as Kubernetes' field manager records it.
+ *
+ * Each entry is one manager and operation: `Apply` entries (server-side apply, one per manager
+ * and subresource) and `Update` entries (any create/update/patch, one per manager, API version
+ * and subresource), with the fields as FieldsV1. Identity, type and server-owned metadata fields
+ * (`apiVersion`, `kind`, `metadata.name`, `uid`, `resourceVersion`, ...) are never tracked, and
+ * neither are the fields a request cannot change: `status` through the main resource of a kind
+ * with a status subresource, and everything but `metadata` and `status` through `status`.
+ */
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: 'Apply' | 'Update';
+  apiVersion: string;
+  time?: string;
+  subresource?: string;
+  fields: FieldSet;
+}
+
+export interface FieldManagerContext {
+  info: ResourceInfo;
+  root: SchemaNode;
+  manager: string;
+  subresource?: string;
+  /** RFC 3339 seconds for entries this request changes; defaults to the current time. */
+  now?: string;
+}
+
+const STRIPPED: FieldPath[] = [
+  ['f:apiVersion'],
+  ['f:kind'],
+  ...['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'selfLink', 'managedFields', 'deletionTimestamp', 'deletionGracePeriodSeconds'].map(
+    (f) => ['f:metadata', fieldElement(f)],
+  ),
+];
+
+/** Paths this request may not set, so no manager gains or loses them through it. */
+function ignoredPaths(info: ResourceInfo, subresource: string | undefined, obj: Json | undefined): FieldPath[] {
+  const reset: FieldPath[] = [];
+  if (subresource === 'status') {
+    for (const k of Object.keys(isObject(obj) ? obj : {})) if (k !== 'metadata' && k !== 'status') reset.push([fieldElement(k)]);
+    reset.push(['f:spec']);
+  } else if (!subresource && info.subresources?.includes('status')) {
+    reset.push(['f:status']);
+  }
+  return [...STRIPPED, ...reset];
+}
+
+const nowRFC3339 = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+const identity = (e: Pick<ManagedFieldsEntry, 'manager' | 'operation' | 'apiVersion' | 'subresource'>) =>
+  JSON.stringify([e.manager, e.operation, e.operation === 'Update' ? e.apiVersion : '', e.subresource ?? '']);
+
+/** The entries of `obj.metadata.managedFields`; malformed entries are dropped, as Kubernetes resets them. */
+export function decodeManagedFields(obj: Json | undefined): ManagedFieldsEntry[] {
+  const meta = isObject(obj) ? obj['metadata'] : undefined;
+  const list = isObject(meta) ? meta['managedFields'] : undefined;
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((e): ManagedFieldsEntry[] => {
+    if (!isObject(e) || typeof e['manager'] !== 'string' || (e['operation'] !== 'Apply' && e['operation'] !== 'Update')) return [];
+    if (e['fieldsType'] !== undefined && e['fieldsType'] !== 'FieldsV1') return [];
+    try {
+      return [{
+        manager: e['manager'],
+        operation: e['operation'],
+        apiVersion: typeof e['apiVersion'] === 'string' ? e['apiVersion'] : '',
+        ...(typeof e['time'] === 'string' ? { time: e['time'] } : {}),
+        ...(typeof e['subresource'] === 'string' && e['subresource'] ? { subresource: e['subresource'] } : {}),
+        fields: FieldSet.fromFieldsV1(e['fieldsV1'] ?? {}),
+      }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** Entries as stored: Apply before Update, then oldest first, then by manager (Kubernetes' order). */
+export function encodeManagedFields(entries: readonly ManagedFieldsEntry[]): JsonObject[] {
+  return [...entries]
+    .sort((a, b) => cmp(a.operation, b.operation) || cmp(a.time ?? '', b.time ?? '') || cmp(a.manager, b.manager) || cmp(a.apiVersion, b.apiVersion) || cmp(a.subresource ?? '', b.subresource ?? ''))
+    .map((e) => ({
+      manager: e.manager,
+      operation: e.operation,
+      apiVersion: e.apiVersion,
+      ...(e.time ? { time: e.time } : {}),
+      fieldsType: 'FieldsV1',
+      fieldsV1: e.fields.toFieldsV1(),
+      ...(e.subresource ? { subresource: e.subresource } : {}),
+    }));
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function withManagedFields(obj: Json, entries: readonly ManagedFieldsEntry[]): Json {
+  if (!isObject(obj)) return obj;
+  const meta: JsonObject = { ...(isObject(obj['metadata']) ? obj['metadata'] : {}) };
+  if (entries.length) meta['managedFields'] = encodeManagedFields(entries);
+  else delete meta['managedFields'];
+  return { ...obj, metadata: meta };
+}
+
+const stripManagedFields = (obj: Json | undefined): Json | undefined => {
+  if (!isObject(obj) || !isObject(obj['metadata']) || !('managedFields' in obj['metadata'])) return obj;
+  const { managedFields: _m, ...meta } = obj['metadata'];
+  return { ...obj, metadata: meta };
+};
+
+/**
+ * Records a create, update or non-apply patch by `manager` (operation `Update`): it takes every
+ * field the request added or changed from other managers and drops removed fields from all of
+ * them. A request that sets `metadata.managedFields` itself replaces the record; setting it to
+ * an empty list clears it.
+ */
+export function updateManagedFields(previous: Json | undefined, next: Json, ctx: FieldManagerContext): Json {
+  const requested = isObject(next) && isObject(next['metadata']) ? next['metadata']['managedFields'] : undefined;
+  if (Array.isArray(requested) && requested.length === 0) return withManagedFields(next, []);
+  const prevMeta = isObject(previous) && isObject(previous['metadata']) ? previous['metadata']['managedFields'] : undefined;
+  const base = requested !== undefined && !deepEqual(requested, prevMeta) ? decodeManagedFields(next) : decodeManagedFields(previous);
+
+  const ignored = ignoredPaths(ctx.info, ctx.subresource, next);
+  const lhs = stripManagedFields(previous);
+  const rhs = stripManagedFields(next)!;
+  const diff = compare(lhs, rhs, ctx.root);
+  const taken = diff.added.union(diff.modified).without(ignored);
+  const removed = diff.removed.without(ignored);
+  const changed = !deepEqual(lhs, rhs);
+  const me = { manager: ctx.manager, operation: 'Update' as const, apiVersion: apiVersionOf(ctx.info), ...(ctx.subresource ? { subresource: ctx.subresource } : {}) };
+  const now = ctx.now ?? nowRFC3339();
+
+  const entries: ManagedFieldsEntry[] = [];
+  let mine: ManagedFieldsEntry | undefined;
+  for (const e of base) {
+    if (identity(e) === identity(me)) mine = e;
+    else entries.push(shrink(e, e.fields.difference(taken).difference(removed), now));
+  }
+  const fields = (mine?.fields ?? new FieldSet()).difference(removed).union(taken);
+  if (!fields.isEmpty()) entries.push({ ...me, fields, time: changed || !mine?.time ? now : mine.time });
+  return withManagedFields(next, entries.filter((e) => !e.fields.isEmpty()));
+}
+
+/** An entry with fewer fields; its time moves only when it actually lost some. */
+const shrink = (e: ManagedFieldsEntry, fields: FieldSet, now: string): ManagedFieldsEntry =>
+  fields.size === e.fields.size ? e : { ...e, fields, time: now };
+
+export interface ApplyOptions extends FieldManagerContext {
+  force: boolean;
+}
+
+/**
+ * Server-side apply of `config` by `manager` onto `live` (undefined: the object does not exist
+ * yet). The manager's fields become exactly those `config` sets; fields it applied before and no
+ * longer applies are removed unless another manager also owns them; changing a field another
+ * manager owns is a 409 Conflict listing every such field, unless `force` moves them to `manager`.
+ */
+export function serverSideApply(live: Json | undefined, config: JsonObject, opts: ApplyOptions): Json {
+  const ignored = ignoredPaths(opts.info, opts.subresource, config);
+  const applied = removePaths(config, ignored.filter((p) => p[0] !== 'f:apiVersion' && p[0] !== 'f:kind' && !p.includes('f:name') && !p.includes('f:namespace')), opts.root) as JsonObject;
+  const entries = decodeManagedFields(live);
+  const me = { manager: opts.manager, operation: 'Apply' as const, apiVersion: apiVersionOf(opts.info), ...(opts.subresource ? { subresource: opts.subresource } : {}) };
+  const previous = entries.find((e) => identity(e) === identity(me));
+  const others = entries.filter((e) => e !== previous);
+  const fields = toFieldSet(stripManagedFields(applied)!, opts.root).without(ignored);
+
+  const base = stripManagedFields(live);
+  let merged = merge(base === undefined ? undefined : clone(base), applied, opts.root);
+  if (previous) merged = prune(merged, previous.fields, [fields, ...others.map((e) => e.fields)], opts.root);
+
+  const diff = compare(base, merged, opts.root);
+  const changed = diff.added.union(diff.modified).without(ignored);
+  const removed = diff.removed.without(ignored);
+  const conflicts = others.flatMap((e) => [...e.fields.intersection(changed)].map((path) => ({ entry: e, path })));
+  if (conflicts.length && !opts.force) throw conflictError(conflicts);
+
+  const now = opts.now ?? nowRFC3339();
+  const objectChanged = !deepEqual(base, merged);
+  const next: ManagedFieldsEntry[] = others.map((e) => shrink(e, e.fields.difference(changed).difference(removed), now));
+  if (!fields.isEmpty()) next.push({ ...me, fields, time: objectChanged || !previous?.time || !previous.fields.equals(fields) ? now : previous.time });
+  return withManagedFields(merged, next.filter((e) => !e.fields.isEmpty()));
+}
+
+/**
+ * Removes what the manager applied last time but not now, unless someone (including this
+ * application) still owns the field or something below it; a removed field takes its whole
+ * subtree, as structured-merge-diff prunes with named fields counted as members.
+ */
+function prune(merged: Json, last: FieldSet, kept: readonly FieldSet[], root: SchemaNode): Json {
+  const lastMembers = last.withNamedFieldMembers();
+  const removable: FieldPath[] = [];
+  const visit = (path: FieldPath) => {
+    if (path.length > 0 && !kept.some((s) => s.touches(path))) {
+      removable.push(path);
+      return;
+    }
+    const children = new Set<string>();
+    for (const p of lastMembers) {
+      if (p.length > path.length && path.every((pe, i) => p[i] === pe)) children.add(p[path.length]);
+    }
+    for (const c of children) visit([...path, c]);
+  };
+  visit([]);
+  return removePaths(merged, removable, root);
+}
+
+function conflictError(conflicts: { entry: ManagedFieldsEntry; path: FieldPath }[]): StatusError {
+  const who = (e: ManagedFieldsEntry) =>
+    `${JSON.stringify(e.manager)}${e.subresource ? ` with subresource ${JSON.stringify(e.subresource)}` : ''}${e.operation === 'Update' ? ` using ${e.apiVersion}` : ''}`;
+  const causes = conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${who(c.entry)}`, field: formatPath(c.path) }));
+  let message: string;
+  if (conflicts.length === 1) {
+    message = `Apply failed with 1 conflict: conflict with ${who(conflicts[0].entry)}: ${formatPath(conflicts[0].path)}`;
+  } else {
+    const byManager = new Map<string, string[]>();
+    for (const c of conflicts) byManager.set(who(c.entry), [...(byManager.get(who(c.entry)) ?? []), formatPath(c.path)]);
+    const lines = [...byManager.keys()].sort().flatMap((m) => [`conflicts with ${m}:`, ...byManager.get(m)!.sort().map((p) => `- ${p}`)]);
+    message = `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
+  }
+  return new StatusError({ code: 409, reason: 'Conflict', message, details: { causes } });
+}

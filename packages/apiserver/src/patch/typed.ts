@@ -1,0 +1,194 @@
+import { StatusError } from '@peapod/api-types';
+import type { SchemaNode } from '../openapi/model.js';
+import { FieldSet, fieldElement, keyElement, valueElement, type FieldPath, type PathElement } from './fieldpath.js';
+import { deepEqual, isObject, type Json, type JsonObject } from './json.js';
+
+/**
+ * Schema-aware walks over objects for server-side apply (structured-merge-diff's `typed`
+ * package): the set of fields an object sets, the difference between two objects, the merge of
+ * an applied configuration into a live object, and removal of fields by path.
+ *
+ * A list is atomic, a set of scalars, or a map whose items are identified by their key fields
+ * (`x-kubernetes-list-type`/`-list-map-keys`, else derived from the patch strategy); structs and
+ * maps are granular unless `x-kubernetes-map-type: atomic`. Atomic values are one leaf.
+ */
+
+const duplicate = (path: FieldPath, pe: PathElement) =>
+  new StatusError({
+    code: 422,
+    reason: 'Invalid',
+    message: `.${path.filter((p) => p.startsWith('f:')).map((p) => p.slice(2)).join('.')}: duplicate entries for key ${pe.slice(2)}`,
+  });
+
+/** Whether a value is one leaf: scalars, atomic lists/structs/maps, and untyped lists. */
+function isLeaf(node: SchemaNode, v: Json | undefined): boolean {
+  const s = node.shape;
+  if (s.kind === 'scalar') return true;
+  if (s.kind === 'list') return s.listType === 'atomic';
+  if (s.kind === 'untyped') return !isObject(v);
+  return s.atomic;
+}
+
+/** Path element of list item `item`; undefined for atomic lists (never walked per item). */
+export function itemElement(node: SchemaNode, item: Json): PathElement {
+  const s = node.shape;
+  if (s.kind !== 'list' || s.listType !== 'map' || !isObject(item)) return valueElement(item);
+  const fields = node.items;
+  return keyElement(
+    s.keys.flatMap((k): [string, Json][] => {
+      const v = item[k] ?? (fields.field(k).body?.default as Json | undefined);
+      return v === undefined ? [] : [[k, v]];
+    }),
+  );
+}
+
+function indexItems(node: SchemaNode, list: readonly Json[], path: FieldPath): Map<PathElement, Json> {
+  const out = new Map<PathElement, Json>();
+  for (const item of list) {
+    const pe = itemElement(node, item);
+    if (out.has(pe)) throw duplicate(path, pe);
+    out.set(pe, item);
+  }
+  return out;
+}
+
+/** The fields `value` sets: every leaf, every list item and map entry, and empty objects. */
+export function toFieldSet(value: Json, node: SchemaNode): FieldSet {
+  const set = new FieldSet();
+  const walk = (v: Json, n: SchemaNode, path: PathElement[]) => {
+    if (isLeaf(n, v)) {
+      set.insert(path);
+      return;
+    }
+    if (Array.isArray(v)) {
+      for (const [pe, item] of indexItems(n, v, path)) {
+        const p = [...path, pe];
+        walk(item, n.items, p);
+        set.insert(p);
+      }
+      return;
+    }
+    if (!isObject(v)) {
+      set.insert(path);
+      return;
+    }
+    for (const [k, child] of Object.entries(v)) {
+      const p = [...path, fieldElement(k)];
+      walk(child, n.field(k), p);
+      if (child === null || (isObject(child) && Object.keys(child).length === 0) || !n.declares(k)) set.insert(p);
+    }
+  };
+  if (isObject(value)) walk(value, node, []);
+  return set;
+}
+
+export interface Comparison {
+  added: FieldSet;
+  modified: FieldSet;
+  removed: FieldSet;
+}
+
+/**
+ * What changed from `lhs` to `rhs`. A struct field present on one side only is reported through
+ * its fields, not as a member itself, and so is a field its schema requires: Kubernetes' Go types
+ * always carry those, so its field sets never list them (`f:spec` has no `.`, `f:containers` has
+ * none either, while a newly added `f:labels`, `f:ports` or list item does).
+ */
+export function compare(lhs: Json | undefined, rhs: Json | undefined, node: SchemaNode): Comparison {
+  const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
+  const leaf = (path: FieldPath, l: Json | undefined, r: Json | undefined) => {
+    if (l === undefined) c.added.insert(path);
+    else if (r === undefined) c.removed.insert(path);
+    else if (!deepEqual(l, r)) c.modified.insert(path);
+  };
+  const isEmpty = (v: Json | undefined) => v === undefined || v === null || (Array.isArray(v) ? v.length === 0 : isObject(v) && Object.keys(v).length === 0);
+  const walk = (l: Json | undefined, r: Json | undefined, n: SchemaNode, path: PathElement[], required: boolean) => {
+    const present = r ?? l;
+    if (isLeaf(n, present) || (isEmpty(l) && isEmpty(r)) || (l !== undefined && r !== undefined && kindOf(l) !== kindOf(r))) {
+      leaf(path, l, r);
+      return;
+    }
+    if (Array.isArray(present)) {
+      const li = indexItems(n, Array.isArray(l) ? l : [], path);
+      const ri = indexItems(n, Array.isArray(r) ? r : [], path);
+      for (const pe of new Set([...li.keys(), ...ri.keys()])) walk(li.get(pe), ri.get(pe), n.items, [...path, pe], false);
+    } else {
+      const lo = isObject(l) ? l : {};
+      const ro = isObject(r) ? r : {};
+      for (const k of new Set([...Object.keys(lo), ...Object.keys(ro)])) {
+        walk(lo[k], ro[k], n.field(k), [...path, fieldElement(k)], n.body?.required?.includes(k) ?? false);
+      }
+    }
+    const isField = path.length > 0 && path[path.length - 1].startsWith('f:');
+    if (path.length === 0 || (isField && (required || n.shape.kind === 'struct'))) return;
+    if (l === undefined) c.added.insert(path);
+    else if (r === undefined) c.removed.insert(path);
+  };
+  walk(lhs, rhs, node, [], false);
+  return c;
+}
+
+const kindOf = (v: Json) => (Array.isArray(v) ? 'list' : isObject(v) ? 'object' : 'scalar');
+
+/**
+ * The applied configuration `rhs` merged into the live object `lhs`: granular structs and maps
+ * merge per field, list maps per item and sets per value (live order kept, shared items in the
+ * configuration's order, new items after the live items they follow), anything atomic is replaced.
+ */
+export function merge(lhs: Json | undefined, rhs: Json, node: SchemaNode, path: PathElement[] = []): Json {
+  if (lhs === undefined || isLeaf(node, rhs) || kindOf(lhs) !== kindOf(rhs)) return rhs;
+  if (Array.isArray(rhs)) return mergeItems(lhs as Json[], rhs, node, path);
+  if (!isObject(rhs)) return rhs;
+  const out: JsonObject = { ...(lhs as JsonObject) };
+  for (const [k, v] of Object.entries(rhs)) {
+    if (v === null) delete out[k];
+    else out[k] = merge(out[k], v, node.field(k), [...path, fieldElement(k)]);
+  }
+  return out;
+}
+
+function mergeItems(lhs: Json[], rhs: Json[], node: SchemaNode, path: PathElement[]): Json[] {
+  const lmap = indexItems(node, lhs, path);
+  const rmap = indexItems(node, rhs, path);
+  const rpe = [...rmap.keys()];
+  const out: Json[] = [];
+  let r = 0;
+  const emitThrough = (j: number) => {
+    for (; r <= j; r++) out.push(merge(lmap.get(rpe[r]), rmap.get(rpe[r])!, node.items, [...path, rpe[r]]));
+  };
+  // Live-only items keep their place; configured items come in the configuration's order, each
+  // shared item pulling in the configured items before it.
+  for (const [pe, item] of lmap) {
+    if (rmap.has(pe)) emitThrough(rpe.indexOf(pe));
+    else out.push(item);
+  }
+  emitThrough(rpe.length - 1);
+  return out;
+}
+
+/** `value` without the fields and items at `paths` (and everything below them). */
+export function removePaths(value: Json, paths: readonly FieldPath[], node: SchemaNode): Json {
+  let out = value;
+  for (const p of paths) out = removeOne(out, p, node);
+  return out;
+}
+
+function removeOne(v: Json, path: FieldPath, node: SchemaNode): Json {
+  if (path.length === 0) return v;
+  const [pe, ...rest] = path;
+  if (Array.isArray(v)) {
+    const i = v.findIndex((x) => itemElement(node, x) === pe);
+    if (i < 0) return v;
+    const copy = [...v];
+    if (rest.length === 0) copy.splice(i, 1);
+    else copy[i] = removeOne(copy[i], rest, node.items);
+    return copy;
+  }
+  if (!isObject(v) || !pe.startsWith('f:')) return v;
+  const k = pe.slice(2);
+  if (!Object.hasOwn(v, k)) return v;
+  const copy = { ...v };
+  if (rest.length === 0) delete copy[k];
+  else copy[k] = removeOne(copy[k], rest, node.field(k));
+  return copy;
+}
