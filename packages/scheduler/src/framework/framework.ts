@@ -1,0 +1,216 @@
+import type { Pod } from '@peapod/api-types';
+import { Registry } from '@peapod/core';
+import type {
+  BindPlugin, ClusterEvent, CycleState, EnqueueExtensions, FilterPlugin, Plugin, PluginFactory, PostBindPlugin,
+  PostFilterContext, PostFilterPlugin, PostFilterResult, PreBindPlugin, PreEnqueuePlugin, PreFilterPlugin, PreScorePlugin,
+  QueueSortPlugin, PermitPlugin, ReservePlugin, SchedulerHandle, ScorePlugin,
+} from './interfaces.js';
+import { MAX_NODE_SCORE } from './interfaces.js';
+import type { NodeInfo } from './node-info.js';
+import { Code, Status, asStatus } from './status.js';
+import type { Snapshot } from '../cache/snapshot.js';
+
+/** The host-owned registry of plugin factories by name; third parties add theirs here. */
+export class PluginRegistry extends Registry<PluginFactory> {
+  constructor() {
+    super('scheduler plugin');
+  }
+}
+
+/** One enabled plugin in a profile. A plugin takes part in every extension point it implements. */
+export interface PluginConfig {
+  name: string;
+  /** Score weight (default 1). */
+  weight?: number;
+  args?: Record<string, unknown>;
+}
+
+/** A scheduling profile: pods choose it with `spec.schedulerName`. */
+export interface Profile {
+  schedulerName: string;
+  plugins: readonly PluginConfig[];
+  /** Share of nodes to find feasible before scoring (0 = Kubernetes' adaptive default). */
+  percentageOfNodesToScore?: number;
+}
+
+const SKIPPED_FILTERS = 'framework/skippedFilters';
+const SKIPPED_SCORES = 'framework/skippedScores';
+const implementsPoint = <T extends Plugin>(p: Plugin, method: string): p is T => typeof (p as unknown as Record<string, unknown>)[method] === 'function';
+
+/**
+ * Runs one profile's plugins at each extension point, in profile order, tagging every non-success
+ * status with the plugin that produced it (the aggregated "0/N nodes" message is built from these).
+ */
+export class Framework {
+  readonly plugins: Plugin[];
+  readonly preEnqueue: PreEnqueuePlugin[];
+  readonly queueSort: QueueSortPlugin;
+  private readonly preFilters: PreFilterPlugin[];
+  private readonly filters: FilterPlugin[];
+  private readonly postFilters: PostFilterPlugin[];
+  private readonly preScores: PreScorePlugin[];
+  private readonly scores: { plugin: ScorePlugin; weight: number }[];
+  private readonly reserves: ReservePlugin[];
+  private readonly permits: PermitPlugin[];
+  private readonly preBinds: PreBindPlugin[];
+  private readonly binds: BindPlugin[];
+  private readonly postBinds: PostBindPlugin[];
+
+  constructor(readonly profile: Profile, registry: Registry<PluginFactory>, handle: SchedulerHandle) {
+    this.plugins = profile.plugins.map((c) => registry.get(c.name)(c.args, handle));
+    const of = <T extends Plugin>(method: string) => this.plugins.filter((p): p is T => implementsPoint<T>(p, method));
+    this.preEnqueue = of('preEnqueue');
+    const sorts = of<QueueSortPlugin>('less');
+    if (sorts.length !== 1) throw new Error(`profile ${profile.schedulerName} must enable exactly one QueueSort plugin (has ${sorts.length})`);
+    this.queueSort = sorts[0];
+    this.preFilters = of('preFilter');
+    this.filters = of('filter');
+    this.postFilters = of('postFilter');
+    this.preScores = of('preScore');
+    this.scores = profile.plugins
+      .map((c, i) => ({ plugin: this.plugins[i] as ScorePlugin, weight: c.weight ?? 1 }))
+      .filter((s) => implementsPoint<ScorePlugin>(s.plugin, 'score'));
+    this.reserves = of('reserve');
+    this.permits = of('permit');
+    this.preBinds = of('preBind');
+    this.binds = of('bind');
+    this.postBinds = of('postBind');
+  }
+
+  /** Which plugins care about an event: a pod rejected only by others need not move. */
+  pluginsFor(event: ClusterEvent): Set<string> {
+    const out = new Set<string>();
+    for (const p of this.plugins) if (implementsPoint<EnqueueExtensions>(p, 'eventsToRegister') && p.eventsToRegister().includes(event)) out.add(p.name);
+    return out;
+  }
+
+  runPreEnqueue(pod: Pod): Status {
+    for (const p of this.preEnqueue) {
+      const s = asStatus(p.preEnqueue(pod));
+      if (!s.ok) return s.withPlugin(p.name);
+    }
+    return Status.success();
+  }
+
+  /** Returns a status and, when plugins narrow it, the only nodes worth filtering. */
+  runPreFilter(state: CycleState, pod: Pod, snapshot: Snapshot): { status: Status; nodeNames?: Set<string> } {
+    const skipped = new Set<string>();
+    let nodeNames: Set<string> | undefined;
+    for (const p of this.preFilters) {
+      const r = p.preFilter(state, pod, snapshot);
+      const out: { result?: { nodeNames?: ReadonlySet<string> }; status?: Status | void } = r instanceof Status || r === undefined ? { status: r } : r;
+      const s = asStatus(out.status);
+      if (s.code === Code.Skip) { skipped.add(p.name); continue; }
+      if (!s.ok) return { status: s.withPlugin(p.name) };
+      if (out.result?.nodeNames) {
+        nodeNames = nodeNames ? new Set([...nodeNames].filter((n) => out.result!.nodeNames!.has(n))) : new Set(out.result.nodeNames);
+        if (nodeNames.size === 0) return { status: Status.unresolvable('node(s) didn\'t satisfy plugin(s) [' + p.name + ']').withPlugin(p.name) };
+      }
+    }
+    state.write(SKIPPED_FILTERS, skipped);
+    return { status: Status.success(), nodeNames };
+  }
+
+  runFilters(state: CycleState, pod: Pod, node: NodeInfo): Status {
+    const skipped = state.read<Set<string>>(SKIPPED_FILTERS);
+    for (const p of this.filters) {
+      if (skipped?.has(p.name)) continue;
+      const s = asStatus(p.filter(state, pod, node));
+      if (!s.ok) return s.withPlugin(p.name);
+    }
+    return Status.success();
+  }
+
+  async runPostFilter(state: CycleState, pod: Pod, statuses: ReadonlyMap<string, Status>, ctx: PostFilterContext): Promise<{ result?: PostFilterResult; status: Status }> {
+    const reasons: string[] = [];
+    for (const p of this.postFilters) {
+      const r = await p.postFilter(state, pod, statuses, ctx);
+      if (r.status.ok) return r;
+      reasons.push(...r.status.reasons);
+      if (r.status.code === Code.UnschedulableAndUnresolvable || r.status.code === Code.Error) return { status: r.status.withPlugin(p.name) };
+    }
+    return { status: new Status(Code.Unschedulable, reasons) };
+  }
+
+  runPreScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], snapshot: Snapshot): Status {
+    const skipped = new Set<string>();
+    for (const p of this.preScores) {
+      const s = asStatus(p.preScore(state, pod, nodes, snapshot));
+      if (s.code === Code.Skip) { skipped.add(p.name); continue; }
+      if (!s.ok) return s.withPlugin(p.name);
+    }
+    state.write(SKIPPED_SCORES, skipped);
+    return Status.success();
+  }
+
+  /** Weighted sum of normalized scores per node, in `nodes` order. */
+  runScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): { totals: number[]; status: Status } {
+    const totals = new Array<number>(nodes.length).fill(0);
+    const skipped = state.read<Set<string>>(SKIPPED_SCORES);
+    for (const { plugin, weight } of this.scores) {
+      if (skipped?.has(plugin.name)) continue;
+      const scores = nodes.map((n) => ({ name: n.name, score: 0 }));
+      for (let i = 0; i < nodes.length; i++) {
+        const r = plugin.score(state, pod, nodes[i]);
+        if (r instanceof Status) return { totals, status: r.withPlugin(plugin.name) };
+        scores[i].score = r;
+      }
+      const ns = asStatus(plugin.normalizeScore?.(state, pod, scores));
+      if (!ns.ok) return { totals, status: ns.withPlugin(plugin.name) };
+      for (let i = 0; i < nodes.length; i++) {
+        const s = scores[i].score;
+        if (s < 0 || s > MAX_NODE_SCORE) return { totals, status: Status.error(`plugin ${plugin.name} returned score ${s} outside [0, ${MAX_NODE_SCORE}] for node ${nodes[i].name}`) };
+        totals[i] += s * weight;
+      }
+    }
+    return { totals, status: Status.success() };
+  }
+
+  runReserve(state: CycleState, pod: Pod, nodeName: string): Status {
+    for (const p of this.reserves) {
+      const s = asStatus(p.reserve(state, pod, nodeName));
+      if (!s.ok) return s.withPlugin(p.name);
+    }
+    return Status.success();
+  }
+
+  /** Unreserve runs on every reserve plugin, in reverse order. */
+  runUnreserve(state: CycleState, pod: Pod, nodeName: string): void {
+    for (const p of [...this.reserves].reverse()) p.unreserve(state, pod, nodeName);
+  }
+
+  /** Success, a rejection, or Wait with the longest requested timeout. */
+  runPermit(state: CycleState, pod: Pod, nodeName: string): { status: Status; timeoutMs: number } {
+    let timeoutMs = 0;
+    let wait = false;
+    for (const p of this.permits) {
+      const r = p.permit(state, pod, nodeName);
+      const out: { status?: Status | void; timeoutMs?: number } = r instanceof Status || r === undefined ? { status: r } : r;
+      const s = asStatus(out.status);
+      if (s.code === Code.Wait) { wait = true; timeoutMs = Math.max(timeoutMs, out.timeoutMs ?? 0); continue; }
+      if (!s.ok) return { status: s.withPlugin(p.name), timeoutMs: 0 };
+    }
+    return { status: wait ? new Status(Code.Wait) : Status.success(), timeoutMs };
+  }
+
+  async runPreBind(state: CycleState, pod: Pod, nodeName: string): Promise<Status> {
+    for (const p of this.preBinds) {
+      const s = asStatus(await p.preBind(state, pod, nodeName));
+      if (!s.ok) return s.withPlugin(p.name);
+    }
+    return Status.success();
+  }
+
+  async runBind(state: CycleState, pod: Pod, nodeName: string): Promise<Status> {
+    for (const p of this.binds) {
+      const s = asStatus(await p.bind(state, pod, nodeName));
+      if (s.code === Code.Skip) continue;
+      return s.withPlugin(p.name);
+    }
+    return Status.error(`no bind plugin bound pod ${pod.metadata.namespace}/${pod.metadata.name}`);
+  }
+
+  runPostBind(state: CycleState, pod: Pod, nodeName: string): void {
+    for (const p of this.postBinds) p.postBind(state, pod, nodeName);
+  }
+}

@@ -1,0 +1,95 @@
+import { quantityMilliValue, quantityValue, type Pod } from '@peapod/api-types';
+
+/** Resource amounts in the units the scheduler compares: milli-CPU, bytes, a pod count, scalars. */
+export interface Resources {
+  milliCPU: number;
+  memory: number;
+  ephemeralStorage: number;
+  pods: number;
+  /** Extended and hugepages resources by name. */
+  scalar: Record<string, number>;
+}
+
+export const zeroResources = (): Resources => ({ milliCPU: 0, memory: 0, ephemeralStorage: 0, pods: 0, scalar: {} });
+
+/** Kubernetes' defaults for containers without requests, used only for spreading scores. */
+export const DEFAULT_MILLI_CPU_REQUEST = 100;
+export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024;
+
+export function resourcesOf(list: Record<string, string> | undefined): Resources {
+  const r = zeroResources();
+  for (const [name, q] of Object.entries(list ?? {})) {
+    if (name === 'cpu') r.milliCPU = quantityMilliValue(q);
+    else if (name === 'memory') r.memory = quantityValue(q);
+    else if (name === 'ephemeral-storage') r.ephemeralStorage = quantityValue(q);
+    else if (name === 'pods') r.pods = quantityValue(q);
+    else r.scalar[name] = quantityValue(q);
+  }
+  return r;
+}
+
+export function addResources(into: Resources, r: Resources): void {
+  into.milliCPU += r.milliCPU;
+  into.memory += r.memory;
+  into.ephemeralStorage += r.ephemeralStorage;
+  into.pods += r.pods;
+  for (const [k, v] of Object.entries(r.scalar)) into.scalar[k] = (into.scalar[k] ?? 0) + v;
+}
+
+export function subResources(into: Resources, r: Resources): void {
+  into.milliCPU -= r.milliCPU;
+  into.memory -= r.memory;
+  into.ephemeralStorage -= r.ephemeralStorage;
+  into.pods -= r.pods;
+  for (const [k, v] of Object.entries(r.scalar)) into.scalar[k] = (into.scalar[k] ?? 0) - v;
+}
+
+function maxInto(into: Resources, r: Resources): void {
+  into.milliCPU = Math.max(into.milliCPU, r.milliCPU);
+  into.memory = Math.max(into.memory, r.memory);
+  into.ephemeralStorage = Math.max(into.ephemeralStorage, r.ephemeralStorage);
+  for (const [k, v] of Object.entries(r.scalar)) into.scalar[k] = Math.max(into.scalar[k] ?? 0, v);
+}
+
+const clone = (r: Resources): Resources => ({ ...r, scalar: { ...r.scalar } });
+
+/**
+ * A pod's effective requests as Kubernetes' `PodRequests` computes them: the sum of regular
+ * containers and sidecars, or the largest init-phase demand if higher (a regular init container
+ * runs beside the sidecars started before it), plus `spec.overhead`. Every pod also takes one
+ * `pods` slot. `nonZero` applies the 100m/200Mi defaults to containers without CPU/memory
+ * requests, for scoring only.
+ */
+export function podRequestsOf(pod: Pod): { requests: Resources; nonZero: Resources } {
+  const compute = (nonZero: boolean): Resources => {
+    const reqOf = (c: { resources?: { requests?: Record<string, string> } }): Resources => {
+      const r = resourcesOf(c.resources?.requests);
+      if (nonZero) {
+        if (!c.resources?.requests?.cpu) r.milliCPU = DEFAULT_MILLI_CPU_REQUEST;
+        if (!c.resources?.requests?.memory) r.memory = DEFAULT_MEMORY_REQUEST;
+      }
+      return r;
+    };
+    const total = zeroResources();
+    for (const c of pod.spec?.containers ?? []) addResources(total, reqOf(c));
+    const sidecars = zeroResources();
+    const initPeak = zeroResources();
+    for (const c of pod.spec?.initContainers ?? []) {
+      const r = reqOf(c);
+      if (c.restartPolicy === 'Always') {
+        addResources(total, r);
+        addResources(sidecars, r);
+        maxInto(initPeak, sidecars);
+      } else {
+        const during = clone(sidecars);
+        addResources(during, r);
+        maxInto(initPeak, during);
+      }
+    }
+    maxInto(total, initPeak);
+    addResources(total, resourcesOf(pod.spec?.overhead));
+    total.pods = 1;
+    return total;
+  };
+  return { requests: compute(false), nonZero: compute(true) };
+}

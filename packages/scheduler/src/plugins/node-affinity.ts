@@ -1,0 +1,37 @@
+import { nodeSelectorTermMatches, podMatchesNodeSelectorAndAffinity } from '@peapod/api-types';
+import type { EnqueueExtensions, FilterPlugin, PreFilterPlugin, ScorePlugin } from '../framework/interfaces.js';
+import { Status } from '../framework/status.js';
+import { defaultNormalizeScore } from './normalize.js';
+
+export const NAME = 'NodeAffinity';
+export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector";
+
+/**
+ * `spec.nodeSelector` and required node affinity filter; preferred terms add their weights.
+ * A required term that names nodes by `metadata.name` narrows the nodes PreFilter offers.
+ */
+export const nodeAffinity = (): PreFilterPlugin & FilterPlugin & ScorePlugin & EnqueueExtensions => ({
+  name: NAME,
+  preFilter: (_state, pod) => {
+    const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+    if (!pod.spec?.nodeSelector && !terms) return Status.skip();
+    // Only when every term pins metadata.name with In can the node set be narrowed.
+    const names = new Set<string>();
+    for (const t of terms ?? []) {
+      const pin = t.matchFields?.find((f) => f.key === 'metadata.name' && f.operator === 'In');
+      if (!pin) return undefined;
+      for (const v of pin.values ?? []) names.add(v);
+    }
+    return terms?.length ? { result: { nodeNames: names } } : undefined;
+  },
+  filter: (_state, pod, node) => (podMatchesNodeSelectorAndAffinity(pod, node.node) ? undefined : Status.unresolvable(ERR_REASON_POD)),
+  score: (_state, pod, node) => {
+    let score = 0;
+    for (const t of pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
+      if (t.weight && nodeSelectorTermMatches(t.preference, node.node)) score += t.weight;
+    }
+    return score;
+  },
+  normalizeScore: (_state, _pod, scores) => defaultNormalizeScore(scores, false),
+  eventsToRegister: () => ['NodeAdded', 'NodeLabelChanged'],
+});

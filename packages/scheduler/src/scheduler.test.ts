@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import type { Node, Pod } from '@peapod/api-types';
+import { FakeClock } from '@peapod/core';
+import { Scheduler, numFeasibleNodesToFind, type SchedulingReporter } from './scheduler.js';
+import type { SchedulerHandle } from './framework/interfaces.js';
+import { defaultProfile, inTreeRegistry } from './plugins/registry.js';
+import { makeNode, makePod } from './testing/fixtures.js';
+
+/** A scheduler over fakes that records bindings, status reports and events. */
+function harness(nodes: Node[], opts: { failBind?: (pod: Pod) => boolean } = {}) {
+  const clock = new FakeClock(0);
+  const bound = new Map<string, string>();
+  const reports: { pod: string; reason: string; message: string }[] = [];
+  const events: { pod: string; type: string; reason: string; message: string }[] = [];
+  const handle: SchedulerHandle = {
+    bind: async (pod, node) => {
+      if (opts.failBind?.(pod)) throw new Error('binding refused');
+      bound.set(pod.metadata.name!, node);
+    },
+    evict: async () => undefined,
+    disruptionBudgets: () => [],
+    nodes: () => nodes,
+  };
+  const reporter: SchedulingReporter = {
+    unschedulable: async (pod, reason, message) => { reports.push({ pod: pod.metadata.name!, reason, message }); },
+    event: (pod, type, reason, message) => events.push({ pod: pod.metadata.name!, type, reason, message }),
+  };
+  let n = 0;
+  const s = new Scheduler(clock, inTreeRegistry(), handle, reporter, { profiles: [defaultProfile()], random: () => (n++ % 7) / 7 });
+  for (const node of nodes) s.onNodeAdd(node);
+  /** Runs cycles until the active queue is empty, feeding bindings back as an informer would. */
+  const drain = async () => {
+    for (;;) {
+      const { active } = s.queue.pendingCount;
+      if (!active) break;
+      const q = (await s.queue.pop())!;
+      await s.scheduleOne(q);
+      await clock.advance(0);
+    }
+  };
+  const add = (pod: Pod) => { s.onPodAdd(pod); return pod; };
+  return { s, clock, bound, reports, events, drain, add };
+}
+
+describe('Scheduler', () => {
+  it('places pods where their constraints allow and explains the one that fits nowhere', async () => {
+    const nodes = [
+      makeNode('tainted', { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }], labels: { disk: 'ssd' } }),
+      makeNode('small-1', { cpu: '1' }),
+      makeNode('small-2', { cpu: '1' }),
+    ];
+    const h = harness(nodes);
+    h.add(makePod('ssd', { nodeSelector: { disk: 'ssd' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }] }));
+    h.add(makePod('big', { cpu: '2' }));
+    await h.drain();
+    expect(h.bound.get('ssd')).toBe('tainted');
+    expect(h.bound.has('big')).toBe(false);
+    const msg = '0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient cpu.';
+    expect(h.reports).toEqual([{ pod: 'big', reason: 'Unschedulable', message: msg }]);
+    expect(h.events).toContainEqual({ pod: 'big', type: 'Warning', reason: 'FailedScheduling', message: msg });
+    expect(h.events).toContainEqual({ pod: 'ssd', type: 'Normal', reason: 'Scheduled', message: 'Successfully assigned default/ssd to tainted' });
+  });
+
+  it('counts assumed pods so a burst never overcommits a node', async () => {
+    const h = harness([makeNode('a', { cpu: '1' }), makeNode('b', { cpu: '1' })]);
+    for (let i = 0; i < 5; i++) h.add(makePod(`p${i}`, { cpu: '600m' }));
+    await h.drain();
+    expect([...h.bound.values()].sort()).toEqual(['a', 'b']);
+    expect(h.reports.map((r) => r.message)).toEqual(Array(3).fill('0/2 nodes are available: 2 Insufficient cpu.'));
+  });
+
+  it('retries an unschedulable pod when a node that can help is added, not on unrelated events', async () => {
+    const h = harness([makeNode('a', { cpu: '1' })]);
+    h.add(makePod('big', { cpu: '2' }));
+    await h.drain();
+    expect(h.s.queue.pendingCount.unschedulable).toBe(1);
+    h.s.onNodeUpdate(makeNode('a', { cpu: '1' }), makeNode('a', { cpu: '1', labels: { x: 'y' } }));
+    expect(h.s.queue.pendingCount.unschedulable).toBe(1);
+    h.s.onNodeAdd(makeNode('b', { cpu: '4' }));
+    expect(h.s.queue.pendingCount.unschedulable).toBe(0);
+    await h.clock.advance(1_000); // first attempt's backoff
+    await h.drain();
+    expect(h.bound.get('big')).toBe('b');
+  });
+
+  it('holds gated pods until every scheduling gate is removed', async () => {
+    const h = harness([makeNode('a')]);
+    const pod = h.add(makePod('gated', { gates: ['example.com/quota', 'example.com/review'] }));
+    await h.drain();
+    expect(h.bound.size).toBe(0);
+    const oneLeft = { ...pod, spec: { ...pod.spec!, schedulingGates: [{ name: 'example.com/review' }] } } as Pod;
+    h.s.onPodUpdate(pod, oneLeft);
+    await h.drain();
+    expect(h.bound.size).toBe(0);
+    h.s.onPodUpdate(oneLeft, { ...pod, spec: { ...pod.spec!, schedulingGates: [] } } as Pod);
+    await h.drain();
+    expect(h.bound.get('gated')).toBe('a');
+  });
+
+  it('backs off a pod whose binding failed (1 s, 2 s, ...) and forgets its assumption', async () => {
+    let fail = 2;
+    const h = harness([makeNode('a', { cpu: '1' })], { failBind: () => fail-- > 0 });
+    h.add(makePod('p', { cpu: '800m' }));
+    await h.drain();
+    expect(h.bound.size).toBe(0);
+    expect(h.s.queue.pendingCount.backoff).toBe(1);
+    await h.clock.advance(999);
+    expect(h.s.queue.pendingCount.active).toBe(0);
+    await h.clock.advance(1);
+    await h.drain(); // second failure
+    await h.clock.advance(1_999);
+    expect(h.s.queue.pendingCount.active).toBe(0);
+    await h.clock.advance(1);
+    await h.drain();
+    expect(h.bound.get('p')).toBe('a');
+  });
+
+  it('schedules higher priority first', async () => {
+    const h = harness([makeNode('a', { cpu: '1' })]);
+    h.add(makePod('low', { cpu: '800m', priority: 0 }));
+    h.add(makePod('high', { cpu: '800m', priority: 1000 }));
+    await h.drain();
+    expect([...h.bound.keys()]).toEqual(['high']);
+  });
+
+  it('places Windows pods only on nodes whose kubernetes.io/os matches their nodeSelector', async () => {
+    const h = harness([makeNode('linux'), makeNode('win', { labels: { 'kubernetes.io/os': 'windows' } })]);
+    h.add(makePod('iis', { nodeSelector: { 'kubernetes.io/os': 'windows' } }));
+    await h.drain();
+    expect(h.bound.get('iis')).toBe('win');
+  });
+
+  it('ignores pods for other schedulers', async () => {
+    const h = harness([makeNode('a')]);
+    h.add(makePod('other', { schedulerName: 'my-scheduler' }));
+    await h.drain();
+    expect(h.bound.size).toBe(0);
+    expect(h.s.queue.pendingCount.active).toBe(0);
+  });
+});
+
+describe('numFeasibleNodesToFind', () => {
+  it.each([[50, 50], [100, 100], [1000, 420], [5000, 500], [20000, 1000]])('%d nodes -> %d', (n, want) => {
+    expect(numFeasibleNodesToFind(n)).toBe(want);
+  });
+});
