@@ -8,3 +8,5 @@ export type { StoreOptions } from './kv-store.js';
 export type { KV, KVEntry, KVEvent, KVWatch, RangeResult, TxnResult, WatchSink } from './kv.js';
 export { CompactedError, FutureRevisionError } from './kv.js';
 export { createMemoryStore, MemoryKV } from './memory.js';
+export { createSqliteStore, SqliteKV } from './sqlite.js';
+export type { SqliteStoreOptions, SqliteSync } from './sqlite.js';

@@ -1,0 +1,106 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isStatusError } from '@peapod/api-types';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runStoreConformance } from './conformance.js';
+import { createSqliteStore } from './sqlite.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'peapod-sqlite-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const freshFile = () => join(dir, `s${n++}`, 'state.db');
+
+runStoreConformance('sqlite', (opts) => createSqliteStore(freshFile(), opts));
+
+describe('sqlite store', () => {
+  it('keeps objects, revisions and compaction across a reopen', async () => {
+    const file = freshFile();
+    const a = createSqliteStore(file);
+    await a.create('/pods/default/p1', { metadata: { name: 'p1' }, v: 1 });
+    const p2 = await a.create('/pods/default/p2', { metadata: { name: 'p2' }, v: 2 });
+    await a.delete('/pods/default/p1');
+    await a.compact(p2.metadata.resourceVersion!);
+    const rev = await a.currentRevision();
+    await a.close();
+    const b = createSqliteStore(file);
+    expect(await b.currentRevision()).toBe(rev);
+    expect((await b.list('/pods/')).items).toEqual([p2]);
+    const next = await b.create('/pods/default/p3', { metadata: { name: 'p3' } });
+    expect(Number(next.metadata.resourceVersion)).toBe(Number(rev) + 1);
+    const evs: string[] = [];
+    const w = b.watch('/pods/', { resourceVersion: p2.metadata.resourceVersion! });
+    for await (const e of w) {
+      evs.push(`${e.type} ${'metadata' in e.object ? e.object.metadata?.name : ''}`);
+      if (evs.length === 2) break;
+    }
+    expect(evs).toEqual(['DELETED p1', 'ADDED p3']);
+    await b.close();
+  });
+
+  it('commits concurrent writes together (group commit) and acknowledges each', async () => {
+    const s = createSqliteStore(freshFile());
+    const created = await Promise.all(Array.from({ length: 200 }, (_, i) => s.create(`/pods/default/p${i}`, { metadata: { name: `p${i}` } })));
+    const revs = created.map((o) => Number(o.metadata.resourceVersion)).sort((a, b) => a - b);
+    expect(new Set(revs).size).toBe(200);
+    expect(revs.at(-1)! - revs[0]!).toBe(199);
+    expect(await s.count('/pods/')).toBe(200);
+    await s.close();
+  });
+
+  it.each([
+    ['garbage', Buffer.from('this is not a database at all, just some text that is long enough '.repeat(100))],
+    ['a truncated header', Buffer.from('SQLite format 3\0garbage')],
+  ])('refuses a file holding %s, naming the file', (_what, bytes) => {
+    const file = freshFile();
+    rmSync(dirOf(file), { recursive: true, force: true });
+    mkdirp(file);
+    writeFileSync(file, bytes);
+    const err = catchSync(() => createSqliteStore(file));
+    expect(isStatusError(err)).toBe(true);
+    expect((err as Error).message).toContain(file);
+    expect((err as Error).message).toMatch(/cannot open the store file/);
+  });
+
+  it('refuses a damaged store whose pages were overwritten', async () => {
+    const file = freshFile();
+    const s = createSqliteStore(file);
+    for (let i = 0; i < 300; i++) await s.create(`/pods/default/p${i}`, { metadata: { name: `p${i}` }, pad: 'x'.repeat(500) });
+    await s.close();
+    const { openSync, writeSync, closeSync, statSync } = await import('node:fs');
+    const fd = openSync(file, 'r+');
+    // Overwrite pages in the middle of the file (past the header) with noise.
+    const noise = Buffer.alloc(8192, 0xa5);
+    writeSync(fd, noise, 0, noise.length, Math.floor(statSync(file).size / 2 / 4096) * 4096);
+    closeSync(fd);
+    const err = catchSync(() => createSqliteStore(file));
+    expect((err as Error).message).toContain(file);
+  });
+
+  it('refuses an SQLite database that is not a store', async () => {
+    const file = freshFile();
+    mkdirp(file);
+    const Database = (await import('better-sqlite3')).default;
+    const other = new Database(file);
+    other.exec('CREATE TABLE notes (x TEXT)');
+    other.close();
+    expect((catchSync(() => createSqliteStore(file)) as Error).message).toMatch(/not a peapod store/);
+  });
+
+  it('refuses a second opener of a file in use', async () => {
+    const file = freshFile();
+    const s = createSqliteStore(file);
+    await s.create('/a/b', { metadata: { name: 'b' } });
+    const err = catchSync(() => createSqliteStore(file));
+    expect((err as Error).message).toMatch(/in use by another process/);
+    expect((err as Error).message).toContain(file);
+    await s.close();
+  });
+});
+
+const dirOf = (f: string) => join(f, '..');
+const mkdirp = (f: string) => mkdirSync(dirOf(f), { recursive: true });
+function catchSync(fn: () => unknown): unknown {
+  try { fn(); } catch (err) { return err; }
+  throw new Error('expected a failure');
+}
