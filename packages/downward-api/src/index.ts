@@ -1,5 +1,7 @@
 export { resolveEnv } from './env.js';
 export type { EnvSources, EnvWarning, ResolvedEnv } from './env.js';
+export { serviceLinkEnv } from './service-links.js';
+export type { ServiceLink } from './service-links.js';
 export { expand, expandCommandAndArgs, expandSubPathExpr } from './expansion.js';
 export { effectiveLimits, envFieldValue, formatMap, goQuote, isQualifiedName, resourceValue, volumeFieldValue } from './fieldpath.js';
 export type { PodAddresses } from './fieldpath.js';
