@@ -5,6 +5,9 @@ import { isStatusError } from '@peapod/api-types';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runStoreConformance } from './conformance.js';
 import { createSqliteStore } from './sqlite.js';
+import type { StoredObject } from './types.js';
+
+type Obj = StoredObject;
 
 const dir = mkdtempSync(join(tmpdir(), 'peapod-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,8 +20,8 @@ describe('sqlite store', () => {
   it('keeps objects, revisions and compaction across a reopen', async () => {
     const file = freshFile();
     const a = createSqliteStore(file);
-    await a.create('/pods/default/p1', { metadata: { name: 'p1' }, v: 1 });
-    const p2 = await a.create('/pods/default/p2', { metadata: { name: 'p2' }, v: 2 });
+    await a.create<Obj>('/pods/default/p1', { metadata: { name: 'p1' }, v: 1 });
+    const p2 = await a.create<Obj>('/pods/default/p2', { metadata: { name: 'p2' }, v: 2 });
     await a.delete('/pods/default/p1');
     await a.compact(p2.metadata.resourceVersion!);
     const rev = await a.currentRevision();
@@ -26,12 +29,12 @@ describe('sqlite store', () => {
     const b = createSqliteStore(file);
     expect(await b.currentRevision()).toBe(rev);
     expect((await b.list('/pods/')).items).toEqual([p2]);
-    const next = await b.create('/pods/default/p3', { metadata: { name: 'p3' } });
+    const next = await b.create<Obj>('/pods/default/p3', { metadata: { name: 'p3' } });
     expect(Number(next.metadata.resourceVersion)).toBe(Number(rev) + 1);
     const evs: string[] = [];
     const w = b.watch('/pods/', { resourceVersion: p2.metadata.resourceVersion! });
     for await (const e of w) {
-      evs.push(`${e.type} ${'metadata' in e.object ? e.object.metadata?.name : ''}`);
+      evs.push(`${e.type} ${(e.object as Obj).metadata.name}`);
       if (evs.length === 2) break;
     }
     expect(evs).toEqual(['DELETED p1', 'ADDED p3']);
@@ -40,7 +43,7 @@ describe('sqlite store', () => {
 
   it('commits concurrent writes together (group commit) and acknowledges each', async () => {
     const s = createSqliteStore(freshFile());
-    const created = await Promise.all(Array.from({ length: 200 }, (_, i) => s.create(`/pods/default/p${i}`, { metadata: { name: `p${i}` } })));
+    const created = await Promise.all(Array.from({ length: 200 }, (_, i) => s.create<Obj>(`/pods/default/p${i}`, { metadata: { name: `p${i}` } })));
     const revs = created.map((o) => Number(o.metadata.resourceVersion)).sort((a, b) => a - b);
     expect(new Set(revs).size).toBe(200);
     expect(revs.at(-1)! - revs[0]!).toBe(199);
@@ -65,7 +68,7 @@ describe('sqlite store', () => {
   it('refuses a damaged store whose pages were overwritten', async () => {
     const file = freshFile();
     const s = createSqliteStore(file);
-    for (let i = 0; i < 300; i++) await s.create(`/pods/default/p${i}`, { metadata: { name: `p${i}` }, pad: 'x'.repeat(500) });
+    for (let i = 0; i < 300; i++) await s.create<Obj>(`/pods/default/p${i}`, { metadata: { name: `p${i}` }, pad: 'x'.repeat(500) });
     await s.close();
     const { openSync, writeSync, closeSync, statSync } = await import('node:fs');
     const fd = openSync(file, 'r+');

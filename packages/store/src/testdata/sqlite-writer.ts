@@ -11,11 +11,11 @@ async function writer(w: number): Promise<never> {
   for (;;) {
     const i = seq++;
     const o = i % 3 === 0
-      ? await store.guaranteedUpdate<{ metadata: { name: string }; n: number }>(`/counters/c${i % counters}`, {
+      ? await store.guaranteedUpdate<{ metadata: { name: string; resourceVersion?: string }; n: number }>(`/counters/c${i % counters}`, {
         ignoreNotFound: true,
         tryUpdate: (cur) => ({ metadata: { name: `c${i % counters}` }, n: (cur?.n ?? 0) + 1 }),
       })
-      : await store.create(`/pods/r${round}/w${w}-${i}`, { metadata: { name: `w${w}-${i}` }, n: i, pad: 'p'.repeat(1500) });
+      : await store.create<{ metadata: { name: string; resourceVersion?: string }; n: number; pad: string }>(`/pods/r${round}/w${w}-${i}`, { metadata: { name: `w${w}-${i}` }, n: i, pad: 'p'.repeat(1500) });
     process.stdout.write(`${o.metadata.name?.startsWith('c') ? `/counters/${o.metadata.name}` : `/pods/r${round}/${o.metadata.name}`} ${o.metadata.resourceVersion} ${o.n}\n`);
   }
 }
