@@ -1,0 +1,132 @@
+import { timingSafeEqual } from 'node:crypto';
+import { forbidden, unauthorized } from '@peapod/api-types';
+import type { Store } from '@peapod/store';
+import type { RequestInfo } from './request-info.js';
+import type { Obj } from './obj.js';
+
+/** An authenticated identity, as Kubernetes' user.Info. */
+export interface UserInfo {
+  name: string;
+  groups: readonly string[];
+}
+
+export const NODES_GROUP = 'system:nodes';
+export const NODE_USER_PREFIX = 'system:node:';
+export const MASTERS_GROUP = 'system:masters';
+/** The namespace that holds node heartbeat Leases. */
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+
+/** The admin identity the admin token maps to. */
+export const ADMIN_USER: UserInfo = { name: 'admin', groups: [MASTERS_GROUP, 'system:authenticated'] };
+export const nodeUser = (node: string): UserInfo => ({ name: `${NODE_USER_PREFIX}${node}`, groups: [NODES_GROUP, 'system:authenticated'] });
+
+/**
+ * Bearer-token authentication against a fixed table (token -> identity). Tokens are compared in
+ * constant time; a missing or unknown token is 401 (there is no anonymous access).
+ */
+export class TokenAuthenticator {
+  private readonly tokens: Array<[Buffer, UserInfo]>;
+
+  constructor(tokens: Iterable<[string, UserInfo]>) {
+    this.tokens = [...tokens].map(([t, u]) => [Buffer.from(t), u]);
+  }
+
+  authenticate(authorization: string | undefined): UserInfo {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (m) {
+      const given = Buffer.from(m[1]);
+      for (const [token, user] of this.tokens) if (token.length === given.length && timingSafeEqual(token, given)) return user;
+    }
+    throw unauthorized();
+  }
+}
+
+
+/** Names of the ConfigMaps and Secrets a pod uses (volumes, projections, env, envFrom, pull secrets). */
+export function podReferences(pod: Obj): { configmaps: Set<string>; secrets: Set<string> } {
+  const configmaps = new Set<string>();
+  const secrets = new Set<string>();
+  const spec = pod.spec ?? {};
+  for (const v of spec.volumes ?? []) {
+    if (v.configMap?.name) configmaps.add(v.configMap.name);
+    if (v.secret?.secretName) secrets.add(v.secret.secretName);
+    for (const s of v.projected?.sources ?? []) {
+      if (s.configMap?.name) configmaps.add(s.configMap.name);
+      if (s.secret?.name) secrets.add(s.secret.name);
+    }
+  }
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])]) {
+    for (const e of c.env ?? []) {
+      if (e.valueFrom?.configMapKeyRef?.name) configmaps.add(e.valueFrom.configMapKeyRef.name);
+      if (e.valueFrom?.secretKeyRef?.name) secrets.add(e.valueFrom.secretKeyRef.name);
+    }
+    for (const e of c.envFrom ?? []) {
+      if (e.configMapRef?.name) configmaps.add(e.configMapRef.name);
+      if (e.secretRef?.name) secrets.add(e.secretRef.name);
+    }
+  }
+  for (const s of spec.imagePullSecrets ?? []) if (s.name) secrets.add(s.name);
+  return { configmaps, secrets };
+}
+
+const READ = new Set(['get', 'list', 'watch']);
+
+/**
+ * Authorization. Peapod has no RBAC yet: every identity outside `system:nodes` may do anything.
+ * A node identity (`system:node:<name>`) is confined as Kubernetes' Node authorizer and
+ * NodeRestriction admission confine a kubelet: it reads nodes and writes only its own Node, its own
+ * Lease, pods bound to it (incl. their status and mirror pods it creates), events, and reads the
+ * ConfigMaps and Secrets its pods reference. Anything else is 403.
+ */
+export class Authorizer {
+  constructor(private readonly store: Store, private readonly keyOf: (info: RequestInfo) => string) {}
+
+  async authorize(user: UserInfo, info: RequestInfo, query: URLSearchParams, body: unknown): Promise<void> {
+    if (!info.isResource || !user.groups.includes(NODES_GROUP) || !user.name.startsWith(NODE_USER_PREFIX)) return;
+    const node = user.name.slice(NODE_USER_PREFIX.length);
+    const deny = (why: string) => {
+      const where = info.namespace ? ` in the namespace "${info.namespace}"` : '';
+      const resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
+      return forbidden({ kind: info.resource, group: info.group || undefined, name: info.name || undefined },
+        `User "${user.name}" cannot ${info.verb} resource "${resource}" in API group "${info.group}"${where}: ${why}`);
+    };
+    const r = info.resource;
+    if (info.group === '' && r === 'nodes') {
+      if (READ.has(info.verb) && !info.subresource) return;
+      const target = info.verb === 'create' ? (body as Obj | undefined)?.metadata?.name : info.name;
+      if (target === node && info.verb !== 'deletecollection') return;
+      throw deny(`node '${node}' can only modify its own Node object`);
+    }
+    if (info.group === 'coordination.k8s.io' && r === 'leases') {
+      const target = info.verb === 'create' ? (body as Obj | undefined)?.metadata?.name : info.name;
+      if (info.namespace === NODE_LEASE_NAMESPACE && target === node) return;
+      throw deny(`node '${node}' can only access its own Lease in ${NODE_LEASE_NAMESPACE}`);
+    }
+    if ((info.group === '' || info.group === 'events.k8s.io') && r === 'events') {
+      if (info.verb !== 'delete' && info.verb !== 'deletecollection') return;
+      throw deny('nodes may not delete events');
+    }
+    if (info.group === '' && r === 'pods') {
+      if (info.verb === 'list' || info.verb === 'watch') {
+        const selector = query.get('fieldSelector') ?? '';
+        if (selector.split(',').some((t) => t.replace('==', '=').trim() === `spec.nodeName=${node}`)) return;
+        throw deny(`node '${node}' can only list or watch pods with fieldSelector spec.nodeName=${node}`);
+      }
+      if (info.verb === 'create' && !info.subresource) {
+        const pod = body as Obj | undefined;
+        if (pod?.spec?.nodeName === node && pod?.metadata?.annotations?.['kubernetes.io/config.mirror'] !== undefined) return;
+        throw deny(`node '${node}' can only create mirror pods bound to itself`);
+      }
+      if (info.verb === 'deletecollection') throw deny(`node '${node}' cannot delete collections of pods`);
+      const pod = await this.store.get<Obj>(this.keyOf(info), { ignoreNotFound: true });
+      if (pod?.spec?.nodeName === node && (!info.subresource || ['status', 'log', 'eviction'].includes(info.subresource))) return;
+      throw deny(`no relationship found between node '${node}' and this object`);
+    }
+    if (info.group === '' && (r === 'configmaps' || r === 'secrets') && info.verb === 'get') {
+      const pods = await this.store.list<Obj>(`/pods/${info.namespace}/`, { fieldSelector: `spec.nodeName=${node}`, resourceVersion: '0' });
+      if (pods.items.some((p) => podReferences(p)[r].has(info.name))) return;
+      throw deny(`no relationship found between node '${node}' and this object`);
+    }
+    throw deny(`node '${node}' may not access this resource`);
+  }
+}

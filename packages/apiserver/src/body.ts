@@ -1,0 +1,72 @@
+import { badRequest, requestEntityTooLarge, unsupportedMediaType } from '@peapod/api-types';
+import { parseDocument } from 'yaml';
+
+/** Largest request body accepted (kube-apiserver's 3 MiB limit); larger bodies get 413. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+/** Deepest nesting accepted in a decoded body (JSON and YAML alike). */
+export const MAX_DEPTH = 100;
+/** YAML aliases allowed per document: enough for real manifests, too few for an alias bomb. */
+const MAX_YAML_ALIASES = 50;
+
+export type BodyFormat = 'json' | 'yaml';
+
+/** Media types a request body may have, mapped to how it is decoded and, for PATCH, the patch kind. */
+const MEDIA: Record<string, { format: BodyFormat; patch?: 'json' | 'merge' | 'strategic' | 'apply' }> = {
+  'application/json': { format: 'json' },
+  'application/yaml': { format: 'yaml' },
+  'application/json-patch+json': { format: 'json', patch: 'json' },
+  'application/merge-patch+json': { format: 'json', patch: 'merge' },
+  'application/strategic-merge-patch+json': { format: 'json', patch: 'strategic' },
+  'application/apply-patch+yaml': { format: 'yaml', patch: 'apply' },
+  'application/apply-patch+cbor': { format: 'json', patch: 'apply' },
+};
+
+export const mediaTypeOf = (contentType: string | undefined): string => (contentType ?? 'application/json').split(';')[0].trim().toLowerCase() || 'application/json';
+
+/** The decoding for a content type; 415 for types this server does not read (protobuf, CBOR). */
+export function mediaInfo(contentType: string | undefined) {
+  const type = mediaTypeOf(contentType);
+  const info = MEDIA[type];
+  if (!info || type.endsWith('+cbor')) throw unsupportedMediaType(type);
+  return info;
+}
+
+/** Throws 413 when the declared or received size passes the limit. */
+export function checkSize(bytes: number): void {
+  if (bytes > MAX_BODY_BYTES) throw requestEntityTooLarge(`Request entity too large: limit is ${MAX_BODY_BYTES}`);
+}
+
+/** Decodes a body. Any syntax problem, excessive depth or alias count is a 400, never a crash. */
+export function decodeBody(raw: Buffer | string, format: BodyFormat): unknown {
+  checkSize(typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length);
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  let value: unknown;
+  if (format === 'json') {
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw badRequest(`error decoding JSON: ${(err as Error).message}`);
+    }
+  } else {
+    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+    if (doc.errors.length) throw badRequest(`error converting YAML to JSON: ${doc.errors[0].message}`);
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    } catch (err) {
+      throw badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
+    }
+  }
+  checkDepth(value);
+  return value;
+}
+
+/** Iterative depth check, so a hostile body cannot blow the stack of later recursive walks. */
+export function checkDepth(value: unknown): void {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d >= MAX_DEPTH) throw badRequest(`object nesting exceeds the maximum depth of ${MAX_DEPTH}`);
+    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+  }
+}

@@ -1,0 +1,11 @@
+export { startApiServer } from './server.js';
+export type { ApiServerDeps, ApiServerOptions, RunningApiServer } from './server.js';
+export { ApiServer, NodeStreamer } from './tokens.js';
+export type { LogOptions, PodTarget, StreamIO, StreamResult, TerminalSize } from './node-streamer.js';
+export { InProcessTransport } from './inprocess.js';
+export { ADMIN_USER, NODES_GROUP, NODE_LEASE_NAMESPACE, nodeUser } from './auth.js';
+export type { UserInfo } from './auth.js';
+export { writeKubeconfig } from './kubeconfig.js';
+export { ensurePki } from './pki.js';
+export type { ServerPki } from './pki.js';
+export { podStatus, humanDuration } from './table.js';

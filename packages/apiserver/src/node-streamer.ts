@@ -1,0 +1,58 @@
+/**
+ * The narrow door from the API server to a node's streaming endpoint (the kubelet implements it:
+ * in process for `peapod up`, over HTTPS for remote agents). The API server has already
+ * authenticated, authorized and resolved the pod (name, uid, node, container) before calling.
+ * Failures are StatusErrors (e.g. 404 for an unknown container, 400 for a container not running).
+ */
+export interface PodTarget {
+  node: string;
+  namespace: string;
+  pod: string;
+  uid: string;
+  container: string;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  previous?: boolean;
+  tailLines?: number;
+  sinceSeconds?: number;
+  sinceTime?: string;
+  timestamps?: boolean;
+  limitBytes?: number;
+  /** Aborted when the client goes away; the stream must then end. */
+  signal: AbortSignal;
+}
+
+/** A terminal size change (channel 4 of the streaming protocol). */
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
+
+/**
+ * The two directions of an exec/attach session. `stdin` ends when the client closes it;
+ * `stdout`/`stderr` write to the client (they are absent when the client did not ask for them).
+ */
+export interface StreamIO {
+  stdin?: AsyncIterable<Uint8Array>;
+  stdout?: (chunk: Uint8Array) => void;
+  stderr?: (chunk: Uint8Array) => void;
+  resize: AsyncIterable<TerminalSize>;
+  tty: boolean;
+  signal: AbortSignal;
+}
+
+/** How a session ended: the process' exit code (0 = success). */
+export interface StreamResult {
+  exitCode: number;
+}
+
+export interface NodeStreamer {
+  /** The container's log bytes; ends at the log's end unless `follow`. */
+  logs(target: PodTarget, opts: LogOptions): AsyncIterable<Uint8Array>;
+  /** Runs `command` in the container; resolves when it exits. */
+  exec(target: PodTarget, command: readonly string[], io: StreamIO): Promise<StreamResult>;
+  /** Attaches to the container's main process; resolves when it exits or the client detaches. */
+  attach(target: PodTarget, io: StreamIO): Promise<StreamResult>;
+}

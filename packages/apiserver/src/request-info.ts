@@ -1,0 +1,62 @@
+import { badRequest, notFound } from '@peapod/api-types';
+
+/**
+ * What a request is about, parsed from its path alone (kube-apiserver's RequestInfoFactory).
+ * Resource requests look like `/api/v1[/namespaces/<ns>]/<resource>[/<name>[/<subresource>]]`
+ * or `/apis/<group>/<version>/...`; `/api/v1/namespaces/<name>` names the namespace itself.
+ */
+export interface RequestInfo {
+  /** A resource request (false for discovery, health, version, openapi). */
+  isResource: boolean;
+  path: string;
+  /** Kubernetes verb: get, list, watch, create, update, patch, delete, deletecollection. */
+  verb: string;
+  group: string;
+  version: string;
+  resource: string;
+  subresource: string;
+  namespace: string;
+  name: string;
+}
+
+const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+const VERBS: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', GET: 'get', HEAD: 'get', DELETE: 'delete' };
+
+/**
+ * Parses a path; `query` decides list vs watch. Throws 404 for malformed resource paths
+ * (too many segments), as the real server answers for paths it does not serve.
+ */
+export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
+  const parts = path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const base: RequestInfo = { isResource: false, path, verb: (method || 'GET').toLowerCase(), group: '', version: '', resource: '', subresource: '', namespace: '', name: '' };
+  let rest: string[];
+  if (parts[0] === 'api' && parts.length >= 3) {
+    rest = parts.slice(2);
+    base.version = parts[1];
+  } else if (parts[0] === 'apis' && parts.length >= 4) {
+    rest = parts.slice(3);
+    base.group = parts[1];
+    base.version = parts[2];
+  } else {
+    return base;
+  }
+  const info: RequestInfo = { ...base, isResource: true, verb: VERBS[method] ?? method.toLowerCase() };
+  // Legacy `/watch/` prefix, still honoured by the real server.
+  let legacyWatch = false;
+  if (rest[0] === 'watch') { legacyWatch = true; rest = rest.slice(1); }
+  // `/namespaces/<ns>/<resource>...` scopes a request, except the namespace's own subresources.
+  if (rest[0] === 'namespaces' && rest.length > 2 && !NAMESPACE_SUBRESOURCES.has(rest[2])) {
+    info.namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  if (rest.length > 3 || rest.length === 0) throw notFound({});
+  [info.resource, info.name = '', info.subresource = ''] = rest;
+  if (info.name === '' && info.subresource === '') {
+    if (info.verb === 'get') info.verb = query.get('watch') === 'true' || query.get('watch') === '1' || legacyWatch ? 'watch' : 'list';
+    else if (info.verb === 'delete') info.verb = 'deletecollection';
+  } else if (legacyWatch && info.verb === 'get') {
+    info.verb = 'watch';
+  }
+  if ((info.verb === 'update' || info.verb === 'patch') && info.name === '') throw badRequest('name is required for this request');
+  return info;
+}

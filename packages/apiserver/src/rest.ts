@@ -1,0 +1,358 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  alreadyExists, badRequest, conflict, invalid, isAlreadyExists, isNotFound, isStatusError, notFound,
+  type FieldValidation,
+} from '@peapod/api-types';
+import type { Clock } from '@peapod/core';
+import type { Store, Watch, WatchEvent } from '@peapod/store';
+import { admitCreate, decodeFor, defaultObject, validateCreate, validateUpdate } from './admission.js';
+import type { UserInfo } from './auth.js';
+import { listPrefix, objectKey, type ResourceRegistry, type ServedResource } from './registry.js';
+import { strategyFor, type Strategy } from './strategies.js';
+import type { Obj } from './obj.js';
+
+
+/** Per-request settings every write carries. */
+export interface WriteContext {
+  user: UserInfo;
+  dryRun: boolean;
+  fieldManager: string;
+  fieldValidation: FieldValidation;
+  /** Collected `Warning` headers. */
+  warnings: string[];
+}
+
+export interface DeleteRequest {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  orphanDependents?: boolean;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: 'Exact' | 'NotOlderThan';
+}
+
+export interface WatchQuery extends ListQuery {
+  allowWatchBookmarks?: boolean;
+  sendInitialEvents?: boolean;
+}
+
+/** Records managedFields on writes (the patch module's `updateManagedFields`). */
+export type ManagedFieldsUpdater = (previous: Obj | undefined, next: Obj, manager: string, operation: 'Update' | 'Apply', subresource?: string) => Obj;
+
+/** Looks up whether a namespace accepts new objects; the namespace lifecycle implements it. */
+export interface NamespaceGate {
+  check(namespace: string, resource: ServedResource, name: string): Promise<void>;
+}
+
+/** Rebuilds a store error so that it names the resource and object as Kubernetes messages do. */
+function retarget(err: unknown, r: ServedResource, name: string): unknown {
+  if (!isStatusError(err)) return err;
+  const t = { kind: r.info.plural, group: r.info.group || undefined, name };
+  switch (err.reason) {
+    case 'NotFound': return notFound(t);
+    case 'AlreadyExists': return alreadyExists(t);
+    case 'Conflict': {
+      const detail = /: (.*)$/.exec(err.message)?.[1];
+      return conflict(t, detail && !detail.startsWith('the object has been modified') ? detail : undefined);
+    }
+    default: return err;
+  }
+}
+
+const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const generateSuffix = () => [...randomBytes(5)].map((b) => GENERATE_ALPHABET[b % GENERATE_ALPHABET.length]).join('');
+const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const isSpecChange = (a: Obj, b: Obj) => !isDeepStrictEqual(a.spec, b.spec);
+
+/** Fields of metadata that only the server sets, carried from the stored object into every update. */
+const SYSTEM_META = ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'name', 'namespace'] as const;
+
+/**
+ * Generic REST storage for every resource (kube-apiserver's registry `Store`): create with
+ * generateName and system fields, update through compare-and-swap with strategy rules, graceful
+ * and finalizer-aware deletion, list and watch. Objects coming out of the store are shared and
+ * never mutated here; every write works on a copy.
+ */
+export class Rest {
+  constructor(
+    private readonly store: Store,
+    readonly registry: ResourceRegistry,
+    private readonly clock: Clock,
+    private readonly namespaces: NamespaceGate,
+    private readonly managedFields: ManagedFieldsUpdater,
+  ) {}
+
+  strategy(r: ServedResource): Strategy {
+    return strategyFor(r.info.group, r.info.plural, r.info.subresources ?? []);
+  }
+
+  now(): string {
+    return rfc3339(this.clock.now());
+  }
+
+  async get(r: ServedResource, namespace: string, name: string): Promise<Obj> {
+    try {
+      return (await this.store.get<Obj>(objectKey(r, namespace, name)))!;
+    } catch (err) {
+      throw retarget(err, r, name);
+    }
+  }
+
+  async list(r: ServedResource, namespace: string, q: ListQuery) {
+    const res = await this.store.list<Obj>(listPrefix(r, namespace), q);
+    return {
+      apiVersion: r.apiVersion,
+      kind: r.info.listKind,
+      metadata: {
+        resourceVersion: res.resourceVersion,
+        ...(res.continue ? { continue: res.continue } : {}),
+        ...(res.remainingItemCount !== undefined ? { remainingItemCount: res.remainingItemCount } : {}),
+      },
+      items: res.items,
+    };
+  }
+
+  watch(r: ServedResource, namespace: string, q: WatchQuery): Watch<Obj> {
+    if (q.sendInitialEvents && q.resourceVersionMatch !== 'NotOlderThan') {
+      throw invalid({ kind: 'ListOptions' }, [{ type: 'FieldValueForbidden', field: 'resourceVersionMatch', message: 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan' }]);
+    }
+    return this.store.watch<Obj>(listPrefix(r, namespace), {
+      labelSelector: q.labelSelector,
+      fieldSelector: q.fieldSelector,
+      resourceVersion: q.resourceVersion,
+      sendInitialEvents: q.sendInitialEvents,
+      allowBookmarks: q.allowWatchBookmarks,
+      recursive: true,
+    });
+  }
+
+  /** POST: decode, system fields, strategy, defaults, namespace gate, validation, store. */
+  async create(r: ServedResource, namespace: string, body: unknown, ctx: WriteContext): Promise<Obj> {
+    const obj = decodeFor(r, body, ctx.fieldValidation, ctx.warnings);
+    return this.createDecoded(r, namespace, obj, ctx);
+  }
+
+  /** Create from an already decoded object (owned by the caller). */
+  async createDecoded(r: ServedResource, namespace: string, obj: Obj, ctx: WriteContext, operation: 'Update' | 'Apply' = 'Update'): Promise<Obj> {
+    const meta = obj.metadata;
+    if (r.info.namespaced) {
+      if (meta.namespace && meta.namespace !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      meta.namespace = namespace;
+    } else {
+      delete meta.namespace;
+    }
+    if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
+    const generated = !meta.name && meta.generateName;
+    const strategy = this.strategy(r);
+    await this.namespaces.check(namespace, r, meta.name ?? '');
+    for (let attempt = 0; ; attempt++) {
+      if (generated) meta.name = `${meta.generateName}${generateSuffix()}`;
+      const now = this.now();
+      meta.uid = randomUUID();
+      meta.creationTimestamp = now;
+      delete meta.deletionTimestamp;
+      delete meta.deletionGracePeriodSeconds;
+      if (strategy.tracksGeneration) meta.generation = 1;
+      else delete meta.generation;
+      if (strategy.statusSubresource && !strategy.keepStatusOnCreate) delete obj.status;
+      strategy.prepareForCreate?.(obj, now);
+      defaultObject(r, obj);
+      admitCreate(r, obj);
+      validateCreate(r, obj);
+      const stored = this.managedFields(undefined, obj, ctx.fieldManager, operation);
+      if (ctx.dryRun) return stored;
+      try {
+        return await this.store.create(objectKey(r, namespace, meta.name), stored);
+      } catch (err) {
+        if (generated && isAlreadyExists(err) && attempt < 3) continue;
+        throw retarget(err, r, meta.name);
+      }
+    }
+  }
+
+  /**
+   * Read-modify-write of one object. `mutate` returns the desired object (a fresh copy) from the
+   * current one, or throws; the system rules below then apply. `subresource` selects which part the
+   * request may change (`status` takes only status; the main resource keeps status). With
+   * `createIfMissing`, `mutate(undefined)` builds a new object (server-side apply).
+   */
+  async update(
+    r: ServedResource, namespace: string, name: string, ctx: WriteContext,
+    mutate: (current: Obj | undefined) => Obj | Promise<Obj>,
+    opts: { subresource?: string; createIfMissing?: boolean; operation?: 'Update' | 'Apply' } = {},
+  ): Promise<Obj> {
+    const key = objectKey(r, namespace, name);
+    const strategy = this.strategy(r);
+    const operation = opts.operation ?? 'Update';
+    // An absent object with `createIfMissing` leaves the CAS loop through CreateInstead and is created.
+    const apply = async (current: Obj | undefined): Promise<Obj> => {
+      if (!current) {
+        if (!opts.createIfMissing) throw notFound({ kind: r.info.plural, group: r.info.group || undefined, name });
+        throw new CreateInstead(await mutate(undefined));
+      }
+      const next = await mutate(current);
+      if (next.metadata?.name !== undefined && next.metadata.name !== name) {
+        throw badRequest(`the name of the object (${String(next.metadata.name)}) does not match the name on the URL (${name})`);
+      }
+      if (r.info.namespaced && next.metadata?.namespace && next.metadata.namespace !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      return this.prepareUpdate(r, strategy, next, current, ctx, opts.subresource, operation);
+    };
+    let result: Obj;
+    try {
+      if (ctx.dryRun) return await apply(await this.store.get<Obj>(key, { ignoreNotFound: true }));
+      result = await this.store.guaranteedUpdate<Obj>(key, { ignoreNotFound: opts.createIfMissing, tryUpdate: apply });
+    } catch (err) {
+      if (err instanceof CreateInstead) return this.createDecoded(r, namespace, err.object, ctx, operation);
+      throw retarget(err, r, name);
+    }
+    return this.finishIfDeleted(r, key, result);
+  }
+
+  private prepareUpdate(r: ServedResource, strategy: Strategy, next: Obj, current: Obj, ctx: WriteContext, subresource: string | undefined, operation: 'Update' | 'Apply'): Obj {
+    next.apiVersion = r.apiVersion;
+    next.kind = r.info.kind;
+    next.metadata ??= {};
+    for (const f of SYSTEM_META) {
+      if (current.metadata[f] === undefined) delete next.metadata[f];
+      else next.metadata[f] = current.metadata[f];
+    }
+    if (subresource === 'status') {
+      next.spec = structuredClone(current.spec);
+      next.metadata.ownerReferences = structuredClone(current.metadata.ownerReferences);
+      if (next.metadata.ownerReferences === undefined) delete next.metadata.ownerReferences;
+    } else if (subresource === undefined) {
+      if (strategy.statusSubresource) {
+        if (current.status === undefined) delete next.status;
+        else next.status = structuredClone(current.status);
+      }
+      strategy.prepareForUpdate?.(next, current);
+    }
+    if (current.metadata.deletionTimestamp) {
+      const added = (next.metadata.finalizers ?? []).filter((f: string) => !(current.metadata.finalizers ?? []).includes(f));
+      if (added.length) {
+        throw invalid({ kind: r.info.kind, name: current.metadata.name }, [{ type: 'FieldValueForbidden', field: 'metadata.finalizers', message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}` }]);
+      }
+    }
+    defaultObject(r, next);
+    validateUpdate(r, next, current, subresource);
+    if (strategy.tracksGeneration && isSpecChange(next, current)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
+    const rv = next.metadata.resourceVersion;
+    next.metadata.resourceVersion = current.metadata.resourceVersion;
+    const withFields = this.managedFields(current, next, ctx.fieldManager, operation, subresource);
+    if (isDeepStrictEqual(withFields, current)) return current;
+    // A caller-pinned resourceVersion is compared by the store (409 when stale); unset means unconditional.
+    if (rv) withFields.metadata.resourceVersion = rv;
+    else delete withFields.metadata.resourceVersion;
+    return withFields;
+  }
+
+  /** An update that removed the last finalizer of an object whose grace has run out deletes it. */
+  private async finishIfDeleted(r: ServedResource, key: string, obj: Obj): Promise<Obj> {
+    const m = obj.metadata;
+    if (!m.deletionTimestamp || (m.finalizers ?? []).length || this.strategy(r).holdsDeletion?.(obj) || (m.deletionGracePeriodSeconds ?? 0) !== 0) return obj;
+    try {
+      return await this.store.delete<Obj>(key, { preconditions: { uid: m.uid, resourceVersion: m.resourceVersion } });
+    } catch (err) {
+      if (isNotFound(err)) return obj;
+      throw retarget(err, r, m.name);
+    }
+  }
+
+  /**
+   * DELETE of one object. Pods are deleted gracefully (deletionTimestamp + grace; the kubelet
+   * finishes with grace 0); finalizers, including those the propagation policy adds, hold the
+   * object with a deletionTimestamp until they are removed. Returns the object and whether it is gone.
+   */
+  async delete(r: ServedResource, namespace: string, name: string, opts: DeleteRequest, ctx: WriteContext): Promise<{ object: Obj; deleted: boolean }> {
+    const key = objectKey(r, namespace, name);
+    const strategy = this.strategy(r);
+    const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : opts.orphanDependents === false ? 'Background' : undefined);
+    if (opts.gracePeriodSeconds !== undefined && opts.gracePeriodSeconds < 0 && strategy.gracePeriod === undefined) {
+      throw invalid({ kind: 'DeleteOptions' }, [{ type: 'FieldValueInvalid', field: 'gracePeriodSeconds', message: `Invalid value: ${opts.gracePeriodSeconds}: must be >= 0` }]);
+    }
+    let deleteNow = false;
+    const decide = (current: Obj): Obj => {
+      const pre = opts.preconditions;
+      if (pre?.uid && pre.uid !== current.metadata.uid) throw conflict({ kind: r.info.plural, group: r.info.group || undefined, name }, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+      if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) throw conflict({ kind: r.info.plural, group: r.info.group || undefined, name }, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+      strategy.checkDelete?.(current);
+      const next = structuredClone(current);
+      const m = next.metadata;
+      let finalizers: string[] = m.finalizers ?? [];
+      if (policy === 'Orphan') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion'), ...(finalizers.includes('orphan') ? [] : ['orphan'])];
+      else if (policy === 'Foreground') finalizers = [...finalizers.filter((f) => f !== 'orphan'), ...(finalizers.includes('foregroundDeletion') ? [] : ['foregroundDeletion'])];
+      else if (policy === 'Background') finalizers = finalizers.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
+      if (finalizers.length) m.finalizers = finalizers;
+      else delete m.finalizers;
+      const grace = strategy.gracePeriod?.(current, opts.gracePeriodSeconds);
+      const nowMs = this.clock.now();
+      if (grace !== undefined && grace > 0) {
+        const until = nowMs + grace * 1000;
+        // A repeated delete may only shorten a running grace period.
+        if (!m.deletionTimestamp || until < Date.parse(m.deletionTimestamp)) {
+          if (!m.deletionTimestamp && strategy.tracksGeneration) m.generation = (m.generation ?? 0) + 1;
+          m.deletionTimestamp = rfc3339(until);
+          m.deletionGracePeriodSeconds = grace;
+        }
+        strategy.markDeleting?.(next);
+        deleteNow = false;
+        return next;
+      }
+      if (finalizers.length || strategy.holdsDeletion?.(next)) {
+        if (!m.deletionTimestamp) m.deletionTimestamp = rfc3339(nowMs);
+        m.deletionGracePeriodSeconds = 0;
+        strategy.markDeleting?.(next);
+        deleteNow = false;
+        return isDeepStrictEqual(next, current) ? current : next;
+      }
+      deleteNow = true;
+      return current;
+    };
+    try {
+      if (ctx.dryRun) {
+        const current = (await this.store.get<Obj>(key))!;
+        const next = decide(current);
+        return { object: next, deleted: deleteNow };
+      }
+      const marked = await this.store.guaranteedUpdate<Obj>(key, { tryUpdate: (current) => decide(current!) });
+      if (!deleteNow) return { object: marked, deleted: false };
+      const gone = await this.store.delete<Obj>(key, { preconditions: { uid: marked.metadata.uid, resourceVersion: marked.metadata.resourceVersion } });
+      return { object: gone, deleted: true };
+    } catch (err) {
+      throw retarget(err, r, name);
+    }
+  }
+
+  /** DELETE on a collection: deletes each matching object with the same options; returns what it deleted or marked. */
+  async deleteCollection(r: ServedResource, namespace: string, q: ListQuery, opts: DeleteRequest, ctx: WriteContext) {
+    const list = await this.list(r, namespace, { labelSelector: q.labelSelector, fieldSelector: q.fieldSelector });
+    const items: Obj[] = [];
+    for (const item of list.items) {
+      try {
+        items.push((await this.delete(r, item.metadata.namespace ?? '', item.metadata.name, opts, ctx)).object);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    return { ...list, items };
+  }
+}
+
+/** Signals from inside a CAS loop that the object is absent and must be created instead. */
+class CreateInstead extends Error {
+  constructor(readonly object: Obj) {
+    super('create instead of update');
+  }
+}
+
+export type { WatchEvent };

@@ -1,0 +1,270 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
+import { RESOURCES, StatusError, badRequest, isStatusError, toStatusError, tooManyRequests, type ResourceInfo } from '@peapod/api-types';
+import type { Transport } from '@peapod/client';
+import { silentLogger, type Clock, type Logger } from '@peapod/core';
+import type { Store } from '@peapod/store';
+import { WebSocketServer } from 'ws';
+import { ADMIN_USER, Authorizer, TokenAuthenticator, nodeUser, type UserInfo } from './auth.js';
+import { checkSize, decodeBody, mediaInfo, MAX_BODY_BYTES } from './body.js';
+import { ApiCore } from './core.js';
+import { ApiHandler, type HandlerDeps, type HandlerResponse } from './handler.js';
+import { InProcessTransport } from './inprocess.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { NamespaceLifecycle } from './namespaces.js';
+import type { NodeStreamer } from './node-streamer.js';
+import { ensurePki } from './pki.js';
+import { RateLimiter } from './rate-limit.js';
+import { objectKey, ResourceRegistry } from './registry.js';
+import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import type { Obj } from './obj.js';
+import { Rest } from './rest.js';
+import { chooseProtocol, runSession, sessionRequest } from './streaming.js';
+import { applyPatch, updateManagedFields } from './patch/index.js';
+import { resolveContainer } from './subresources.js';
+
+export interface ApiServerOptions {
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 6443; 0 picks a free one). */
+  port?: number;
+  /** Directory holding the cluster CA, the serving certificate and the admin token; created on first start. */
+  pkiDir: string;
+  /** Extra DNS names or IPs for the serving certificate. */
+  hosts?: readonly string[];
+  /** Admin bearer token; by default one is generated on first start and kept in `<pkiDir>/admin.token`. */
+  adminToken?: string;
+  /** Node name -> bearer token; each authenticates as `system:node:<name>` in `system:nodes`. */
+  nodeTokens?: Readonly<Record<string, string>>;
+  /** Further bearer tokens and the identities they map to. */
+  tokens?: Readonly<Record<string, UserInfo>>;
+  /** Writes an admin kubeconfig here once listening. */
+  kubeconfigPath?: string;
+  /** Per-client request rate (default 2,000/s with bursts of 4,000); excess gets 429 with Retry-After. */
+  rateLimit?: { qps: number; burst: number };
+}
+
+/** Collaborators the server is built with (the module takes them from the container). */
+export interface ApiServerDeps {
+  store: Store;
+  clock: Clock;
+  logger?: Logger;
+  nodeStreamer?: NodeStreamer;
+  openapi?: HandlerDeps['openapi'];
+  /** Resources to serve (default: every entry of api-types' RESOURCES). */
+  resources?: Iterable<ResourceInfo<unknown>>;
+}
+
+export interface RunningApiServer {
+  /** `https://host:port`. */
+  readonly url: string;
+  /** PEM of the cluster CA that signed the serving certificate. */
+  readonly caCert: string;
+  readonly adminToken: string;
+  /** The authorizing handler, for in-process use and tests. */
+  readonly core: ApiCore;
+  /** An in-process client transport acting as `user` (default: admin). */
+  transport(user?: UserInfo): Transport;
+  writeKubeconfig(path: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
+const clientName = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown';
+
+/** Writes a Status error (never throws). */
+function sendError(res: ServerResponse, err: StatusError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const retry = err.status.details?.retryAfterSeconds;
+  if (retry) headers['retry-after'] = String(retry);
+  res.writeHead(err.code, headers).end(JSON.stringify(err.status));
+}
+
+/** Reads a body up to the size limit; 413 as soon as the limit is passed. */
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  checkSize(declared);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      req.resume();
+      checkSize(size);
+    }
+    chunks.push(chunk);
+  }
+  return size ? Buffer.concat(chunks, size) : undefined;
+}
+
+const warningHeader = (w: string) => `299 - ${JSON.stringify(w)}`;
+
+/**
+ * Starts the API server: PKI, authentication, the REST layer over `deps.store`, the namespace
+ * lifecycle, and an HTTPS server speaking the Kubernetes API (plus WebSocket exec/attach).
+ */
+export async function startApiServer(options: ApiServerOptions, deps: ApiServerDeps): Promise<RunningApiServer> {
+  const logger = deps.logger ?? silentLogger;
+  const host = options.host ?? '127.0.0.1';
+  const pki = await ensurePki(options.pkiDir, [...(options.hosts ?? []), ...(host === '0.0.0.0' || host === '::' ? [] : [host])]);
+  const adminToken = options.adminToken ?? await loadOrCreateToken(join(options.pkiDir, 'admin.token'));
+  const authn = new TokenAuthenticator([
+    [adminToken, ADMIN_USER],
+    ...Object.entries(options.nodeTokens ?? {}).map(([node, token]) => [token, nodeUser(node)] as [string, UserInfo]),
+    ...Object.entries(options.tokens ?? {}),
+  ]);
+  const registry = new ResourceRegistry(deps.resources ?? Object.values(RESOURCES) as Iterable<ResourceInfo<unknown>>);
+  const namespaces = new NamespaceLifecycle(deps.store, deps.clock, logger);
+  const rest = new Rest(deps.store, registry, deps.clock, namespaces, (prev, next, manager, op, sub) => updateManagedFields(prev, next, manager, op, sub) as Obj);
+  const limiter = new RateLimiter(deps.clock, options.rateLimit?.qps ?? 2000, options.rateLimit?.burst ?? 4000);
+
+  const server: Server = createServer({ cert: pki.serverCert, key: pki.serverKey, ca: pki.caCert });
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('secureConnection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 6443, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const handler = new ApiHandler({ rest, clock: deps.clock, patch: (req) => applyPatch(req) as Obj, nodeStreamer: deps.nodeStreamer, openapi: deps.openapi, serverAddress: `${host}:${port}` });
+  const authorizer = new Authorizer(deps.store, (info: RequestInfo) => objectKey(registry.mustGet(info.group, info.resource), info.namespace, info.name));
+  const core = new ApiCore(handler, authorizer);
+  await namespaces.start(rest);
+
+  const identify = (req: IncomingMessage): UserInfo => {
+    const user = authn.authenticate(req.headers.authorization);
+    const wait = limiter.take(user.name);
+    if (wait) throw tooManyRequests(`client rate limit exceeded; retry in ${wait}s`, wait);
+    return user;
+  };
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    let user = '';
+    const done = (status: number) => logger.info('request', { method: req.method, path: req.url, status, user, ms: Math.round((performance.now() - started) * 10) / 10, client: clientName(req) });
+    void (async () => {
+      const u = new URL(req.url ?? '/', 'https://localhost');
+      if (HEALTH.has(u.pathname)) {
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok');
+        return done(200);
+      }
+      const who = identify(req);
+      user = who.name;
+      const info = parseRequestInfo(req.method ?? 'GET', u.pathname, u.searchParams);
+      let body: unknown;
+      const raw = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
+      if (raw && raw.length) body = decodeBody(raw, mediaInfo(req.headers['content-type']).format);
+      const abort = new AbortController();
+      res.on('close', () => abort.abort());
+      const out = await core.serve({
+        method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, body, info,
+        contentType: req.headers['content-type'], accept: req.headers.accept, user: who, userAgent: req.headers['user-agent'], signal: abort.signal,
+      });
+      await respond(res, out);
+      done(res.statusCode);
+    })().catch((err: unknown) => {
+      const status = toStatusError(err);
+      if (!isStatusError(err)) logger.error('internal error', { method: req.method, path: req.url, err: err instanceof Error ? err.stack : String(err) });
+      sendError(res, status);
+      done(status.code);
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => chooseProtocol(protocols) ?? false });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const started = performance.now();
+    let user = '';
+    const fail = (err: unknown) => {
+      const s = toStatusError(err);
+      if (socket.writable) socket.end(`HTTP/1.1 ${s.code} ${s.reason}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify(s.status)}`);
+      logger.info('request', { method: 'UPGRADE', path: req.url, status: s.code, user, ms: Math.round(performance.now() - started) });
+    };
+    void (async () => {
+      const u = new URL(req.url ?? '/', 'https://localhost');
+      const who = identify(req);
+      user = who.name;
+      const info = parseRequestInfo('POST', u.pathname, u.searchParams);
+      if (!info.isResource || info.resource !== 'pods' || (info.subresource !== 'exec' && info.subresource !== 'attach')) throw badRequest('only pods/exec and pods/attach accept WebSocket upgrades');
+      await authorizer.authorize(who, info, u.searchParams, undefined);
+      if (!deps.nodeStreamer) throw new StatusError({ code: 503, reason: 'ServiceUnavailable', message: `${info.subresource} is not available: no node streaming endpoint is configured` });
+      const protocol = chooseProtocol(String(req.headers['sec-websocket-protocol'] ?? '').split(','));
+      if (!protocol) throw badRequest(`unsupported streaming protocol; this server speaks v5.channel.k8s.io and v4.channel.k8s.io`);
+      const pod = await rest.get(registry.mustGet('', 'pods'), info.namespace, info.name);
+      const session = sessionRequest(info.subresource, pod, resolveContainer(pod, u.searchParams.get('container') || undefined), u.searchParams);
+      const streamer = deps.nodeStreamer;
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        logger.info('request', { method: 'UPGRADE', path: req.url, status: 101, user, ms: Math.round(performance.now() - started) });
+        void runSession(ws, ws.protocol, session, streamer);
+      });
+    })().catch(fail);
+  });
+
+  const running: RunningApiServer = {
+    url,
+    caCert: pki.caCert,
+    adminToken,
+    core,
+    transport: (user = ADMIN_USER) => new InProcessTransport(core, user),
+    writeKubeconfig: (path) => writeKubeconfig(path, { server: url, caCert: pki.caCert, token: adminToken }),
+    async close() {
+      namespaces.stop();
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+    },
+  };
+  if (options.kubeconfigPath) await running.writeKubeconfig(options.kubeconfigPath);
+  return running;
+}
+
+/** Writes one handler response to the wire: JSON objects, chunked watch streams, or raw byte streams. */
+async function respond(res: ServerResponse, out: HandlerResponse): Promise<void> {
+  if (out.type === 'object') {
+    const headers: Record<string, string | string[]> = { 'content-type': out.contentType ?? 'application/json' };
+    if (out.warnings?.length) headers.warning = out.warnings.map(warningHeader);
+    const text = typeof out.body === 'string' ? out.body : JSON.stringify(out.body);
+    res.writeHead(out.status, headers).end(text);
+    return;
+  }
+  const closed = new Promise<void>((resolve) => res.once('close', resolve));
+  res.writeHead(200, { 'content-type': out.type === 'watch' ? 'application/json' : out.contentType, 'transfer-encoding': 'chunked', 'cache-control': 'no-cache, private' });
+  res.flushHeaders();
+  const source: AsyncIterable<unknown> = out.type === 'watch' ? out.events : out.chunks;
+  const iterator = source[Symbol.asyncIterator]();
+  const stop = () => void iterator.return?.();
+  res.once('close', stop);
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done || res.destroyed) break;
+      const data = out.type === 'watch' ? `${JSON.stringify(next.value)}\n` : (next.value as Uint8Array);
+      if (!res.write(data)) await Promise.race([new Promise((r) => res.once('drain', r)), closed]);
+    }
+  } catch (err) {
+    // The stream already answered 200: report a failure in-band as an ERROR event, then end.
+    if (out.type === 'watch' && !res.destroyed) res.write(`${JSON.stringify({ type: 'ERROR', object: toStatusError(err).status })}\n`);
+  } finally {
+    res.off('close', stop);
+    res.end();
+  }
+}
+
+async function loadOrCreateToken(path: string): Promise<string> {
+  const existing = await readFile(path, 'utf8').then((s) => s.trim(), () => '');
+  if (existing) return existing;
+  const token = randomBytes(32).toString('base64url');
+  await writeFile(path, `${token}\n`, { mode: 0o600 });
+  return token;
+}

@@ -1,0 +1,98 @@
+import { forbidden } from '@peapod/api-types';
+import type { Obj } from './obj.js';
+
+
+/**
+ * Per-resource rules the generic REST layer applies (kube-apiserver's RESTCreateStrategy,
+ * RESTUpdateStrategy and RESTGracefulDeleteStrategy). Hooks mutate the object they are given,
+ * which is always a fresh copy owned by the request.
+ */
+export interface Strategy {
+  /** Status is server-owned: reset on create (unless `keepStatusOnCreate`) and kept on main-resource updates. */
+  statusSubresource: boolean;
+  keepStatusOnCreate?: boolean;
+  /** metadata.generation is 1 on create and bumped on every spec change. */
+  tracksGeneration: boolean;
+  prepareForCreate?(obj: Obj, now: string): void;
+  prepareForUpdate?(obj: Obj, old: Obj): void;
+  /** Graceful deletion: the grace period for this delete, or undefined when deletion is immediate. */
+  gracePeriod?(obj: Obj, requested: number | undefined): number | undefined;
+  /** Throws to refuse deleting this object. */
+  checkDelete?(obj: Obj): void;
+  /** Applied when deletion begins but the object must stay (finalizers or grace). */
+  markDeleting?(obj: Obj): void;
+  /** Whether something beyond metadata.finalizers holds deletion (the namespace's spec.finalizers). */
+  holdsDeletion?(obj: Obj): boolean;
+}
+
+const isTerminalPod = (p: Obj) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+
+/** QoS class as Kubernetes computes it at pod creation. */
+export function podQosClass(pod: Obj): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const containers: Obj[] = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+  let any = false;
+  let guaranteed = true;
+  for (const c of containers) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    for (const r of ['cpu', 'memory']) {
+      if (req[r] !== undefined || lim[r] !== undefined) any = true;
+      // Requests default to limits when unset, so a container is guaranteed when limits exist and requests equal them.
+      if (lim[r] === undefined || (req[r] !== undefined && String(req[r]) !== String(lim[r]))) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
+/** The finalizer the namespace lifecycle loop removes once a namespace is empty. */
+export const NAMESPACE_FINALIZER = 'kubernetes';
+
+const PODS: Strategy = {
+  statusSubresource: true,
+  tracksGeneration: true,
+  prepareForCreate(pod) {
+    pod.status = { phase: 'Pending', qosClass: podQosClass(pod) };
+  },
+  gracePeriod(pod, requested) {
+    if (!pod.spec?.nodeName || isTerminalPod(pod)) return 0;
+    const grace = requested ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+    // A negative request means "as soon as possible", which Kubernetes turns into 1 second.
+    return grace < 0 ? 1 : grace;
+  },
+};
+
+const NAMESPACES: Strategy = {
+  statusSubresource: true,
+  tracksGeneration: false,
+  prepareForCreate(ns) {
+    ns.status = { phase: 'Active' };
+    const finalizers: string[] = ns.spec?.finalizers ?? [];
+    ns.spec = { ...ns.spec, finalizers: finalizers.includes(NAMESPACE_FINALIZER) ? finalizers : [...finalizers, NAMESPACE_FINALIZER] };
+  },
+  prepareForUpdate(ns, old) {
+    // spec.finalizers changes only through the finalize subresource.
+    ns.spec = { ...ns.spec, finalizers: old.spec?.finalizers ?? [] };
+  },
+  checkDelete(ns) {
+    if (PROTECTED_NAMESPACES.has(ns.metadata.name)) throw forbidden({ kind: 'namespaces', name: ns.metadata.name }, 'this namespace may not be deleted');
+  },
+  markDeleting(ns) {
+    ns.status = { ...ns.status, phase: 'Terminating' };
+  },
+  holdsDeletion: (ns) => (ns.spec?.finalizers ?? []).length > 0,
+};
+
+const WORKLOAD: Strategy = { statusSubresource: true, tracksGeneration: true };
+const NODES: Strategy = { statusSubresource: true, keepStatusOnCreate: true, tracksGeneration: false };
+const PLAIN: Strategy = { statusSubresource: false, tracksGeneration: false };
+const PLAIN_WITH_STATUS: Strategy = { statusSubresource: true, tracksGeneration: false };
+
+export function strategyFor(group: string, plural: string, subresources: readonly string[]): Strategy {
+  if (group === '' && plural === 'pods') return PODS;
+  if (group === '' && plural === 'namespaces') return NAMESPACES;
+  if (group === '' && plural === 'nodes') return NODES;
+  if (['apps', 'batch', 'policy'].includes(group)) return subresources.includes('status') ? WORKLOAD : PLAIN;
+  return subresources.includes('status') ? PLAIN_WITH_STATUS : PLAIN;
+}
