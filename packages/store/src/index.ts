@@ -1,5 +1,5 @@
 export type {
-  DeleteOptions, GetOptions, ListOptions, ListResult, Preconditions, Predicate, Store, StoredObject, UpdateOptions, Watch, WatchEvent,
+  DeleteOptions, GetOptions, ListOptions, ListResult, Preconditions, Predicate, StoredObject, UpdateOptions, Watch, WatchEvent,
   WatchOptions,
 } from './types.js';
 export { MAX_OBJECT_BYTES } from './types.js';
@@ -10,3 +10,6 @@ export { CompactedError, FutureRevisionError } from './kv.js';
 export { createMemoryStore, MemoryKV } from './memory.js';
 export { createSqliteStore, SqliteKV } from './sqlite.js';
 export type { SqliteStoreOptions, SqliteSync } from './sqlite.js';
+export { createStore } from './create-store.js';
+export { Store, StoreConfig } from './tokens.js';
+export { StoreModule } from './module.js';

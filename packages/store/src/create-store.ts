@@ -1,0 +1,36 @@
+import { badRequest } from '@peapod/api-types';
+import type { StoreOptions } from './kv-store.js';
+import { createMemoryStore } from './memory.js';
+import { createSqliteStore, type SqliteSync } from './sqlite.js';
+import type { Store } from './types.js';
+
+const USAGE = 'expected sqlite:///path/to/state.db, memory:// or etcd://host:port[,host:port...][/prefix]';
+
+/**
+ * Opens the store a URL names:
+ * - `sqlite:///var/lib/peapod/state.db[?synchronous=normal]`: the embedded default;
+ * - `memory://`: nothing persisted;
+ * - `etcd://127.0.0.1:2379,127.0.0.1:22379[/prefix]`: an etcd v3 cluster, keys under `prefix` (default `/registry`).
+ * An unknown scheme or malformed URL is a 400 BadRequest.
+ */
+export function createStore(url: string, opts: StoreOptions = {}): Store {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(url);
+  if (!m) throw badRequest(`invalid store URL "${url}": ${USAGE}`);
+  const scheme = m[1]!.toLowerCase();
+  const rest = m[2]!;
+  switch (scheme) {
+    case 'memory':
+      if (rest !== '') throw badRequest(`invalid store URL "${url}": memory:// takes no host or path`);
+      return createMemoryStore(opts);
+    case 'sqlite': {
+      const [path, query = ''] = rest.split('?', 2) as [string, string?];
+      if (!path.startsWith('/') || path === '/') throw badRequest(`invalid store URL "${url}": sqlite needs an absolute file path (sqlite:///path/to/state.db)`);
+      const params = new URLSearchParams(query);
+      const sync = params.get('synchronous')?.toLowerCase();
+      if (sync !== undefined && sync !== 'full' && sync !== 'normal') throw badRequest(`invalid store URL "${url}": synchronous must be full or normal`);
+      return createSqliteStore(decodeURIComponent(path), { ...opts, ...(sync ? { synchronous: sync as SqliteSync } : {}) });
+    }
+    default:
+      throw badRequest(`unsupported store URL scheme "${scheme}" in "${url}": ${USAGE}`);
+  }
+}
