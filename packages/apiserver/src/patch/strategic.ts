@@ -122,22 +122,20 @@ function mergeList(original: Json[], patch: Json[], node: SchemaNode): Json[] {
 
 /**
  * Applies `$setElementOrder`: the items it names come in its order, and items only the server
- * had keep their place relative to them by their original position (apimachinery's
- * `normalizeElementOrder`).
+ * had are interleaved by their original positions (apimachinery's `normalizeElementOrder`).
  */
 function reorder(list: Json[], order: Json[], original: Json | undefined, key: string | undefined): Json[] {
   const id = (x: Json) => (key !== undefined && isObject(x) ? x[key] : x);
   const rank = (x: Json) => order.findIndex((o) => deepEqual(key !== undefined && isObject(o) ? o[key] : o, id(x)));
   const before = Array.isArray(original) ? original : [];
-  const originalIndex = (x: Json) => {
-    const i = before.findIndex((o) => deepEqual(id(o), id(x)));
-    return i < 0 ? Number.POSITIVE_INFINITY : i;
-  };
+  const originalIndex = (x: Json) => before.findIndex((o) => deepEqual(id(o), id(x)));
   const ordered = list.filter((x) => rank(x) >= 0).sort((a, b) => rank(a) - rank(b));
   const serverOnly = list.filter((x) => rank(x) < 0);
   const out: Json[] = [];
   while (ordered.length && serverOnly.length) {
-    out.push(originalIndex(serverOnly[0]) < originalIndex(ordered[0]) ? serverOnly.shift()! : ordered.shift()!);
+    // A server-only item goes first only when both were in the original and it came first there.
+    const [s, o] = [originalIndex(serverOnly[0]), originalIndex(ordered[0])];
+    out.push(s >= 0 && o >= 0 && s < o ? serverOnly.shift()! : ordered.shift()!);
   }
   return out.concat(ordered, serverOnly);
 }
