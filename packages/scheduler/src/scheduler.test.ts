@@ -19,7 +19,6 @@ function harness(nodes: Node[], opts: { failBind?: (pod: Pod) => boolean } = {})
     },
     evict: async () => undefined,
     disruptionBudgets: () => [],
-    nodes: () => nodes,
   };
   const reporter: SchedulingReporter = {
     unschedulable: async (pod, reason, message) => { reports.push({ pod: pod.metadata.name!, reason, message }); },

@@ -1,4 +1,4 @@
-import type { Node, Pod } from '@peapod/api-types';
+import type { Pod } from '@peapod/api-types';
 import type { NodeInfo } from './node-info.js';
 import type { MaybeStatus, Status } from './status.js';
 import type { Snapshot } from '../cache/snapshot.js';
@@ -125,7 +125,6 @@ export interface SchedulerHandle {
   evict(victim: Pod, preemptor: Pod): Promise<void>;
   /** PodDisruptionBudgets as `{ selector, namespace, disruptionsAllowed }`. */
   disruptionBudgets(): readonly { namespace: string; matches: (pod: Pod) => boolean; disruptionsAllowed: number }[];
-  nodes(): readonly Node[];
 }
 
 export type PluginFactory = (args: Record<string, unknown> | undefined, handle: SchedulerHandle) => Plugin;
