@@ -8,7 +8,7 @@ function recorder() {
   const seen: ApiRequest[] = [];
   const transport: Transport = {
     async request(req): Promise<ApiResponse> { seen.push(req); return { status: 200, body: { metadata: {} } }; },
-    async *watch(req): AsyncIterable<WatchEvent<KubeObject>> { seen.push(req); },
+    async *watch(req): AsyncIterable<WatchEvent<KubeObject>> { seen.push(req); yield* []; },
     async *stream(req): AsyncIterable<Uint8Array> { seen.push(req); yield new TextEncoder().encode('hi'); },
   };
   const last = () => {

@@ -25,3 +25,5 @@ export {
 export type { DefaultRateLimiterOptions, RateLimiter } from './workqueue/rate-limiter.js';
 export { runWorkers } from './workqueue/workers.js';
 export type { ReconcileResult, Reconciler } from './workqueue/workers.js';
+export { EventRecorder } from './events/recorder.js';
+export type { EventType } from './events/recorder.js';

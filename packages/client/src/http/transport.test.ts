@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import type { KubeObject, WatchEvent } from '../types.js';
 import { HttpTransport } from './transport.js';
 
 /** What the test server saw of one request. */
-interface Seen { method: string; url: string; headers: https.IncomingMessage['headers']; body: string }
+interface Seen { method: string; url: string; headers: http.IncomingMessage['headers']; body: string }
 
 let dir: string;
 let cert: Buffer;
@@ -53,7 +54,7 @@ beforeEach(() => {
   hits = new Map();
 });
 
-async function handle(req: https.IncomingMessage, res: import('node:http').ServerResponse, body: string) {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, body: string) {
   const u = new URL(req.url!, url);
   seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
   const n = (hits.get(req.method + u.pathname) ?? 0) + 1;
@@ -130,7 +131,7 @@ describe('HttpTransport', () => {
       const patch = type === 'json' ? [{ op: 'add', path: '/metadata/labels', value: { a: 'b' } }] : { metadata: { labels: { a: 'b' } } };
       const got = await pods.patch('web', type, patch, { namespace: 'n', fieldManager: 'test' });
       expect(seen.at(-1)).toMatchObject({ method: 'PATCH', headers: { 'content-type': ct } });
-      expect(got.echo).toEqual(patch);
+      expect((got as unknown as { echo: unknown }).echo).toEqual(patch);
     }
     await pods.update({ metadata: { name: 'web', namespace: 'n' } } as never);
     expect(seen.at(-1)!.headers['content-type']).toBe('application/json');

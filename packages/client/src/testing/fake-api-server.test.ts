@@ -19,7 +19,7 @@ function setup() {
 async function take(iter: AsyncIterable<WatchEvent<KubeObject>>, n: number) {
   const out: [string, string | undefined][] = [];
   for await (const ev of iter) {
-    out.push([ev.type, ev.object.metadata.name]);
+    out.push([ev.type, (ev.object.metadata as { name?: string }).name]);
     if (out.length === n) break;
   }
   return out;
