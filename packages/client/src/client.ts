@@ -77,7 +77,7 @@ class TypedResourceClient<T extends KubeObject> implements ResourceClient<T> {
   }
 
   async list(opts?: ListOptions): Promise<ObjectList<T>> {
-    return this.call({ method: 'GET', path: this.path(this.info.namespaced ? opts?.namespace : undefined), query: listQuery(opts) });
+    return this.call({ method: 'GET', path: this.path(this.info.namespaced ? opts?.namespace : undefined), query: listQuery(opts), signal: opts?.signal });
   }
 
   async create(obj: T, opts?: WriteOptions): Promise<T> {

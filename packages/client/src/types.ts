@@ -35,6 +35,11 @@ export interface ListOptions extends NamespaceOption {
   continue?: string;
   resourceVersion?: string;
   resourceVersionMatch?: 'Exact' | 'NotOlderThan';
+  /**
+   * Abandons the list (rejecting with the signal's reason). Added to the lead's contract so an
+   * informer's stop() never waits on a list to a server that does not answer.
+   */
+  signal?: AbortSignal;
 }
 export interface WatchOptions extends NamespaceOption {
   labelSelector?: string;

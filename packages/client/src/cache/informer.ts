@@ -163,7 +163,7 @@ export class SharedInformer<T extends KubeObject> extends TypedEmitter<InformerE
     while (!signal.aborted) {
       try {
         if (needList) {
-          await this.listAndReplace();
+          await this.listAndReplace(signal);
           needList = false;
           backoff = BACKOFF_INITIAL_MS;
         }
@@ -184,9 +184,10 @@ export class SharedInformer<T extends KubeObject> extends TypedEmitter<InformerE
   }
 
   /** A consistent (quorum) list, so the cache never moves back to an older snapshot. */
-  private async listAndReplace(): Promise<void> {
+  private async listAndReplace(signal: AbortSignal): Promise<void> {
     const { namespace, labelSelector, fieldSelector } = this.options;
-    const list = await this.resource.list({ namespace, labelSelector, fieldSelector });
+    const list = await this.resource.list({ namespace, labelSelector, fieldSelector, signal });
+    if (signal.aborted) return;
     const initial = !this.synced;
     const seen = new Set<string>();
     for (const obj of list.items) {
