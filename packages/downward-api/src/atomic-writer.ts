@@ -127,8 +127,8 @@ const makeParents = async (root: string, rel: string) => {
 };
 
 const writeFiles = async (root: string, payload: Payload) => {
-  for (const [rel, file] of payload) {
-    await makeParents(root, rel);
+  for (const rel of payload.keys()) await makeParents(root, rel);
+  await Promise.all([...payload].map(async ([rel, file]) => {
     const handle = await fs.open(join(root, rel), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, file.mode);
     try {
       await handle.writeFile(file.data);
@@ -137,7 +137,7 @@ const writeFiles = async (root: string, payload: Payload) => {
     } finally {
       await handle.close();
     }
-  }
+  }));
 };
 
 /** Points `link` at `target`, replacing whatever is there (file, foreign symlink, directory) without following it. */
@@ -182,16 +182,8 @@ export const writeAtomically = async (dir: string, payload: Payload): Promise<Wr
   }
   const stale = [...oldPaths.keys()].filter((p) => !wanted.has(p));
 
-  let written = true;
-  if (oldTs && stale.length === 0) {
-    written = false;
-    for (const [p, file] of files) {
-      if (oldPaths.get(p) !== 'file' || (await differs(join(dir, oldTs, p), file))) {
-        written = true;
-        break;
-      }
-    }
-  }
+  const written = !oldTs || stale.length > 0 ||
+    (await Promise.all([...files].map(([p, file]) => oldPaths.get(p) !== 'file' || differs(join(dir, oldTs, p), file)))).some(Boolean);
 
   if (written) {
     const tsDir = await fs.mkdtemp(join(dir, timestamp(new Date())));
