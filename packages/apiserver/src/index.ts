@@ -1,6 +1,6 @@
 export { startApiServer } from './server.js';
-export type { ApiServerDeps, ApiServerOptions, RunningApiServer } from './server.js';
-export { ApiServer, NodeStreamer } from './tokens.js';
+export type { ApiServerDeps, RunningApiServer } from './server.js';
+export { ApiServer, ApiServerOptions, NodeStreamer } from './tokens.js';
 export type { LogOptions, PodTarget, StreamIO, StreamResult, TerminalSize } from './node-streamer.js';
 export { InProcessTransport } from './inprocess.js';
 export { ADMIN_USER, NODES_GROUP, NODE_LEASE_NAMESPACE, nodeUser } from './auth.js';
@@ -9,3 +9,4 @@ export { writeKubeconfig } from './kubeconfig.js';
 export { ensurePki } from './pki.js';
 export type { ServerPki } from './pki.js';
 export { podStatus, humanDuration } from './table.js';
+export { ApiServerModule } from './module.js';

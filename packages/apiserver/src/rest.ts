@@ -124,11 +124,14 @@ export class Rest {
     if (q.sendInitialEvents && q.resourceVersionMatch !== 'NotOlderThan') {
       throw invalid({ kind: 'ListOptions' }, [{ type: 'FieldValueForbidden', field: 'resourceVersionMatch', message: 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan' }]);
     }
+    // Without a resourceVersion (or with "0"), a watch first replays the current state as ADDED
+    // events ("get state and start"), unless the client opted out with sendInitialEvents=false.
+    const fromState = !q.resourceVersion || q.resourceVersion === '0';
     return this.store.watch<Obj>(listPrefix(r, namespace), {
       labelSelector: q.labelSelector,
       fieldSelector: q.fieldSelector,
-      resourceVersion: q.resourceVersion,
-      sendInitialEvents: q.sendInitialEvents,
+      resourceVersion: fromState ? undefined : q.resourceVersion,
+      sendInitialEvents: q.sendInitialEvents ?? fromState,
       allowBookmarks: q.allowWatchBookmarks,
       recursive: true,
     });

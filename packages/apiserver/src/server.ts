@@ -12,7 +12,7 @@ import { WebSocketServer } from 'ws';
 import { ADMIN_USER, Authorizer, TokenAuthenticator, nodeUser, type UserInfo } from './auth.js';
 import { checkSize, decodeBody, mediaInfo, MAX_BODY_BYTES } from './body.js';
 import { ApiCore } from './core.js';
-import { ApiHandler, type HandlerDeps, type HandlerResponse } from './handler.js';
+import { ApiHandler, type HandlerResponse } from './handler.js';
 import { InProcessTransport } from './inprocess.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { NamespaceLifecycle } from './namespaces.js';
@@ -24,6 +24,7 @@ import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import type { Obj } from './obj.js';
 import { Rest } from './rest.js';
 import { chooseProtocol, runSession, sessionRequest } from './streaming.js';
+import { OpenAPIV3 } from './openapi/index.js';
 import { applyPatch, updateManagedFields } from './patch/index.js';
 import { resolveContainer } from './subresources.js';
 
@@ -54,7 +55,6 @@ export interface ApiServerDeps {
   clock: Clock;
   logger?: Logger;
   nodeStreamer?: NodeStreamer;
-  openapi?: HandlerDeps['openapi'];
   /** Resources to serve (default: every entry of api-types' RESOURCES). */
   resources?: Iterable<ResourceInfo<unknown>>;
 }
@@ -136,7 +136,11 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
   });
   const port = (server.address() as AddressInfo).port;
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const handler = new ApiHandler({ rest, clock: deps.clock, patch: (req) => applyPatch(req) as Obj, nodeStreamer: deps.nodeStreamer, openapi: deps.openapi, serverAddress: `${host}:${port}` });
+  const openapi = new OpenAPIV3([...registry.all.map((r) => r.info)]);
+  const handler = new ApiHandler({ rest, clock: deps.clock, patch: (req) => applyPatch(req) as Obj, nodeStreamer: deps.nodeStreamer, openapi: (path) => {
+    const doc = openapi.lookup(path);
+    return doc && { body: doc.json, contentType: 'application/json' };
+  }, serverAddress: `${host}:${port}` });
   const authorizer = new Authorizer(deps.store, (info: RequestInfo) => objectKey(registry.mustGet(info.group, info.resource), info.namespace, info.name));
   const core = new ApiCore(handler, authorizer);
   await namespaces.start(rest);
