@@ -216,8 +216,8 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
       const post = await fwk.runPostFilter(state, pod, statuses, {
         snapshot: this.snapshot,
         runFilters: (st, p, n) => fwk.runFilters(st, p, n),
-        runPreFilterAddPod: () => undefined,
-        runPreFilterRemovePod: () => undefined,
+        runPreFilterAddPod: (st, p, added, n) => fwk.runPreFilterAddPod(st, p, added, n),
+        runPreFilterRemovePod: (st, p, removed, n) => fwk.runPreFilterRemovePod(st, p, removed, n),
       });
       const rejectedBy = [...new Set([...statuses.values()].map((s) => s.plugin).filter(Boolean))];
       const postMsg = post.status.ok ? '' : post.status.reasons.join(' ');

@@ -111,6 +111,15 @@ export class Framework {
     return { status: Status.success(), nodeNames };
   }
 
+  /** Tells PreFilter plugins a pod was added to / removed from `node` (preemption's what-if). */
+  runPreFilterAddPod(state: CycleState, pod: Pod, added: Pod, node: NodeInfo): void {
+    for (const p of this.preFilters) p.addPod?.(state, pod, added, node);
+  }
+
+  runPreFilterRemovePod(state: CycleState, pod: Pod, removed: Pod, node: NodeInfo): void {
+    for (const p of this.preFilters) p.removePod?.(state, pod, removed, node);
+  }
+
   runFilters(state: CycleState, pod: Pod, node: NodeInfo): Status {
     const skipped = state.read<Set<string>>(SKIPPED_FILTERS);
     for (const p of this.filters) {

@@ -1,11 +1,14 @@
 import { PluginRegistry, type PluginConfig, type Profile } from '../framework/framework.js';
 import * as binder from './default-binder.js';
+import * as preemption from './default-preemption.js';
 import * as imageLocality from './image-locality.js';
+import * as interPod from './inter-pod-affinity.js';
 import * as nodeAffinity from './node-affinity.js';
 import * as nodeName from './node-name.js';
 import * as nodePorts from './node-ports.js';
 import * as fit from './node-resources-fit.js';
 import * as nodeUnschedulable from './node-unschedulable.js';
+import * as spread from './pod-topology-spread.js';
 import * as prioritySort from './priority-sort.js';
 import * as gates from './scheduling-gates.js';
 import * as taints from './taint-toleration.js';
@@ -22,7 +25,10 @@ export function inTreeRegistry(): PluginRegistry {
   r.add(nodePorts.NAME, nodePorts.nodePorts);
   r.add(fit.NAME, (args) => fit.nodeResourcesFit(args as { scoringStrategy?: fit.ScoringStrategy }));
   r.add(fit.BALANCED_NAME, fit.nodeResourcesBalancedAllocation);
+  r.add(spread.NAME, spread.podTopologySpread);
+  r.add(interPod.NAME, interPod.interPodAffinity);
   r.add(imageLocality.NAME, imageLocality.imageLocality);
+  r.add(preemption.NAME, preemption.defaultPreemption);
   r.add(binder.NAME, binder.defaultBinder);
   return r;
 }
@@ -37,6 +43,9 @@ export const DEFAULT_PLUGINS: readonly PluginConfig[] = [
   { name: nodeAffinity.NAME, weight: 2 },
   { name: nodePorts.NAME },
   { name: fit.NAME, weight: 1 },
+  { name: spread.NAME, weight: 2 },
+  { name: interPod.NAME, weight: 2 },
+  { name: preemption.NAME },
   { name: fit.BALANCED_NAME, weight: 1 },
   { name: imageLocality.NAME, weight: 1 },
   { name: binder.NAME },
