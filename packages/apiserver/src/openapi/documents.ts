@@ -17,6 +17,12 @@ import { REF_PREFIX, refTo, type Definitions, type GroupVersionKind, type OpenAP
  * Documents are built once, on first use; each has a content hash that the index puts into its
  * `serverRelativeURL` (`?hash=`), as Kubernetes does so that clients can cache them forever.
  */
+export interface OpenAPIHttpResponse {
+  status: 200 | 301 | 304;
+  headers: Record<string, string>;
+  body: string;
+}
+
 export interface ServedDocument {
   /** The document as JSON text, ready to write. */
   json: string;
@@ -293,6 +299,28 @@ export class OpenAPIV3 {
   document(urlPath: string): unknown {
     const d = this.lookup(urlPath);
     return d && (JSON.parse(d.json) as unknown);
+  }
+
+  /**
+   * The HTTP answer for a GET of an `/openapi/v3` URL, or undefined for an unknown path:
+   * - 304 when `If-None-Match` carries the document's ETag;
+   * - with `?hash=` of the current document, cacheable for a year (`immutable`), as the hash
+   *   changes with the content; with an outdated hash, 301 to the current URL;
+   * - otherwise revalidated on every use (`no-cache`).
+   */
+  respond(urlPath: string, search: string | URLSearchParams = '', ifNoneMatch?: string): OpenAPIHttpResponse | undefined {
+    const doc = this.lookup(urlPath);
+    if (!doc) return undefined;
+    const hash = new URLSearchParams(search).get('hash');
+    const path = urlPath.replace(/\/+$/, '');
+    if (hash !== null && hash !== doc.hash) return { status: 301, headers: { location: `${path}?hash=${doc.hash}` }, body: '' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      etag: doc.etag,
+      'cache-control': hash !== null ? 'public, immutable, max-age=31536000' : 'no-cache, private',
+    };
+    if (ifNoneMatch !== undefined && ifNoneMatch.split(',').map((t) => t.trim()).some((t) => t === doc.etag || t === '*')) return { status: 304, headers, body: '' };
+    return { status: 200, headers, body: doc.json };
   }
 
   private build(): void {
