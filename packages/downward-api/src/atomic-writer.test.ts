@@ -73,6 +73,15 @@ describe('writeAtomically: layout and updates', () => {
     expect(await read('a')).toBe('1');
   });
 
+  it('cleans up generations a crashed write left behind', async () => {
+    await writeAtomically(vol, files({ a: '1' }));
+    await fs.mkdir(join(vol, '..2020_01_01_00_00_00.crash1'));
+    await fs.writeFile(join(vol, '..2020_01_01_00_00_00.crash1', 'a'), 'half');
+    expect(await writeAtomically(vol, files({ a: '1' }))).toEqual({ written: false });
+    expect(await tsDirs()).toHaveLength(1);
+    expect(await read('a')).toBe('1');
+  });
+
   it('refuses unsafe payload paths with a 400 and writes nothing', async () => {
     for (const bad of ['/etc/passwd', '../escape', 'a/../../escape', '..hidden', '..', '', `${'x'.repeat(256)}`, 'a\0b']) {
       const err = await writeAtomically(vol, files({ [bad]: 'x' })).then(() => undefined, (e: unknown) => e);

@@ -1,5 +1,5 @@
 import { constants, promises as fs, type Stats } from 'node:fs';
-import { join, posix } from 'node:path';
+import { basename, join, posix } from 'node:path';
 import { badRequest, forbidden } from '@peapod/api-types';
 
 /**
@@ -185,15 +185,16 @@ export const writeAtomically = async (dir: string, payload: Payload): Promise<Wr
   const written = !oldTs || stale.length > 0 ||
     (await Promise.all([...files].map(([p, file]) => oldPaths.get(p) !== 'file' || differs(join(dir, oldTs, p), file)))).some(Boolean);
 
+  let current = oldTs;
   if (written) {
     const tsDir = await fs.mkdtemp(join(dir, timestamp(new Date())));
-    const tsName = tsDir.slice(dir.length).replace(/^\/+/, '');
+    current = basename(tsDir);
     try {
       await fs.chmod(tsDir, 0o755);
       await writeFiles(tsDir, files);
       const tmpLink = join(dir, NEW_DATA_DIR);
       await remove(tmpLink);
-      await fs.symlink(tsName, tmpLink);
+      await fs.symlink(current, tmpLink);
       if (dataStat && !dataStat.isSymbolicLink()) await remove(dataDir);
       await fs.rename(tmpLink, dataDir);
     } catch (err) {
@@ -207,6 +208,7 @@ export const writeAtomically = async (dir: string, payload: Payload): Promise<Wr
   for (const top of new Set([...files.keys()].map((p) => p.split('/')[0]))) await placeLink(dir, top, `${DATA_DIR}/${top}`);
   // ... and names that left the payload come out of the user-visible root.
   for (const p of stale) if (!p.includes('/') && !p.startsWith('..')) await remove(join(dir, p));
-  if (written && oldTs) await remove(join(dir, oldTs));
+  // Every other generation goes: the one just replaced, and any a crashed write left behind.
+  for (const name of await fs.readdir(dir)) if (TS_DIR.test(name) && name !== current) await remove(join(dir, name));
   return { written };
 };
