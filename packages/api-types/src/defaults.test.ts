@@ -5,6 +5,7 @@ import {
 } from './defaults.js';
 import { RESOURCES } from './resources.js';
 import type { Pod } from './core/v1.js';
+import type { Deployment } from './apps/v1.js';
 import { webPod } from './testdata/objects.js';
 
 const tmpl = { metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } };
@@ -156,8 +157,8 @@ describe('other kinds', () => {
     expect(defaultNode({ metadata: {}, status: { capacity: { cpu: '2' } } }).status!.allocatable).toEqual({ cpu: '2' });
   });
   it('applyDefaults dispatches by group and kind and leaves other kinds alone', () => {
-    const d = applyDefaults(RESOURCES.deployments, { metadata: {}, spec: { selector: {}, template: structuredClone(tmpl) } });
-    expect(d.spec.replicas).toBe(1);
+    const d: Deployment = applyDefaults(RESOURCES.deployments, { metadata: {}, spec: { selector: {}, template: structuredClone(tmpl) } });
+    expect(d.spec!.replicas).toBe(1);
     const cm = { metadata: { name: 'c' }, data: { a: 'b' } };
     expect(applyDefaults(RESOURCES.configmaps, structuredClone(cm))).toEqual(cm);
   });

@@ -15,7 +15,8 @@ export type StatusReason =
 export interface FieldError {
   type:
     | 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueDuplicate' | 'FieldValueNotSupported'
-    | 'FieldValueForbidden' | 'FieldValueTooLong' | 'FieldValueTooMany' | 'FieldValueTypeInvalid' | 'InternalError';
+    | 'FieldValueForbidden' | 'FieldValueTooLong' | 'FieldValueTooMany' | 'FieldValueTypeInvalid' | 'FieldValueNotFound'
+    | 'InternalError';
   /** Kubernetes field path, e.g. `spec.containers[0].image`. */
   field: string;
   /** The detail after the field, e.g. `Required value` or `Invalid value: "x": must be ...`. */

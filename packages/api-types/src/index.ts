@@ -31,3 +31,13 @@ export {
 } from './defaults.js';
 export * from './scheduling.js';
 export * from './scheduling.js';
+export { validateObject, validateObjectUpdate, throwIfInvalid } from './validation/index.js';
+export { validatePod, validatePodUpdate, validatePodStatusUpdate, validateEphemeralContainersUpdate } from './validation/pod-lifecycle.js';
+export { validatePodSpec, validatePodTemplateSpec, validateLabelSelector, MIRROR_POD_ANNOTATION } from './validation/pod.js';
+export { validateObjectMeta, validateObjectMetaUpdate } from './validation/meta.js';
+export {
+  isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue, isConfigMapKey, isEnvVarName, isValidPortName,
+} from './validation/names.js';
+export {
+  deepEqual, isPodTerminal, controllerOf, controllerRef, getScaledValueFromIntOrPercent, nextGeneration, podRequests, podQOSClass,
+} from './helpers.js';
