@@ -52,9 +52,10 @@ export interface NamespaceGate {
   check(namespace: string, resource: ServedResource, name: string): Promise<void>;
 }
 
-/** Rebuilds a store error so that it names the resource and object as Kubernetes messages do. */
+/** Rebuilds a store error so that its details name the resource (plural and group) as Kubernetes' do. */
 function retarget(err: unknown, r: ServedResource, name: string): unknown {
-  if (!isStatusError(err)) return err;
+  // Only errors raised by the store (which names objects by storage key) are rebuilt.
+  if (!isStatusError(err) || err.status.details?.kind !== r.storageName) return err;
   const t = { kind: r.info.plural, group: r.info.group || undefined, name };
   switch (err.reason) {
     case 'NotFound': return notFound(t);
