@@ -77,6 +77,11 @@ export class CriLogWriter {
     if (buf.length) this.push(stream, buf);
   }
 
+  /** Bytes of `stream` received but not yet written (an unterminated line). */
+  buffered(stream: LogStream): number {
+    return this.pendingBytes[stream];
+  }
+
   /** The stream closed: an unterminated last line becomes an `F` entry. */
   end(stream: LogStream): void {
     if (this.pendingBytes[stream] > 0) this.flush(stream, 'F');
