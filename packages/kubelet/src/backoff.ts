@@ -39,6 +39,12 @@ export class Backoff {
     return e !== undefined && this.clock.now() - eventTime < e.delayMs;
   }
 
+  /** Whether `key` must still wait, measured from its last update (image pulls: from the last failed pull). */
+  isInBackOffSinceUpdate(key: string): boolean {
+    const e = this.entries.get(key);
+    return e !== undefined && this.clock.now() - e.lastUpdate < e.delayMs;
+  }
+
   /** Milliseconds left before `key` may be retried (0 when it may be retried now). */
   remaining(key: string, eventTime: number): number {
     const e = this.live(key, eventTime);

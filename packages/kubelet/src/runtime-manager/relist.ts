@@ -1,0 +1,125 @@
+import { PodLabel, containerIdentityOf, podIdentityOf, type Container, type ContainerStatus, type PodIdentity, type PodSandbox, type PodSandboxStatus, type Runtime } from '@peapod/runtime';
+import type { ObservedContainer, ObservedPod, ContainerRunState } from './observed.js';
+
+const STATE: Record<ContainerStatus['state'], ContainerRunState> = { Created: 'created', Running: 'running', Exited: 'exited', Unknown: 'unknown' };
+
+export interface RelistResult {
+  pods: Map<string, ObservedPod>;
+  /** Who each uid is, from the runtime's labels (for pods the kubelet no longer knows). */
+  identities: Map<string, PodIdentity>;
+  /** Pods whose containers or sandboxes changed since the previous relist. */
+  changed: Set<string>;
+}
+
+/**
+ * The kubelet's view of the runtime, rebuilt by relisting (the PLEG of kubelet): every sandbox and
+ * container the runtime lists, grouped by the pod uid label the kubelet put on them, so a
+ * restarted kubelet sees what the previous one started. Details of a container (exit code, times)
+ * are fetched only when its listed state changes; an exited container never changes again.
+ */
+export class Relister {
+  private readonly containerCache = new Map<string, ContainerStatus>();
+  private readonly sandboxCache = new Map<string, PodSandboxStatus>();
+  private fingerprints = new Map<string, string>();
+  private last: Map<string, ObservedPod> = new Map();
+
+  constructor(private readonly runtime: Runtime) {}
+
+  /** The pod as of the last relist (empty when the runtime has nothing for it). */
+  observed(uid: string): ObservedPod {
+    return this.last.get(uid) ?? { sandboxes: [], containers: [] };
+  }
+
+  /** Relists the runtime; the result also becomes what `observed` returns. */
+  async relist(): Promise<RelistResult> {
+    const [sandboxes, containers] = await Promise.all([this.runtime.listPodSandbox(), this.runtime.listContainers()]);
+    const { pods, identities } = await this.collect(sandboxes, containers);
+    const seenContainers = new Set(containers.map((c) => c.id));
+    const seenSandboxes = new Set(sandboxes.map((s) => s.id));
+    for (const id of this.containerCache.keys()) if (!seenContainers.has(id)) this.containerCache.delete(id);
+    for (const id of this.sandboxCache.keys()) if (!seenSandboxes.has(id)) this.sandboxCache.delete(id);
+    const changed = new Set<string>();
+    for (const [uid, p] of pods) if (this.remember(uid, p)) changed.add(uid);
+    for (const uid of [...this.fingerprints.keys()]) {
+      if (pods.has(uid)) continue;
+      changed.add(uid);
+      this.fingerprints.delete(uid);
+      this.last.delete(uid);
+    }
+    return { pods, identities, changed };
+  }
+
+  /** Refreshes one pod (after a sync changed it), so the next relist does not report it again. */
+  async observePod(uid: string): Promise<ObservedPod> {
+    const labelSelector = { [PodLabel.uid]: uid };
+    const [sandboxes, containers] = await Promise.all([this.runtime.listPodSandbox({ labelSelector }), this.runtime.listContainers({ labelSelector })]);
+    const p = (await this.collect(sandboxes, containers)).pods.get(uid) ?? { sandboxes: [], containers: [] };
+    this.remember(uid, p);
+    return p;
+  }
+
+  /** Stores the pod's view; true when it differs from the previous one. */
+  private remember(uid: string, p: ObservedPod): boolean {
+    const fp = [...p.sandboxes.map((s) => `${s.id}:${s.ready}`), ...p.containers.map((c) => `${c.id}:${c.state}`)].join(',');
+    this.last.set(uid, p);
+    if (this.fingerprints.get(uid) === fp) return false;
+    this.fingerprints.set(uid, fp);
+    return true;
+  }
+
+  private async collect(sandboxes: PodSandbox[], containers: Container[]): Promise<Pick<RelistResult, 'pods' | 'identities'>> {
+    const pods = new Map<string, ObservedPod>();
+    const identities = new Map<string, PodIdentity>();
+    const pod = (id: PodIdentity) => {
+      identities.set(id.uid, id);
+      let p = pods.get(id.uid);
+      if (!p) pods.set(id.uid, (p = { sandboxes: [], containers: [] }));
+      return p;
+    };
+    await Promise.all(sandboxes.map(async (s) => {
+      const id = podIdentityOf(s.labels);
+      if (!id) return;
+      let status = this.sandboxCache.get(s.id);
+      if (!status || status.state !== s.state) {
+        status = await this.runtime.podSandboxStatus(s.id).catch(() => undefined);
+        if (!status) return;
+        this.sandboxCache.set(s.id, status);
+      }
+      pod(id).sandboxes.push({ id: s.id, ready: s.state === 'Ready', attempt: s.metadata.attempt, createdAt: s.createdAt, ip: status.network?.ip });
+    }));
+    await Promise.all(containers.map(async (c) => {
+      const id = containerIdentityOf(c.labels, c.annotations);
+      if (!id) return;
+      let status = this.containerCache.get(c.id);
+      if (!status || status.state !== c.state) {
+        status = await this.runtime.containerStatus(c.id).catch(() => undefined);
+        if (!status) return;
+        this.containerCache.set(c.id, status);
+      }
+      pod(id).containers.push(toObserved(status, id.containerName, id.hash ?? '', id.restartCount));
+    }));
+    for (const p of pods.values()) {
+      p.sandboxes.sort((a, b) => b.createdAt - a.createdAt || b.attempt - a.attempt);
+      p.containers.sort((a, b) => b.createdAt - a.createdAt || b.restartCount - a.restartCount);
+    }
+    return { pods, identities };
+  }
+}
+
+function toObserved(s: ContainerStatus, name: string, hash: string, restartCount: number): ObservedContainer {
+  return {
+    id: s.id,
+    name,
+    state: STATE[s.state],
+    createdAt: s.createdAt,
+    startedAt: s.startedAt,
+    finishedAt: s.finishedAt,
+    exitCode: s.exitCode,
+    reason: s.reason,
+    message: s.message,
+    image: s.image.image,
+    imageRef: s.imageRef,
+    hash,
+    restartCount,
+  };
+}
