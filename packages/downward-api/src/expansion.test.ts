@@ -1,4 +1,5 @@
 import { isBadRequest } from '@peapod/api-types';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expand, expandCommandAndArgs, expandSubPathExpr } from './expansion.js';
 
@@ -33,6 +34,28 @@ describe('expand', () => {
     ['unicode passes through', 'é$(VAR_A)😀', 'éA😀'],
   ])('%s', (_why, input, want) => {
     expect(expand(input, lookup)).toBe(want);
+  });
+});
+
+describe('expand: properties', () => {
+  it('writes any literal text when every $ is doubled', () => {
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('$', '(', ')', 'A', 'B', '_', ' ', 'é') }), (s) => {
+      expect(expand(s.replaceAll('$', () => '$$'), lookup)).toBe(s);
+    }));
+  });
+
+  it('leaves text without references untouched whatever the variables', () => {
+    fc.assert(fc.property(fc.string(), (s) => {
+      fc.pre(!s.includes('$'));
+      expect(expand(s, () => 'X')).toBe(s);
+    }));
+  });
+
+  it('keeps every reference to an undefined variable literally', () => {
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('$', '(', ')', 'Q', ' ') }), (s) => {
+      const withoutEscapes = s.replaceAll('$$', '');
+      expect(expand(withoutEscapes, () => undefined)).toBe(withoutEscapes);
+    }));
   });
 });
 
