@@ -49,6 +49,7 @@ export const validatePodUpdate = (next: Pod, old: Pod): Errs => {
   const errs: Errs = [];
   validateObjectMetaUpdate(errs, next.metadata, old.metadata);
   validateObjectMeta(errs, next.metadata, true);
+  validateMirrorPod(errs, next.metadata, next.spec);
   validateMirrorAnnotationUpdate(errs, next, old);
   const ns = next.spec;
   const os = old.spec;
