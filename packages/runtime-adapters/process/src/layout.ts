@@ -14,7 +14,8 @@ import type { Mount } from '@peapod/runtime';
  * Kubernetes volumes often mount where the host has nothing (`/etc/config`, `/data`). bwrap can
  * only create a mount point inside a tmpfs, so every host directory on the way to a missing
  * mount point is "expanded": replaced by a tmpfs holding read-only binds of its own entries.
- * The container still sees the host's files there; it just may add mount points.
+ * The container still sees the host's files there; once the mounts are made the root is remounted
+ * read-only, so nothing can be written outside /tmp and the volumes.
  */
 
 /** Host paths never bound from the host: the sandbox provides its own. */
@@ -95,5 +96,8 @@ export function sandboxArgs(input: LayoutInput): string[] {
     if (!existsOnHost(input.workingDir) && !mounts.some((m) => input.workingDir!.startsWith(m.containerPath))) args.push('--dir', input.workingDir);
     args.push('--chdir', input.workingDir);
   }
+  // the root tmpfs (and the expanded directories in it) becomes read-only like the binds it holds;
+  // /tmp, /dev/shm and writable volumes are mounts of their own and stay writable
+  args.push('--remount-ro', '/');
   return args;
 }

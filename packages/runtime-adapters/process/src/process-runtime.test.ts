@@ -1,25 +1,242 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RealClock } from '@peapod/core';
+import { RuntimeReason, containerLabels, podLabels, renderLogEntry, type ContainerConfig, type Mount, type PodSandboxConfig, type Runtime } from '@peapod/runtime';
 import { runRuntimeConformance } from '@peapod/runtime/conformance';
-import { ProcessRuntime } from './process-runtime.js';
+import { ProcessRuntime, type ProcessRuntimeOptions } from './process-runtime.js';
+import { signal } from './proc.js';
 
-async function harness() {
-  const dirs: string[] = [];
-  const tempDir = async () => {
-    const d = await mkdtemp(join(tmpdir(), 'peapod-process-'));
-    dirs.push(d);
-    return d;
-  };
-  const stateDir = await tempDir();
-  const make = () => new ProcessRuntime({ stateDir, clock: new RealClock(), adoptedPollMs: 20 });
-  return {
-    runtime: make(),
-    reopen: async () => make(),
-    tempDir,
-    cleanup: async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); },
-  };
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'peapod-process-'));
+  cleanups.push(() => rm(d, { recursive: true, force: true }));
+  return d;
 }
 
-runRuntimeConformance('process', { setup: harness, logsOnDisk: true });
+runRuntimeConformance('process', {
+  logsOnDisk: true,
+  async setup() {
+    const dirs: string[] = [];
+    const dir = async () => {
+      const d = await mkdtemp(join(tmpdir(), 'peapod-process-'));
+      dirs.push(d);
+      return d;
+    };
+    const stateDir = await dir();
+    const make = () => new ProcessRuntime({ stateDir, clock: new RealClock(), adoptedPollMs: 20 });
+    return {
+      runtime: make(),
+      reopen: async () => make(),
+      tempDir: dir,
+      cleanup: async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); },
+    };
+  },
+});
+
+/** A runtime over a fresh state dir whose pods are removed after the test. */
+async function runtime(options: Partial<ProcessRuntimeOptions> = {}): Promise<ProcessRuntime> {
+  const rt = new ProcessRuntime({ stateDir: await tempDir(), ...options });
+  cleanups.push(async () => {
+    for (const s of await rt.listPodSandbox().catch(() => [])) await rt.removePodSandbox(s.id);
+    await rt.close();
+  });
+  return rt;
+}
+
+async function pod(rt: Runtime, name = `pod-${randomUUID().slice(0, 8)}`) {
+  const meta = { name, namespace: 'default', uid: randomUUID() };
+  const config: PodSandboxConfig = { metadata: { ...meta, attempt: 0 }, logDirectory: await tempDir(), labels: podLabels(meta), annotations: {} };
+  const id = await rt.runPodSandbox(config);
+  const ctr = (n: string, script: string, extra: Partial<ContainerConfig> & { mounts?: Mount[] } = {}): ContainerConfig => ({
+    metadata: { name: n, attempt: 0 },
+    image: { image: 'busybox:1.36' },
+    command: ['/bin/sh', '-c', script],
+    args: [],
+    envs: [],
+    mounts: [],
+    labels: containerLabels(meta, n),
+    annotations: {},
+    logPath: `${n}/0.log`,
+    ...extra,
+  });
+  const start = async (n: string, script: string, extra: Partial<ContainerConfig> = {}) => {
+    const cid = await rt.createContainer(id, ctr(n, script, extra), config);
+    await rt.startContainer(cid);
+    return cid;
+  };
+  return { id, config, ctr, start };
+}
+
+async function waitExit(rt: Runtime, id: string) {
+  for (let i = 0; i < 500; i++) {
+    const s = await rt.containerStatus(id);
+    if (s.state === 'Exited') return s;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`container ${id} did not exit`);
+}
+
+async function logOf(rt: Runtime, id: string): Promise<string> {
+  let out = '';
+  for await (const e of rt.readContainerLog(id)) out += renderLogEntry(e);
+  return out;
+}
+
+describe('ProcessRuntime sandbox', () => {
+  it('gives containers the pod hostname, a private /tmp, a read-only host root, a working dir, and volumes at their mount paths', async () => {
+    const rt = await runtime();
+    const p = await pod(rt, 'web-0');
+    const config = await tempDir();
+    await writeFile(join(config, 'app.conf'), 'x=1\n');
+    const data = await tempDir();
+    const id = await p.start('main', [
+      'hostname',
+      'cat /etc/config/app.conf',
+      'touch /etc/peapod-probe 2>/dev/null && echo root-writable || echo root-readonly',
+      'echo mine > /tmp/mine && ls /tmp',
+      'echo written > /data/out',
+      'pwd',
+      'test -f /etc/os-release && echo host-etc-visible',
+    ].join('; '), { workingDir: '/work/peapod-app', mounts: [{ hostPath: config, containerPath: '/etc/config', readonly: true }, { hostPath: data, containerPath: '/data' }] });
+    expect((await waitExit(rt, id)).exitCode).toBe(0);
+    expect(await logOf(rt, id)).toBe('web-0\nx=1\nroot-readonly\nmine\n/work/peapod-app\nhost-etc-visible\n');
+    expect(await readFile(join(data, 'out'), 'utf8')).toBe('written\n');
+    expect(existsSync('/etc/peapod-probe') || existsSync('/work/peapod-app')).toBe(false);
+  });
+
+  it('runs exec inside the container: same hostname, mounts and environment', async () => {
+    const rt = await runtime();
+    const p = await pod(rt, 'exec-pod');
+    const vol = await tempDir();
+    await writeFile(join(vol, 'f'), 'shared');
+    const id = await p.start('app', 'sleep 30', { envs: [{ key: 'GREETING', value: 'hello' }], mounts: [{ hostPath: vol, containerPath: '/vol' }] });
+    const r = await rt.execSync(id, ['sh', '-c', 'hostname; cat /vol/f; echo; echo $GREETING; ps -o pid= 2>/dev/null | head -1 || true'], 5000);
+    expect(r.stdout.toString().split('\n').slice(0, 3)).toEqual(['exec-pod', 'shared', 'hello']);
+    expect(r.exitCode).toBe(0);
+    await expect(rt.execSync(id, ['sleep', '10'], 200)).rejects.toMatchObject({ code: 'DeadlineExceeded' });
+    await expect(rt.execSync(id, ['no-such-binary'])).rejects.toMatchObject({ reason: RuntimeReason.ExecError, message: 'exec: "no-such-binary": executable file not found in $PATH' });
+  });
+
+  it('gives each pod an IP on 127/8 its processes bind and its peers and port-forwards reach', async () => {
+    const rt = await runtime();
+    const p = await pod(rt, 'server');
+    const ip = (await rt.podSandboxStatus(p.id)).network!.ip;
+    expect(ip).toMatch(/^127\.\d+\.\d+\.\d+$/);
+    expect(ip).not.toBe('127.0.0.1');
+    const server = `require('http').createServer((q, r) => r.end('hi from ' + require('os').hostname())).listen(8080, process.env.POD_IP)`;
+    const id = await p.start('http', `exec node -e "${server}"`, { envs: [{ key: 'POD_IP', value: ip }] });
+    let body = '';
+    for (let i = 0; i < 200 && !body; i++) {
+      body = await fetch(`http://${ip}:8080/`).then((r) => r.text(), () => '');
+      if (!body) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(body).toBe('hi from server');
+    const peer = await p.start('peer', 'sleep 30');
+    const viaPeer = await rt.execSync(peer, ['node', '-e', `fetch('http://${ip}:8080/').then((r) => r.text()).then(console.log)`], 10_000);
+    expect(viaPeer.stdout.toString()).toBe('hi from server\n');
+
+    const stream = await rt.portForward(p.id, 8080);
+    const reply = new Promise<string>((resolve) => {
+      let got = '';
+      stream.on('data', (d: Buffer) => { got += d.toString(); if (got.includes('hi from')) resolve(got); });
+    });
+    stream.write('GET / HTTP/1.0\r\n\r\n');
+    expect(await reply).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*hi from server$/);
+    (stream as unknown as { destroy(): void }).destroy();
+    await expect(rt.portForward(p.id, 1)).rejects.toMatchObject({ code: 'Unavailable' });
+    await rt.stopContainer(id, 2000);
+  });
+
+  it('releases a pod IP on removal and keeps allocations across a restart', async () => {
+    const stateDir = await tempDir();
+    const rt = new ProcessRuntime({ stateDir, podIpOctet: 77 });
+    const a = await pod(rt);
+    const b = await pod(rt);
+    const ipA = (await rt.podSandboxStatus(a.id)).network!.ip;
+    const ipB = (await rt.podSandboxStatus(b.id)).network!.ip;
+    expect([ipA, ipB]).toEqual(['127.77.0.1', '127.77.0.2']);
+    await rt.close();
+    const again = new ProcessRuntime({ stateDir, podIpOctet: 77 });
+    cleanups.push(async () => { for (const s of await again.listPodSandbox()) await again.removePodSandbox(s.id); await again.close(); });
+    const c = await pod(again);
+    expect((await again.podSandboxStatus(c.id)).network!.ip).toBe('127.77.0.3');
+    await again.stopPodSandbox(a.id);
+    expect((await again.podSandboxStatus(a.id)).network).toBeUndefined();
+  });
+
+  it('fails to start a missing executable with the reason and message runc gives', async () => {
+    const rt = await runtime();
+    const p = await pod(rt);
+    const id = await rt.createContainer(p.id, { ...p.ctr('bad', ''), command: ['no-such-binary'] }, p.config);
+    await expect(rt.startContainer(id)).rejects.toMatchObject({ reason: RuntimeReason.RunContainerError });
+    expect(await rt.containerStatus(id)).toMatchObject({ state: 'Exited', exitCode: 128, reason: 'StartError', message: 'exec: "no-such-binary": executable file not found in $PATH' });
+  });
+
+  it('says in the status message which fields it does not honour, and refuses containers without a command', async () => {
+    const rt = await runtime();
+    const p = await pod(rt);
+    const id = await rt.createContainer(p.id, p.ctr('limited', 'true', {
+      linux: { resources: { memoryLimitInBytes: 64 << 20 }, securityContext: { runAsUser: 1000, seccomp: { profileType: 'RuntimeDefault' } } },
+    }), p.config);
+    const msg = (await rt.containerStatus(id)).message!;
+    for (const part of ['image content', 'busybox:1.36', 'resource limits', 'runAsUser', 'seccomp']) expect(msg).toContain(part);
+    await expect(rt.createContainer(p.id, { ...p.ctr('nocmd', ''), command: [], args: [] }, p.config)).rejects.toMatchObject({ reason: RuntimeReason.CreateContainerConfigError });
+    await expect(rt.createContainer(p.id, p.ctr('badmount', 'true', { mounts: [{ hostPath: '/nonexistent/peapod', containerPath: '/x' }] }), p.config)).rejects.toMatchObject({
+      reason: RuntimeReason.CreateContainerConfigError,
+      message: 'host path "/nonexistent/peapod" for mount "/x" does not exist',
+    });
+  });
+
+  it('reports CPU and memory of a running container', async () => {
+    const rt = await runtime();
+    const p = await pod(rt);
+    const id = await p.start('busy', 'sleep 30');
+    const stats = await rt.containerStats(id);
+    expect(stats.memory!.workingSetBytes).toBeGreaterThan(0);
+    expect(stats.cpu!.usageCoreNanoSeconds).toBeGreaterThanOrEqual(0);
+    expect((await rt.podSandboxStats(p.id)).containers.map((c) => c.id)).toEqual([id]);
+  });
+
+  it('does not adopt a process whose pid was reused', async () => {
+    const stateDir = await tempDir();
+    const rt = new ProcessRuntime({ stateDir });
+    const p = await pod(rt);
+    const id = await p.start('long', 'sleep 30');
+    await rt.close();
+    const file = join(stateDir, 'containers', id, 'container.json');
+    const rec = JSON.parse(await readFile(file, 'utf8'));
+    cleanups.push(async () => { signal(rec.proc.childPid, 'SIGKILL'); });
+    rec.proc.pidStart += 1; // as if the recorded pid now belonged to another process
+    await writeFile(file, JSON.stringify(rec));
+    const again = new ProcessRuntime({ stateDir });
+    cleanups.push(() => again.close());
+    expect(await again.containerStatus(id)).toMatchObject({ state: 'Exited', exitCode: 255, message: 'exited while no runtime instance was watching; exit code unknown' });
+  });
+});
+
+describe('ProcessRuntime without bwrap', () => {
+  it('runs containers unsandboxed, says so, and refuses those that mount volumes', async () => {
+    const rt = await runtime({ bwrap: false });
+    const ready = (await rt.status()).conditions.find((c) => c.type === 'RuntimeReady')!;
+    expect(ready).toMatchObject({ status: true, reason: 'NoSandbox' });
+    const p = await pod(rt);
+    const vol = await tempDir();
+    await expect(rt.createContainer(p.id, p.ctr('vol', 'true', { mounts: [{ hostPath: vol, containerPath: '/data' }] }), p.config)).rejects.toMatchObject({
+      reason: RuntimeReason.CreateContainerConfigError,
+      message: expect.stringContaining('refuses without a sandboxing tool'),
+    });
+    const id = await p.start('plain', 'echo "$HOSTNAME"; exit 5');
+    expect(await waitExit(rt, id)).toMatchObject({ exitCode: 5, message: expect.stringContaining('isolation') });
+    expect(await logOf(rt, id)).toBe(`${p.config.metadata.name}\n`);
+    const svc = await p.start('svc', 'trap "exit 0" TERM; while :; do sleep 0.05; done');
+    expect((await rt.execSync(svc, ['sh', '-c', 'echo $HOSTNAME'])).stdout.toString()).toBe(`${p.config.metadata.name}\n`);
+    await rt.stopContainer(svc, 5000);
+    expect((await rt.containerStatus(svc)).exitCode).toBe(0);
+  });
+});

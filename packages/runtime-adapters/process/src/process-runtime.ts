@@ -489,7 +489,11 @@ export class ProcessRuntime implements Runtime {
   /** Records an exit (once): finishes the log, writes the state, wakes stoppers and followers. */
   private exited(live: LiveContainer, exitCode: number, finishedAt: number, message?: string): void {
     if (live.rec.status.state !== 'Running') return;
-    writeJson(join(live.dir, 'exit.json'), { exitCode, finishedAt });
+    try {
+      writeJson(join(live.dir, 'exit.json'), { exitCode, finishedAt });
+    } catch {
+      return; // its state directory is gone: the container was removed (by this or another instance)
+    }
     if (this.closed) return; // the next instance reads exit.json
     live.log.finish();
     Object.assign(live.rec.status, { state: 'Exited', exitCode, finishedAt, reason: exitCode === 0 ? 'Completed' : 'Error', ...(message ? { message } : {}) });

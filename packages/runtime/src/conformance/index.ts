@@ -268,6 +268,17 @@ export function runRuntimeConformance(name: string, options: ConformanceOptions)
       await expectCode(rt.execSync(id, probe), 'FailedPrecondition');
     });
 
+    it('attaches to the live output of a running container until it exits', async () => {
+      if (!(await rt.status()).features.attach) return;
+      const sb = await sandbox();
+      const id = await run(sb, 'chatty', { steps: [{ stdout: 'early' }, { sleep: 300 }, { stdout: 'late' }, { stderr: 'bye' }], exitCode: 3 });
+      await new Promise((res) => setTimeout(res, 150));
+      const session = await rt.attach(id, {});
+      const [out, err, code] = await Promise.all([readAll(session.stdout), readAll(session.stderr!), session.exited]);
+      expect({ out, err, code }).toEqual({ out: 'late\n', err: 'bye\n', code: 3 });
+      await expectCode(rt.attach(id, {}), 'FailedPrecondition');
+    });
+
     it('stops with the stop signal and kills after the grace period', async () => {
       const sb = await sandbox();
       const clean = await run(sb, 'clean', { onSigterm: { exit: 0 } });
