@@ -71,7 +71,7 @@ export class Store<T extends KubeObject> {
       const before = old ? fn(old) : [];
       const after = fn(obj);
       for (const v of before) if (!after.includes(v)) removeFrom(index, v, key);
-      for (const v of after) addTo(index, v, key);
+      for (const v of after) if (!before.includes(v)) addTo(index, v, key);
     }
     return old;
   }
