@@ -86,6 +86,23 @@ describe('server-side apply', () => {
     expect(out.spec.containers).toEqual([{ name: 'web', image: 'nginx', imagePullPolicy: 'Always' }]);
   });
 
+  it('removes an item the manager stops applying even if another manager owns a field inside it', () => {
+    const live = apply(undefined, config({ containers: [{ name: 'web', image: 'nginx' }, { name: 'side', image: 'busybox' }] }), 'alice');
+    const edited = structuredClone(live);
+    edited.spec.containers[1].image = 'busybox:edited';
+    const withEditor = updateManagedFields(live, edited, 'kubectl-edit', 'Update', undefined, T1);
+    const out = apply(withEditor, config({ containers: [{ name: 'web', image: 'nginx' }] }), 'alice');
+    expect(out.spec.containers).toEqual([{ name: 'web', image: 'nginx' }]);
+  });
+
+  it('does not create optional lists or maps applied empty, as Kubernetes stores none', () => {
+    const out = apply(undefined, config({ containers: [{ name: 'web', image: 'nginx', env: [] }] }, { labels: {}, finalizers: [] }), 'alice');
+    expect(out.metadata.labels).toBeUndefined();
+    expect(out.metadata.finalizers).toBeUndefined();
+    expect(out.spec.containers).toEqual([{ name: 'web', image: 'nginx' }]);
+    expect(apply(out, config({ containers: [{ name: 'web', image: 'nginx', env: [] }] }, { labels: {}, finalizers: [] }), 'alice', { now: T1 })).toEqual(out);
+  });
+
   it('does not touch fields the manager never applied', () => {
     const live: Obj = { ...apply(undefined, web, 'alice'), status: { phase: 'Running' } };
     live.spec.nodeName = 'n1';

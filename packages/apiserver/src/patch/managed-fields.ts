@@ -186,22 +186,24 @@ export function serverSideApply(live: Json | undefined, config: JsonObject, opts
 
 /**
  * Removes what the manager applied last time but not now, unless someone (including this
- * application) still owns the field or something below it; a removed field takes its whole
- * subtree, as structured-merge-diff prunes with named fields counted as members.
+ * application) still owns it. Struct fields count as owned by whoever owns something below them
+ * (structured-merge-diff's named-field membership); a list item or map entry is kept only if a
+ * manager owns the item itself. A removed field or item takes its whole subtree with it.
  */
 function prune(merged: Json, last: FieldSet, kept: readonly FieldSet[], root: SchemaNode): Json {
   const lastMembers = last.withNamedFieldMembers();
+  const keptMembers = kept.reduce((all, s) => all.union(s), new FieldSet()).withNamedFieldMembers();
   const removable: FieldPath[] = [];
   const visit = (path: FieldPath) => {
-    if (path.length > 0 && !kept.some((s) => s.touches(path))) {
-      removable.push(path);
-      return;
-    }
     const children = new Set<string>();
     for (const p of lastMembers) {
       if (p.length > path.length && path.every((pe, i) => p[i] === pe)) children.add(p[path.length]);
     }
-    for (const c of children) visit([...path, c]);
+    for (const c of children) {
+      const p = [...path, c];
+      if (lastMembers.has(p) && !keptMembers.has(p)) removable.push(p);
+      else visit(p);
+    }
   };
   visit([]);
   return removePaths(merged, removable, root);

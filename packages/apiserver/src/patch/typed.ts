@@ -136,15 +136,26 @@ const kindOf = (v: Json) => (Array.isArray(v) ? 'list' : isObject(v) ? 'object' 
  * configuration's order, new items after the live items they follow), anything atomic is replaced.
  */
 export function merge(lhs: Json | undefined, rhs: Json, node: SchemaNode, path: PathElement[] = []): Json {
-  if (lhs === undefined || isLeaf(node, rhs) || kindOf(lhs) !== kindOf(rhs)) return rhs;
-  if (Array.isArray(rhs)) return mergeItems(lhs as Json[], rhs, node, path);
+  if (isLeaf(node, rhs) || (lhs !== undefined && kindOf(lhs) !== kindOf(rhs))) return rhs;
+  if (Array.isArray(rhs)) return mergeItems(Array.isArray(lhs) ? lhs : [], rhs, node, path);
   if (!isObject(rhs)) return rhs;
-  const out: JsonObject = { ...(lhs as JsonObject) };
+  const out: JsonObject = { ...(isObject(lhs) ? lhs : {}) };
   for (const [k, v] of Object.entries(rhs)) {
     if (v === null) delete out[k];
-    else out[k] = merge(out[k], v, node.field(k), [...path, fieldElement(k)]);
+    else if (out[k] !== undefined || !isOmittedWhenEmpty(node, k, v)) out[k] = merge(out[k], v, node.field(k), [...path, fieldElement(k)]);
   }
   return out;
+}
+
+/**
+ * An optional list or map applied empty where the object has none stays absent: Kubernetes'
+ * Go types drop empty optional slices and maps when they store an object, so an apply of
+ * `finalizers: []` never creates the field (and re-applying it is a no-op).
+ */
+function isOmittedWhenEmpty(parent: SchemaNode, key: string, v: Json): boolean {
+  if (parent.body?.required?.includes(key)) return false;
+  if (Array.isArray(v)) return v.length === 0;
+  return isObject(v) && Object.keys(v).length === 0 && parent.field(key).shape.kind === 'map';
 }
 
 function mergeItems(lhs: Json[], rhs: Json[], node: SchemaNode, path: PathElement[]): Json[] {

@@ -1,0 +1,63 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { RESOURCES, type ResourceInfo } from '@peapod/api-types';
+import { SchemaNode } from '../openapi/model.js';
+import { schemaFor } from '../openapi/definitions.js';
+import { FieldSet, fieldElement, keyElement, valueElement } from './fieldpath.js';
+import { applyPatch } from './index.js';
+import type { Json, JsonObject } from './json.js';
+import { applyMergePatch } from './merge-patch.js';
+import { applyStrategicMergePatch } from './strategic.js';
+import { toFieldSet } from './typed.js';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const pods = RESOURCES.pods as ResourceInfo;
+const name = fc.constantFrom('a', 'b', 'c', 'web', 'side');
+const labels = fc.dictionary(fc.constantFrom('app', 'tier', 'team', 'x/y'), fc.constantFrom('1', '2', 'web'), { maxKeys: 3 });
+const containers = fc.uniqueArray(fc.record({ name, image: fc.constantFrom('nginx', 'busybox', 'redis') }), { selector: (c) => c.name, minLength: 1, maxLength: 3 });
+const finalizers = fc.uniqueArray(fc.constantFrom('example.com/a', 'example.com/b', 'example.com/c'), { maxLength: 3 });
+const podConfig = fc.record({ labels, containers, finalizers }).map(({ labels: l, containers: c, finalizers: f }) => ({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: l, finalizers: f }, spec: { containers: c },
+}));
+
+describe('properties', () => {
+  it('FieldsV1 encodes any field set without loss', () => {
+    const pe = fc.oneof(
+      name.map(fieldElement),
+      name.map((n) => keyElement([['name', n]])),
+      fc.integer({ min: 0, max: 99 }).map((n) => valueElement(n)),
+    );
+    fc.assert(fc.property(fc.array(fc.array(pe, { minLength: 1, maxLength: 4 }), { maxLength: 12 }), (paths) => {
+      const set = FieldSet.of(paths);
+      expect(FieldSet.fromFieldsV1(JSON.parse(JSON.stringify(set.toFieldsV1()))).equals(set)).toBe(true);
+    }));
+  });
+
+  it('strategic merge patch without lists or directives is JSON merge patch', () => {
+    const value = fc.oneof(fc.constant(null), fc.integer(), fc.string({ maxLength: 3 }));
+    const tree = fc.letrec<{ node: Json }>((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, value, fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('node'), { maxKeys: 3 })),
+    })).node;
+    const object = fc.dictionary(fc.constantFrom('a', 'b', 'c'), tree, { maxKeys: 3 });
+    fc.assert(fc.property(object, object, (doc, patch) => {
+      expect(applyStrategicMergePatch(doc, patch, SchemaNode.of({}, undefined))).toEqual(applyMergePatch(doc, patch));
+    }));
+  });
+
+  it('an apply sets every configured value, owns exactly the configured fields, and is idempotent', () => {
+    const root = schemaFor(pods);
+    fc.assert(fc.property(fc.option(podConfig, { nil: undefined }), podConfig, (first, second) => {
+      const live = first && applyPatch({ type: 'apply', current: undefined, patch: first, info: pods, fieldManager: 'm', force: false, now: '2024-01-01T00:00:00Z' });
+      const out = applyPatch({ type: 'apply', current: live, patch: second, info: pods, fieldManager: 'm', force: false, now: '2024-01-01T00:00:01Z' });
+      expect(out.spec.containers).toEqual(second.spec.containers);
+      expect(out.metadata.labels ?? {}).toEqual(second.metadata.labels);
+      expect(out.metadata.finalizers ?? []).toEqual(second.metadata.finalizers);
+      const entries = out.metadata.managedFields as Obj[];
+      expect(entries).toHaveLength(1);
+      const identity = [['f:apiVersion'], ['f:kind'], ['f:metadata', 'f:name']];
+      expect(FieldSet.fromFieldsV1(entries[0].fieldsV1).equals(toFieldSet(second as unknown as JsonObject, root).without(identity))).toBe(true);
+      const again = applyPatch({ type: 'apply', current: out, patch: second, info: pods, fieldManager: 'm', force: false, now: '2024-01-01T00:00:02Z' });
+      expect(again).toEqual(out);
+    }));
+  });
+});
