@@ -1,4 +1,6 @@
-import { admitPodDefaults, applyDefaults, badRequest, decodeObject, invalid, type FieldValidation } from '@peapod/api-types';
+import {
+  admitPodDefaults, applyDefaults, badRequest, decodeObject, throwIfInvalid, validateObject, validateObjectUpdate, type FieldValidation,
+} from '@peapod/api-types';
 import type { ServedResource } from './registry.js';
 import type { Obj } from './obj.js';
 
@@ -38,14 +40,17 @@ export function admitCreate(r: ServedResource, obj: Obj): void {
   if (r.info.group === '' && r.info.plural === 'pods') admitPodDefaults(obj as Parameters<typeof admitPodDefaults>[0]);
 }
 
-/** Create validation: every problem at once as a 422 (api-types). */
+/** Create validation: every problem at once as a 422. */
 export function validateCreate(r: ServedResource, obj: Obj): void {
-  if (!obj.metadata.name) {
-    throw invalid({ kind: r.info.kind, group: r.info.group || undefined }, [{ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
-  }
+  throwIfInvalid(r.info, obj, validateObject(r.info, obj));
 }
 
-/** Update validation against the stored object; `subresource` selects the rules (`status`, `ephemeralcontainers`, ...). */
-export function validateUpdate(_r: ServedResource, _obj: Obj, _old: Obj, _subresource?: string): void {
-  // Wired to api-types' update validation once it lands.
+/** Subresource writes whose change the server builds itself, so only the object's own rules would misfire. */
+const SERVER_BUILT = new Set(['binding', 'resize', 'finalize']);
+
+/** Update validation against the stored object; `subresource` selects the rules (`status`, `ephemeralcontainers`, main). */
+export function validateUpdate(r: ServedResource, obj: Obj, old: Obj, subresource?: string): void {
+  if (subresource && SERVER_BUILT.has(subresource)) return;
+  const rules = subresource === 'status' || subresource === 'ephemeralcontainers' ? subresource : undefined;
+  throwIfInvalid(r.info, obj, validateObjectUpdate(r.info, obj, old, rules));
 }

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import {
-  alreadyExists, badRequest, conflict, invalid, isAlreadyExists, isNotFound, isStatusError, notFound,
+  alreadyExists, badRequest, conflict, invalid, isAlreadyExists, isNotFound, nextGeneration, isStatusError, notFound,
   type FieldValidation,
 } from '@peapod/api-types';
 import type { Clock } from '@peapod/core';
@@ -71,7 +71,6 @@ function retarget(err: unknown, r: ServedResource, name: string): unknown {
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const generateSuffix = () => [...randomBytes(5)].map((b) => GENERATE_ALPHABET[b % GENERATE_ALPHABET.length]).join('');
 const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-const isSpecChange = (a: Obj, b: Obj) => !isDeepStrictEqual(a.spec, b.spec);
 
 /** Fields of metadata that only the server sets, carried from the stored object into every update. */
 const SYSTEM_META = ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'name', 'namespace'] as const;
@@ -249,7 +248,7 @@ export class Rest {
     }
     defaultObject(r, next);
     validateUpdate(r, next, current, subresource);
-    if (strategy.tracksGeneration && isSpecChange(next, current)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
+    if (strategy.tracksGeneration) next.metadata.generation = nextGeneration(next as { spec?: unknown }, current as Parameters<typeof nextGeneration>[1]);
     const rv = next.metadata.resourceVersion;
     next.metadata.resourceVersion = current.metadata.resourceVersion;
     const withFields = this.managedFields(current, next, ctx.fieldManager, operation, subresource);

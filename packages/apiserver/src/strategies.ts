@@ -1,4 +1,4 @@
-import { forbidden } from '@peapod/api-types';
+import { forbidden, isPodTerminal, podQOSClass } from '@peapod/api-types';
 import type { Obj } from './obj.js';
 
 
@@ -25,26 +25,6 @@ export interface Strategy {
   holdsDeletion?(obj: Obj): boolean;
 }
 
-const isTerminalPod = (p: Obj) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
-
-/** QoS class as Kubernetes computes it at pod creation. */
-export function podQosClass(pod: Obj): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const containers: Obj[] = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
-  let any = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    for (const r of ['cpu', 'memory']) {
-      if (req[r] !== undefined || lim[r] !== undefined) any = true;
-      // Requests default to limits when unset, so a container is guaranteed when limits exist and requests equal them.
-      if (lim[r] === undefined || (req[r] !== undefined && String(req[r]) !== String(lim[r]))) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
-
 const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 /** The finalizer the namespace lifecycle loop removes once a namespace is empty. */
 export const NAMESPACE_FINALIZER = 'kubernetes';
@@ -53,10 +33,10 @@ const PODS: Strategy = {
   statusSubresource: true,
   tracksGeneration: true,
   prepareForCreate(pod) {
-    pod.status = { phase: 'Pending', qosClass: podQosClass(pod) };
+    pod.status = { phase: 'Pending', qosClass: podQOSClass(pod as Parameters<typeof podQOSClass>[0]) };
   },
   gracePeriod(pod, requested) {
-    if (!pod.spec?.nodeName || isTerminalPod(pod)) return 0;
+    if (!pod.spec?.nodeName || isPodTerminal(pod as Parameters<typeof isPodTerminal>[0])) return 0;
     const grace = requested ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
     // A negative request means "as soon as possible", which Kubernetes turns into 1 second.
     return grace < 0 ? 1 : grace;

@@ -1,5 +1,5 @@
 import {
-  badRequest, conflict, forbidden, internalError, invalid, labelSelectorFromObject, serviceUnavailable, StatusError,
+  badRequest, conflict, forbidden, internalError, invalid, labelSelectorFromObject, MIRROR_POD_ANNOTATION, podQOSClass, serviceUnavailable, StatusError,
   type ResourceInfo,
 } from '@peapod/api-types';
 import { decodeFor } from './admission.js';
@@ -7,7 +7,6 @@ import type { NodeStreamer } from './node-streamer.js';
 import type { RequestInfo } from './request-info.js';
 import type { ServedResource } from './registry.js';
 import type { Rest, WriteContext } from './rest.js';
-import { podQosClass } from './strategies.js';
 import type { Obj } from './obj.js';
 
 
@@ -22,8 +21,7 @@ export type PatchFn = (args: {
   subresource?: string;
 }) => Obj;
 
-const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
-const isMirror = (pod: Obj) => pod.metadata?.annotations?.[MIRROR_ANNOTATION] !== undefined;
+const isMirror = (pod: Obj) => pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined;
 const success = (code: number) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code });
 const podTarget = (name: string) => ({ kind: 'pods', name });
 
@@ -56,13 +54,8 @@ export class Subresources {
     if (sub === 'ephemeralcontainers') {
       if (isMirror(cur)) throw forbidden(podTarget(name), 'static pods do not support ephemeral containers');
       const wanted: Obj[] = body.spec?.ephemeralContainers ?? [];
-      for (const old of cur.spec?.ephemeralContainers ?? []) {
-        const same = wanted.find((c) => c.name === old.name);
-        if (!same || JSON.stringify(same) !== JSON.stringify(old)) {
-          throw invalid({ kind: 'Pod', name }, [{ type: 'FieldValueForbidden', field: 'spec.ephemeralContainers', message: `Forbidden: existing ephemeral containers "${old.name}" may not be changed` }]);
-        }
-      }
-      next.spec.ephemeralContainers = wanted;
+      // `resources` is a plain struct in Kubernetes: `{}` (what kubectl debug sends) is its zero value, i.e. unset.
+      next.spec.ephemeralContainers = wanted.map(({ resources, ...c }) => (resources && Object.keys(resources).length ? { ...c, resources } : c));
       return next;
     }
     if (sub === 'resize') {
@@ -74,7 +67,7 @@ export class Subresources {
         else c.resources = w.resources;
         if (w.resizePolicy !== undefined) c.resizePolicy = w.resizePolicy;
       }
-      if (cur.status?.qosClass && podQosClass(next) !== cur.status.qosClass) {
+      if (cur.status?.qosClass && podQOSClass(next as Parameters<typeof podQOSClass>[0]) !== cur.status.qosClass) {
         throw invalid({ kind: 'Pod', name }, [{ type: 'FieldValueForbidden', field: 'spec', message: 'Forbidden: Pod QOS Class may not change as a result of resizing' }]);
       }
       return next;
