@@ -85,7 +85,7 @@ async function queueRun() {
   const t0 = process.hrtime.bigint();
   for (let round = 0; round < 10; round++) {
     for (const k of keys) { q.add(k); q.add(k); }
-    for (let k = await q.get(); k !== undefined && q.len() >= 0; k = q.len() ? await q.get() : undefined) q.done(k);
+    while (q.len() > 0) q.done((await q.get())!);
   }
   const queue = ms(t0);
   const floor: string[] = [];

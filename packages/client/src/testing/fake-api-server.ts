@@ -199,8 +199,9 @@ export class FakeApiServer implements Transport {
   private list(r: Route, q: Record<string, string | undefined>) {
     const labels = parseLabelSelector(q.labelSelector ?? '');
     const fields = parseFieldSelector(q.fieldSelector ?? '');
-    const items = [...this.coll(r.info).values()].filter((o) =>
-      (!r.namespace || o.metadata.namespace === r.namespace) && matches(labels, fields, o));
+    // In key order, as etcd (and so the API server) lists.
+    const items = [...this.coll(r.info)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o)
+      .filter((o) => (!r.namespace || o.metadata.namespace === r.namespace) && matches(labels, fields, o));
     return { apiVersion: apiVersionOf(r.info), kind: r.info.listKind, metadata: { resourceVersion: String(this.rv) }, items };
   }
 
