@@ -3,7 +3,7 @@ import { isAlreadyExists, badRequest, type Pod, type PodStatus } from '@peapod/a
 import type { KubeClient } from '@peapod/client';
 import { TypedEmitter, silentLogger, type Clock, type Logger, type TimerHandle } from '@peapod/core';
 import { resolveEnv } from '@peapod/downward-api';
-import type { PodIdentity, Runtime } from '@peapod/runtime';
+import type { Runtime } from '@peapod/runtime';
 import { kubeletApiFromClient, type KubeletApi } from './api-client.js';
 import type { KubeletEvents, PodRef } from './events.js';
 import { NodeLifecycle, defaultCapacity, nodeArch, nodeOs } from './node.js';
@@ -316,10 +316,9 @@ export class Kubelet implements PodSyncer {
       return { terminal: false, resyncInMs: ERROR_RETRY_MS };
     }
     const outcome = await this.runtimeManager.syncPod(pod, ref, observed, volumes, this.options.nodeIPs);
-    if (outcome.changed) {
-      observed = await this.observe(ref.uid);
-      if (isTerminalPhase(this.updateStatus(pod, observed, false).phase)) return { terminal: true };
-    }
+    // Start failures and back-offs change the status even when the runtime did not change.
+    if (outcome.changed) observed = await this.observe(ref.uid);
+    if (isTerminalPhase(this.updateStatus(pod, observed, false).phase)) return { terminal: true };
     const waits = [outcome.changed ? 0 : undefined, outcome.retryInMs, deadlineIn].filter((n): n is number => n !== undefined);
     return { terminal: false, resyncInMs: waits.length ? Math.min(...waits) : undefined };
   }
@@ -419,7 +418,7 @@ export class Kubelet implements PodSyncer {
   private async housekeeping(): Promise<void> {
     if (!this.sourcesReady) return;
     this.runtimeManager.gcBackoff();
-    const { pods, identities } = await this.relister.relist().catch(() => ({ pods: new Map<string, ObservedPod>(), identities: new Map<string, PodIdentity>() }));
+    const { pods, identities } = this.relister.snapshot();
     for (const [uid, observed] of pods) {
       if (this.pods.has(uid) || this.workers.state(uid)) await this.runtimeManager.gcContainers(observed).catch(() => undefined);
       else {

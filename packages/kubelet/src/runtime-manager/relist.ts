@@ -20,8 +20,9 @@ export interface RelistResult {
 export class Relister {
   private readonly containerCache = new Map<string, ContainerStatus>();
   private readonly sandboxCache = new Map<string, PodSandboxStatus>();
-  private fingerprints = new Map<string, string>();
-  private last: Map<string, ObservedPod> = new Map();
+  private readonly fingerprints = new Map<string, string>();
+  private readonly last = new Map<string, ObservedPod>();
+  private identities = new Map<string, PodIdentity>();
 
   constructor(private readonly runtime: Runtime) {}
 
@@ -30,10 +31,16 @@ export class Relister {
     return this.last.get(uid) ?? { sandboxes: [], containers: [] };
   }
 
+  /** Every pod seen by the last relist, with who it is (for pods the kubelet no longer knows). */
+  snapshot(): { pods: ReadonlyMap<string, ObservedPod>; identities: ReadonlyMap<string, PodIdentity> } {
+    return { pods: this.last, identities: this.identities };
+  }
+
   /** Relists the runtime; the result also becomes what `observed` returns. */
   async relist(): Promise<RelistResult> {
     const [sandboxes, containers] = await Promise.all([this.runtime.listPodSandbox(), this.runtime.listContainers()]);
     const { pods, identities } = await this.collect(sandboxes, containers);
+    this.identities = identities;
     const seenContainers = new Set(containers.map((c) => c.id));
     const seenSandboxes = new Set(sandboxes.map((s) => s.id));
     for (const id of this.containerCache.keys()) if (!seenContainers.has(id)) this.containerCache.delete(id);

@@ -106,7 +106,8 @@ export function generatePodStatus(pod: Pod, inputs: StatusInputs): PodStatus {
 
   let phase: PodPhase = getPhase(spec, [...initContainerStatuses, ...containerStatuses], inputs.podIsTerminal);
   if (isTerminalPhase(old.phase)) phase = old.phase as PodPhase;
-  else if (inputs.podIsTerminal && !isTerminalPhase(phase)) phase = 'Failed';
+  // A pod the kubelet killed for a reason (deadline) fails, whatever its containers' exit codes.
+  else if (inputs.podIsTerminal && (inputs.reason || !isTerminalPhase(phase))) phase = 'Failed';
 
   const sandbox = inputs.observed.sandboxes[0];
   const podIP = spec.hostNetwork ? inputs.hostIPs[0] : sandbox?.ip ?? old.podIP;

@@ -14,11 +14,17 @@ export const T0 = Date.UTC(2025, 0, 1);
  * A kubelet on a fake clock, a fake runtime and a fake API. Containers follow scripts by container
  * name; `run(ms)` moves time a second at a time, letting the kubelet settle after each.
  */
-export async function startKubelet(opts: { scripts?: Record<string, ContainerScript>; options?: Partial<KubeletOptions>; host?: FakeHost; api?: FakeKubeletApi; clock?: FakeClock } = {}) {
+export async function startKubelet(opts: { scripts?: Record<string, ContainerScript | (() => ContainerScript)>; options?: Partial<KubeletOptions>; host?: FakeHost; api?: FakeKubeletApi; clock?: FakeClock } = {}) {
   const clock = opts.clock ?? new FakeClock(T0);
   const host = opts.host ?? new FakeHost(clock);
   const scripts = opts.scripts ?? {};
-  const runtime = new FakeRuntime({ host, script: (config) => scripts[config.metadata.name] });
+  const runtime = new FakeRuntime({
+    host,
+    script: (config) => {
+      const s = scripts[config.metadata.name];
+      return typeof s === 'function' ? s() : s;
+    },
+  });
   const api = opts.api ?? new FakeKubeletApi();
   const rootDir = mkdtempSync(join(tmpdir(), 'kubelet-test-'));
   const kubelet = new Kubelet({ api, runtime, clock }, { nodeName: 'node-1', rootDir, os: 'linux', nodeIPs: ['10.0.0.1'], ...opts.options });
