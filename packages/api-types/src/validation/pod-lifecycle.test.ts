@@ -16,7 +16,7 @@ const lines = (errs: { field: string; message: string }[]) => errs.map((e) => `$
 const FORBIDDEN_PREFIX = 'spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`';
 
 const updates: [string, (p: Pod) => void, string[]][] = [
-  ['no change', () => {}, []],
+  ['no change', () => undefined, []],
   ['label change is allowed', (p) => { p.metadata.labels!.version = '2'; }, []],
   ['container image change', (p) => { p.spec!.containers[0].image = 'nginx:1.28'; }, []],
   ['init container image change', (p) => { p.spec!.initContainers![0].image = 'registry.example.com/migrate:1.5'; }, []],
