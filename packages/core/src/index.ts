@@ -1,7 +1,7 @@
 export { Container, createToken, inject, injectable } from './container.js';
 export type { Constructor, Provider, Token } from './container.js';
 export { composeModules } from './module.js';
-export type { ComposedApp, Module } from './module.js';
+export type { ComposeHooks, ComposedApp, Module } from './module.js';
 export { Registry } from './registry.js';
 export { Clock, FakeClock, RealClock } from './clock.js';
 export type { TimerHandle } from './clock.js';

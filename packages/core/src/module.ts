@@ -23,11 +23,17 @@ export interface ComposedApp {
   stop(): Promise<void>;
 }
 
+/** Observers of start-up, e.g. a CLI printing progress. */
+export interface ComposeHooks {
+  starting?(module: Module): void;
+  started?(module: Module, ms: number): void;
+}
+
 /**
  * Registers every module into `container` (a fresh root by default). Refuses a module listed twice,
  * a token registered twice, an unknown or cyclic `dependsOn`.
  */
-export function composeModules(modules: readonly Module[], container: Container = Container.create()): ComposedApp {
+export function composeModules(modules: readonly Module[], container: Container = Container.create(), hooks: ComposeHooks = {}): ComposedApp {
   const byName = new Map<string, Module>();
   for (const m of modules) {
     if (byName.has(m.name)) throw new DuplicateRegistrationError(`module ${m.name} is listed twice`);
@@ -58,8 +64,11 @@ export function composeModules(modules: readonly Module[], container: Container 
     async start() {
       for (const m of ordered) {
         if (started.includes(m)) continue;
+        hooks.starting?.(m);
+        const t0 = performance.now();
         await m.start?.(container);
         started.push(m);
+        hooks.started?.(m, performance.now() - t0);
       }
     },
     async stop() {

@@ -122,6 +122,16 @@ describe('Scheduler', () => {
     expect(h.bound.get('p')).toBe('a');
   });
 
+  it('does not retry a parked pod when only its status changes', async () => {
+    const h = harness([makeNode('a', { cpu: '1' })]);
+    const pod = h.add(makePod('big', { cpu: '2' }));
+    await h.drain();
+    h.s.onPodUpdate(pod, { ...pod, metadata: { ...pod.metadata, resourceVersion: '9' }, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False' }] } } as Pod);
+    expect(h.s.queue.pendingCount).toEqual({ active: 0, backoff: 0, unschedulable: 1 });
+    h.s.onPodUpdate(pod, { ...pod, metadata: { ...pod.metadata, labels: { new: 'label' } } } as Pod);
+    expect(h.s.queue.pendingCount.unschedulable).toBe(0);
+  });
+
   it('schedules higher priority first', async () => {
     const h = harness([makeNode('a', { cpu: '1' })]);
     h.add(makePod('low', { cpu: '800m', priority: 0 }));

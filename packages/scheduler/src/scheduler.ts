@@ -41,6 +41,8 @@ export function numFeasibleNodesToFind(numAllNodes: number, percentage = 0): num
   return Math.max(MIN_FEASIBLE_NODES_TO_FIND, Math.floor((numAllNodes * pct) / 100));
 }
 
+/** A pod without the fields that never affect scheduling (status, resourceVersion, managedFields, generation). */
+const schedulingRelevant = (p: Pod) => JSON.stringify({ ...p, status: undefined, metadata: { ...p.metadata, resourceVersion: undefined, managedFields: undefined, generation: undefined } });
 const podKey = (p: Pod) => `${p.metadata.namespace}/${p.metadata.name}`;
 const isTerminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 
@@ -131,6 +133,8 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     }
     if (!this.responsibleFor(pod)) return;
     if (pod.metadata.deletionTimestamp) { this.queue.delete(uid); return; }
+    // Our own status writes (PodScheduled=False) must not retry the pod, as kube-scheduler's isPodUpdated.
+    if (schedulingRelevant(old) === schedulingRelevant(pod)) return;
     this.queue.update(pod);
   }
 

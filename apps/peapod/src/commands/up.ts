@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import { ApiServer, ApiServerModule, ApiServerOptions } from '@peapod/apiserver';
+import { ClientModule, Transport } from '@peapod/client';
+import { Clock, Container, Logger, RealClock, composeModules, type ComposedApp } from '@peapod/core';
+import { RuntimeModule } from '@peapod/runtime';
+import { ProcessRuntimeModule } from '@peapod/runtime-process';
+import { SchedulerModule } from '@peapod/scheduler';
+import { StoreConfig, StoreModule } from '@peapod/store';
+import { lockDataDir } from '../data-dir.js';
+import { CliError } from '../errors.js';
+import { fileLogger } from '../logger.js';
+import { parseFlags, parseListen } from './args.js';
+
+const USAGE = `Usage: peapod up [flags]
+
+Runs the API server, store, scheduler, controllers and one kubelet in this process.
+
+Flags:
+  --data-dir DIR            state, certificates, kubeconfig and logs (default ./.peapod)
+  --listen HOST:PORT        API server address (default 127.0.0.1:6443)
+  --store URL               sqlite:///PATH, memory:// or etcd://HOST:PORT[,...] (default sqlite DIR/state.db)
+  --runtime NAME            container runtime for the local node (default process)
+  --node-name NAME          name of the local node (default: the host name)
+  --pod-manifest-path DIR   run static pods from manifests in DIR
+  --fake-nodes N            add N simulated nodes running the fake runtime`;
+
+export interface UpOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  storeUrl: string;
+  runtime: string;
+  nodeName: string;
+  podManifestPath?: string;
+  fakeNodes: number;
+}
+
+export function upOptions(argv: string[]): UpOptions | undefined {
+  const flags = parseFlags(argv, {
+    'data-dir': { type: 'string' },
+    listen: { type: 'string' },
+    store: { type: 'string' },
+    runtime: { type: 'string' },
+    'node-name': { type: 'string' },
+    'pod-manifest-path': { type: 'string' },
+    'fake-nodes': { type: 'string' },
+  }, USAGE);
+  if (!flags) return undefined;
+  const dataDir = flags['data-dir'] ?? '.peapod';
+  const { host, port } = parseListen(flags.listen ?? '127.0.0.1:6443');
+  const fakeNodes = Number(flags['fake-nodes'] ?? 0);
+  if (!Number.isInteger(fakeNodes) || fakeNodes < 0) throw new CliError(`--fake-nodes must be a whole number (got "${flags['fake-nodes']}")`);
+  return {
+    dataDir,
+    host,
+    port,
+    storeUrl: flags.store ?? '',
+    runtime: flags.runtime ?? 'process',
+    nodeName: (flags['node-name'] ?? (process.env.HOSTNAME || 'peapod')).toLowerCase(),
+    podManifestPath: flags['pod-manifest-path'],
+    fakeNodes,
+  };
+}
+
+/** Maps start-up failures users can fix to one-line errors. */
+function explain(err: unknown, o: UpOptions): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'EADDRINUSE') return new CliError(`${o.host}:${o.port} is already in use (another peapod up?); stop it or pass --listen HOST:PORT`);
+  if (e?.code === 'EACCES' && e.syscall === 'listen') return new CliError(`no permission to listen on ${o.host}:${o.port}; pass --listen with a port above 1024`);
+  if (e?.code === 'EADDRNOTAVAIL') return new CliError(`cannot listen on ${o.host}: no such local address; pass --listen 127.0.0.1:PORT`);
+  return err;
+}
+
+/** Composes the all-in-one cluster; nothing starts until `app.start()`. */
+export function composeCluster(o: UpOptions & { dataDir: string }, logger: Logger, hooks?: Parameters<typeof composeModules>[2]): ComposedApp {
+  const c = Container.create()
+    .provide(Clock, { useValue: new RealClock() })
+    .provide(Logger, { useValue: logger })
+    .provide(StoreConfig, { useValue: { url: o.storeUrl || `sqlite://${join(o.dataDir, 'state.db')}` } })
+    .provide(ApiServerOptions, { useValue: { host: o.host, port: o.port, pkiDir: join(o.dataDir, 'pki'), kubeconfigPath: join(o.dataDir, 'kubeconfig') } })
+    .provide(Transport, { useFactory: (c) => c.resolve(ApiServer).transport() });
+  return composeModules([StoreModule, ApiServerModule, ClientModule, SchedulerModule, RuntimeModule, ProcessRuntimeModule], c, hooks);
+}
+
+export async function up(argv: string[]): Promise<number> {
+  const parsed = upOptions(argv);
+  if (!parsed) return 0;
+  const lock = lockDataDir(parsed.dataDir);
+  const o = { ...parsed, dataDir: lock.dir };
+  const { logger, flush } = fileLogger(join(o.dataDir, 'peapod.log'));
+  const say = (line: string) => console.log(`peapod: ${line}`);
+  say(`data dir ${o.dataDir} (logs in peapod.log)`);
+  const t0 = performance.now();
+  const app = composeCluster(o, logger, { started: (m, ms) => say(`${m.name} started (${Math.round(ms)} ms)`) });
+  let stopping: Promise<void> | undefined;
+  const shutdown = (why: string) => {
+    if (stopping) {
+      say('second signal: exiting now');
+      process.exit(130);
+    }
+    say(`${why}: stopping (pods get their grace periods)`);
+    stopping = app.stop().catch((err) => logger.error('stop failed', { err: String(err) })).finally(() => {
+      flush();
+      lock.release();
+    });
+  };
+  try {
+    await app.start();
+  } catch (err) {
+    await app.stop().catch(() => undefined);
+    flush();
+    lock.release();
+    throw explain(err, o);
+  }
+  const api = app.container.resolve(ApiServer);
+  const kubeconfig = join(o.dataDir, 'kubeconfig');
+  say(`API server at ${api.url}`);
+  console.log(`export KUBECONFIG=${kubeconfig}`);
+  say(`ready in ${Math.round(performance.now() - t0)} ms`);
+  await new Promise<void>((resolve) => {
+    process.on('SIGINT', () => { shutdown('interrupted'); void stopping!.then(resolve); });
+    process.on('SIGTERM', () => { shutdown('terminated'); void stopping!.then(resolve); });
+  });
+  say('stopped');
+  return 0;
+}
