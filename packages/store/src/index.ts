@@ -13,3 +13,5 @@ export type { SqliteStoreOptions, SqliteSync } from './sqlite.js';
 export { createStore } from './create-store.js';
 export { Store, StoreConfig } from './tokens.js';
 export { StoreModule } from './module.js';
+export { WatchCache } from './watch-cache.js';
+export type { WatchCacheOptions } from './watch-cache.js';

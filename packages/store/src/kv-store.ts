@@ -31,7 +31,7 @@ export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
 const LIST_PAGE_MAX = 10_000;
 
 /** `key` exactly, as a range. */
-const keyEnd = (key: string) => `${key}\0`;
+export const keyEnd = (key: string) => `${key}\0`;
 
 /** Maps a backend failure to the Status error a client sees. */
 export function storageError(err: unknown): StatusError {
@@ -54,7 +54,7 @@ function checkPreconditions(key: string, p: Preconditions | undefined, obj: Stor
 }
 
 /** Decodes an event into what a watcher with `matcher` sees (Kubernetes' etcd3 watcher rules), or nothing. */
-function toWatchEvent<T extends StoredObject>(e: KVEvent, matcher: Matcher): WatchEvent<T> | undefined {
+export function toWatchEvent<T extends StoredObject>(e: KVEvent, matcher: Matcher): WatchEvent<T> | undefined {
   const memo = (e.memo ??= {});
   // The previous state is reported at the event's revision: a DELETED object carries the revision of its deletion.
   const prev = () => (memo.prev ??= decode(e.prev!, e.rev)) as T;
@@ -68,7 +68,7 @@ function toWatchEvent<T extends StoredObject>(e: KVEvent, matcher: Matcher): Wat
   return before ? { type: 'DELETED', object: prev() } : undefined;
 }
 
-const bookmark = <T>(rev: number, initialEnd = false): WatchEvent<T> => ({
+export const bookmark = <T>(rev: number, initialEnd = false): WatchEvent<T> => ({
   type: 'BOOKMARK',
   object: {
     metadata: { resourceVersion: String(rev), ...(initialEnd ? { annotations: { [INITIAL_EVENTS_END_ANNOTATION]: 'true' } } : {}) },
@@ -82,7 +82,7 @@ export class KVStore implements Store {
   private readonly clock: Clock;
   private readonly stopCompactor: () => void;
 
-  constructor(private readonly kv: KV, private readonly opts: StoreOptions = {}) {
+  constructor(readonly kv: KV, private readonly opts: StoreOptions = {}) {
     this.clock = opts.clock ?? new RealClock();
     const every = opts.compactionIntervalMs ?? 5 * 60_000;
     let seen = 0;

@@ -19,5 +19,4 @@ async function writer(w: number): Promise<never> {
     process.stdout.write(`${o.metadata.name?.startsWith('c') ? `/counters/${o.metadata.name}` : `/pods/r${round}/${o.metadata.name}`} ${o.metadata.resourceVersion} ${o.n}\n`);
   }
 }
-process.stdout.write('ready\n');
 await Promise.all(Array.from({ length: 8 }, (_, w) => writer(w)));

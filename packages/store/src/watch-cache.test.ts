@@ -1,0 +1,148 @@
+import { isGone, type Status } from '@peapod/api-types';
+import { describe, expect, it } from 'vitest';
+import { runStoreConformance } from './conformance.js';
+import type { KVWatch, RangeResult, WatchSink } from './kv.js';
+import { KVStore } from './kv-store.js';
+import { MemoryKV } from './memory.js';
+import type { StoredObject, Watch, WatchEvent } from './types.js';
+import { WatchCache, type WatchCacheOptions } from './watch-cache.js';
+
+runStoreConformance('watch cache over memory', (opts) => new WatchCache(new KVStore(new MemoryKV(), opts), opts));
+
+/** A memory backend that counts range reads and can break its watches, to observe the cache. */
+class SpyKV extends MemoryKV {
+  ranges = 0;
+  sinks: WatchSink[] = [];
+  override async range(start: string, end: string, limit: number, atRev: number): Promise<RangeResult> {
+    this.ranges++;
+    return super.range(start, end, limit, atRev);
+  }
+  override watch(start: string, end: string, afterRev: number, sink: WatchSink): KVWatch {
+    this.sinks.push(sink);
+    return super.watch(start, end, afterRev, sink);
+  }
+}
+
+const obj = (name: string, extra: Record<string, unknown> = {}): StoredObject => ({ metadata: { name, namespace: 'default' }, ...extra });
+
+function setup(opts: WatchCacheOptions = {}) {
+  const kv = new SpyKV();
+  const cache = new WatchCache(new KVStore(kv, opts), opts);
+  return { kv, cache };
+}
+
+async function collect(w: Watch<StoredObject>, n: number): Promise<WatchEvent<StoredObject>[]> {
+  const out: WatchEvent<StoredObject>[] = [];
+  if (n === 0) return out;
+  for await (const e of w) {
+    out.push(e);
+    if (out.length >= n) break;
+  }
+  return out;
+}
+
+describe('watch cache', () => {
+  it('serves resourceVersion "0" and NotOlderThan lists from memory, and consistent lists from the backend', async () => {
+    const { kv, cache } = setup();
+    for (let i = 0; i < 5; i++) await cache.create(`/pods/default/p${i}`, obj(`p${i}`));
+    const before = kv.ranges;
+    const any = await cache.list('/pods/', { resourceVersion: '0' });
+    const notOlder = await cache.list('/pods/', { resourceVersion: any.resourceVersion });
+    expect(kv.ranges).toBe(before);
+    expect(any.items.map((o) => o.metadata.name)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']);
+    expect(notOlder.items).toEqual(any.items);
+    expect(any.resourceVersion).toBe(await cache.currentRevision());
+    await cache.list('/pods/', {});
+    expect(kv.ranges).toBe(before + 1);
+    await cache.close();
+  });
+
+  it('hands out shared, frozen objects that a caller cannot corrupt', async () => {
+    const { cache } = setup();
+    await cache.create('/pods/default/p1', obj('p1', { spec: { nodeName: 'n1' } }));
+    const [item] = (await cache.list<StoredObject & { spec: { nodeName: string } }>('/pods/', { resourceVersion: '0' })).items;
+    expect(() => { item!.spec.nodeName = 'x'; }).toThrow(TypeError);
+    expect((await cache.list<StoredObject & { spec: { nodeName: string } }>('/pods/', { resourceVersion: '0' })).items[0]!.spec.nodeName).toBe('n1');
+    await cache.close();
+  });
+
+  it('pages a cached list: first page from memory, the rest from the backend at the same revision', async () => {
+    const { cache } = setup();
+    for (let i = 0; i < 5; i++) await cache.create(`/pods/default/p${i}`, obj(`p${i}`));
+    const first = await cache.list('/pods/', { resourceVersion: '0', limit: 2 });
+    expect(first.items.map((o) => o.metadata.name)).toEqual(['p0', 'p1']);
+    expect(first.remainingItemCount).toBe(3);
+    await cache.create('/pods/default/p25', obj('p25'));
+    const rest = await cache.list('/pods/', { continue: first.continue! });
+    expect(rest.items.map((o) => o.metadata.name)).toEqual(['p2', 'p3', 'p4']);
+    expect(rest.resourceVersion).toBe(first.resourceVersion);
+    await cache.close();
+  });
+
+  it('cuts off a watcher that falls too far behind with 410 while the others get every event', async () => {
+    const { cache } = setup({ watchBufferSize: 10 });
+    const rev = await cache.currentRevision();
+    const slow = cache.watch('/pods/', { resourceVersion: rev });
+    const fast = Array.from({ length: 5 }, () => cache.watch('/pods/', { resourceVersion: rev }));
+    const received = fast.map((w) => collect(w, 30));
+    for (let i = 0; i < 30; i++) {
+      await cache.create(`/pods/default/p${i}`, obj(`p${i}`));
+      await new Promise((r) => setImmediate(r));
+    }
+    for (const evs of await Promise.all(received)) expect(evs.map((e) => e.object.metadata?.resourceVersion)).toHaveLength(30);
+    const slowEvents: WatchEvent<StoredObject>[] = [];
+    for await (const e of slow) slowEvents.push(e);
+    expect(slowEvents).toHaveLength(11);
+    expect(slowEvents.at(-1)!.type).toBe('ERROR');
+    expect((slowEvents.at(-1)!.object as Status).code).toBe(410);
+    await cache.close();
+  });
+
+  it('fans every event out to many watchers in order', async () => {
+    const { cache } = setup();
+    const rev = await cache.currentRevision();
+    const ws = Array.from({ length: 300 }, () => cache.watch('/pods/', { resourceVersion: rev }));
+    const got = ws.map((w) => collect(w, 20));
+    const revs: string[] = [];
+    for (let i = 0; i < 20; i++) revs.push((await cache.create(`/pods/default/p${i}`, obj(`p${i}`))).metadata.resourceVersion!);
+    for (const evs of await Promise.all(got)) expect(evs.map((e) => e.object.metadata?.resourceVersion)).toEqual(revs);
+    await cache.close();
+  });
+
+  it('replays a watch from its history window and gives 410 before it', async () => {
+    const { cache } = setup({ historySize: 4 });
+    const revs: string[] = [];
+    for (let i = 0; i < 10; i++) revs.push((await cache.create(`/pods/default/p${i}`, obj(`p${i}`))).metadata.resourceVersion!);
+    const recent = await collect(cache.watch('/pods/', { resourceVersion: revs[7]! }), 2);
+    expect(recent.map((e) => (e.object as StoredObject).metadata.name)).toEqual(['p8', 'p9']);
+    const old = await collect(cache.watch('/pods/', { resourceVersion: revs[0]! }), 1);
+    expect(old[0]!.type).toBe('ERROR');
+    expect((old[0]!.object as Status).message).toMatch(/too old resource version/);
+    await cache.close();
+  });
+
+  it('relists when its backend watch breaks: watchers get 410, later reads and watches are current', async () => {
+    const { kv, cache } = setup();
+    await cache.create('/pods/default/p1', obj('p1'));
+    const w = cache.watch('/pods/', { resourceVersion: await cache.currentRevision() });
+    kv.sinks[0]!.error(new Error('connection reset'));
+    const evs = await collect(w, 1);
+    expect(evs[0]!.type).toBe('ERROR');
+    await new Promise((r) => setTimeout(r, 10));
+    await cache.create('/pods/default/p2', obj('p2'));
+    expect((await cache.list('/pods/', { resourceVersion: '0' })).items.map((o) => o.metadata.name)).toEqual(['p1', 'p2']);
+    const after = cache.watch('/pods/', {});
+    const next = collect(after, 1);
+    await cache.delete('/pods/default/p1');
+    expect((await next)[0]!.type).toBe('DELETED');
+    await cache.close();
+  });
+
+  it('answers a list for a revision the backend has not reached with 504', async () => {
+    const { cache } = setup();
+    const err = await cache.list('/pods/', { resourceVersion: '999' }).catch((e: unknown) => e);
+    expect(isGone(err)).toBe(false);
+    expect((err as Error).message).toMatch(/Too large resource version: 999/);
+    await cache.close();
+  });
+});

@@ -1,0 +1,299 @@
+import { resourceVersionTooOld, serviceUnavailable } from '@peapod/api-types';
+import { RealClock, type Clock, type TimerHandle } from '@peapod/core';
+import { decode, encodeContinue, parseRevision, tooLargeRevision } from './codec.js';
+import { CompactedError, inRange, prefixEnd, type KVEvent, type KVWatch } from './kv.js';
+import { bookmark, keyEnd, storageError, toWatchEvent, type KVStore, type StoreOptions } from './kv-store.js';
+import { compilePredicate, type Matcher } from './predicate.js';
+import type {
+  DeleteOptions, GetOptions, ListOptions, ListResult, Store, StoredObject, UpdateOptions, Watch, WatchEvent, WatchOptions,
+} from './types.js';
+import { WatchQueue } from './watch-queue.js';
+
+export interface WatchCacheOptions extends StoreOptions {
+  /** Recent events kept so watches can start in the past without reading the backend. */
+  historySize?: number;
+  /** How long a read for a revision the cache has not reached yet waits before 504. */
+  freshnessTimeoutMs?: number;
+}
+
+interface Watcher {
+  start: string;
+  end: string;
+  matcher: Matcher;
+  queue: WatchQueue<StoredObject>;
+  bookmarks: boolean;
+  /** Highest revision sent (event or bookmark). */
+  sent: number;
+}
+
+/** Deep-freezes a decoded object: the cache shares it with every list caller and watcher. */
+function freeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) freeze(x);
+  }
+  return v;
+}
+
+function lowerBound(keys: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first event with a revision above `rev`. */
+function firstAfter(events: readonly KVEvent[], rev: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (events[mid]!.rev <= rev) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * kube-apiserver's cacher: an in-memory replica of the whole backend, fed by one backend watch,
+ * in front of a KVStore. Writes, gets, consistent and exact-revision lists go to the backend; lists
+ * at resourceVersion "0" or NotOlderThan and every watch are served from memory.
+ *
+ * Objects it hands out (list items and watch events) are shared and deeply frozen: copy before
+ * changing one. Each watcher has its own bounded queue, so a slow one never delays the others;
+ * one that falls more than `watchBufferSize` events behind gets 410 and is closed.
+ */
+export class WatchCache implements Store {
+  private readonly objects = new Map<string, StoredObject>();
+  private keys: string[] = [];
+  /** Recent events, oldest first; every event after `historyFloor` is here. */
+  private history: KVEvent[] = [];
+  private historyFloor = 0;
+  /** The revision of the last full load. */
+  private loadedAt = 0;
+  private rev = 0;
+  private readonly watchers = new Set<Watcher>();
+  private readonly waiters = new Set<() => void>();
+  private handle: KVWatch | undefined;
+  private readonly ready: Promise<void>;
+  private closed = false;
+  private readonly clock: Clock;
+  private readonly bookmarkTimer: TimerHandle;
+  private readonly historySize: number;
+
+  constructor(private readonly store: KVStore, private readonly opts: WatchCacheOptions = {}) {
+    this.clock = opts.clock ?? new RealClock();
+    this.historySize = opts.historySize ?? 10_000;
+    this.ready = this.load();
+    this.ready.catch(() => undefined);
+    this.bookmarkTimer = this.clock.setInterval(() => this.sendBookmarks(), opts.bookmarkIntervalMs ?? 60_000);
+  }
+
+  /** (Re)loads the full state and follows the backend from there. */
+  private async load(): Promise<void> {
+    const kv = this.store.kv;
+    const all = await kv.range('', '\uffff', 0, 0);
+    this.objects.clear();
+    for (const e of all.entries) this.objects.set(e.key, freeze(decode(e.value, e.modRev)));
+    this.keys = [...this.objects.keys()];
+    this.rev = this.historyFloor = this.loadedAt = all.rev;
+    this.history = [];
+    this.handle = kv.watch('', '\uffff', all.rev, {
+      events: (evs) => this.apply(evs),
+      error: (err) => this.resync(err),
+    });
+  }
+
+  /** The backend watch broke (for example it fell behind a compaction): every watcher must relist. */
+  private resync(err: unknown): void {
+    if (this.closed) return;
+    this.handle?.stop();
+    for (const w of this.watchers) w.queue.fail(err instanceof CompactedError ? resourceVersionTooOld() : storageError(err));
+    void this.load().catch(() => this.clock.setTimeout(() => this.resync(err), 1000));
+  }
+
+  private apply(evs: readonly KVEvent[]): void {
+    for (const e of evs) {
+      const memo = (e.memo ??= {});
+      if (e.value !== null) {
+        const obj = (memo.obj ??= freeze(decode(e.value, e.rev))) as StoredObject;
+        if (!this.objects.has(e.key)) this.keys.splice(lowerBound(this.keys, e.key), 0, e.key);
+        this.objects.set(e.key, obj);
+      } else if (this.objects.delete(e.key)) {
+        this.keys.splice(lowerBound(this.keys, e.key), 1);
+      }
+      if (memo.prev === undefined && e.prev !== null) memo.prev = freeze(decode(e.prev, e.rev));
+      this.history.push(e);
+      this.rev = e.rev;
+      for (const w of this.watchers) {
+        if (!inRange(e.key, w.start, w.end)) continue;
+        const ev = toWatchEvent<StoredObject>(e, w.matcher);
+        if (ev && w.queue.push(ev)) w.sent = e.rev;
+      }
+    }
+    if (this.history.length > this.historySize * 1.25) {
+      const drop = this.history.length - this.historySize;
+      this.historyFloor = this.history[drop - 1]!.rev;
+      this.history = this.history.slice(drop);
+    }
+    for (const wake of this.waiters) wake();
+  }
+
+  /** The revision every event up to which the cache holds. */
+  private revision(): number {
+    return Math.max(this.rev, this.handle?.progress() ?? 0);
+  }
+
+  /** Waits until the cache reflects `rev`; 504 if the backend has not reached it or the cache lags too long. */
+  private async waitFor(rev: number): Promise<void> {
+    await this.ready;
+    if (this.revision() >= rev) return;
+    const current = await this.store.kv.revision();
+    if (current < rev) throw tooLargeRevision(rev, current);
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (this.revision() < rev) return;
+        done();
+        resolve();
+      };
+      const poll = this.clock.setInterval(check, 10);
+      const timer = this.clock.setTimeout(() => { done(); reject(tooLargeRevision(rev, this.revision())); }, this.opts.freshnessTimeoutMs ?? 3000);
+      const done = () => { this.waiters.delete(check); poll.cancel(); timer.cancel(); };
+      this.waiters.add(check);
+    });
+  }
+
+  private sendBookmarks(): void {
+    const rev = this.revision();
+    for (const w of this.watchers) {
+      if (w.bookmarks && rev > w.sent && w.queue.push(bookmark(rev))) w.sent = rev;
+    }
+  }
+
+  create<T extends StoredObject>(key: string, obj: T): Promise<T> {
+    return this.store.create(key, obj);
+  }
+
+  get<T extends StoredObject>(key: string, opts?: GetOptions): Promise<T | undefined> {
+    return this.store.get(key, opts);
+  }
+
+  guaranteedUpdate<T extends StoredObject>(key: string, opts: UpdateOptions<T>): Promise<T> {
+    return this.store.guaranteedUpdate(key, opts);
+  }
+
+  delete<T extends StoredObject>(key: string, opts?: DeleteOptions<T>): Promise<T> {
+    return this.store.delete(key, opts);
+  }
+
+  count(prefix: string): Promise<number> {
+    return this.store.count(prefix);
+  }
+
+  /** Compacts the backend and forgets the cache's own history up to the same revision. */
+  async compact(revision: string): Promise<void> {
+    await this.store.compact(revision);
+    const rev = parseRevision(revision);
+    if (rev > this.historyFloor) {
+      this.history = this.history.slice(firstAfter(this.history, rev));
+      this.historyFloor = rev;
+    }
+  }
+
+  currentRevision(): Promise<string> {
+    return this.store.currentRevision();
+  }
+
+  /**
+   * Resource version "0" and NotOlderThan reads come from memory (the first page of a paginated
+   * one; its continue token reads the rest from the backend at the same revision). Consistent
+   * (unset), Exact and continued lists go to the backend.
+   */
+  async list<T extends StoredObject>(prefix: string, opts: ListOptions = {}): Promise<ListResult<T>> {
+    this.assertOpen();
+    const rv = opts.resourceVersion;
+    if (opts.continue || !rv || opts.resourceVersionMatch === 'Exact') return this.store.list(prefix, opts);
+    const matcher = compilePredicate(opts);
+    const atLeast = parseRevision(rv);
+    await this.waitFor(atLeast);
+    const limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : 0;
+    const end = prefixEnd(prefix);
+    const items: T[] = [];
+    let i = lowerBound(this.keys, prefix);
+    for (; i < this.keys.length && this.keys[i]! < end; i++) {
+      if (limit && items.length >= limit) break;
+      const obj = this.objects.get(this.keys[i]!)!;
+      if (matcher.matches(obj)) items.push(obj as T);
+    }
+    const rev = this.revision();
+    const result: ListResult<T> = { items, resourceVersion: String(rev) };
+    if (limit && i < this.keys.length && this.keys[i]! < end) {
+      result.continue = encodeContinue(rev, keyEnd(this.keys[i - 1]!), prefix);
+      if (matcher.empty) result.remainingItemCount = lowerBound(this.keys, end) - i;
+    }
+    return result;
+  }
+
+  watch<T extends StoredObject>(key: string, opts: WatchOptions = {}): Watch<T> {
+    this.assertOpen();
+    const matcher = compilePredicate(opts);
+    const rv = parseRevision(opts.resourceVersion);
+    const recursive = opts.recursive ?? key.endsWith('/');
+    const [start, end] = recursive ? [key, prefixEnd(key)] : [key, keyEnd(key)];
+    const queue = new WatchQueue<StoredObject>(this.opts.watchBufferSize ?? 1024);
+    const w: Watcher = { start, end, matcher, queue, bookmarks: !!opts.allowBookmarks, sent: 0 };
+    queue.onEnd(() => this.watchers.delete(w));
+
+    /** Attaches the watcher with events after `from` (or the current state, with initial events). */
+    const attach = (from: number) => {
+      if (queue.closed) return;
+      if (opts.sendInitialEvents) {
+        const initial: WatchEvent<StoredObject>[] = [];
+        for (let i = lowerBound(this.keys, start); i < this.keys.length && this.keys[i]! < end; i++) {
+          const obj = this.objects.get(this.keys[i]!)!;
+          if (matcher.matches(obj)) initial.push({ type: 'ADDED', object: obj });
+        }
+        w.sent = this.revision();
+        if (opts.allowBookmarks) initial.push(bookmark(w.sent, true));
+        queue.setInitial(initial);
+      } else {
+        if (from < this.historyFloor) {
+          queue.fail(resourceVersionTooOld(`too old resource version: ${from} (${this.historyFloor})`));
+          return;
+        }
+        // Replay the retained events after `from`; live ones follow in order.
+        for (let i = firstAfter(this.history, from); i < this.history.length; i++) {
+          const e = this.history[i]!;
+          if (!inRange(e.key, start, end)) continue;
+          const ev = toWatchEvent<StoredObject>(e, matcher);
+          if (ev && !queue.push(ev)) return;
+        }
+        w.sent = Math.max(from, this.rev);
+      }
+      this.watchers.add(w);
+    };
+    // A watch the cache can serve now attaches at once, so nothing written after this call is
+    // missed. One that waits (the cache is loading or behind `rv`) attaches when the cache is
+    // there; "from now" then means from the revision the cache loaded at.
+    if (this.handle && rv <= this.revision()) attach(rv || this.revision());
+    else this.waitFor(rv).then(() => attach(rv || this.loadedAt), (err: unknown) => queue.fail(storageError(err)));
+    return queue as unknown as Watch<T>;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.bookmarkTimer.cancel();
+    this.handle?.stop();
+    for (const w of this.watchers) w.queue.end();
+    await this.store.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw serviceUnavailable('the store is closed');
+  }
+}
