@@ -217,6 +217,25 @@ describe('SharedInformer', () => {
     expect(inf.store.byIndex('byNode', 'n2').map((p) => p.metadata.name)).toEqual(['c']);
     await inf.stop();
   });
+
+  it('stops at once even while a list is hanging on a server that does not answer', async () => {
+    let listed = 0;
+    const hung: Transport = {
+      request: (req) => new Promise((_, reject) => {
+        listed++;
+        req.signal?.addEventListener('abort', () => reject(req.signal!.reason));
+      }),
+      async *watch() { /* never reached */ },
+      async *stream() { /* unused */ },
+    };
+    const { deps, settle } = setup(hung);
+    const inf = new SharedInformer(RESOURCES.pods, {}, deps);
+    inf.start();
+    await settle();
+    expect(listed).toBe(1);
+    await inf.stop();
+    expect(inf.hasSynced()).toBe(false);
+  });
 });
 
 describe('InformerFactory', () => {

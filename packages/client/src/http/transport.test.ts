@@ -191,6 +191,14 @@ describe('HttpTransport', () => {
     t.close();
   });
 
+  it('rejects a request with the reason of its aborted signal', async () => {
+    const t = transport();
+    const ac = new AbortController();
+    ac.abort(new Error('caller gave up'));
+    await expect(t.request({ method: 'GET', path: '/api/v1/namespaces/n/pods/web', signal: ac.signal })).rejects.toThrow('caller gave up');
+    t.close();
+  });
+
   it('streams log bytes as they come', async () => {
     const t = transport();
     const chunks: Buffer[] = [];
