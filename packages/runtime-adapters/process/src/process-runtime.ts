@@ -14,6 +14,7 @@ import {
   readCriLogFile,
   renderLogEntry,
   runtimeFailedPrecondition,
+  runtimeInternal,
   runtimeInvalid,
   runtimeNotFound,
   runtimeUnimplemented,
@@ -166,7 +167,9 @@ export class ProcessRuntime implements Runtime {
     this.bwrap = options.bwrap === false ? undefined : (options.bwrap ?? which('bwrap'));
     this.nsenter = options.nsenter ?? which('nsenter');
     this.ips = options.podIpOctet !== undefined ? new IpPool(options.podIpOctet) : IpPool.forStateDir(options.stateDir);
-    this.ready = Promise.resolve().then(() => this.load());
+    this.ready = Promise.resolve().then(() => this.load()).catch((err: unknown) => {
+      throw runtimeInternal(`process runtime cannot use state directory ${options.stateDir}: ${err instanceof Error ? err.message : String(err)}`, undefined, err);
+    });
   }
 
   private get dirs() {

@@ -407,11 +407,14 @@ export class FakeRuntime implements Runtime {
   }
 
   readContainerLog(containerId: string, options: LogOptions = {}): AsyncIterable<LogEntry> {
+    return this.readLog(containerId, options);
+  }
+
+  private async *readLog(containerId: string, options: LogOptions): AsyncIterable<LogEntry> {
     this.enter('readContainerLog', [containerId, options]);
     const c = this.container(containerId);
     const first = filterLogEntries(c.logs, options);
-    if (!options.follow) return limitLogEntries(first, options);
-    return limitLogEntries(follow(c, first, options.signal), options);
+    yield* limitLogEntries(options.follow ? follow(c, first, options.signal) : first, options);
   }
 
   async containerStats(id: string): Promise<ContainerStats> {
