@@ -5,6 +5,8 @@ import { isBadRequest } from '@peapod/api-types';
 import { composeModules } from '@peapod/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createStore } from './create-store.js';
+import { KVStore } from './kv-store.js';
+import { WatchCache } from './watch-cache.js';
 import { StoreModule } from './module.js';
 import { Store, StoreConfig } from './tokens.js';
 
@@ -17,11 +19,14 @@ const errorOf = (fn: () => unknown) => {
 };
 
 describe('createStore', () => {
-  it('opens a memory store for memory://', async () => {
+  it('opens a memory store for memory://, behind a watch cache unless told otherwise', async () => {
     const s = createStore('memory://');
+    expect(s).toBeInstanceOf(WatchCache);
     await s.create('/a/x', { metadata: { name: 'x' } });
     expect(await s.count('/a/')).toBe(1);
+    expect((await s.list('/a/', { resourceVersion: '0' })).items).toHaveLength(1);
     await s.close();
+    expect(createStore('memory://', { watchCache: false })).toBeInstanceOf(KVStore);
   });
 
   it('opens (and reopens) an sqlite file for sqlite:///path', async () => {

@@ -1,8 +1,14 @@
 import { badRequest } from '@peapod/api-types';
-import type { StoreOptions } from './kv-store.js';
+import type { KVStore } from './kv-store.js';
 import { createMemoryStore } from './memory.js';
 import { createSqliteStore, type SqliteSync } from './sqlite.js';
 import type { Store } from './types.js';
+import { WatchCache, type WatchCacheOptions } from './watch-cache.js';
+
+export interface CreateStoreOptions extends WatchCacheOptions {
+  /** Put the watch cache in front of the backend (default true), as kube-apiserver does. */
+  watchCache?: boolean;
+}
 
 const USAGE = 'expected sqlite:///path/to/state.db, memory:// or etcd://host:port[,host:port...][/prefix]';
 
@@ -13,7 +19,12 @@ const USAGE = 'expected sqlite:///path/to/state.db, memory:// or etcd://host:por
  * - `etcd://127.0.0.1:2379,127.0.0.1:22379[/prefix]`: an etcd v3 cluster, keys under `prefix` (default `/registry`).
  * An unknown scheme or malformed URL is a 400 BadRequest.
  */
-export function createStore(url: string, opts: StoreOptions = {}): Store {
+export function createStore(url: string, opts: CreateStoreOptions = {}): Store {
+  const backend = openBackend(url, opts);
+  return opts.watchCache === false ? backend : new WatchCache(backend, opts);
+}
+
+function openBackend(url: string, opts: CreateStoreOptions): KVStore {
   const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(url);
   if (!m) throw badRequest(`invalid store URL "${url}": ${USAGE}`);
   const scheme = m[1]!.toLowerCase();

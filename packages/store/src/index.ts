@@ -11,6 +11,7 @@ export { createMemoryStore, MemoryKV } from './memory.js';
 export { createSqliteStore, SqliteKV } from './sqlite.js';
 export type { SqliteStoreOptions, SqliteSync } from './sqlite.js';
 export { createStore } from './create-store.js';
+export type { CreateStoreOptions } from './create-store.js';
 export { Store, StoreConfig } from './tokens.js';
 export { StoreModule } from './module.js';
 export { WatchCache } from './watch-cache.js';

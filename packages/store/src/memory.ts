@@ -1,7 +1,6 @@
 import { CompactedError, FutureRevisionError, inRange, type KV, type KVEntry, type KVEvent, type KVWatch, type RangeResult, type TxnResult, type WatchSink } from './kv.js';
 import { KVStore, type StoreOptions } from './kv-store.js';
 import { LocalHub } from './local-hub.js';
-import type { Store } from './types.js';
 
 interface Version {
   rev: number;
@@ -137,6 +136,6 @@ export class MemoryKV implements KV {
 }
 
 /** A store kept in process memory: the full contract, nothing persisted (tests and simulations). */
-export function createMemoryStore(opts: StoreOptions = {}): Store {
+export function createMemoryStore(opts: StoreOptions = {}): KVStore {
   return new KVStore(new MemoryKV(), opts);
 }

@@ -5,7 +5,6 @@ import { StatusError } from '@peapod/api-types';
 import { CompactedError, FutureRevisionError, type KV, type KVEntry, type KVEvent, type KVWatch, type RangeResult, type TxnResult, type WatchSink } from './kv.js';
 import { KVStore, type StoreOptions } from './kv-store.js';
 import { LocalHub } from './local-hub.js';
-import type { Store } from './types.js';
 
 /**
  * `synchronous` for the WAL. FULL (the default) fsyncs the WAL at every commit, so an acknowledged
@@ -237,6 +236,6 @@ export class SqliteKV implements KV {
 }
 
 /** A durable store in one SQLite file; see SqliteKV. Throws (naming the file) if it cannot be opened. */
-export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): Store {
+export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): KVStore {
   return new KVStore(new SqliteKV(path, opts), opts);
 }
