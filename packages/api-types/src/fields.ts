@@ -49,7 +49,11 @@ export const isInteger = (schema: z.ZodType | undefined): boolean => {
 };
 
 /** The Kubernetes metadata of a (possibly optional-wrapped) schema node. */
-export const metaOf = (schema: z.ZodType): K8sSchemaMeta | undefined => k8sMeta.get(nodeOf(schema).schema) ?? k8sMeta.get(schema);
+export const metaOf = (schema: z.ZodType): K8sSchemaMeta | undefined => {
+  const inner = k8sMeta.get(nodeOf(schema).schema);
+  const outer = schema === nodeOf(schema).schema ? undefined : k8sMeta.get(schema);
+  return inner && outer ? { ...inner, ...outer } : (inner ?? outer);
+};
 
 export type PathSegment = string | number;
 

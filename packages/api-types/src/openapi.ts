@@ -86,7 +86,7 @@ export const toOpenAPISchemas = (): Record<string, OpenAPISchema> => {
         const properties: Record<string, OpenAPISchema> = {};
         const required: string[] = [];
         for (const [k, child] of Object.entries(n.shape)) {
-          const x = extensions(k8sMeta.get(child) ?? k8sMeta.get(nodeOf(child).schema));
+          const x = extensions(metaOf(child));
           const body = emit(child, false);
           properties[k] = body.$ref && Object.keys(x).length ? { allOf: [body], ...x } : { ...body, ...x };
           // Top-level kinds require metadata for typing; the API (and kubectl) treat it as optional.

@@ -48,13 +48,14 @@ export const def = <T extends z.ZodRawShape>(definition: string, shape: T, meta:
 
 export type ListSemantics = Pick<K8sSchemaMeta, 'listType' | 'listMapKeys' | 'patchMergeKey' | 'patchStrategy'>;
 export const listOf = <S extends z.ZodType>(item: S, meta: ListSemantics) => withMeta(z.array(item), meta);
+/** Patch semantics on a non-list field, e.g. `retainKeys` on a Deployment's `strategy`. Wraps a field's own schema instance. */
+export const withPatchMeta = <S extends z.ZodType>(field: S, meta: Pick<K8sSchemaMeta, 'patchStrategy' | 'mapType'>) => withMeta(field, meta);
 export const mapOf = <S extends z.ZodType>(value: S, meta: Pick<K8sSchemaMeta, 'mapType'> = {}) =>
   withMeta(z.record(z.string(), value), meta);
 
 export const int32 = z.int32();
 /** int64 as a JS number: exact up to 2^53, which every int64 field of these kinds stays within. */
 export const int64 = z.int();
-export const stringMap = z.record(z.string(), z.string());
 
 /** resource.Quantity: a string (`100m`, `1Gi`) or a JSON number, always handed out as a string. */
 export const quantity = withMeta(

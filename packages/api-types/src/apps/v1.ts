@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { def, int32, int64, intOrString, listOf, rawExtension, time } from '../schema.js';
+import { def, int32, int64, intOrString, listOf, rawExtension, time, withPatchMeta } from '../schema.js';
 import { LabelSelectorSchema, ObjectMetaSchema } from '../meta/v1.js';
 import { PersistentVolumeClaimSchema, PodTemplateSpecSchema } from '../core/v1.js';
 
@@ -60,7 +60,7 @@ export const DeploymentSpecSchema = def('io.k8s.api.apps.v1.DeploymentSpec', {
   replicas: int32.optional(),
   revisionHistoryLimit: int32.optional(),
   selector: LabelSelectorSchema,
-  strategy: DeploymentStrategySchema.optional(),
+  strategy: withPatchMeta(DeploymentStrategySchema.optional(), { patchStrategy: 'retainKeys' }),
   template: PodTemplateSpecSchema,
 });
 export type DeploymentSpec = z.infer<typeof DeploymentSpecSchema>;
