@@ -1,0 +1,51 @@
+import { isForbidden, isNotFound } from '@peapod/api-types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeUser } from './auth.js';
+import { startTestServer, type TestServer } from './testing/harness.js';
+
+/** The in-process transport: same handler and authorizer as HTTP, objects instead of JSON. */
+let t: TestServer;
+beforeAll(async () => { t = await startTestServer(); });
+afterAll(async () => { await t?.close(); });
+
+const pod = (name: string, nodeName?: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: 'c', image: 'busybox' }] } });
+
+describe('InProcessTransport', () => {
+  it('creates, reads and watches without touching the caller’s objects', async () => {
+    const tr = t.server.transport();
+    const body = pod('ip');
+    const created = await tr.request({ method: 'POST', path: '/api/v1/namespaces/default/pods', body });
+    expect(created.status).toBe(201);
+    expect(body).toEqual(pod('ip'));
+    const abort = new AbortController();
+    const events: string[] = [];
+    const watching = (async () => {
+      for await (const ev of tr.watch({ method: 'GET', path: '/api/v1/namespaces/default/pods', query: { fieldSelector: 'metadata.name=ip' }, signal: abort.signal })) {
+        events.push(`${ev.type} ${(ev.object as { metadata: { labels?: Record<string, string> } }).metadata.labels?.v ?? ''}`);
+        if (events.length === 2) abort.abort();
+      }
+    })();
+    await tr.request({ method: 'PATCH', path: '/api/v1/namespaces/default/pods/ip', contentType: 'application/merge-patch+json', body: { metadata: { labels: { v: '1' } } } });
+    await watching;
+    expect(events).toEqual(['ADDED ', 'MODIFIED 1']);
+  });
+
+  it('applies the node authorizer to in-process node identities', async () => {
+    const admin = t.server.transport();
+    await admin.request({ method: 'POST', path: '/api/v1/namespaces/default/pods', body: pod('mine', 'n1') });
+    const kubelet = t.server.transport(nodeUser('n2'));
+    await expect(kubelet.request({ method: 'GET', path: '/api/v1/namespaces/default/pods/mine' })).rejects.toSatisfy(isForbidden);
+    const own = t.server.transport(nodeUser('n1'));
+    expect((await own.request({ method: 'GET', path: '/api/v1/namespaces/default/pods/mine' })).status).toBe(200);
+    await expect(own.request({ method: 'GET', path: '/api/v1/namespaces/default/pods/none' })).rejects.toSatisfy(isForbidden);
+    await expect(admin.request({ method: 'GET', path: '/api/v1/namespaces/default/pods/none' })).rejects.toSatisfy(isNotFound);
+  });
+
+  it('streams logs from the node streamer', async () => {
+    const admin = t.server.transport();
+    await admin.request({ method: 'POST', path: '/api/v1/namespaces/default/pods', body: pod('logs', 'n1') });
+    let text = '';
+    for await (const chunk of admin.stream({ method: 'GET', path: '/api/v1/namespaces/default/pods/logs/log', query: { tailLines: '2' } })) text += Buffer.from(chunk).toString();
+    expect(text).toBe('c line 2\nc line 3\n');
+  });
+});
