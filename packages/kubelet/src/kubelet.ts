@@ -119,7 +119,10 @@ export class Kubelet implements PodSyncer {
     const allocatable = this.options.allocatable ?? this.options.capacity ?? defaultCapacity();
     const handlers = deps.handlers ?? new DefaultHandlerRunner(this.runtime, this.clock);
 
-    this.relister = new Relister(this.runtime);
+    this.relister = new Relister(this.runtime, (uid, c) => {
+      const pod = this.pods.get(uid);
+      if (pod) this.events.emit('containerExited', refOf(pod), c.name, c.id, c.exitCode ?? 0, c.reason ?? '');
+    });
     this.prober = new ProbeManager(this.clock, handlers, this.events, (uid) => this.workers.resync(uid));
     this.runtimeManager = new RuntimeManager({
       runtime: this.runtime,
@@ -392,26 +395,13 @@ export class Kubelet implements PodSyncer {
     if (this.relisting) return;
     this.relisting = true;
     try {
-      const before = new Map([...this.pods.keys()].map((uid) => [uid, this.relister.observed(uid)]));
       const { pods, changed } = await this.relister.relist();
-      for (const uid of changed) {
-        this.reportExits(uid, before.get(uid), pods.get(uid));
-        if (this.workers.state(uid)) this.workers.resync(uid);
-      }
+      for (const uid of changed) if (this.workers.state(uid)) this.workers.resync(uid);
       for (const [uid, p] of pods) this.prober.observe(uid, p, p.sandboxes[0]?.ip);
     } catch (err) {
       this.logger.warn('runtime relist failed', { error: String(err) });
     } finally {
       this.relisting = false;
-    }
-  }
-
-  private reportExits(uid: string, before: ObservedPod | undefined, after: ObservedPod | undefined): void {
-    const pod = this.pods.get(uid);
-    if (!pod || !after) return;
-    for (const c of after.containers) {
-      if (c.state !== 'exited' || before?.containers.find((b) => b.id === c.id)?.state === 'exited') continue;
-      this.events.emit('containerExited', refOf(pod), c.name, c.id, c.exitCode ?? 0, c.reason ?? '');
     }
   }
 

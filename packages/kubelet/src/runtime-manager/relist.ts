@@ -24,7 +24,11 @@ export class Relister {
   private readonly last = new Map<string, ObservedPod>();
   private identities = new Map<string, PodIdentity>();
 
-  constructor(private readonly runtime: Runtime) {}
+  /** False until the first relist: what exited before this kubelet started is not reported as an exit. */
+  private primed = false;
+
+  /** `onExited` hears of each container exit once, as soon as any relist or observation sees it. */
+  constructor(private readonly runtime: Runtime, private readonly onExited: (uid: string, c: ObservedContainer) => void = () => undefined) {}
 
   /** The pod as of the last relist (empty when the runtime has nothing for it). */
   observed(uid: string): ObservedPod {
@@ -41,6 +45,7 @@ export class Relister {
     const [sandboxes, containers] = await Promise.all([this.runtime.listPodSandbox(), this.runtime.listContainers()]);
     const { pods, identities } = await this.collect(sandboxes, containers);
     this.identities = identities;
+    this.primed = true;
     const seenContainers = new Set(containers.map((c) => c.id));
     const seenSandboxes = new Set(sandboxes.map((s) => s.id));
     for (const id of this.containerCache.keys()) if (!seenContainers.has(id)) this.containerCache.delete(id);
@@ -99,9 +104,11 @@ export class Relister {
       if (!id) return;
       let status = this.containerCache.get(c.id);
       if (!status || status.state !== c.state) {
+        const before = status?.state;
         status = await this.runtime.containerStatus(c.id).catch(() => undefined);
         if (!status) return;
         this.containerCache.set(c.id, status);
+        if (status.state === 'Exited' && before !== 'Exited' && this.primed) this.onExited(id.uid, toObserved(status, id.containerName, id.hash ?? '', id.restartCount));
       }
       pod(id).containers.push(toObserved(status, id.containerName, id.hash ?? '', id.restartCount));
     }));

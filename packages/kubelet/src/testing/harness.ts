@@ -10,6 +10,10 @@ import { FakeKubeletApi } from './fake-api.js';
 
 export const T0 = Date.UTC(2025, 0, 1);
 
+const ticks = async (n: number) => {
+  for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
+};
+
 /**
  * A kubelet on a fake clock, a fake runtime and a fake API. Containers follow scripts by container
  * name; `run(ms)` moves time a second at a time, letting the kubelet settle after each.
@@ -35,17 +39,18 @@ export async function startKubelet(opts: { scripts?: Record<string, ContainerScr
   record('containerKilling', (_p, c) => `killing ${c}`);
   record('containerExited', (_p, c, _id, code) => `exited ${c} ${code}`);
   await kubelet.start();
-  await kubelet.settle();
+  await Promise.race([kubelet.settle(), ticks(100)]);
   const h = {
     clock, host, runtime, api, kubelet, rootDir, log,
+    /** Lets the kubelet finish what it can without time moving (steps waiting on the clock stay pending). */
     async settle() {
-      await kubelet.settle();
+      await Promise.race([kubelet.settle(), ticks(100)]);
     },
     /** Advances fake time by `ms`, one second at a time. */
     async run(ms: number, stepMs = 1000) {
       for (let left = ms; left > 0; left -= stepMs) {
         await clock.advance(Math.min(stepMs, left));
-        await kubelet.settle();
+        await h.settle();
       }
     },
     pod(name: string) {
@@ -60,7 +65,7 @@ export async function startKubelet(opts: { scripts?: Record<string, ContainerScr
     },
     async create(name: string, spec: Partial<PodSpec> & { containers: Container[] }, meta: Partial<Pod['metadata']> = {}) {
       const pod = api.addPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name, ...meta }, spec: { nodeName: 'node-1', terminationGracePeriodSeconds: 30, ...spec } });
-      await kubelet.settle();
+      await h.settle();
       return pod;
     },
     async stop() {
