@@ -1,0 +1,68 @@
+import type { KubeClient, SharedInformerFactory } from '@peapod/client';
+import { EventRecorder } from '@peapod/client';
+import type { Clock, Logger } from '@peapod/core';
+
+/** Tunables of the controllers, with kube-controller-manager's defaults. */
+export interface ControllersOptions {
+  /**
+   * Which controllers run: a comma-separated list as `--controllers`: `*` is every controller
+   * enabled by default, `name` adds one, `-name` removes one (default `*`).
+   */
+  controllers?: string;
+  /** Workers per controller (default 5; the garbage collector and node lifecycle use their own counts). */
+  workers?: number;
+  /** This process's leader-election identity (default a random one). */
+  identity?: string;
+  /** Leader election through a Lease (default on). */
+  leaderElection?: boolean | Partial<LeaderElectionOptions>;
+  /** How long a node may go without a heartbeat before it is marked Ready=Unknown (default 50 s). */
+  nodeMonitorGracePeriodSeconds?: number;
+  /** How often node health is checked (default 5 s). */
+  nodeMonitorPeriodSeconds?: number;
+  /**
+   * tolerationSeconds for the not-ready/unreachable NoExecute taints of pods that carry no
+   * toleration for them (what the DefaultTolerationSeconds admission adds; default 300 s).
+   */
+  defaultTolerationSeconds?: number;
+  /** Terminated pods beyond this count are deleted, oldest first (default 12,500). */
+  terminatedPodGCThreshold?: number;
+}
+
+export interface LeaderElectionOptions {
+  namespace: string;
+  name: string;
+  leaseDurationSeconds: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}
+
+export const DEFAULT_LEADER_ELECTION: LeaderElectionOptions = {
+  namespace: 'kube-system',
+  name: 'kube-controller-manager',
+  leaseDurationSeconds: 15,
+  renewDeadlineMs: 10_000,
+  retryPeriodMs: 2_000,
+};
+
+export type ResolvedOptions = Required<Omit<ControllersOptions, 'leaderElection' | 'controllers' | 'identity'>>;
+
+export const resolveOptions = (o: ControllersOptions = {}): ResolvedOptions => ({
+  workers: o.workers ?? 5,
+  nodeMonitorGracePeriodSeconds: o.nodeMonitorGracePeriodSeconds ?? 50,
+  nodeMonitorPeriodSeconds: o.nodeMonitorPeriodSeconds ?? 5,
+  defaultTolerationSeconds: o.defaultTolerationSeconds ?? 300,
+  terminatedPodGCThreshold: o.terminatedPodGCThreshold ?? 12_500,
+});
+
+/** What every controller is built from. */
+export interface ControllerContext {
+  client: KubeClient;
+  informers: SharedInformerFactory;
+  clock: Clock;
+  logger: Logger;
+  options: ResolvedOptions;
+}
+
+/** An event recorder reporting as `component` (e.g. `replicaset-controller`). */
+export const recorderFor = (ctx: ControllerContext, component: string): EventRecorder =>
+  new EventRecorder(ctx.client, ctx.clock, component, ctx.logger);

@@ -1,0 +1,98 @@
+import {
+  controllerOf, isPodTerminal, type ObjectMeta, type OwnerReference, type Pod, type PodCondition, type PodTemplateSpec,
+} from '@peapod/api-types';
+
+/**
+ * Pod predicates the workload controllers share (Kubernetes' `podutil` and `controller_utils`).
+ * Times are RFC 3339 strings as the API carries them; `now` is the injected clock's reading.
+ */
+
+export const podCondition = (pod: Pod, type: string): PodCondition | undefined => pod.status?.conditions?.find((c) => c.type === type);
+
+export const isPodReady = (pod: Pod): boolean => podCondition(pod, 'Ready')?.status === 'True';
+
+/** Ready for at least `minReadySeconds` (Kubernetes' `IsPodAvailable`). */
+export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
+  const ready = podCondition(pod, 'Ready');
+  if (ready?.status !== 'True') return false;
+  if (minReadySeconds <= 0) return true;
+  const since = ready.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : NaN;
+  return Number.isFinite(since) && since + minReadySeconds * 1000 <= now;
+}
+
+/** Not terminal and not being deleted: a pod that counts towards a controller's replicas. */
+export const isPodActive = (pod: Pod): boolean => !isPodTerminal(pod) && !pod.metadata.deletionTimestamp;
+
+export const isControlledBy = (obj: { metadata: Pick<ObjectMeta, 'ownerReferences'> }, uid: string | undefined): boolean =>
+  uid !== undefined && controllerOf(obj)?.uid === uid;
+
+/** Milliseconds since the epoch of an API timestamp (0 when absent). */
+export const timeOf = (t: string | undefined): number => (t ? Date.parse(t) : 0);
+
+/** The API's time format (RFC 3339, second precision, as metav1.Time serializes). */
+export const rfc3339 = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+
+/** meta/v1 MicroTime (microsecond precision), used by Leases. */
+export const microTime = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+
+/**
+ * A pod made from a template (Kubernetes' `GetPodFromTemplate`): the template's labels,
+ * annotations, finalizers and spec, owned by `owner` as its controller.
+ */
+export function podFromTemplate(template: PodTemplateSpec | undefined, owner: OwnerReference, meta: Partial<ObjectMeta> = {}): Pod {
+  const t = structuredClone(template ?? {});
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      ...meta,
+      labels: { ...t.metadata?.labels, ...meta.labels },
+      annotations: { ...t.metadata?.annotations, ...meta.annotations },
+      ...(t.metadata?.finalizers || meta.finalizers ? { finalizers: [...(t.metadata?.finalizers ?? []), ...(meta.finalizers ?? [])] } : {}),
+      ownerReferences: [owner],
+    },
+    spec: t.spec!,
+  } as Pod;
+}
+
+/** Sets (or replaces) a condition, keeping lastTransitionTime when the status did not change. Returns a new list. */
+export function setCondition<C extends { type: string; status: string; lastTransitionTime?: string }>(list: readonly C[] | undefined, cond: C): C[] {
+  const cur = list?.find((c) => c.type === cond.type);
+  const next = cur && cur.status === cond.status && cond.lastTransitionTime !== undefined ? { ...cond, lastTransitionTime: cur.lastTransitionTime } : cond;
+  return [...(list ?? []).filter((c) => c.type !== cond.type), next];
+}
+
+/**
+ * fnv-1a (32 bit) of a template's canonical JSON, encoded with Kubernetes' safe alphabet
+ * (no vowels, so a hash never spells a word): the `pod-template-hash` / revision-hash shape.
+ */
+export function templateHash(value: unknown, collisionCount?: number): string {
+  let h = 0x811c9dc5;
+  const feed = (s: string) => {
+    for (let i = 0; i < s.length; i++) {
+      h ^= s.charCodeAt(i);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+  };
+  feed(canonicalJson(value));
+  if (collisionCount !== undefined) feed(String(collisionCount));
+  return safeEncode(String(h));
+}
+
+const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const safeEncode = (s: string) => [...s].map((c) => SAFE_ALPHABET[c.charCodeAt(0) % SAFE_ALPHABET.length]).join('');
+
+/** JSON with sorted keys and `undefined` dropped, so equal objects hash equally. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** Drops zero and undefined fields (Go's `omitempty` on status counters), keeping `keep`. */
+export function omitZero<T extends object>(o: T, keep: readonly (keyof T)[] = []): T {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && (v !== 0 || keep.includes(k as keyof T)))) as T;
+}

@@ -1,0 +1,106 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Pod } from '@peapod/api-types';
+import { RESOURCES } from '@peapod/api-types';
+import { InformerFactory, createClient, type KubeClient, type Transport } from '@peapod/client';
+import { FakeClock, silentLogger } from '@peapod/core';
+import { resolveOptions, type ControllerContext, type ControllersOptions } from '../src/context.js';
+import type { Controller } from '../src/controller.js';
+
+/** The part of `@peapod/apiserver`'s running server the tests use. */
+interface RunningApiServer {
+  transport(): Transport;
+  close(): Promise<void>;
+}
+
+/**
+ * A real API server (memory store) on a fake clock, an in-process client and a started informer
+ * factory: what the controllers' integration tests run against. The API server depends on
+ * packages this one may not import, so it is loaded from the workspace sources at run time.
+ */
+export interface TestCluster {
+  clock: FakeClock;
+  client: KubeClient;
+  ctx: ControllerContext;
+  /** Runs a controller until `close`. */
+  run(c: Controller, workers?: number): void;
+  close(): Promise<void>;
+}
+
+export async function startCluster(options: ControllersOptions = {}): Promise<TestCluster> {
+  const src = (pkg: string) => new URL(`../../${pkg}/src/index.ts`, import.meta.url).href;
+  const { startApiServer } = (await import(src('apiserver'))) as {
+    startApiServer(o: { pkiDir: string; port: number }, d: { store: unknown; clock: FakeClock }): Promise<RunningApiServer>;
+  };
+  const { createMemoryStore } = (await import(src('store'))) as { createMemoryStore(): unknown };
+  const dir = await mkdtemp(join(tmpdir(), 'peapod-controllers-'));
+  const clock = new FakeClock(Date.UTC(2025, 0, 1));
+  const server = await startApiServer({ pkiDir: join(dir, 'pki'), port: 0 }, { store: createMemoryStore(), clock });
+  const client = createClient(server.transport());
+  const informers = new InformerFactory({ client, clock, logger: silentLogger });
+  informers.start();
+  const ctx: ControllerContext = { client, informers, clock, logger: silentLogger, options: resolveOptions(options) };
+  const abort = new AbortController();
+  const running: Promise<void>[] = [];
+  return {
+    clock, client, ctx,
+    run(c, workers = 2) { running.push(c.run(workers, abort.signal)); },
+    async close() {
+      abort.abort();
+      await Promise.all(running);
+      await informers.stop();
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` (real time, every 5 ms) until it returns a truthy value, or fails after `ms`. */
+export async function until<T>(check: () => T | Promise<T>, what = 'condition', ms = 5_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) { last = err; }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Lets in-flight reconciles settle: `until` for negative assertions ("nothing more happens"). */
+export const settle = (ms = 100) => new Promise((r) => setTimeout(r, ms));
+
+export const podTemplate = (labels: Record<string, string>, image = 'busybox') => ({
+  metadata: { labels },
+  spec: { containers: [{ name: 'app', image }] },
+});
+
+/** Plays the kubelet: moves a pod to Running with Ready=True (or the given phase). */
+export async function setPodPhase(client: KubeClient, pod: Pod, phase: 'Running' | 'Succeeded' | 'Failed' | 'Pending', opts: {
+  ready?: boolean; now?: number; exitCode?: number; containerName?: string; conditions?: { type: string; status: string }[]; restartCount?: number;
+} = {}): Promise<Pod> {
+  const pods = client.resource(RESOURCES.pods);
+  const cur = await pods.get(pod.metadata.name!, { namespace: pod.metadata.namespace });
+  const at = new Date(opts.now ?? Date.UTC(2025, 0, 1)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const ready = opts.ready ?? phase === 'Running';
+  const name = opts.containerName ?? cur.spec?.containers[0]?.name ?? 'app';
+  const state = phase === 'Running'
+    ? { running: { startedAt: at } }
+    : phase === 'Pending' ? { waiting: { reason: 'ContainerCreating' } }
+      : { terminated: { exitCode: opts.exitCode ?? (phase === 'Succeeded' ? 0 : 1), reason: phase === 'Succeeded' ? 'Completed' : 'Error', finishedAt: at } };
+  return pods.updateStatus({
+    ...cur,
+    status: {
+      ...cur.status,
+      phase,
+      conditions: [
+        { type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: at },
+        ...(opts.conditions ?? []).map((c) => ({ ...c, lastTransitionTime: at })),
+      ],
+      containerStatuses: [{ name, image: 'busybox', imageID: '', ready, restartCount: opts.restartCount ?? 0, state }],
+    },
+  } as Pod);
+}
