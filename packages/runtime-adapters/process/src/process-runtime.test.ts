@@ -4,9 +4,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RealClock } from '@peapod/core';
-import { RuntimeReason, containerLabels, podLabels, renderLogEntry, type ContainerConfig, type Mount, type PodSandboxConfig, type Runtime } from '@peapod/runtime';
+import { RealClock, composeModules, silentLogger } from '@peapod/core';
+import { RuntimeModule, RuntimeReason, RuntimeRegistry, containerLabels, podLabels, renderLogEntry, type ContainerConfig, type Mount, type PodSandboxConfig, type Runtime } from '@peapod/runtime';
 import { runRuntimeConformance } from '@peapod/runtime/conformance';
+import { ProcessRuntimeModule } from './module.js';
 import { ProcessRuntime, type ProcessRuntimeOptions } from './process-runtime.js';
 import { signal } from './proc.js';
 
@@ -108,6 +109,18 @@ describe('ProcessRuntime sandbox', () => {
     expect(await logOf(rt, id)).toBe('web-0\nx=1\nroot-readonly\nmine\n/work/peapod-app\nhost-etc-visible\n');
     expect(await readFile(join(data, 'out'), 'utf8')).toBe('written\n');
     expect(existsSync('/etc/peapod-probe') || existsSync('/work/peapod-app')).toBe(false);
+  });
+
+  it('shares /dev/shm between the containers of a pod, not across pods', async () => {
+    const rt = await runtime();
+    const p = await pod(rt);
+    const other = await pod(rt);
+    expect((await waitExit(rt, await p.start('writer', 'echo token > /dev/shm/x'))).exitCode).toBe(0);
+    const reader = await p.start('reader', 'cat /dev/shm/x');
+    const stranger = await other.start('stranger', 'cat /dev/shm/x 2>/dev/null || echo absent');
+    await waitExit(rt, reader);
+    await waitExit(rt, stranger);
+    expect([await logOf(rt, reader), await logOf(rt, stranger)]).toEqual(['token\n', 'absent\n']);
   });
 
   it('runs exec inside the container: same hostname, mounts and environment', async () => {
@@ -217,6 +230,23 @@ describe('ProcessRuntime sandbox', () => {
     const again = new ProcessRuntime({ stateDir });
     cleanups.push(() => again.close());
     expect(await again.containerStatus(id)).toMatchObject({ state: 'Exited', exitCode: 255, message: 'exited while no runtime instance was watching; exit code unknown' });
+  });
+});
+
+describe('ProcessRuntimeModule', () => {
+  it('registers the process runtime, whose factory checks its options', async () => {
+    const app = composeModules([RuntimeModule, ProcessRuntimeModule]);
+    const factory = app.container.resolve(RuntimeRegistry).get('process');
+    const ctx = { clock: new RealClock(), logger: silentLogger };
+    expect(() => factory({}, ctx)).toThrow('process runtime: option stateDir (a directory) is required');
+    expect(() => factory({ stateDir: '/tmp/x', podIpOctet: 300 }, ctx)).toThrow('podIpOctet must be an integer in 1..254');
+    const rt = await factory({ stateDir: await tempDir(), podIpOctet: 42 }, ctx);
+    expect((await rt.version()).runtimeName).toBe('process');
+    const p = await pod(rt);
+    expect((await rt.podSandboxStatus(p.id)).network!.ip).toBe('127.42.0.1');
+    await rt.removePodSandbox(p.id);
+    await rt.close();
+    await expect(rt.version()).rejects.toMatchObject({ code: 'Unavailable' });
   });
 });
 

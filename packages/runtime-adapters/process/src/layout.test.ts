@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { directoriesToExpand, invalidMountPath, sandboxArgs } from './layout.js';
+
+describe('sandbox layout', () => {
+  it('expands the existing host directories on the way to a mount point the host lacks', () => {
+    expect([...directoriesToExpand(['/etc/peapod-config/sub'])].sort()).toEqual(['/', '/etc']);
+    expect([...directoriesToExpand(['/usr/share/peapod-nginx/html'])].sort()).toEqual(['/', '/usr', '/usr/share']);
+    expect([...directoriesToExpand(['/data', '/etc/hosts', '/tmp/x'])]).toEqual(['/']);
+  });
+
+  it('binds the host root read-only, gives private /proc, /dev and /tmp, then the volumes, then makes / read-only', () => {
+    const args = sandboxArgs({ mounts: [{ hostPath: '/h/b', containerPath: '/etc/peapod-config/b' }, { hostPath: '/h/a', containerPath: '/etc/peapod-config', readonly: true }], hostname: 'web-0', shmDir: '/s/shm', workingDir: '/srv/peapod-app' });
+    const joined = args.join(' ');
+    expect(args.slice(0, 2)).toEqual(['--tmpfs', '/']);
+    expect(joined).toContain('--ro-bind-try /usr /usr');
+    expect(joined).toContain('--dir /etc ');
+    expect(joined).toContain('--ro-bind-try /etc/passwd /etc/passwd');
+    expect(joined).not.toMatch(/--ro-bind-try \/(proc|dev|tmp) /);
+    expect(joined).toContain('--proc /proc --dev /dev --tmpfs /tmp --bind /s/shm /dev/shm --unshare-uts --hostname web-0 --unshare-ipc --unshare-pid --as-pid-1');
+    // parents before children, so the child mount lands inside the parent volume
+    expect(joined).toContain('--ro-bind /h/a /etc/peapod-config --bind /h/b /etc/peapod-config/b --dir /srv/peapod-app --chdir /srv/peapod-app --remount-ro /');
+  });
+
+  it('refuses relative, unnormalised and reserved mount paths', () => {
+    expect(invalidMountPath('data')).toBe('mount path "data" is not absolute');
+    expect(invalidMountPath('/a/../b')).toBe('mount path "/a/../b" is not normalised');
+    expect(invalidMountPath('/proc/sys')).toBe('mount path "/proc/sys" is reserved by the sandbox');
+    expect(invalidMountPath('/var/lib/data')).toBeUndefined();
+  });
+});
