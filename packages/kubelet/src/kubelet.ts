@@ -385,8 +385,14 @@ export class Kubelet implements PodSyncer {
         reason,
       });
     if (old?.phase !== status.phase) this.events.emit('podPhaseChanged', refOf(pod), old?.phase as 'Pending' | undefined, status.phase as 'Pending');
-    this.statusManager.setPodStatus(uid, isStaticPod(pod) ? this.mirrors.get(podKey(pod)) : pod, status);
+    this.statusManager.setPodStatus(uid, isStaticPod(pod) ? this.mirrorOf(pod) : pod, status);
     return status;
+  }
+
+  /** The mirror pod of this static pod (not of an older version of its manifest). */
+  private mirrorOf(staticPod: Pod): Pod | undefined {
+    const mirror = this.mirrors.get(podKey(staticPod));
+    return mirror?.metadata.annotations?.[MIRROR_ANNOTATION] === staticPod.metadata.annotations?.[CONFIG_HASH_ANNOTATION] ? mirror : undefined;
   }
 
   // ---- runtime relist and housekeeping ----

@@ -1,3 +1,4 @@
+import { finished } from 'node:stream/promises';
 import { badRequest, notFound } from '@peapod/api-types';
 import type { Clock } from '@peapod/core';
 import type { StreamSession, Streaming } from '@peapod/runtime';
@@ -111,8 +112,9 @@ export class KubeletStreamingServer implements NodeStreaming {
         for await (const size of io.resize) session.resize(size);
       })(),
     ];
+    const drained = [session.stdout, session.stderr].filter((s): s is NodeJS.ReadableStream => !!s).map((s) => finished(s).catch(() => undefined));
     try {
-      const exitCode = await session.exited;
+      const [exitCode] = await Promise.all([session.exited, ...drained]);
       return { exitCode };
     } finally {
       io.signal.removeEventListener('abort', onAbort);
