@@ -285,6 +285,7 @@ export const groupVersionPath = (r: Pick<ResourceInfo, 'group' | 'version'>) => 
 export class OpenAPIV3 {
   private docs?: Map<string, ServedDocument>;
   private indexDoc?: ServedDocument;
+  private readonly parsed = new WeakMap<ServedDocument, unknown>();
 
   constructor(private readonly resources: readonly ResourceInfo[] = Object.values(RESOURCES) as ResourceInfo[]) {}
 
@@ -295,10 +296,13 @@ export class OpenAPIV3 {
     return rel === '' ? this.indexDoc : this.docs!.get(rel);
   }
 
-  /** The parsed document, for callers that serialize it themselves. */
+  /** The document as an object, for callers that serialize it themselves (shared: do not modify). */
   document(urlPath: string): unknown {
     const d = this.lookup(urlPath);
-    return d && (JSON.parse(d.json) as unknown);
+    if (!d) return undefined;
+    let parsed = this.parsed.get(d);
+    if (parsed === undefined) this.parsed.set(d, (parsed = JSON.parse(d.json) as unknown));
+    return parsed;
   }
 
   /**

@@ -13,19 +13,21 @@ import { isObject, type Json, type JsonObject } from './json.js';
 export type PathElement = string;
 export type FieldPath = readonly PathElement[];
 
-const SEP = '\u0000';
-
 export const fieldElement = (name: string): PathElement => `f:${name}`;
 export const valueElement = (v: Json): PathElement => `v:${JSON.stringify(v)}`;
 export const keyElement = (keys: readonly (readonly [string, Json])[]): PathElement =>
   `k:${JSON.stringify(Object.fromEntries([...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))}`;
 
-export class FieldSet {
-  private readonly paths: Set<string>;
+/** A trie of path elements; a node exists only while it or something below it is a member. */
+interface Node {
+  member: boolean;
+  children: Map<PathElement, Node>;
+}
+const node = (): Node => ({ member: false, children: new Map() });
 
-  constructor(paths: Iterable<string> = []) {
-    this.paths = new Set(paths);
-  }
+export class FieldSet {
+  private readonly root: Node = node();
+  private count = 0;
 
   static of(paths: Iterable<FieldPath>): FieldSet {
     const s = new FieldSet();
@@ -34,100 +36,136 @@ export class FieldSet {
   }
 
   insert(path: FieldPath): void {
-    this.paths.add(path.join(SEP));
+    if (path.length === 0) return;
+    let n = this.root;
+    for (const pe of path) {
+      let c = n.children.get(pe);
+      if (!c) n.children.set(pe, (c = node()));
+      n = c;
+    }
+    if (!n.member) {
+      n.member = true;
+      this.count++;
+    }
+  }
+
+  private find(path: FieldPath): Node | undefined {
+    let n: Node | undefined = this.root;
+    for (const pe of path) n = n?.children.get(pe);
+    return n;
   }
 
   has(path: FieldPath): boolean {
-    return this.paths.has(path.join(SEP));
+    return this.find(path)?.member ?? false;
   }
 
   /** True when the set holds `path` or anything below it. */
   touches(path: FieldPath): boolean {
-    const key = path.join(SEP);
-    if (key === '') return this.paths.size > 0;
-    if (this.paths.has(key)) return true;
-    for (const p of this.paths) if (p.startsWith(key + SEP)) return true;
-    return false;
+    return path.length === 0 ? this.count > 0 : this.find(path) !== undefined;
   }
 
   get size(): number {
-    return this.paths.size;
+    return this.count;
   }
 
   isEmpty(): boolean {
-    return this.paths.size === 0;
+    return this.count === 0;
   }
 
   *[Symbol.iterator](): IterableIterator<FieldPath> {
-    for (const p of this.paths) yield p.split(SEP);
+    const stack: [Node, PathElement[]][] = [[this.root, []]];
+    while (stack.length) {
+      const [n, path] = stack.pop()!;
+      if (n.member) yield path;
+      for (const [pe, c] of n.children) stack.push([c, [...path, pe]]);
+    }
+  }
+
+  /** This set's members that `keep` accepts, told whether `other` has the same path as a member. */
+  private filter(other: FieldSet, keep: (inOther: boolean) => boolean): FieldSet {
+    const out = new FieldSet();
+    const walk = (n: Node, o: Node | undefined, path: PathElement[]) => {
+      if (n.member && keep(o?.member ?? false)) out.insert(path);
+      for (const [pe, c] of n.children) walk(c, o?.children.get(pe), [...path, pe]);
+    };
+    walk(this.root, other.root, []);
+    return out;
   }
 
   union(other: FieldSet): FieldSet {
-    return new FieldSet([...this.paths, ...other.paths]);
+    const out = this.filter(other, () => true);
+    for (const p of other) out.insert(p);
+    return out;
   }
 
   difference(other: FieldSet): FieldSet {
-    return new FieldSet([...this.paths].filter((p) => !other.paths.has(p)));
+    return this.filter(other, (inOther) => !inOther);
   }
 
   intersection(other: FieldSet): FieldSet {
-    return new FieldSet([...this.paths].filter((p) => other.paths.has(p)));
+    return this.filter(other, (inOther) => inOther);
   }
 
   /** Drops every path equal to or below one of `prefixes`. */
   without(prefixes: readonly FieldPath[]): FieldSet {
-    const keys = prefixes.map((p) => p.join(SEP));
-    return new FieldSet([...this.paths].filter((p) => !keys.some((k) => p === k || p.startsWith(k + SEP))));
+    const cut = FieldSet.of(prefixes);
+    const out = new FieldSet();
+    const walk = (n: Node, c: Node | undefined, path: PathElement[]) => {
+      if (c?.member) return;
+      if (n.member) out.insert(path);
+      for (const [pe, child] of n.children) walk(child, c?.children.get(pe), [...path, pe]);
+    };
+    walk(this.root, cut.root, []);
+    return out;
   }
 
   equals(other: FieldSet): boolean {
-    return this.paths.size === other.paths.size && [...this.paths].every((p) => other.paths.has(p));
+    return this.count === other.count && this.difference(other).isEmpty();
   }
 
   /**
-   * Adds, for every path, each `f:` prefix as a member (structured-merge-diff's
+   * Adds each `f:` prefix of every path as a member (structured-merge-diff's
    * `EnsureNamedFieldsAreMembers`): a struct field someone set something under counts as set.
    */
   withNamedFieldMembers(): FieldSet {
-    const out = new FieldSet(this.paths);
-    for (const p of this) {
-      for (let i = 1; i < p.length; i++) if (p[i - 1].startsWith('f:')) out.insert(p.slice(0, i));
-    }
+    const out = this.filter(this, () => true);
+    const walk = (n: Node, path: PathElement[]) => {
+      for (const [pe, c] of n.children) {
+        const p = [...path, pe];
+        if (pe.startsWith('f:')) out.insert(p);
+        walk(c, p);
+      }
+    };
+    walk(this.root, []);
     return out;
+  }
+
+  /** The path elements right below `path` on the way to members. */
+  childrenOf(path: FieldPath): PathElement[] {
+    return [...(this.find(path)?.children.keys() ?? [])];
   }
 
   /** FieldsV1 JSON, children sorted as Kubernetes writes them. */
   toFieldsV1(): JsonObject {
-    interface Node { member: boolean; children: Map<string, Node> }
-    const root: Node = { member: false, children: new Map() };
-    for (const p of this) {
-      let n = root;
-      for (const pe of p) {
-        let c = n.children.get(pe);
-        if (!c) n.children.set(pe, (c = { member: false, children: new Map() }));
-        n = c;
-      }
-      n.member = true;
-    }
     const emit = (n: Node, self: boolean): JsonObject => {
       const out: JsonObject = {};
       if (self && n.member && n.children.size > 0) out['.'] = {};
       for (const pe of [...n.children.keys()].sort(comparePathElements)) out[pe] = emit(n.children.get(pe)!, true);
       return out;
     };
-    return emit(root, false);
+    return emit(this.root, false);
   }
 
   static fromFieldsV1(fields: unknown): FieldSet {
     const out = new FieldSet();
-    const walk = (node: unknown, prefix: PathElement[]) => {
-      if (!isObject(node)) throw badRequest('managedFields: fieldsV1 must be a JSON object');
-      const keys = Object.keys(node);
-      if (prefix.length > 0 && (keys.length === 0 || keys.includes('.'))) out.insert(prefix);
+    const walk = (json: unknown, prefix: PathElement[]) => {
+      if (!isObject(json)) throw badRequest('managedFields: fieldsV1 must be a JSON object');
+      const keys = Object.keys(json);
+      if (keys.length === 0 || keys.includes('.')) out.insert(prefix);
       for (const k of keys) {
         if (k === '.') continue;
         if (!/^[fkvi]:/.test(k)) throw badRequest(`managedFields: invalid path element ${JSON.stringify(k)}`);
-        walk(node[k], [...prefix, k]);
+        walk(json[k], [...prefix, k]);
       }
     };
     walk(fields, []);

@@ -195,11 +195,7 @@ function prune(merged: Json, last: FieldSet, kept: readonly FieldSet[], root: Sc
   const keptMembers = kept.reduce((all, s) => all.union(s), new FieldSet()).withNamedFieldMembers();
   const removable: FieldPath[] = [];
   const visit = (path: FieldPath) => {
-    const children = new Set<string>();
-    for (const p of lastMembers) {
-      if (p.length > path.length && path.every((pe, i) => p[i] === pe)) children.add(p[path.length]);
-    }
-    for (const c of children) {
+    for (const c of lastMembers.childrenOf(path)) {
       const p = [...path, c];
       if (lastMembers.has(p) && !keptMembers.has(p)) removable.push(p);
       else visit(p);
