@@ -96,3 +96,19 @@ export function canonicalJson(v: unknown): string {
 export function omitZero<T extends object>(o: T, keep: readonly (keyof T)[] = []): T {
   return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && (v !== 0 || keep.includes(k as keyof T)))) as T;
 }
+
+/**
+ * Writes `status` through the status subresource as a merge patch that also clears fields the
+ * new status leaves out. A patch, unlike an update, does not fail when the cached object is
+ * stale (its spec or metadata moved on since), which is common right after a controller's own
+ * writes.
+ */
+export async function patchStatus<T extends { metadata: { name?: string; namespace?: string }; status?: object }>(
+  resource: { patch(name: string, type: 'merge', patch: unknown, opts: { namespace?: string; subresource: string }): Promise<T> },
+  obj: T,
+  status: object,
+): Promise<T> {
+  const patch: Record<string, unknown> = { ...status };
+  for (const k of Object.keys(obj.status ?? {})) if (!(k in patch) || patch[k] === undefined) patch[k] = null;
+  return resource.patch(obj.metadata.name!, 'merge', { status: patch }, { namespace: obj.metadata.namespace, subresource: 'status' });
+}

@@ -8,7 +8,7 @@ import { recorderFor } from './context.js';
 import { QueueController } from './controller.js';
 import { Expectations } from './expectations.js';
 import { podOwnerHandler } from './pod-events.js';
-import { isPodActive, omitZero, isPodAvailable, isPodReady, podFromTemplate, rfc3339, setCondition, timeOf } from './pod-util.js';
+import { isPodActive, omitZero, patchStatus, isPodAvailable, isPodReady, podFromTemplate, rfc3339, setCondition, timeOf } from './pod-util.js';
 
 export const REPLICASET_GVK = { apiVersion: 'apps/v1', kind: 'ReplicaSet' } as const;
 /** At most this many creates or deletes per reconcile (Kubernetes' burstReplicas). */
@@ -79,7 +79,7 @@ export class ReplicaSetController extends QueueController {
     const status = this.status(rs, active, manageError);
     if (!deepEqual(status, rs.status)) {
       try {
-        await this.ctx.client.resource(RESOURCES.replicasets).updateStatus({ ...rs, status });
+        await patchStatus(this.ctx.client.resource(RESOURCES.replicasets), rs, status);
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }

@@ -104,3 +104,22 @@ export async function setPodPhase(client: KubeClient, pod: Pod, phase: 'Running'
     },
   } as Pod);
 }
+
+/**
+ * Plays the kubelet for every pod: pods without a phase (or Pending) become Running and Ready
+ * on the next poll unless `hold(pod)` says otherwise. Returns a stop function.
+ */
+export function fakeKubelet(client: KubeClient, opts: { hold?: (pod: Pod) => boolean; now?: () => number } = {}): () => Promise<void> {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const pods = (await client.resource(RESOURCES.pods).list()).items;
+      for (const p of pods) {
+        if (p.metadata.deletionTimestamp || (p.status?.phase && p.status.phase !== 'Pending') || opts.hold?.(p)) continue;
+        await setPodPhase(client, p, 'Running', { now: opts.now?.() }).catch(() => undefined);
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  return async () => { stopped = true; await loop; };
+}
