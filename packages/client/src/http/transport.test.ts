@@ -75,6 +75,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, body:
     case '/api/v1/namespaces/n/pods/busy':
       // Rate limited the first time, as a server under load answers.
       return n === 1 ? json(429, { kind: 'Status', apiVersion: 'v1', metadata: {}, code: 429, reason: 'TooManyRequests', message: 'slow down' }, { 'retry-after': '0' }) : json(200, { metadata: { name: 'busy' } });
+    case '/api/v1/namespaces/n/pods/starting':
+      return n === 1 ? json(503, { kind: 'Status', apiVersion: 'v1', metadata: {}, code: 503, reason: 'ServiceUnavailable', message: 'starting' }, { 'retry-after': '0' }) : json(200, { metadata: { name: 'starting' } });
     case '/api/v1/namespaces/n/pods/flaky':
       // The first connection dies before any answer.
       if (n === 1) return req.socket.destroy();
@@ -148,13 +150,16 @@ describe('HttpTransport', () => {
     t.close();
   });
 
-  it('retries a read answered 429 with Retry-After, but never a create', async () => {
+  it('retries a read answered 429 or 5xx with Retry-After, but never a create', async () => {
     const t = transport();
     await expect(t.request({ method: 'GET', path: '/api/v1/namespaces/n/pods/busy' })).resolves.toMatchObject({ body: { metadata: { name: 'busy' } } });
     expect(hits.get('GET/api/v1/namespaces/n/pods/busy')).toBe(2);
     const err = await t.request({ method: 'POST', path: '/api/v1/namespaces/n/pods/busy', body: {} }).catch((e: unknown) => e);
     expect(isTooManyRequests(err) && err.status.details?.retryAfterSeconds).toBe(0);
     expect(hits.get('POST/api/v1/namespaces/n/pods/busy')).toBe(1);
+    await expect(t.request({ method: 'GET', path: '/api/v1/namespaces/n/pods/starting' })).resolves.toMatchObject({ body: { metadata: { name: 'starting' } } });
+    await expect(t.request({ method: 'GET', path: '/api/v1/namespaces/n/pods/proxy' })).rejects.toSatisfy(isInternalError);
+    expect(hits.get('GET/api/v1/namespaces/n/pods/proxy')).toBe(1); // a 5xx without Retry-After is not retried
     t.close();
   });
 

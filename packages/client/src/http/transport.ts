@@ -19,7 +19,7 @@ export interface HttpTransportOptions {
   key?: string | Buffer;
   /** Skips server certificate verification; for throwaway test clusters only. */
   insecureSkipTlsVerify?: boolean;
-  /** How many times an idempotent read is retried after a connection error or a 429 with Retry-After (default 3). */
+  /** How many times an idempotent read is retried after a connection error, or a 429/5xx with Retry-After (default 3). */
   maxRetries?: number;
   /** Upper bound on one Retry-After wait, in seconds (default 10). */
   maxRetryAfterSeconds?: number;
@@ -34,8 +34,9 @@ const isConnectionError = (err: unknown) => CONNECTION_ERRORS.has((err as { code
 
 /**
  * The Transport for a remote API server: HTTPS (or plain HTTP for a loopback test server) over a
- * keep-alive agent, JSON bodies, a bearer token. Only GETs are ever retried, and only when the
- * request cannot have had an effect twice: connection errors, or 429 with a Retry-After header.
+ * keep-alive agent, JSON bodies, a bearer token. Only GETs are ever retried (they cannot have an
+ * effect twice): after connection errors, or when the server asks for it with a Retry-After
+ * header on a 429 or 5xx answer, as client-go does.
  * A failure that never reached an answer is a 503 ServiceUnavailable StatusError with the socket
  * error as `cause`; an abort through `signal` rejects with the signal's reason (watches and
  * streams just end).
@@ -82,7 +83,7 @@ export class HttpTransport implements Transport {
       const body = decodeBody(text, res.headers['content-type']);
       if (status >= 200 && status < 300) return { status, body };
       const retryAfter = parseRetryAfter(res.headers['retry-after']);
-      if (attempt < maxRetries && status === 429 && retryAfter !== undefined) {
+      if (attempt < maxRetries && (status === 429 || status >= 500) && retryAfter !== undefined) {
         await this.clock.sleep(Math.min(retryAfter, this.opts.maxRetryAfterSeconds ?? 10) * 1000, req.signal);
         continue;
       }

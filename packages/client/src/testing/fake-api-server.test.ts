@@ -31,6 +31,7 @@ describe('FakeApiServer', () => {
     const p = await pods.create(pod('web'));
     expect(p.metadata).toMatchObject({ name: 'web', namespace: 'default', resourceVersion: '1', generation: 1, creationTimestamp: '2025-01-01T00:00:00Z' });
     expect(p.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(p.status).toEqual({ phase: 'Pending' });
     await expect(pods.create(pod('web'))).rejects.toSatisfy(isAlreadyExists);
     const g = await pods.create({ ...pod(''), metadata: { namespace: 'default', generateName: 'web-' } } as Pod);
     expect(g.metadata.name).toMatch(/^web-.{5}$/);
@@ -47,7 +48,7 @@ describe('FakeApiServer', () => {
     const p = await pods.create(pod('web'));
     const u = await pods.update({ ...p, spec: { ...p.spec!, activeDeadlineSeconds: 5 }, status: { phase: 'Running' } } as Pod);
     expect(u.metadata).toMatchObject({ resourceVersion: '2', generation: 2 });
-    expect(u.status).toBeUndefined();
+    expect(u.status).toEqual({ phase: 'Pending' });
     await expect(pods.update(p)).rejects.toSatisfy(isConflict);
     const s = await pods.updateStatus({ ...u, spec: { containers: [] }, status: { phase: 'Running' } } as Pod);
     expect(s.status?.phase).toBe('Running');

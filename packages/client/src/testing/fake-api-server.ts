@@ -28,6 +28,7 @@ type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string
  * `RESOURCES` table with Kubernetes' semantics where tests notice them:
  * - integer resourceVersions from one counter; optimistic concurrency (409 on a stale
  *   resourceVersion); `generateName`; uid and creationTimestamp; `generation` bumped on spec changes;
+ *   create drops `status` (pods start Pending, namespaces Active; nodes keep theirs);
  *   no-op writes do not bump the resourceVersion; `dryRun=All`;
  * - the main resource ignores `status`, the `status` subresource changes only `status`;
  *   `ephemeralcontainers` changes only `spec.ephemeralContainers`; pods' `binding` sets
@@ -234,6 +235,9 @@ export class FakeApiServer implements Transport {
         resourceVersion: String(this.rv + 1),
       },
     };
+    const status = initialStatus(r.info, obj);
+    if (status === undefined) delete made.status;
+    else made.status = status;
     if (dryRun) return made;
     this.rv++;
     return this.store(r.info, 'ADDED', made);
@@ -384,6 +388,17 @@ export class FakeApiServer implements Transport {
   private timestamp(offsetSeconds: number): string {
     return new Date(this.clock.now() + offsetSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
+}
+
+/**
+ * What create keeps of `status`, as the API server's strategies do: a pod starts Pending and a
+ * namespace Active, nodes keep what the kubelet registers, other kinds with a status subresource
+ * start without one.
+ */
+function initialStatus(info: ResourceInfo, obj: Obj): Obj['status'] {
+  if (info.plural === 'pods') return { phase: 'Pending' };
+  if (info.plural === 'namespaces') return { phase: 'Active' };
+  return info.plural === 'nodes' || !info.subresources?.includes('status') ? obj.status : undefined;
 }
 
 const IMMUTABLE_META = ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
