@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isBadRequest } from '@peapod/api-types';
 import { composeModules } from '@peapod/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from './create-store.js';
 import { KVStore } from './kv-store.js';
 import { WatchCache } from './watch-cache.js';
 import { StoreModule } from './module.js';
+import { startEtcdCluster, type EtcdCluster } from './testdata/etcd-cluster.js';
 import { Store, StoreConfig } from './tokens.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'peapod-create-store-'));
@@ -45,10 +46,28 @@ describe('createStore', () => {
     ['sqlite://relative.db', /absolute file path/],
     ['sqlite:///x.db?synchronous=off', /synchronous must be full or normal/],
     ['memory://host', /takes no host/],
+    ['etcd://', /is not host:port/],
+    ['etcd://a:1,b', /"b" is not host:port/],
+    ['etcd://a:1/registry/', /must not end with/],
   ])('refuses %s with BadRequest', (url, msg) => {
     const err = errorOf(() => createStore(url));
     expect(isBadRequest(err)).toBe(true);
     expect(err.message).toMatch(msg);
+  });
+});
+
+describe('createStore etcd://', () => {
+  let etcd: EtcdCluster;
+  beforeAll(async () => { etcd = await startEtcdCluster(1); });
+  afterAll(async () => { await etcd?.stop(); });
+
+  it('opens an etcd store under the URL\'s key prefix', async () => {
+    const a = createStore(`etcd://${etcd.endpoints[0]}/one`);
+    const b = createStore(`etcd://${etcd.endpoints.join(',')}/two`);
+    await a.create('/pods/default/p1', { metadata: { name: 'p1' } });
+    expect(await a.count('/pods/')).toBe(1);
+    expect(await b.count('/pods/')).toBe(0);
+    await Promise.all([a.close(), b.close()]);
   });
 });
 

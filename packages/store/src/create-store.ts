@@ -1,5 +1,6 @@
 import { badRequest } from '@peapod/api-types';
 import type { KVStore } from './kv-store.js';
+import { createEtcdStore } from './etcd.js';
 import { createMemoryStore } from './memory.js';
 import { createSqliteStore, type SqliteSync } from './sqlite.js';
 import type { Store } from './types.js';
@@ -40,6 +41,17 @@ function openBackend(url: string, opts: CreateStoreOptions): KVStore {
       const sync = params.get('synchronous')?.toLowerCase();
       if (sync !== undefined && sync !== 'full' && sync !== 'normal') throw badRequest(`invalid store URL "${url}": synchronous must be full or normal`);
       return createSqliteStore(decodeURIComponent(path), { ...opts, ...(sync ? { synchronous: sync as SqliteSync } : {}) });
+    }
+    case 'etcd': {
+      const slash = rest.indexOf('/');
+      const hostList = slash >= 0 ? rest.slice(0, slash) : rest;
+      const prefix = slash >= 0 ? rest.slice(slash) : undefined;
+      const hosts = hostList.split(',');
+      for (const h of hosts) {
+        if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i.test(h)) throw badRequest(`invalid store URL "${url}": "${h}" is not host:port`);
+      }
+      if (prefix !== undefined && (prefix === '/' || prefix.endsWith('/'))) throw badRequest(`invalid store URL "${url}": the key prefix must not end with "/"`);
+      return createEtcdStore(hosts, { ...opts, ...(prefix ? { prefix } : {}) });
     }
     default:
       throw badRequest(`unsupported store URL scheme "${scheme}" in "${url}": ${USAGE}`);

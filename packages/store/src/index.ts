@@ -10,6 +10,8 @@ export { CompactedError, FutureRevisionError } from './kv.js';
 export { createMemoryStore, MemoryKV } from './memory.js';
 export { createSqliteStore, SqliteKV } from './sqlite.js';
 export type { SqliteStoreOptions, SqliteSync } from './sqlite.js';
+export { createEtcdStore, EtcdKV } from './etcd.js';
+export type { EtcdStoreOptions } from './etcd.js';
 export { createStore } from './create-store.js';
 export type { CreateStoreOptions } from './create-store.js';
 export { Store, StoreConfig } from './tokens.js';

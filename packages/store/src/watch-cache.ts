@@ -279,8 +279,14 @@ export class WatchCache implements Store {
     // A watch the cache can serve now attaches at once, so nothing written after this call is
     // missed. One that waits (the cache is loading or behind `rv`) attaches when the cache is
     // there; "from now" then means from the revision the cache loaded at.
-    if (this.handle && rv <= this.revision()) attach(rv || this.revision());
-    else this.waitFor(rv).then(() => attach(rv || this.loadedAt), (err: unknown) => queue.fail(storageError(err)));
+    // Initial events without a resourceVersion are a consistent read: the cache first catches up
+    // with the backend's current revision.
+    const consistent = opts.sendInitialEvents && !opts.resourceVersion;
+    if (this.handle && rv <= this.revision() && !consistent) attach(rv || this.revision());
+    else {
+      (consistent ? this.store.kv.revision().then((r) => this.waitFor(r)) : this.waitFor(rv))
+        .then(() => attach(rv || this.loadedAt), (err: unknown) => queue.fail(storageError(err)));
+    }
     return queue as unknown as Watch<T>;
   }
 
