@@ -196,6 +196,22 @@ describe('resource semantics', () => {
     expect(protectedNs.status).toBe(403);
   });
 
+  it('events.k8s.io Events and core Events are the same objects', async () => {
+    const created = await t.call('POST', '/apis/events.k8s.io/v1/namespaces/default/events', {
+      body: {
+        apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'ev1' }, eventTime: '2025-01-01T00:00:00.000000Z', reportingController: 'peapod/test', reportingInstance: 'i1',
+        action: 'Pulling', reason: 'Pulling', type: 'Normal', note: 'pulling image', regarding: { kind: 'Pod', name: 'p', namespace: 'default' },
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ apiVersion: 'events.k8s.io/v1', note: 'pulling image', regarding: { name: 'p' } });
+    const core = (await t.call('GET', '/api/v1/namespaces/default/events/ev1')).json;
+    expect(core).toMatchObject({ apiVersion: 'v1', kind: 'Event', message: 'pulling image', involvedObject: { name: 'p' }, reportingComponent: 'peapod/test' });
+    expect(core.note).toBeUndefined();
+    const listed = (await t.call('GET', '/apis/events.k8s.io/v1/namespaces/default/events')).json;
+    expect(listed.items.find((e: { metadata: { name: string } }) => e.metadata.name === 'ev1').note).toBe('pulling image');
+  });
+
   it('discovery answers in the aggregated format only when asked', async () => {
     const legacy = await t.call('GET', '/apis');
     expect(legacy.headers['content-type']).toBe('application/json');

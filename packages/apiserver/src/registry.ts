@@ -1,4 +1,5 @@
 import { apiVersionOf, type ResourceInfo } from '@peapod/api-types';
+import { EVENTS_V1_CONVERSION, type Conversion } from './conversion.js';
 
 /** How a subresource appears in discovery: the kind it takes/returns and its verbs. */
 export interface SubresourceInfo {
@@ -36,6 +37,8 @@ export interface ServedResource {
   /** Storage prefix segment: the plural, qualified by group outside the core group. */
   storageName: string;
   subresources: SubresourceInfo[];
+  /** Set when objects are stored in another version's form (events.k8s.io Events are core Events). */
+  conversion?: Conversion;
 }
 
 /**
@@ -49,11 +52,13 @@ export class ResourceRegistry {
   constructor(resources: Iterable<ResourceInfo<unknown>>) {
     const all: ServedResource[] = [];
     for (const info of resources) {
+      const sharesCoreEvents = info.group === 'events.k8s.io' && info.plural === 'events';
       const served: ServedResource = {
         info,
         apiVersion: apiVersionOf(info),
-        storageName: info.group ? `${info.plural}.${info.group}` : info.plural,
+        storageName: info.group && !sharesCoreEvents ? `${info.plural}.${info.group}` : info.plural,
         subresources: (info.subresources ?? []).map((s) => subresourceInfo(info, s)),
+        ...(sharesCoreEvents ? { conversion: EVENTS_V1_CONVERSION } : {}),
       };
       if (info.plural === 'namespaces' && !info.group && !served.subresources.some((s) => s.name === 'finalize')) {
         served.subresources.push(subresourceInfo(info, 'finalize'));

@@ -68,6 +68,10 @@ function retarget(err: unknown, r: ServedResource, name: string): unknown {
   }
 }
 
+/** The served form of a stored object. */
+const served = (r: ServedResource, obj: Obj): Obj => (r.conversion ? r.conversion.fromStorage(obj) : obj);
+const stored = (r: ServedResource, obj: Obj): Obj => (r.conversion ? r.conversion.toStorage(obj) : obj);
+
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const generateSuffix = () => [...randomBytes(5)].map((b) => GENERATE_ALPHABET[b % GENERATE_ALPHABET.length]).join('');
 const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -100,7 +104,7 @@ export class Rest {
 
   async get(r: ServedResource, namespace: string, name: string): Promise<Obj> {
     try {
-      return (await this.store.get<Obj>(objectKey(r, namespace, name)))!;
+      return served(r, (await this.store.get<Obj>(objectKey(r, namespace, name)))!);
     } catch (err) {
       throw retarget(err, r, name);
     }
@@ -116,11 +120,23 @@ export class Rest {
         ...(res.continue ? { continue: res.continue } : {}),
         ...(res.remainingItemCount !== undefined ? { remainingItemCount: res.remainingItemCount } : {}),
       },
-      items: res.items,
+      items: r.conversion ? res.items.map((i) => served(r, i)) : res.items,
     };
   }
 
   watch(r: ServedResource, namespace: string, q: WatchQuery): Watch<Obj> {
+    const w = this.storeWatch(r, namespace, q);
+    const conversion = r.conversion;
+    if (!conversion) return w;
+    return {
+      stop: () => w.stop(),
+      async *[Symbol.asyncIterator]() {
+        for await (const ev of w) yield ev.type === 'ERROR' || ev.type === 'BOOKMARK' ? ev : { type: ev.type, object: conversion.fromStorage(ev.object) };
+      },
+    };
+  }
+
+  private storeWatch(r: ServedResource, namespace: string, q: WatchQuery): Watch<Obj> {
     if (q.sendInitialEvents && q.resourceVersionMatch !== 'NotOlderThan') {
       throw invalid({ kind: 'ListOptions' }, [{ type: 'FieldValueForbidden', field: 'resourceVersionMatch', message: 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan' }]);
     }
@@ -170,10 +186,10 @@ export class Rest {
       defaultObject(r, obj);
       admitCreate(r, obj);
       validateCreate(r, obj);
-      const stored = this.managedFields(undefined, obj, ctx.fieldManager, operation);
-      if (ctx.dryRun) return stored;
+      const out = this.managedFields(undefined, obj, ctx.fieldManager, operation);
+      if (ctx.dryRun) return out;
       try {
-        return await this.store.create(objectKey(r, namespace, meta.name), stored);
+        return served(r, await this.store.create(objectKey(r, namespace, meta.name), stored(r, out)));
       } catch (err) {
         if (generated && isAlreadyExists(err) && attempt < 3) continue;
         throw retarget(err, r, meta.name);
@@ -212,13 +228,24 @@ export class Rest {
     };
     let result: Obj;
     try {
-      if (ctx.dryRun) return await apply(await this.store.get<Obj>(key, { ignoreNotFound: true }));
-      result = await this.store.guaranteedUpdate<Obj>(key, { ignoreNotFound: opts.createIfMissing, tryUpdate: apply });
+      if (ctx.dryRun) {
+        const obj = await this.store.get<Obj>(key, { ignoreNotFound: true });
+        return await apply(obj && served(r, obj));
+      }
+      result = await this.store.guaranteedUpdate<Obj>(key, {
+        ignoreNotFound: opts.createIfMissing,
+        tryUpdate: async (inStore) => {
+          if (!r.conversion) return apply(inStore);
+          const cur = inStore && served(r, inStore);
+          const next = await apply(cur);
+          return next === cur ? inStore! : stored(r, next);
+        },
+      });
     } catch (err) {
       if (err instanceof CreateInstead) return this.createDecoded(r, namespace, err.object, ctx, operation);
       throw retarget(err, r, name);
     }
-    return this.finishIfDeleted(r, key, result);
+    return served(r, await this.finishIfDeleted(r, key, result));
   }
 
   private prepareUpdate(r: ServedResource, strategy: Strategy, next: Obj, current: Obj, ctx: WriteContext, subresource: string | undefined, operation: 'Update' | 'Apply'): Obj {
@@ -325,12 +352,12 @@ export class Rest {
       if (ctx.dryRun) {
         const current = (await this.store.get<Obj>(key))!;
         const next = decide(current);
-        return { object: next, deleted: deleteNow };
+        return { object: served(r, next), deleted: deleteNow };
       }
       const marked = await this.store.guaranteedUpdate<Obj>(key, { tryUpdate: (current) => decide(current!) });
-      if (!deleteNow) return { object: marked, deleted: false };
+      if (!deleteNow) return { object: served(r, marked), deleted: false };
       const gone = await this.store.delete<Obj>(key, { preconditions: { uid: marked.metadata.uid, resourceVersion: marked.metadata.resourceVersion } });
-      return { object: gone, deleted: true };
+      return { object: served(r, gone), deleted: true };
     } catch (err) {
       throw retarget(err, r, name);
     }
