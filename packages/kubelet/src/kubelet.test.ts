@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { RuntimeError } from '@peapod/runtime';
 import { startKubelet, T0, type Harness } from './testing/harness.js';
 import { ctr, sidecar } from './status/testing.js';
 
@@ -120,7 +121,7 @@ describe('Kubelet: phases and restarts', () => {
 
   it('reports image pull failures as ErrImagePull, then ImagePullBackOff', async () => {
     h = await startKubelet();
-    h.runtime.inject('pullImage', new (await import('@peapod/runtime')).RuntimeError('Unavailable', 'registry down', 'ErrImagePull'), 2);
+    h.runtime.inject('pullImage', new RuntimeError('Unavailable', 'registry down', 'ErrImagePull'), 2);
     const failures: string[] = [];
     h.kubelet.events.on('containerFailed', (_p, _c, reason, message) => failures.push(`${reason}: ${message}`));
     await h.create('p', { containers: [ctr('a', { image: 'nginx:1.27', imagePullPolicy: 'Always' })] });

@@ -103,7 +103,7 @@ describe('Kubelet: streaming', () => {
     expect(await read(h.kubelet.streaming.logs(target, { signal }))).toBe('hello\noops\n');
     expect(await read(h.kubelet.streaming.logs(target, { signal, previous: true }))).toBe('first run\n');
     const out: string[] = [];
-    const io = { stdout: (c: Uint8Array) => out.push(Buffer.from(c).toString()), resize: (async function* () {})(), tty: false, signal };
+    const io = { stdout: (c: Uint8Array) => out.push(Buffer.from(c).toString()), resize: (async function* () { /* no resize events */ })(), tty: false, signal };
     expect(await h.kubelet.streaming.exec(target, ['echo', 'hi'], io)).toEqual({ exitCode: 0 });
     expect(out.join('')).toBe('hi\n');
     await expect(read(h.kubelet.streaming.logs({ ...target, uid: 'other' }, { signal }))).rejects.toMatchObject({ status: { code: 404 } });
