@@ -132,7 +132,7 @@ describe.each([
     await cms.create({ ...cm(`after-${tag}`, { v: '1' }), metadata: { name: `after-${tag}`, namespace: 'default', labels: { inf: tag } } });
     await cms.patch(`after-${tag}`, 'merge', { data: { v: '2' } }, { namespace: 'default' });
     await cms.delete(`before-${tag}`, { namespace: 'default' });
-    await expect.poll(() => log, { timeout: 5000 }).toEqual([`add before-${tag}`, `add after-${tag}`, `update after-${tag} 2`, `delete before-${tag}`]);
+    await expect.poll(() => log, { timeout: 10_000 }).toEqual([`add before-${tag}`, `add after-${tag}`, `update after-${tag} 2`, `delete before-${tag}`]);
     expect(inf.lister.list('default').map((o) => o.metadata.name)).toEqual([`after-${tag}`]);
     await inf.stop();
   });

@@ -192,7 +192,7 @@ describe('HttpTransport', () => {
       ac.abort();
     }
     expect(got).toEqual(['ADDED']);
-    await expect.poll(() => closedWatches).toBe(before + 1);
+    await expect.poll(() => closedWatches, { timeout: 10_000 }).toBe(before + 1);
     t.close();
   });
 
