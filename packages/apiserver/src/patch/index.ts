@@ -93,6 +93,8 @@ function apply(req: PatchRequest): Obj {
   if (config['kind'] !== kind || config['apiVersion'] !== apiVersion) {
     throw badRequest(`the applied object is ${config['apiVersion']}, Kind=${config['kind']}, but this endpoint serves ${apiVersion}, Kind=${kind}`);
   }
+  const meta = config['metadata'];
+  if (isObject(meta) && meta['managedFields'] !== undefined && meta['managedFields'] !== null) throw badRequest('metadata.managedFields must be nil');
   return serverSideApply(req.current === undefined ? undefined : (clone(req.current) as Json), clone(config) as JsonObject, {
     info,
     root: schemaFor(info, subresource),

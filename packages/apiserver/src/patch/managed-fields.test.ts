@@ -171,6 +171,29 @@ describe('server-side apply', () => {
     expect(isBadRequest(rejection(() => applyPatch({ type: 'merge', current: web, patch: {}, info: pods, fieldManager: 'x', force: true })))).toBe(true);
   });
 
+  it('rejects a configuration that sets managedFields with 400', () => {
+    expect(isBadRequest(rejection(() => apply(undefined, { ...web, metadata: { ...web.metadata, managedFields: [{ manager: 'x' }] } }, 'alice')))).toBe(true);
+  });
+
+  it('carries the configured resourceVersion into the result, for the server to check as a precondition', () => {
+    const created = apply(undefined, web, 'alice');
+    const live = { ...created, metadata: { ...created.metadata, resourceVersion: '7', uid: 'u1' } };
+    expect(apply(live, { ...web, metadata: { ...web.metadata, resourceVersion: '3' } }, 'alice').metadata).toMatchObject({ resourceVersion: '3', uid: 'u1' });
+    expect(apply(live, web, 'alice').metadata.resourceVersion).toBe('7');
+  });
+
+  it('owns an atomic struct (a Deployment selector) as one field', () => {
+    const deployments = RESOURCES.deployments as ResourceInfo;
+    const out = applyPatch({
+      type: 'apply', current: undefined, info: deployments, fieldManager: 'alice', force: false, now: T0,
+      patch: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas: 2, selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } },
+    });
+    const spec = (out.metadata.managedFields as Obj[])[0].fieldsV1['f:spec'];
+    expect(spec['f:selector']).toEqual({});
+    expect(spec['f:replicas']).toEqual({});
+    expect(spec['f:template']['f:spec']['f:containers']['k:{"name":"c"}']).toEqual({ '.': {}, 'f:image': {}, 'f:name': {} });
+  });
+
   it('rejects duplicate list-map keys in the configuration with 422', () => {
     const err = rejection(() => apply(undefined, config({ containers: [{ name: 'web', image: 'a' }, { name: 'web', image: 'b' }] }), 'alice'));
     expect(err.code).toBe(422);

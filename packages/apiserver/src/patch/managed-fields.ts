@@ -40,6 +40,12 @@ const STRIPPED: FieldPath[] = [
   ),
 ];
 
+/**
+ * Untracked fields an applied configuration still carries into the result: its identity, and
+ * `resourceVersion`/`uid`, which the API server then checks as preconditions as for any write.
+ */
+const KEPT_FROM_CONFIG = new Set(['f:apiVersion', 'f:kind', 'f:metadata.f:name', 'f:metadata.f:namespace', 'f:metadata.f:resourceVersion', 'f:metadata.f:uid']);
+
 /** Paths this request may not set, so no manager gains or loses them through it. */
 function ignoredPaths(info: ResourceInfo, subresource: string | undefined, obj: Json | undefined): FieldPath[] {
   const reset: FieldPath[] = [];
@@ -160,7 +166,7 @@ export interface ApplyOptions extends FieldManagerContext {
  */
 export function serverSideApply(live: Json | undefined, config: JsonObject, opts: ApplyOptions): Json {
   const ignored = ignoredPaths(opts.info, opts.subresource, config);
-  const applied = removePaths(config, ignored.filter((p) => p[0] !== 'f:apiVersion' && p[0] !== 'f:kind' && !p.includes('f:name') && !p.includes('f:namespace')), opts.root) as JsonObject;
+  const applied = removePaths(config, ignored.filter((p) => !KEPT_FROM_CONFIG.has(p.join('.'))), opts.root) as JsonObject;
   const entries = decodeManagedFields(live);
   const me = { manager: opts.manager, operation: 'Apply' as const, apiVersion: apiVersionOf(opts.info), ...(opts.subresource ? { subresource: opts.subresource } : {}) };
   const previous = entries.find((e) => identity(e) === identity(me));
