@@ -50,6 +50,9 @@ describe('FakeApiServer', () => {
     expect(u.metadata).toMatchObject({ resourceVersion: '2', generation: 2 });
     expect(u.status).toEqual({ phase: 'Pending' });
     await expect(pods.update(p)).rejects.toSatisfy(isConflict);
+    const forged = await pods.update({ ...u, metadata: { ...u.metadata, uid: 'forged', deletionTimestamp: '2030-01-01T00:00:00Z' } });
+    expect(forged.metadata.uid).toBe(p.metadata.uid);
+    expect(forged.metadata).not.toHaveProperty('deletionTimestamp');
     const s = await pods.updateStatus({ ...u, spec: { containers: [] }, status: { phase: 'Running' } } as Pod);
     expect(s.status?.phase).toBe('Running');
     expect(s.spec?.containers).toHaveLength(1);

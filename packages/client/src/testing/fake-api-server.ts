@@ -293,7 +293,7 @@ export class FakeApiServer implements Transport {
           ...next,
           apiVersion: cur.apiVersion,
           kind: cur.kind,
-          metadata: { ...next.metadata, ...pick(cur.metadata, IMMUTABLE_META), generation },
+          metadata: { ...withSystemMeta(next.metadata, cur.metadata), generation },
         };
         if (r.info.subresources?.includes('status')) merged.status = cur.status;
         if (merged.status === undefined) delete merged.status;
@@ -401,9 +401,16 @@ function initialStatus(info: ResourceInfo, obj: Obj): Obj['status'] {
   return info.plural === 'nodes' || !info.subresources?.includes('status') ? obj.status : undefined;
 }
 
-const IMMUTABLE_META = ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
-const pick = (o: Record<string, unknown>, keys: readonly string[]) =>
-  Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+/** Metadata only the server sets: an update keeps the stored values (and cannot add them). */
+const SYSTEM_META = ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
+function withSystemMeta(next: Obj['metadata'], cur: Obj['metadata']): Obj['metadata'] {
+  const m = { ...next };
+  for (const k of SYSTEM_META) {
+    if (cur[k] === undefined) delete m[k];
+    else m[k] = cur[k];
+  }
+  return m;
+}
 
 const collKey = (info: ResourceInfo) => `${info.group}/${info.plural}`;
 function resourceOfColl(coll: string): ResourceInfo {
