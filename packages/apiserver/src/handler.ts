@@ -216,9 +216,7 @@ export class ApiHandler {
       }
       case 'update': {
         const ctx = this.writeContext(req);
-        const before = await rest.get(r, ns, info.name).catch(() => undefined);
-        const obj = await rest.update(r, ns, info.name, ctx, () => this.sub.decode(r, req.body, ctx));
-        return written(before ? 200 : 201, obj, ctx);
+        return written(200, await rest.update(r, ns, info.name, ctx, () => this.sub.decode(r, req.body, ctx)), ctx);
       }
       case 'patch': {
         const ctx = this.writeContext(req);
@@ -250,8 +248,11 @@ export class ApiHandler {
 
   private watch(r: ServedResource, info: RequestInfo, req: HandlerRequest): HandlerResponse {
     const q = req.query;
+    const list = this.listQuery(q);
+    // A watch on one named object is a watch of the collection narrowed to that name.
+    if (info.name) list.fieldSelector = [list.fieldSelector, `metadata.name=${info.name}`].filter(Boolean).join(',');
     const query: WatchQuery = {
-      ...this.listQuery(q),
+      ...list,
       allowWatchBookmarks: boolParam(q, 'allowWatchBookmarks'),
       sendInitialEvents: q.has('sendInitialEvents') ? boolParam(q, 'sendInitialEvents') : undefined,
     };

@@ -11,6 +11,7 @@ describe('parseRequestInfo', () => {
     ['GET', '/api/v1/namespaces/default/pods', { verb: 'list', resource: 'pods', namespace: 'default', name: '' }],
     ['GET', '/api/v1/namespaces/default/pods?watch=true', { verb: 'watch', resource: 'pods', namespace: 'default' }],
     ['GET', '/api/v1/watch/namespaces/default/pods', { verb: 'watch', resource: 'pods', namespace: 'default' }],
+    ['GET', '/api/v1/namespaces/default/pods/web?watch=true', { verb: 'watch', resource: 'pods', name: 'web' }],
     ['GET', '/api/v1/pods', { verb: 'list', resource: 'pods', namespace: '' }],
     ['POST', '/api/v1/namespaces/default/pods', { verb: 'create', resource: 'pods' }],
     ['GET', '/api/v1/namespaces/default/pods/web', { verb: 'get', name: 'web', subresource: '' }],

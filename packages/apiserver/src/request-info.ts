@@ -51,10 +51,11 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   }
   if (rest.length > 3 || rest.length === 0) throw notFound({});
   [info.resource, info.name = '', info.subresource = ''] = rest;
+  const watch = query.get('watch') === 'true' || query.get('watch') === '1' || legacyWatch;
   if (info.name === '' && info.subresource === '') {
-    if (info.verb === 'get') info.verb = query.get('watch') === 'true' || query.get('watch') === '1' || legacyWatch ? 'watch' : 'list';
+    if (info.verb === 'get') info.verb = watch ? 'watch' : 'list';
     else if (info.verb === 'delete') info.verb = 'deletecollection';
-  } else if (legacyWatch && info.verb === 'get') {
+  } else if (watch && info.verb === 'get' && info.subresource === '') {
     info.verb = 'watch';
   }
   if ((info.verb === 'update' || info.verb === 'patch') && info.name === '') throw badRequest('name is required for this request');
