@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Container, Pod, PodSpec } from '@peapod/api-types';
-import { FakeClock } from '@peapod/core';
+import { FakeClock, type Logger } from '@peapod/core';
 import { FakeHost, FakeRuntime, type ContainerScript } from '@peapod/runtime/testing';
 import type { KubeletEvents } from '../events.js';
 import { Kubelet, type KubeletOptions } from '../kubelet.js';
@@ -10,9 +10,17 @@ import { FakeKubeletApi } from './fake-api.js';
 
 export const T0 = Date.UTC(2025, 0, 1);
 
-const ticks = async (n: number) => {
-  for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
+/** Set KUBELET_TEST_LOG=1 to see the kubelet's warnings while debugging a test. */
+const consoleLogger: Logger = {
+  debug: () => undefined,
+  info: (msg, f) => console.log(msg, f ?? ''),
+  warn: (msg, f) => console.log(msg, f ?? ''),
+  error: (msg, f) => console.log(msg, f ?? ''),
+  child: () => consoleLogger,
 };
+
+/** Real time to let file system work finish while a step waits on the fake clock. */
+const realDelay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * A kubelet on a fake clock, a fake runtime and a fake API. Containers follow scripts by container
@@ -31,7 +39,7 @@ export async function startKubelet(opts: { scripts?: Record<string, ContainerScr
   });
   const api = opts.api ?? new FakeKubeletApi();
   const rootDir = mkdtempSync(join(tmpdir(), 'kubelet-test-'));
-  const kubelet = new Kubelet({ api, runtime, clock }, { nodeName: 'node-1', rootDir, os: 'linux', nodeIPs: ['10.0.0.1'], ...opts.options });
+  const kubelet = new Kubelet({ api, runtime, clock, ...(process.env.KUBELET_TEST_LOG ? { logger: consoleLogger } : {}) }, { nodeName: 'node-1', rootDir, os: 'linux', nodeIPs: ['10.0.0.1'], ...opts.options });
   const log: string[] = [];
   const record = <K extends keyof KubeletEvents>(name: K, fmt: (...a: KubeletEvents[K]) => string) =>
     kubelet.events.on(name, ((...a: KubeletEvents[K]) => log.push(`${Math.round((clock.now() - T0) / 100) / 10}s ${fmt(...a)}`)) as never);
@@ -39,12 +47,12 @@ export async function startKubelet(opts: { scripts?: Record<string, ContainerScr
   record('containerKilling', (_p, c) => `killing ${c}`);
   record('containerExited', (_p, c, _id, code) => `exited ${c} ${code}`);
   await kubelet.start();
-  await Promise.race([kubelet.settle(), ticks(100)]);
+  await Promise.race([kubelet.settle(), realDelay(50)]);
   const h = {
     clock, host, runtime, api, kubelet, rootDir, log,
     /** Lets the kubelet finish what it can without time moving (steps waiting on the clock stay pending). */
     async settle() {
-      await Promise.race([kubelet.settle(), ticks(100)]);
+      await Promise.race([kubelet.settle(), realDelay(50)]);
     },
     /** Advances fake time by `ms`, one second at a time. */
     async run(ms: number, stepMs = 1000) {
