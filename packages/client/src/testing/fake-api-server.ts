@@ -404,12 +404,12 @@ function initialStatus(info: ResourceInfo, obj: Obj): Obj['status'] {
 /** Metadata only the server sets: an update keeps the stored values (and cannot add them). */
 const SYSTEM_META = ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
 function withSystemMeta(next: Obj['metadata'], cur: Obj['metadata']): Obj['metadata'] {
-  const m = { ...next };
+  const m: Record<string, unknown> = { ...next };
   for (const k of SYSTEM_META) {
     if (cur[k] === undefined) delete m[k];
     else m[k] = cur[k];
   }
-  return m;
+  return m as Obj['metadata'];
 }
 
 const collKey = (info: ResourceInfo) => `${info.group}/${info.plural}`;
