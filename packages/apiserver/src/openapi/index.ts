@@ -1,5 +1,4 @@
 export { OpenAPIV3, groupVersionPath } from './documents.js';
 export type { OpenAPIHttpResponse, ServedDocument } from './documents.js';
-export { definitions, definitionOf, schemaFor } from './definitions.js';
-export { SchemaNode, REF_PREFIX, refTo } from './model.js';
+export { SchemaNode, REF_PREFIX } from './model.js';
 export type { Definitions, GroupVersionKind, OpenAPISchema, Shape } from './model.js';

@@ -65,10 +65,6 @@ export class SchemaNode {
 
   private constructor(readonly definitions: Definitions, readonly schema: OpenAPISchema | undefined) {}
 
-  static of(definitions: Definitions, schema: OpenAPISchema | undefined): SchemaNode {
-    return new SchemaNode(definitions, schema);
-  }
-
   /** The node for a named definition; an unknown name yields an untyped node. */
   static definition(definitions: Definitions, name: string): SchemaNode {
     return new SchemaNode(definitions, definitions[name]);

@@ -59,11 +59,6 @@ export class FieldSet {
     return this.find(path)?.member ?? false;
   }
 
-  /** True when the set holds `path` or anything below it. */
-  touches(path: FieldPath): boolean {
-    return path.length === 0 ? this.count > 0 : this.find(path) !== undefined;
-  }
-
   get size(): number {
     return this.count;
   }

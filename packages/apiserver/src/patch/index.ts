@@ -6,12 +6,6 @@ import { serverSideApply, updateManagedFields as recordUpdate } from './managed-
 import { applyMergePatch } from './merge-patch.js';
 import { applyStrategicMergePatch } from './strategic.js';
 
-export { FieldSet, formatPath } from './fieldpath.js';
-export type { FieldPath, PathElement } from './fieldpath.js';
-export { decodeManagedFields, encodeManagedFields } from './managed-fields.js';
-export type { ManagedFieldsEntry } from './managed-fields.js';
-export { MAX_JSON_PATCH_OPERATIONS } from './json-patch.js';
-
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
 /** The PATCH media types and the patch each names. */

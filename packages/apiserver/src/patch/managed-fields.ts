@@ -64,7 +64,7 @@ const identity = (e: Pick<ManagedFieldsEntry, 'manager' | 'operation' | 'apiVers
   JSON.stringify([e.manager, e.operation, e.operation === 'Update' ? e.apiVersion : '', e.subresource ?? '']);
 
 /** The entries of `obj.metadata.managedFields`; malformed entries are dropped, as Kubernetes resets them. */
-export function decodeManagedFields(obj: Json | undefined): ManagedFieldsEntry[] {
+function decodeManagedFields(obj: Json | undefined): ManagedFieldsEntry[] {
   const meta = isObject(obj) ? obj['metadata'] : undefined;
   const list = isObject(meta) ? meta['managedFields'] : undefined;
   if (!Array.isArray(list)) return [];
@@ -87,7 +87,7 @@ export function decodeManagedFields(obj: Json | undefined): ManagedFieldsEntry[]
 }
 
 /** Entries as stored: Apply before Update, then oldest first, then by manager (Kubernetes' order). */
-export function encodeManagedFields(entries: readonly ManagedFieldsEntry[]): JsonObject[] {
+function encodeManagedFields(entries: readonly ManagedFieldsEntry[]): JsonObject[] {
   return [...entries]
     .sort((a, b) => cmp(a.operation, b.operation) || cmp(a.time ?? '', b.time ?? '') || cmp(a.manager, b.manager) || cmp(a.apiVersion, b.apiVersion) || cmp(a.subresource ?? '', b.subresource ?? ''))
     .map((e) => ({

@@ -70,7 +70,7 @@ describe('strategic merge patch', () => {
   });
 
   it('treats fields without a schema as maps to merge and lists to replace', () => {
-    const untyped = SchemaNode.of({}, undefined);
+    const untyped = SchemaNode.definition({}, 'untyped');
     expect(smp({ a: { b: 1, c: [1, 2] } }, { a: { d: 2, c: [3] } }, untyped)).toEqual({ a: { b: 1, c: [3], d: 2 } });
   });
 

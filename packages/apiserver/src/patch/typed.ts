@@ -29,8 +29,8 @@ function isLeaf(node: SchemaNode, v: Json | undefined): boolean {
   return s.atomic;
 }
 
-/** Path element of list item `item`; undefined for atomic lists (never walked per item). */
-export function itemElement(node: SchemaNode, item: Json): PathElement {
+/** Path element of list item `item`: its keys in a list map, its value otherwise. */
+function itemElement(node: SchemaNode, item: Json): PathElement {
   const s = node.shape;
   if (s.kind !== 'list' || s.listType !== 'map' || !isObject(item)) return valueElement(item);
   const fields = node.items;
