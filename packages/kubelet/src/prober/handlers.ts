@@ -82,7 +82,7 @@ export class DefaultHandlerRunner implements HandlerRunner {
     try {
       return await fn(ac.signal);
     } catch (err) {
-      return fail(err instanceof Error ? err.message : String(err));
+      return fail(ac.signal.aborted ? `timeout after ${timeoutMs / 1000}s` : err instanceof Error ? err.message : String(err));
     } finally {
       timer.cancel();
     }
@@ -122,9 +122,18 @@ function tcpConnect(host: string, port: number, signal: AbortSignal): Promise<Ha
 /** `grpc.health.v1.Health/Check` with the request and response encoded by hand (one string, one enum). */
 function grpcHealth(host: string, port: number, service: string, signal: AbortSignal): Promise<HandlerOutcome> {
   const client = new grpc.Client(`${host}:${port}`, grpc.credentials.createInsecure());
+  // Field 1 is written even when empty: some servers drop a zero-length request frame.
   const serialize = (s: string) => {
     const bytes = Buffer.from(s, 'utf8');
-    return bytes.length ? Buffer.concat([Buffer.from([0x0a, bytes.length]), bytes]) : Buffer.alloc(0);
+    const len: number[] = [];
+    for (let n = bytes.length; ; n >>>= 7) {
+      if (n < 0x80) {
+        len.push(n);
+        break;
+      }
+      len.push((n & 0x7f) | 0x80);
+    }
+    return Buffer.concat([Buffer.from([0x0a, ...len]), bytes]);
   };
   const deserialize = (b: Buffer) => (b.length >= 2 && b[0] === 0x08 ? b[1] : 0);
   return new Promise<HandlerOutcome>((resolve, reject) => {
