@@ -111,21 +111,19 @@ export class EtcdKV implements KV {
   }
 
   /**
-   * Decides what became of a transaction that failed with an unknown outcome. Unchanged key:
-   * not applied (undefined: send it again). Otherwise the first change after `expectModRev` tells:
-   * ours if it wrote our value (or deleted, for a delete), someone else's if not.
+   * Decides what became of a transaction that failed with an unknown outcome. Key unchanged since
+   * `expect`: not applied (undefined: the same compare-and-swap may be sent again). Otherwise the
+   * first change after `expect` was made by whichever transaction won that compare: a different
+   * value means not ours (an ordinary conflict). The same value may be ours or an identical write
+   * by another client; that stays unknown and fails with 504 rather than guessing.
    */
   private async settle(key: string, expect: number, value: string | null, cause: unknown): Promise<TxnResult | undefined> {
-    const current = await this.get(key).catch(() => {
-      throw timeout(`etcd: the outcome of a write to ${key} is unknown: ${(cause as Error).message}`);
-    });
+    const unknown = () => timeout(`etcd: the outcome of a write to ${key} is unknown: ${(cause as Error).message}`);
+    const current = await this.get(key).catch(() => { throw unknown(); });
     if ((current?.modRev ?? 0) === expect) return undefined;
-    if (expect === 0) {
-      // A create: no earlier version to start from, so judge by content.
-      return current && current.value === value ? { ok: true, rev: current.modRev } : { ok: false, current };
-    }
-    const next = await this.firstChangeAfter(key, expect);
-    if (next && next.value === value) return { ok: true, rev: next.rev };
+    // A create has no earlier version to start from: the current value is the first change.
+    const first = expect === 0 ? current && { value: current.value } : await this.firstChangeAfter(key, expect);
+    if (!first || first.value === value) throw unknown();
     return { ok: false, current };
   }
 

@@ -15,7 +15,7 @@ export interface EtcdCluster {
   members: EtcdMember[];
   /** host:port of every member. */
   endpoints: string[];
-  /** The index of the current leader (asks each running member). */
+  /** The index of the current leader (asks each running member; waits up to 10 s for an election). */
   leader(): Promise<number>;
   /** SIGKILLs one member. */
   kill(i: number): Promise<void>;
@@ -83,18 +83,19 @@ export async function startEtcdCluster(n: number): Promise<EtcdCluster> {
     members,
     endpoints: members.map((m) => m.clientUrl.replace('http://', '')),
     async leader() {
-      for (const m of members) {
-        if (m.proc.exitCode !== null || m.proc.signalCode !== null) continue;
-        try {
-          const res = await fetch(`${m.clientUrl}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1000) });
-          const st = (await res.json()) as { header: { member_id: string }; leader: string };
-          if (st.leader === '0') continue;
-          if (st.header.member_id === st.leader) return members.indexOf(m);
-        } catch {
-          // try the next member
+      for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+        for (const m of members) {
+          if (m.proc.exitCode !== null || m.proc.signalCode !== null) continue;
+          try {
+            const res = await fetch(`${m.clientUrl}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1000) });
+            const st = (await res.json()) as { header: { member_id: string }; leader: string };
+            if (st.leader !== '0' && st.header.member_id === st.leader) return members.indexOf(m);
+          } catch {
+            // not answering: ask the next member
+          }
         }
       }
-      throw new Error('no etcd leader found');
+      throw new Error('no etcd leader elected within 10 s');
     },
     async kill(i) {
       const p = members[i]!.proc;
