@@ -2,6 +2,7 @@ import { StatusError, apiVersionOf, type ResourceInfo } from '@peapod/api-types'
 import type { SchemaNode } from '../openapi/model.js';
 import { FieldSet, fieldElement, formatPath, type FieldPath } from './fieldpath.js';
 import { clone, deepEqual, isObject, type Json, type JsonObject } from './json.js';
+import { LAST_APPLIED_MANAGER, fieldsFromLastApplied, syncLastApplied } from './last-applied.js';
 import { compare, merge, removePaths, toFieldSet } from './typed.js';
 
 /**
@@ -162,7 +163,8 @@ export interface ApplyOptions extends FieldManagerContext {
  * Server-side apply of `config` by `manager` onto `live` (undefined: the object does not exist
  * yet). The manager's fields become exactly those `config` sets; fields it applied before and no
  * longer applies are removed unless another manager also owns them; changing a field another
- * manager owns is a 409 Conflict listing every such field, unless `force` moves them to `manager`.
+ * manager owns is a 409 Conflict listing every such field, unless `force` moves them to `manager`
+ * (or, for `kubectl`, the fields still hold what its last client-side apply set).
  */
 export function serverSideApply(live: Json | undefined, config: JsonObject, opts: ApplyOptions): Json {
   const ignored = ignoredPaths(opts.info, opts.subresource, config);
@@ -180,14 +182,19 @@ export function serverSideApply(live: Json | undefined, config: JsonObject, opts
   const diff = compare(base, merged, opts.root);
   const changed = diff.added.union(diff.modified).without(ignored);
   const removed = diff.removed.without(ignored);
-  const conflicts = others.flatMap((e) => [...e.fields.intersection(changed)].map((path) => ({ entry: e, path })));
+  let conflicts = others.flatMap((e) => [...e.fields.intersection(changed)].map((path) => ({ entry: e, path })));
+  if (conflicts.length && !opts.force && opts.manager === LAST_APPLIED_MANAGER && base !== undefined) {
+    const allowed = fieldsFromLastApplied(base, apiVersionOf(opts.info), opts.root);
+    conflicts = conflicts.filter((c) => !allowed.has(c.path));
+  }
   if (conflicts.length && !opts.force) throw conflictError(conflicts);
 
   const now = opts.now ?? nowRFC3339();
   const objectChanged = !deepEqual(base, merged);
   const next: ManagedFieldsEntry[] = others.map((e) => shrink(e, e.fields.difference(changed).difference(removed), now));
   if (!fields.isEmpty()) next.push({ ...me, fields, time: objectChanged || !previous?.time || !previous.fields.equals(fields) ? now : previous.time });
-  return withManagedFields(merged, next.filter((e) => !e.fields.isEmpty()));
+  const result = withManagedFields(merged, next.filter((e) => !e.fields.isEmpty()));
+  return opts.manager === LAST_APPLIED_MANAGER ? syncLastApplied(result, config) : result;
 }
 
 /**
