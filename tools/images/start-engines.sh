@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Starts a private Docker Engine or containerd (CRI) for tests, without systemd, in DIR.
+#
+#   start-engines.sh docker DIR       -> DIR/docker.sock, images loaded; prints the socket path
+#   start-engines.sh containerd DIR   -> DIR/containerd.sock, CRI ready, images imported; prints it
+#   start-engines.sh stop DIR         -> stops whatever this script started in DIR
+#
+# DIR must be short (unix socket paths are limited to 107 bytes). Settings this machine needs
+# (see MACHINE-NOTES): dockerd without iptables and without the default bridge (sandboxes use
+# `--network none`); containerd with `restrict_oom_score_adj = true` (the VM refuses negative
+# oom_score_adj) and a local `sandbox_image` (no registry is reachable).
+# Exits 3 with the install command when the engine packages are missing.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+INSTALL_HINT="apt-get install -y docker.io containerd busybox-static"
+PAUSE_IMAGE=docker.io/peapod/pause:3.9
+
+need() { command -v "$1" >/dev/null || { echo "$1 not found: install the engines with: $INSTALL_HINT" >&2; exit 3; }; }
+
+wait_ready() { # CMD... until it succeeds, 30 s at most
+  for _ in $(seq 300); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "engine did not become ready: $*" >&2; tail -20 "$dir"/*.log >&2 || true; exit 1
+}
+
+cmd=${1:?usage: $0 docker|containerd|stop DIR}; dir=${2:?usage: $0 docker|containerd|stop DIR}
+mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
+case "$cmd" in
+  docker)
+    need dockerd; need docker; need containerd; need runc
+    setsid dockerd --data-root "$dir/docker-root" --exec-root "$dir/docker-exec" -H "unix://$dir/docker.sock" \
+      --pidfile "$dir/dockerd.pid" --iptables=false --bridge=none >"$dir/dockerd.log" 2>&1 < /dev/null &
+    wait_ready docker -H "unix://$dir/docker.sock" version
+    "$HERE/build-images.sh" --docker "unix://$dir/docker.sock" >/dev/null
+    echo "$dir/docker.sock"
+    ;;
+  containerd)
+    need containerd; need ctr; need runc
+    containerd config default \
+      | sed -e 's/restrict_oom_score_adj = false/restrict_oom_score_adj = true/' \
+            -e "s#sandbox_image = .*#sandbox_image = \"$PAUSE_IMAGE\"#" \
+            -e "s#conf_dir = \"/etc/cni/net.d\"#conf_dir = \"$dir/cni\"#" > "$dir/containerd.toml"
+    setsid containerd --config "$dir/containerd.toml" --root "$dir/containerd-root" --state "$dir/containerd-state" \
+      --address "$dir/containerd.sock" >"$dir/containerd.log" 2>&1 < /dev/null &
+    echo $! > "$dir/containerd.pid"
+    wait_ready ctr --address "$dir/containerd.sock" version
+    "$HERE/build-images.sh" --containerd "$dir/containerd.sock" >/dev/null
+    echo "$dir/containerd.sock"
+    ;;
+  stop)
+    # Containers first (so no shim outlives its engine), then the engines, waiting for each.
+    if [ -S "$dir/docker.sock" ]; then
+      ids=$(docker -H "unix://$dir/docker.sock" ps -aq 2>/dev/null || true)
+      [ -z "$ids" ] || docker -H "unix://$dir/docker.sock" rm -f $ids >/dev/null 2>&1 || true
+    fi
+    if [ -S "$dir/containerd.sock" ]; then
+      for t in $(ctr --address "$dir/containerd.sock" -n k8s.io tasks ls -q 2>/dev/null || true); do
+        ctr --address "$dir/containerd.sock" -n k8s.io tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true
+      done
+    fi
+    for p in dockerd containerd; do
+      [ -s "$dir/$p.pid" ] || continue
+      pid=$(cat "$dir/$p.pid")
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null || true
+      rm -f "$dir/$p.pid"
+    done
+    # Shims re-parent to init; kill those started for this DIR.
+    for pid in $(pgrep -f "containerd-shim.*$dir" || true); do kill -9 "$pid" 2>/dev/null || true; done
+    umount -R "$dir"/*/ 2>/dev/null || true
+    for m in $(awk -v d="$dir" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r); do umount -l "$m" 2>/dev/null || true; done
+    rm -rf "$dir"
+    ;;
+  *) echo "usage: $0 docker|containerd|stop DIR" >&2; exit 2 ;;
+esac
