@@ -191,6 +191,15 @@ describe('ProcessRuntime sandbox', () => {
     expect(await rt.containerStatus(id)).toMatchObject({ state: 'Exited', exitCode: 128, reason: 'StartError', message: 'exec: "no-such-binary": executable file not found in $PATH' });
   });
 
+  it('reports a sandbox that cannot be set up as a start error with bwrap\'s reason', async () => {
+    const rt = await runtime();
+    const p = await pod(rt);
+    const dir = await tempDir();
+    const id = await rt.createContainer(p.id, p.ctr('clash', 'true', { mounts: [{ hostPath: dir, containerPath: '/etc/passwd' }] }), p.config);
+    await expect(rt.startContainer(id)).rejects.toMatchObject({ reason: RuntimeReason.RunContainerError, message: expect.stringMatching(/^sandbox setup failed: bwrap: /) });
+    expect(await rt.containerStatus(id)).toMatchObject({ state: 'Exited', exitCode: 128, reason: 'StartError' });
+  });
+
   it('says in the status message which fields it does not honour, and refuses containers without a command', async () => {
     const rt = await runtime();
     const p = await pod(rt);
@@ -224,12 +233,17 @@ describe('ProcessRuntime sandbox', () => {
     await rt.close();
     const file = join(stateDir, 'containers', id, 'container.json');
     const rec = JSON.parse(await readFile(file, 'utf8'));
-    cleanups.push(async () => { signal(rec.proc.childPid, 'SIGKILL'); });
-    rec.proc.pidStart += 1; // as if the recorded pid now belonged to another process
-    await writeFile(file, JSON.stringify(rec));
-    const again = new ProcessRuntime({ stateDir });
-    cleanups.push(() => again.close());
-    expect(await again.containerStatus(id)).toMatchObject({ state: 'Exited', exitCode: 255, message: 'exited while no runtime instance was watching; exit code unknown' });
+    try {
+      rec.proc.pidStart += 1; // as if the recorded pid now belonged to another process
+      await writeFile(file, JSON.stringify(rec));
+      const again = new ProcessRuntime({ stateDir });
+      cleanups.push(() => again.close());
+      expect(await again.containerStatus(id)).toMatchObject({ state: 'Exited', exitCode: 255, message: 'exited while no runtime instance was watching; exit code unknown' });
+    } finally {
+      // the process still runs (nobody adopted it): end it, and let the closed instance record the exit before the state dir goes
+      signal(rec.proc.childPid, 'SIGKILL');
+      while (!existsSync(join(stateDir, 'containers', id, 'exit.json'))) await new Promise((r) => setTimeout(r, 5));
+    }
   });
 });
 
@@ -264,7 +278,8 @@ describe('ProcessRuntime without bwrap', () => {
     const id = await p.start('plain', 'echo "$HOSTNAME"; exit 5');
     expect(await waitExit(rt, id)).toMatchObject({ exitCode: 5, message: expect.stringContaining('isolation') });
     expect(await logOf(rt, id)).toBe(`${p.config.metadata.name}\n`);
-    const svc = await p.start('svc', 'trap "exit 0" TERM; while :; do sleep 0.05; done');
+    const svc = await p.start('svc', 'trap "exit 0" TERM; echo ready; while :; do sleep 0.05; done');
+    while (!(await logOf(rt, svc))) await new Promise((r) => setTimeout(r, 10)); // the trap is installed
     expect((await rt.execSync(svc, ['sh', '-c', 'echo $HOSTNAME'])).stdout.toString()).toBe(`${p.config.metadata.name}\n`);
     await rt.stopContainer(svc, 5000);
     expect((await rt.containerStatus(svc)).exitCode).toBe(0);

@@ -398,7 +398,7 @@ export class ProcessRuntime implements Runtime {
       if (statusFd !== undefined) closeSync(statusFd);
     }
     live.log.watch();
-    const started = await this.awaitStart(child);
+    const started = await this.awaitStart(child, live.log.rawPath('stderr'));
     if ('error' in started) {
       const detail = lastLine(live.log.rawPath('stderr'));
       live.log.finish();
@@ -413,45 +413,47 @@ export class ProcessRuntime implements Runtime {
     if (child.exitCode !== null || child.signalCode !== null) this.exited(live, exitCodeOf(child.exitCode, child.signalCode), this.clock.now());
   }
 
-  /** Resolves once the process runs (bwrap reported its child's pid) or failed to start (with bwrap's or the OS's reason). */
-  private awaitStart(child: ChildProcess): Promise<{ childPid?: number } | { error: string }> {
+  /**
+   * Resolves once the command runs, or with why it could not start (the caller adds bwrap's own
+   * complaint from the container's stderr).
+   */
+  private awaitStart(child: ChildProcess, stderrPath: string): Promise<{ childPid?: number } | { error: string }> {
     return new Promise((resolve) => {
+      child.once('error', (e) => resolve({ error: e.message }));
       if (!this.bwrap) {
         child.once('spawn', () => resolve({}));
-        child.once('error', (e) => resolve({ error: e.message }));
         return;
       }
-      // bwrap writes the child's pid (then namespace ids) to the info fd and closes it: read to the end,
-      // since closing early would kill bwrap with SIGPIPE
+      // bwrap writes its child's pid (then namespace ids) to the info fd and closes it, or dies
+      // before cloning; either way the pipe ends. Reading to the end also spares bwrap a SIGPIPE.
       let info = '';
       const pipe = child.stdio[3]!;
       pipe.on('data', (d: Buffer) => { info += d.toString(); });
       pipe.on('error', () => undefined);
       pipe.once('end', () => {
         const m = /"child-pid":\s*(\d+)/.exec(info);
-        if (m) void this.awaitExec(Number(m[1]), child).then(resolve);
+        if (!m) return resolve({ error: 'sandbox setup failed' });
+        void this.awaitExec(Number(m[1]), stderrPath).then(resolve);
       });
-      child.once('error', (e) => resolve({ error: e.message }));
-      child.once('exit', (code) => resolve({ error: `sandbox setup failed (bwrap exited with ${code})` }));
     });
   }
 
   /**
    * bwrap reports its child's pid before the child has set up the mounts and exec'd the command;
    * the container counts as started (exec and hooks may run in it) once the child's executable is
-   * no longer bwrap. Polls briefly; setup takes a few milliseconds.
+   * no longer bwrap. A child that died first either ran and ended quickly, or failed its setup,
+   * in which case bwrap's last words ("bwrap: Can't ...") are on stderr.
    */
-  private async awaitExec(childPid: number, child: ChildProcess): Promise<{ childPid: number } | { error: string }> {
+  private async awaitExec(childPid: number, stderrPath: string): Promise<{ childPid: number } | { error: string }> {
     const bwrapExe = realpathSync(this.bwrap!);
     for (let i = 0; i < 5000; i++) {
       let exe: string;
       try {
         exe = readlinkSync(`/proc/${childPid}/exe`);
       } catch {
-        return { childPid }; // already gone: the exit is reported as usual
+        return lastLine(stderrPath)?.startsWith('bwrap: ') ? { error: 'sandbox setup failed' } : { childPid };
       }
       if (exe !== bwrapExe) return { childPid };
-      if (child.exitCode !== null) return { error: `sandbox setup failed (bwrap exited with ${child.exitCode})` };
       await new Promise((r) => setTimeout(r, i < 20 ? 0 : 1));
     }
     return { error: 'sandbox setup did not finish within 5s' };
