@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { ApiServer, ApiServerModule, ApiServerOptions } from '@peapod/apiserver';
-import { ClientModule, Transport } from '@peapod/client';
-import { Clock, Container, Logger, RealClock, composeModules, type ComposedApp } from '@peapod/core';
+import { RESOURCES, serviceUnavailable, type Node } from '@peapod/api-types';
+import { ApiServer, ApiServerModule, ApiServerOptions, NodeStreamer, nodeUser } from '@peapod/apiserver';
+import { ClientModule, KubeClient, Transport } from '@peapod/client';
+import { Clock, Container, Logger, RealClock, composeModules, type ComposedApp, type Module } from '@peapod/core';
 import { RuntimeModule } from '@peapod/runtime';
 import { ProcessRuntimeModule } from '@peapod/runtime-process';
 import { SchedulerModule } from '@peapod/scheduler';
@@ -9,6 +10,7 @@ import { StoreConfig, StoreModule } from '@peapod/store';
 import { lockDataDir } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { fileLogger } from '../logger.js';
+import { kubeletOf, nodeAgentModule, nodeRootDir } from '../node-agent.js';
 import { parseFlags, parseListen } from './args.js';
 
 const USAGE = `Usage: peapod up [flags]
@@ -71,15 +73,66 @@ function explain(err: unknown, o: UpOptions): unknown {
   return err;
 }
 
-/** Composes the all-in-one cluster; nothing starts until `app.start()`. */
-export function composeCluster(o: UpOptions & { dataDir: string }, logger: Logger, hooks?: Parameters<typeof composeModules>[2]): ComposedApp {
+/** Simulated nodes: generous capacity so demos and benchmarks are not limited by it. */
+const FAKE_NODE_CAPACITY = { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '1Ti' };
+
+/**
+ * Composes the all-in-one cluster; nothing starts until `app.start()`. Each node (the local one and
+ * any simulated ones) is a child composition with its own client under the node's identity; the
+ * API server reaches their streaming endpoints through a router by node name.
+ */
+export function composeCluster(o: UpOptions, logger: Logger, hooks?: Parameters<typeof composeModules>[2]): ComposedApp {
+  const nodes = new Map<string, ComposedApp>();
+  const streamingOf = (node: string | undefined) => {
+    const k = node ? kubeletOf(nodes, node) : undefined;
+    if (!k) throw serviceUnavailable(`node "${node}" has no kubelet in this process`);
+    return k.streaming;
+  };
+  const router: NodeStreamer = {
+    logs: (t, opts) => streamingOf(t.node).logs(t, opts),
+    exec: (t, cmd, io) => streamingOf(t.node).exec(t, cmd, io),
+    attach: (t, io) => streamingOf(t.node).attach(t, io),
+  };
   const c = Container.create()
     .provide(Clock, { useValue: new RealClock() })
     .provide(Logger, { useValue: logger })
     .provide(StoreConfig, { useValue: { url: o.storeUrl || `sqlite://${join(o.dataDir, 'state.db')}` } })
     .provide(ApiServerOptions, { useValue: { host: o.host, port: o.port, pkiDir: join(o.dataDir, 'pki'), kubeconfigPath: join(o.dataDir, 'kubeconfig') } })
+    .provide(NodeStreamer, { useValue: router })
     .provide(Transport, { useFactory: (c) => c.resolve(ApiServer).transport() });
-  return composeModules([StoreModule, ApiServerModule, ClientModule, SchedulerModule, RuntimeModule, ProcessRuntimeModule], c, hooks);
+  const asNode = (name: string) => (parent: Container) => parent.resolve(ApiServer).transport(nodeUser(name));
+  const nodeModules: Module[] = [
+    nodeAgentModule({
+      nodeName: o.nodeName,
+      runtime: o.runtime,
+      runtimeOptions: o.runtime === 'process' ? { stateDir: join(o.dataDir, 'runtime') } : {},
+      rootDir: nodeRootDir(o.dataDir, o.nodeName),
+      podManifestPath: o.podManifestPath,
+      transport: asNode(o.nodeName),
+    }, nodes),
+    ...Array.from({ length: o.fakeNodes }, (_, i) => nodeAgentModule({
+      nodeName: `fake-node-${i}`,
+      runtime: 'fake',
+      runtimeOptions: {},
+      rootDir: nodeRootDir(o.dataDir, `fake-node-${i}`),
+      transport: asNode(`fake-node-${i}`),
+      capacity: FAKE_NODE_CAPACITY,
+      labels: { 'peapod.dev/fake-node': 'true' },
+    }, nodes)),
+  ];
+  return composeModules([StoreModule, ApiServerModule, ClientModule, SchedulerModule, RuntimeModule, ProcessRuntimeModule, ...nodeModules], c, hooks);
+}
+
+/** Resolves once the node reports Ready (or throws after `timeoutMs`). */
+async function waitNodeReady(app: ComposedApp, node: string, timeoutMs: number): Promise<void> {
+  const nodes = app.container.resolve(KubeClient).resource(RESOURCES.nodes);
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const n = await nodes.get(node).catch(() => undefined) as Node | undefined;
+    if (n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new CliError(`node ${node} did not become Ready within ${timeoutMs / 1000} s; see peapod.log`);
 }
 
 export async function up(argv: string[]): Promise<number> {
@@ -112,11 +165,12 @@ export async function up(argv: string[]): Promise<number> {
     lock.release();
     throw explain(err, o);
   }
+  await waitNodeReady(app, o.nodeName, 30_000);
   const api = app.container.resolve(ApiServer);
   const kubeconfig = join(o.dataDir, 'kubeconfig');
   say(`API server at ${api.url}`);
   console.log(`export KUBECONFIG=${kubeconfig}`);
-  say(`ready in ${Math.round(performance.now() - t0)} ms`);
+  say(`ready in ${Math.round(performance.now() - t0)} ms: node ${o.nodeName} is Ready${o.fakeNodes ? ` (+${o.fakeNodes} simulated nodes)` : ''}`);
   await new Promise<void>((resolve) => {
     process.on('SIGINT', () => { shutdown('interrupted'); void stopping!.then(resolve); });
     process.on('SIGTERM', () => { shutdown('terminated'); void stopping!.then(resolve); });

@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ClientModule, Transport } from '@peapod/client';
+import { Clock, Container, Logger, composeModules, type ComposedApp, type Module } from '@peapod/core';
+import { KubeletInstance, KubeletModule, KubeletModuleOptions } from '@peapod/kubelet';
+import { Runtime, RuntimeRegistry, isRuntimeError, loadRuntimePlugin, type RuntimeOptions } from '@peapod/runtime';
+import { CliError } from './errors.js';
+
+export interface NodeAgentSpec {
+  nodeName: string;
+  /** A registered runtime name, or an npm package that announces a runtime module. */
+  runtime: string;
+  runtimeOptions: RuntimeOptions;
+  /** The kubelet's root (pod directories). */
+  rootDir: string;
+  podManifestPath?: string;
+  /** How this node's kubelet reaches the API, under the node's own identity. */
+  transport: (parent: Container) => Transport;
+  /** Extra node settings (simulated nodes advertise their own capacity). */
+  capacity?: Record<string, string>;
+  labels?: Record<string, string>;
+}
+
+/**
+ * One node of the cluster as a module of the app: a child container with its own client
+ * (authenticated as `system:node:<name>`), runtime and kubelet, composed and started when this
+ * module starts. The runtime is looked up by name in the parent's `RuntimeRegistry`, loading an
+ * npm runtime plugin when the name is not registered.
+ */
+export function nodeAgentModule(spec: NodeAgentSpec, registry: Map<string, ComposedApp>): Module {
+  return {
+    name: `node:${spec.nodeName}`,
+    dependsOn: ['runtime', 'apiserver'],
+    register() {},
+    async start(parent) {
+      const runtimes = parent.resolve(RuntimeRegistry);
+      if (!runtimes.has(spec.runtime)) {
+        try {
+          await loadRuntimePlugin(runtimes, spec.runtime);
+        } catch (err) {
+          throw new CliError(`unknown runtime "${spec.runtime}" (known: ${runtimes.names().sort().join(', ')}): ${(err as Error).message}`);
+        }
+      }
+      const clock = parent.resolve(Clock);
+      const logger = parent.resolve(Logger).child({ node: spec.nodeName });
+      let runtime: Runtime;
+      try {
+        runtime = await runtimes.get(spec.runtime)(spec.runtimeOptions, { clock, logger });
+        await runtime.version();
+      } catch (err) {
+        throw new CliError(`runtime "${spec.runtime}" for node ${spec.nodeName} is not usable: ${isRuntimeError(err) ? err.message : String(err)}`);
+      }
+      const child = parent.createChild()
+        .provide(Transport, { useValue: spec.transport(parent) })
+        .provide(Runtime, { useValue: runtime })
+        .provide(KubeletModuleOptions, {
+          useValue: {
+            nodeName: spec.nodeName,
+            rootDir: spec.rootDir,
+            podManifestPath: spec.podManifestPath,
+            parseManifest: (text: string) => parseYaml(text, { maxAliasCount: 50 }),
+            capacity: spec.capacity,
+            labels: spec.labels,
+          },
+        });
+      const app = composeModules([ClientModule, KubeletModule], child);
+      await app.start();
+      registry.set(spec.nodeName, app);
+    },
+    async stop() {
+      const app = registry.get(spec.nodeName);
+      registry.delete(spec.nodeName);
+      await app?.stop();
+    },
+  };
+}
+
+/** The kubelet of a node composed in this process. */
+export const kubeletOf = (registry: Map<string, ComposedApp>, node: string) => registry.get(node)?.container.resolve(KubeletInstance);
+
+export const nodeRootDir = (dataDir: string, node: string) => join(dataDir, 'nodes', node);
