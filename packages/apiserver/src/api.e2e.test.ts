@@ -131,6 +131,12 @@ describe('resource semantics', () => {
     expect(dup.json.reason).toBe('AlreadyExists');
   });
 
+  it('accepts YAML bodies', async () => {
+    const r = await t.call('POST', '/api/v1/namespaces/default/configmaps', { raw: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  k: v\n', contentType: 'application/yaml' });
+    expect(r.status).toBe(201);
+    expect(r.json.data).toEqual({ k: 'v' });
+  });
+
   it('list with limit/continue pages through a consistent snapshot, with label selectors', async () => {
     for (const i of [1, 2, 3]) await t.call('POST', '/api/v1/namespaces/default/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `page-${i}`, labels: { page: 'yes' } } } });
     const first = (await t.call('GET', '/api/v1/namespaces/default/configmaps?labelSelector=page%3Dyes&limit=2')).json;

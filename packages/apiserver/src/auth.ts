@@ -42,12 +42,14 @@ export class TokenAuthenticator {
 }
 
 
-/** Names of the ConfigMaps and Secrets a pod uses (volumes, projections, env, envFrom, pull secrets). */
-export function podReferences(pod: Obj): { configmaps: Set<string>; secrets: Set<string> } {
+/** Names of the ConfigMaps, Secrets and PersistentVolumeClaims a pod uses (volumes, projections, env, envFrom, pull secrets). */
+export function podReferences(pod: Obj): { configmaps: Set<string>; secrets: Set<string>; persistentvolumeclaims: Set<string> } {
   const configmaps = new Set<string>();
   const secrets = new Set<string>();
+  const persistentvolumeclaims = new Set<string>();
   const spec = pod.spec ?? {};
   for (const v of spec.volumes ?? []) {
+    if (v.persistentVolumeClaim?.claimName) persistentvolumeclaims.add(v.persistentVolumeClaim.claimName);
     if (v.configMap?.name) configmaps.add(v.configMap.name);
     if (v.secret?.secretName) secrets.add(v.secret.secretName);
     for (const s of v.projected?.sources ?? []) {
@@ -66,7 +68,7 @@ export function podReferences(pod: Obj): { configmaps: Set<string>; secrets: Set
     }
   }
   for (const s of spec.imagePullSecrets ?? []) if (s.name) secrets.add(s.name);
-  return { configmaps, secrets };
+  return { configmaps, secrets, persistentvolumeclaims };
 }
 
 const READ = new Set(['get', 'list', 'watch']);
@@ -76,7 +78,7 @@ const READ = new Set(['get', 'list', 'watch']);
  * A node identity (`system:node:<name>`) is confined as Kubernetes' Node authorizer and
  * NodeRestriction admission confine a kubelet: it reads nodes and writes only its own Node, its own
  * Lease, pods bound to it (incl. their status and mirror pods it creates), events, and reads the
- * ConfigMaps and Secrets its pods reference. Anything else is 403.
+ * ConfigMaps, Secrets and PersistentVolumeClaims its pods reference. Anything else is 403.
  */
 export class Authorizer {
   constructor(private readonly store: Store, private readonly keyOf: (info: RequestInfo) => string) {}
@@ -122,7 +124,7 @@ export class Authorizer {
       if (pod?.spec?.nodeName === node && (!info.subresource || ['status', 'log', 'eviction'].includes(info.subresource))) return;
       throw deny(`no relationship found between node '${node}' and this object`);
     }
-    if (info.group === '' && (r === 'configmaps' || r === 'secrets') && info.verb === 'get') {
+    if (info.group === '' && (r === 'configmaps' || r === 'secrets' || r === 'persistentvolumeclaims') && info.verb === 'get' && !info.subresource) {
       const pods = await this.store.list<Obj>(`/pods/${info.namespace}/`, { fieldSelector: `spec.nodeName=${node}`, resourceVersion: '0' });
       if (pods.items.some((p) => podReferences(p)[r].has(info.name))) return;
       throw deny(`no relationship found between node '${node}' and this object`);

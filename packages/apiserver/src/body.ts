@@ -21,7 +21,7 @@ const MEDIA: Record<string, { format: BodyFormat; patch?: 'json' | 'merge' | 'st
   'application/apply-patch+cbor': { format: 'json', patch: 'apply' },
 };
 
-export const mediaTypeOf = (contentType: string | undefined): string => (contentType ?? 'application/json').split(';')[0].trim().toLowerCase() || 'application/json';
+const mediaTypeOf = (contentType: string | undefined): string => (contentType ?? 'application/json').split(';')[0].trim().toLowerCase() || 'application/json';
 
 /** The decoding for a content type; 415 for types this server does not read (protobuf, CBOR). */
 export function mediaInfo(contentType: string | undefined) {
@@ -61,7 +61,7 @@ export function decodeBody(raw: Buffer | string, format: BodyFormat): unknown {
 }
 
 /** Iterative depth check, so a hostile body cannot blow the stack of later recursive walks. */
-export function checkDepth(value: unknown): void {
+function checkDepth(value: unknown): void {
   const stack: Array<[unknown, number]> = [[value, 0]];
   while (stack.length) {
     const [v, d] = stack.pop()!;

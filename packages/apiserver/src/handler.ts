@@ -83,10 +83,6 @@ export class ApiHandler {
     this.sub = new Subresources(deps.rest, deps.patch, deps.nodeStreamer);
   }
 
-  get rest(): Rest {
-    return this.deps.rest;
-  }
-
   async handle(req: HandlerRequest): Promise<HandlerResponse> {
     const info = req.info ?? parseRequestInfo(req.method, req.path, req.query);
     if (!info.isResource) return this.nonResource(req);

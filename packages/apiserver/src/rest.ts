@@ -5,7 +5,7 @@ import {
   type FieldValidation,
 } from '@peapod/api-types';
 import type { Clock } from '@peapod/core';
-import type { Store, Watch, WatchEvent } from '@peapod/store';
+import type { Store, Watch } from '@peapod/store';
 import { admitCreate, decodeFor, defaultObject, validateCreate, validateUpdate } from './admission.js';
 import type { UserInfo } from './auth.js';
 import { listPrefix, objectKey, type ResourceRegistry, type ServedResource } from './registry.js';
@@ -385,4 +385,3 @@ class CreateInstead extends Error {
   }
 }
 
-export type { WatchEvent };
