@@ -19,7 +19,7 @@ describe('moving from client-side to server-side kubectl apply', () => {
   it('lets kubectl take over fields whose live value is still the last client-side applied one', () => {
     const out = ssa(clientSideApplied('nginx:1'), config('nginx:2'), 'kubectl');
     expect(out.spec.containers[0].image).toBe('nginx:2');
-    const csa = (out.metadata.managedFields as Obj[]).find((e) => e.manager === 'kubectl-client-side-apply');
+    const csa = (out.metadata.managedFields as Obj[]).find((e) => e.manager === 'kubectl-client-side-apply')!;
     expect(csa.fieldsV1['f:spec']['f:containers']['k:{"name":"main"}']['f:image']).toBeUndefined();
   });
 
