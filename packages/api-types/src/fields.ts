@@ -95,24 +95,48 @@ export const fieldPath = (root: z.ZodType, path: readonly PathSegment[]): string
  */
 export const unknownFields = (schema: z.ZodType, value: unknown): string[] => {
   const out: string[] = [];
-  const walk = (s: z.ZodType, v: unknown, path: string): void => {
+  // Path segments are kept as a stack and joined only when an unknown field turns up.
+  const stack: (string | number)[] = [];
+  const render = (last: string) => {
+    let p = '';
+    for (const seg of stack) p += typeof seg === 'number' ? `[${seg}]` : seg;
+    return p ? `${p}.${last}` : last;
+  };
+  const walk = (s: z.ZodType, v: unknown): void => {
     if (v === null || typeof v !== 'object') return;
     const n = nodeOf(s);
     if (n.kind === 'array') {
-      if (Array.isArray(v)) v.forEach((e, i) => walk(n.element, e, `${path}[${i}]`));
+      if (!Array.isArray(v)) return;
+      for (let i = 0; i < v.length; i++) {
+        stack.push(i);
+        walk(n.element, v[i]);
+        stack.pop();
+      }
     } else if (n.kind === 'record') {
-      if (k8sMeta.get(n.schema)?.openapi) return;
-      for (const [k, e] of Object.entries(v)) walk(n.value, e, `${path}[${k}]`);
+      if (nodeOf(n.value).kind === 'leaf' || k8sMeta.get(n.schema)?.openapi) return;
+      const o = v as Record<string, unknown>;
+      for (const k in o) {
+        stack.push(`[${k}]`);
+        walk(n.value, o[k]);
+        stack.pop();
+      }
     } else if (n.kind === 'object' && !Array.isArray(v)) {
-      for (const [k, e] of Object.entries(v)) {
+      const o = v as Record<string, unknown>;
+      for (const k in o) {
         const child = Object.hasOwn(n.shape, k) ? n.shape[k] : undefined;
-        const p = path ? `${path}.${k}` : k;
-        if (child) walk(child, e, p);
-        else out.push(p);
+        if (!child) {
+          out.push(render(k));
+          continue;
+        }
+        const c = o[k];
+        if (c === null || typeof c !== 'object') continue;
+        stack.push(stack.length ? `.${k}` : k);
+        walk(child, c);
+        stack.pop();
       }
     }
   };
-  walk(schema, value, '');
+  walk(schema, value);
   return out;
 };
 

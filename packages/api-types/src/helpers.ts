@@ -61,6 +61,26 @@ export const nextGeneration = (next: { spec?: unknown }, old?: { metadata: Pick<
 
 // ---- resources ----
 
+const QUANTITY_CACHE_SIZE = 4096;
+const quantityCache = new Map<string, Quantity | null>();
+/**
+ * parseQuantity memoized by text (`null` for malformed text): validation and QoS see the same
+ * few quantity strings over and over, and BigInt parsing dominates their cost otherwise.
+ */
+export const quantityOf = (text: string): Quantity | null => {
+  let q = quantityCache.get(text);
+  if (q === undefined) {
+    try {
+      q = parseQuantity(text);
+    } catch {
+      q = null;
+    }
+    if (quantityCache.size >= QUANTITY_CACHE_SIZE) quantityCache.clear();
+    quantityCache.set(text, q);
+  }
+  return q;
+};
+
 const add = (a: Quantity, b: Quantity): Quantity => {
   const scale = Math.max(a.scale, b.scale);
   return { num: a.num * 10n ** BigInt(scale - a.scale) + b.num * 10n ** BigInt(scale - b.scale), scale };
@@ -68,7 +88,7 @@ const add = (a: Quantity, b: Quantity): Quantity => {
 const ZERO: Quantity = { num: 0n, scale: 0 };
 type ResourceList = Record<string, Quantity>;
 const addList = (into: ResourceList, from: Record<string, string> | undefined) => {
-  for (const k in from ?? {}) into[k] = add(into[k] ?? ZERO, parseQuantity(from![k]));
+  for (const k in from ?? {}) into[k] = add(into[k] ?? ZERO, quantityOf(from![k]) ?? parseQuantity(from![k]));
 };
 const maxList = (into: ResourceList, from: ResourceList) => {
   for (const k in from) if (!into[k] || compareQuantities(from[k], into[k]) > 0) into[k] = from[k];
@@ -105,7 +125,7 @@ export const podRequests = (pod: Pick<Pod, 'spec'>, opts: { excludeOverhead?: bo
     }
   }
   maxList(reqs, initPeak);
-  for (const k in spec.resources?.requests ?? {}) reqs[k] = parseQuantity(spec.resources!.requests![k]);
+  for (const k in spec.resources?.requests ?? {}) reqs[k] = quantityOf(spec.resources!.requests![k]) ?? parseQuantity(spec.resources!.requests![k]);
   if (!opts.excludeOverhead) addList(reqs, spec.overhead);
   return reqs;
 };
@@ -125,7 +145,7 @@ export const podQOSClass = (pod: Pick<Pod, 'spec'>): 'Guaranteed' | 'Burstable' 
     const found = new Set<string>();
     for (const k in m ?? {}) {
       if (!QOS_RESOURCES.has(k)) continue;
-      const q = parseQuantity(m![k]);
+      const q = quantityOf(m![k]) ?? parseQuantity(m![k]);
       if (q.num > 0n) {
         found.add(k);
         into[k] = add(into[k] ?? ZERO, q);

@@ -5,7 +5,8 @@ import type {
   SecurityContext, Toleration, Volume, VolumeMount, ObjectFieldSelector,
 } from '../core/v1.js';
 import type { LabelSelector, ObjectMeta } from '../meta/v1.js';
-import { compareQuantities, parseQuantity } from '../quantity.js';
+import { compareQuantities, type Quantity } from '../quantity.js';
+import { quantityOf } from '../helpers.js';
 import {
   duplicate, forbidden, inclusiveRange, invalidValue, nonNegative, notFound, notSupported, required,
 } from './field.js';
@@ -42,15 +43,13 @@ const localDescendingPath = (errs: Errs, field: string, p: string) => {
   if (p.split('/').includes('..')) errs.push(invalidValue(field, p, "must not contain '..'"));
 };
 
-const quantityOk = (errs: Errs, field: string, q: string): boolean => {
-  try {
-    parseQuantity(q);
-    return true;
-  } catch {
-    errs.push(invalidValue(field, q, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
-    return false;
-  }
+/** The parsed quantity, or undefined after reporting malformed text. */
+const quantityAt = (errs: Errs, field: string, text: string): Quantity | undefined => {
+  const q = quantityOf(text);
+  if (!q) errs.push(invalidValue(field, text, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+  return q ?? undefined;
 };
+const isNegative = (q: Quantity) => q.num < 0n;
 
 const validateFileMode = (errs: Errs, field: string, mode: number | undefined) => {
   if (mode !== undefined && (mode < 0 || mode > 0o777)) errs.push(invalidValue(field, mode, FILE_MODE_MSG));
@@ -86,8 +85,9 @@ const validateResourceFieldSelector = (errs: Errs, ref: ResourceFieldSelector, v
     errs.push(notSupported(`${path}.resource`, ref.resource, RESOURCE_FIELD_PATHS));
     return;
   }
-  if (ref.divisor === undefined || !quantityOk(errs, `${path}.divisor`, ref.divisor) || compareQuantities(ref.divisor, 0) === 0) return;
-  const matches = (allowed: string[]) => allowed.some((d) => compareQuantities(ref.divisor!, d) === 0);
+  const divisor = ref.divisor === undefined ? undefined : quantityAt(errs, `${path}.divisor`, ref.divisor);
+  if (!divisor || divisor.num === 0n) return;
+  const matches = (allowed: string[]) => allowed.some((d) => compareQuantities(divisor, quantityOf(d)!) === 0);
   if (ref.resource.endsWith('.cpu')) {
     if (!matches(CPU_DIVISORS)) errs.push(invalidValue(`${path}.divisor`, ref.divisor, "only divisor's values 1m and 1 are supported with the cpu resource"));
   } else if (!matches(MEMORY_DIVISORS)) {
@@ -116,9 +116,8 @@ const validateVolume = (errs: Errs, v: Volume, path: string) => {
   if (set.length === 0) errs.push(required(path, 'must specify a volume type'));
   for (const extra of set.slice(1)) errs.push(forbidden(`${path}.${extra}`, 'may not specify more than 1 volume type'));
   if (v.hostPath && !v.hostPath.path) errs.push(required(`${path}.hostPath.path`));
-  if (v.emptyDir?.sizeLimit !== undefined && quantityOk(errs, `${path}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit)) {
-    if (compareQuantities(v.emptyDir.sizeLimit, 0) < 0) errs.push(invalidValue(`${path}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit, 'must be greater than or equal to 0'));
-  }
+  const sizeLimit = v.emptyDir?.sizeLimit === undefined ? undefined : quantityAt(errs, `${path}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit);
+  if (sizeLimit && isNegative(sizeLimit)) errs.push(invalidValue(`${path}.emptyDir.sizeLimit`, v.emptyDir!.sizeLimit, 'must be greater than or equal to 0'));
   if (v.configMap) {
     if (!v.configMap.name) errs.push(required(`${path}.configMap.name`));
     validateKeyToPaths(errs, v.configMap.items, `${path}.configMap`);
@@ -251,7 +250,8 @@ const validateResources = (errs: Errs, r: ResourceRequirements, path: string, po
       if (!STANDARD_CONTAINER_RESOURCES.has(name) && !name.startsWith('hugepages-') && !name.includes('/')) {
         errs.push(invalidValue(p, name, podLevel ? 'must be a standard resource for pods' : 'must be a standard resource for containers'));
       }
-      if (quantityOk(errs, p, m![name]) && compareQuantities(m![name], 0) < 0) errs.push(invalidValue(p, m![name], 'must be greater than or equal to 0'));
+      const q = quantityAt(errs, p, m![name]);
+      if (q && isNegative(q)) errs.push(invalidValue(p, m![name], 'must be greater than or equal to 0'));
     }
   };
   checkMap(r.limits, 'limits');
@@ -259,13 +259,9 @@ const validateResources = (errs: Errs, r: ResourceRequirements, path: string, po
   for (const name in r.requests ?? {}) {
     const lim = r.limits?.[name];
     const req = r.requests![name];
-    try {
-      if (lim !== undefined && compareQuantities(req, lim) > 0) {
-        errs.push(invalidValue(`${path}.requests[${name}]`, req, `must be less than or equal to ${name} limit of ${lim}`));
-      }
-    } catch {
-      // malformed quantities are reported above
-    }
+    if (lim === undefined) continue;
+    const [rq, lq] = [quantityOf(req), quantityOf(lim)];
+    if (rq && lq && compareQuantities(rq, lq) > 0) errs.push(invalidValue(`${path}.requests[${name}]`, req, `must be less than or equal to ${name} limit of ${lim}`));
   }
 };
 
@@ -667,7 +663,7 @@ export const validatePodSpec = (errs: Errs, spec: PodSpec, path: string, opts: P
   }
   validateOS(errs, spec, path);
   validateHostProcess(errs, spec, path);
-  for (const name in spec.overhead ?? {}) quantityOk(errs, `${path}.overhead[${name}]`, spec.overhead![name]);
+  for (const name in spec.overhead ?? {}) quantityAt(errs, `${path}.overhead[${name}]`, spec.overhead![name]);
   if (spec.resources) validateResources(errs, spec.resources, `${path}.resources`, true);
 };
 
