@@ -12,7 +12,15 @@ import { ProcessRuntime, type ProcessRuntimeOptions } from './process-runtime.js
 import { signal } from './proc.js';
 
 const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
+const runtimes: ProcessRuntime[] = [];
+afterEach(async () => {
+  // pods first (their containers write logs into temp dirs), then everything else
+  for (const rt of runtimes.splice(0)) {
+    for (const s of await rt.listPodSandbox().catch(() => [])) await rt.removePodSandbox(s.id);
+    await rt.close();
+  }
+  while (cleanups.length) await cleanups.pop()!();
+});
 
 async function tempDir(): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'peapod-process-'));
@@ -43,10 +51,7 @@ runRuntimeConformance('process', {
 /** A runtime over a fresh state dir whose pods are removed after the test. */
 async function runtime(options: Partial<ProcessRuntimeOptions> = {}): Promise<ProcessRuntime> {
   const rt = new ProcessRuntime({ stateDir: await tempDir(), ...options });
-  cleanups.push(async () => {
-    for (const s of await rt.listPodSandbox().catch(() => [])) await rt.removePodSandbox(s.id);
-    await rt.close();
-  });
+  runtimes.push(rt);
   return rt;
 }
 
@@ -176,7 +181,7 @@ describe('ProcessRuntime sandbox', () => {
     expect([ipA, ipB]).toEqual(['127.77.0.1', '127.77.0.2']);
     await rt.close();
     const again = new ProcessRuntime({ stateDir, podIpOctet: 77 });
-    cleanups.push(async () => { for (const s of await again.listPodSandbox()) await again.removePodSandbox(s.id); await again.close(); });
+    runtimes.push(again);
     const c = await pod(again);
     expect((await again.podSandboxStatus(c.id)).network!.ip).toBe('127.77.0.3');
     await again.stopPodSandbox(a.id);

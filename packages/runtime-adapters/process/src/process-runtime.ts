@@ -456,6 +456,7 @@ export class ProcessRuntime implements Runtime {
       if (exe !== bwrapExe) return { childPid };
       await new Promise((r) => setTimeout(r, i < 20 ? 0 : 1));
     }
+    signal(childPid, 'SIGKILL'); // stuck in setup: do not leave it behind
     return { error: 'sandbox setup did not finish within 5s' };
   }
 
