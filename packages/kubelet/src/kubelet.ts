@@ -132,6 +132,7 @@ export class Kubelet implements PodSyncer {
       handlers,
       probes: this.prober,
       logDir: join(this.options.rootDir, 'logs'),
+      track: (uid, kind, id) => this.relister.track(uid, kind, id),
       resolveEnv: async (pod, container, podIPs) =>
         (await resolveEnv(pod, container, { configMaps: this.api, secrets: this.api, nodeAllocatable: allocatable, podIPs, hostIPs: this.options.nodeIPs })).env,
     });
@@ -349,6 +350,7 @@ export class Kubelet implements PodSyncer {
     const uid = pod.metadata.uid!;
     await this.runtimeManager.removePod(await this.observe(uid));
     this.runtimeManager.forgetPod(uid);
+    this.relister.forget(uid);
     this.statusManager.removePod(uid);
     for (const m of [this.reasons, this.rejected, this.terminatedReported]) m.delete(uid);
   }

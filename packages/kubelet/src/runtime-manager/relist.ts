@@ -1,4 +1,4 @@
-import { PodLabel, containerIdentityOf, podIdentityOf, type Container, type ContainerStatus, type PodIdentity, type PodSandbox, type PodSandboxStatus, type Runtime } from '@peapod/runtime';
+import { containerIdentityOf, podIdentityOf, type Container, type ContainerStatus, type PodIdentity, type PodSandbox, type PodSandboxStatus, type Runtime } from '@peapod/runtime';
 import type { ObservedContainer, ObservedPod, ContainerRunState } from './observed.js';
 
 const STATE: Record<ContainerStatus['state'], ContainerRunState> = { Created: 'created', Running: 'running', Exited: 'exited', Unknown: 'unknown' };
@@ -23,6 +23,8 @@ export class Relister {
   private readonly fingerprints = new Map<string, string>();
   private readonly last = new Map<string, ObservedPod>();
   private identities = new Map<string, PodIdentity>();
+  /** Ids of each pod's sandboxes and containers: from the last relist plus what the kubelet created since. */
+  private readonly ids = new Map<string, { sandbox: Set<string>; container: Set<string> }>();
 
   /** False until the first relist: what exited before this kubelet started is not reported as an exit. */
   private primed = false;
@@ -61,11 +63,41 @@ export class Relister {
     return { pods, identities, changed };
   }
 
-  /** Refreshes one pod (after a sync changed it), so the next relist does not report it again. */
+  /** Records a sandbox or container the kubelet just created, so `observePod` sees it before the next relist. */
+  track(uid: string, kind: 'sandbox' | 'container', id: string): void {
+    let ids = this.ids.get(uid);
+    if (!ids) this.ids.set(uid, (ids = { sandbox: new Set(), container: new Set() }));
+    ids[kind].add(id);
+  }
+
+  /** Forgets a pod that is gone (its sandboxes and containers were removed). */
+  forget(uid: string): void {
+    this.ids.delete(uid);
+    this.last.delete(uid);
+    this.fingerprints.delete(uid);
+  }
+
+  /**
+   * Refreshes one pod (after a sync changed it), so the next relist does not report it again.
+   * It asks the runtime about the pod's known ids only, so its cost does not grow with the node.
+   */
   async observePod(uid: string): Promise<ObservedPod> {
-    const labelSelector = { [PodLabel.uid]: uid };
-    const [sandboxes, containers] = await Promise.all([this.runtime.listPodSandbox({ labelSelector }), this.runtime.listContainers({ labelSelector })]);
-    const p = (await this.collect(sandboxes, containers)).pods.get(uid) ?? { sandboxes: [], containers: [] };
+    const ids = this.ids.get(uid);
+    const get = async <T>(id: string, kind: 'sandbox' | 'container', fn: (id: string) => Promise<T>) => {
+      try {
+        return await fn(id);
+      } catch {
+        ids![kind].delete(id);
+        return undefined;
+      }
+    };
+    const [sandboxes, containers] = ids
+      ? await Promise.all([
+        Promise.all([...ids.sandbox].map((id) => get(id, 'sandbox', (i) => this.runtime.podSandboxStatus(i)))),
+        Promise.all([...ids.container].map((id) => get(id, 'container', (i) => this.runtime.containerStatus(i)))),
+      ])
+      : [[], []];
+    const p = (await this.collect(sandboxes.filter((x) => !!x), containers.filter((x) => !!x), true)).pods.get(uid) ?? { sandboxes: [], containers: [] };
     this.remember(uid, p);
     return p;
   }
@@ -79,7 +111,8 @@ export class Relister {
     return true;
   }
 
-  private async collect(sandboxes: PodSandbox[], containers: Container[]): Promise<Pick<RelistResult, 'pods' | 'identities'>> {
+  /** Groups by pod uid; `fresh` says the items are full statuses already (no status call needed). */
+  private async collect(sandboxes: PodSandbox[], containers: Container[], fresh = false): Promise<Pick<RelistResult, 'pods' | 'identities'>> {
     const pods = new Map<string, ObservedPod>();
     const identities = new Map<string, PodIdentity>();
     const pod = (id: PodIdentity) => {
@@ -91,7 +124,8 @@ export class Relister {
     await Promise.all(sandboxes.map(async (s) => {
       const id = podIdentityOf(s.labels);
       if (!id) return;
-      let status = this.sandboxCache.get(s.id);
+      this.track(id.uid, 'sandbox', s.id);
+      let status = fresh ? (s as PodSandboxStatus) : this.sandboxCache.get(s.id);
       if (!status || status.state !== s.state) {
         status = await this.runtime.podSandboxStatus(s.id).catch(() => undefined);
         if (!status) return;
@@ -102,11 +136,13 @@ export class Relister {
     await Promise.all(containers.map(async (c) => {
       const id = containerIdentityOf(c.labels, c.annotations);
       if (!id) return;
-      let status = this.containerCache.get(c.id);
+      this.track(id.uid, 'container', c.id);
+      const cached = this.containerCache.get(c.id);
+      let status = cached;
       if (!status || status.state !== c.state) {
-        const before = status?.state;
-        status = await this.runtime.containerStatus(c.id).catch(() => undefined);
+        status = fresh ? (c as ContainerStatus) : await this.runtime.containerStatus(c.id).catch(() => undefined);
         if (!status) return;
+        const before = cached?.state;
         this.containerCache.set(c.id, status);
         if (status.state === 'Exited' && before !== 'Exited' && this.primed) this.onExited(id.uid, toObserved(status, id.containerName, id.hash ?? '', id.restartCount));
       }

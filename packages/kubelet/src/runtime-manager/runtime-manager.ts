@@ -42,6 +42,8 @@ export interface RuntimeManagerDeps {
   resolveEnv: EnvResolver;
   /** Root of pod log directories (`<logDir>/<ns>_<name>_<uid>/<container>/<n>.log`). */
   logDir: string;
+  /** Told of every sandbox and container created, so the next observation of the pod includes it. */
+  track(uid: string, kind: 'sandbox' | 'container', id: string): void;
 }
 
 export interface SyncOutcome {
@@ -141,6 +143,7 @@ export class RuntimeManager {
     if (actions.createSandbox) {
       try {
         sandboxId = await this.deps.runtime.runPodSandbox(this.sandboxConfig(pod, actions.attempt));
+        this.deps.track(ref.uid, 'sandbox', sandboxId);
         podIP = (await this.deps.runtime.podSandboxStatus(sandboxId)).network?.ip;
       } catch (err) {
         this.deps.events.emit('syncFailed', ref, `Failed to create pod sandbox: ${errorMessage(err)}`);
@@ -307,6 +310,7 @@ export class RuntimeManager {
     let id: string;
     try {
       id = await runtime.createContainer(sandbox.id, config, sandbox.config);
+      this.deps.track(ref.uid, 'container', id);
     } catch (err) {
       return fail(reasonOf(err, RuntimeReason.CreateContainerError), errorMessage(err));
     }
