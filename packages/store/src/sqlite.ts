@@ -56,6 +56,8 @@ export class SqliteKV implements KV {
   private pending: PendingTxn[] = [];
   private flushScheduled = false;
   private readonly hub = new LocalHub(() => this.rev);
+  /** Live key -> modRev, mirroring the `current` table, so a write's compare needs no read. */
+  private readonly live = new Map<string, number>();
   private readonly stmt;
   private closed = false;
 
@@ -81,6 +83,7 @@ export class SqliteKV implements KV {
       this.compacted = Number(this.db.prepare(`SELECT value FROM meta WHERE name = 'compacted'`).pluck().get());
       const maxRev = Number(this.db.prepare('SELECT coalesce(max(rev), 0) FROM revisions').pluck().get());
       this.rev = Math.max(maxRev, this.compacted);
+      for (const [key, rev] of this.db.prepare('SELECT key, rev FROM current').raw().iterate() as Iterable<[string, number]>) this.live.set(key, rev);
     } catch (err) {
       this.db.close();
       const msg = (err as Error).message;
@@ -89,7 +92,6 @@ export class SqliteKV implements KV {
     const db = this.db;
     this.stmt = {
       get: db.prepare('SELECT r.value, r.rev FROM current c JOIN revisions r ON r.rev = c.rev WHERE c.key = ?').raw(),
-      currentRev: db.prepare('SELECT rev FROM current WHERE key = ?').pluck(),
       valueAt: db.prepare('SELECT value FROM revisions WHERE rev = ?').pluck(),
       insert: db.prepare('INSERT INTO revisions (rev, key, value, prev_rev) VALUES (?, ?, ?, ?)'),
       upsert: db.prepare('INSERT INTO current (key, rev) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET rev = excluded.rev'),
@@ -167,10 +169,12 @@ export class SqliteKV implements KV {
     const startRev = this.rev;
     const results: TxnResult[] = [];
     const events: KVEvent[] = [];
+    /** Keys this batch changed, with their modRev before it, to restore `live` if the commit fails. */
+    const undo = new Map<string, number | undefined>();
     try {
       this.db.transaction(() => {
         for (const t of batch) {
-          const cur = (this.stmt.currentRev.get(t.key) as number | undefined) ?? 0;
+          const cur = this.live.get(t.key) ?? 0;
           if (cur !== t.expect || (t.value === null && cur === 0)) {
             const current = cur ? { key: t.key, value: this.stmt.valueAt.get(cur) as string, modRev: cur } : undefined;
             results.push({ ok: false, current });
@@ -179,14 +183,24 @@ export class SqliteKV implements KV {
           const rev = ++this.rev;
           const prev = cur ? (this.stmt.valueAt.get(cur) as string) : null;
           this.stmt.insert.run(rev, t.key, t.value, cur);
-          if (t.value === null) this.stmt.unset.run(t.key);
-          else this.stmt.upsert.run(t.key, rev);
+          if (!undo.has(t.key)) undo.set(t.key, cur || undefined);
+          if (t.value === null) {
+            this.stmt.unset.run(t.key);
+            this.live.delete(t.key);
+          } else {
+            this.stmt.upsert.run(t.key, rev);
+            this.live.set(t.key, rev);
+          }
           results.push({ ok: true, rev });
           events.push({ key: t.key, rev, value: t.value, prev });
         }
       })();
     } catch (err) {
       this.rev = startRev;
+      for (const [key, rev] of undo) {
+        if (rev === undefined) this.live.delete(key);
+        else this.live.set(key, rev);
+      }
       for (const t of batch) t.reject(err);
       return;
     }

@@ -1,0 +1,182 @@
+// Store benchmarks: write throughput per backend next to the raw SQLite and etcd floors, watch
+// fan-out latency, and listing 10,000 pods from the watch cache. Prints medians of several runs.
+//
+//   npx tsx --conditions=@peapod/source packages/store/bench/store.ts [--quick]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Etcd3 } from 'etcd3';
+import { createEtcdStore, createMemoryStore, createSqliteStore, WatchCache, type Store, type StoredObject } from '../src/index.js';
+import { startEtcdCluster } from '../src/testdata/etcd-cluster.js';
+
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 1 : 3;
+const WRITE_MS = quick ? 400 : 1500;
+const WATCHERS = 1000;
+const FANOUT_WRITES = quick ? 50 : 200;
+const LIST_PODS = 10_000;
+const PAYLOAD = 'x'.repeat(2048 - 200); // with metadata, each object serializes to about 2 KiB
+
+const dir = mkdtempSync(join(tmpdir(), 'peapod-bench-'));
+let fileNo = 0;
+const freshFile = () => join(dir, `f${fileNo++}`, 'state.db');
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function pod(i: number, writer = 0): StoredObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `p-${writer}-${i}`, namespace: 'default', uid: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`, labels: { app: 'bench' } },
+    spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'busybox' }], payload: PAYLOAD },
+  };
+}
+
+/** Ops per second of `op` run by `writers` concurrent loops for WRITE_MS. */
+async function rate(writers: number, op: (writer: number, i: number) => Promise<unknown>): Promise<number> {
+  let ops = 0;
+  const end = performance.now() + WRITE_MS;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: writers }, async (_, w) => {
+    for (let i = 0; performance.now() < end; i++) {
+      await op(w, i);
+      ops++;
+    }
+  }));
+  return (ops / (performance.now() - t0)) * 1000;
+}
+
+/** Median over RUNS of a fresh measurement each. */
+async function med(run: () => Promise<number>): Promise<number> {
+  const xs: number[] = [];
+  for (let r = 0; r < RUNS; r++) xs.push(await run());
+  return median(xs);
+}
+
+let runId = 0;
+async function storeWrites(open: () => Store, writers: number): Promise<number> {
+  return med(async () => {
+    const s = open();
+    const id = runId++;
+    const r = await rate(writers, (w, i) => s.create(`/pods/default/r${id}-${w}-${i}`, pod(i, w)));
+    await s.close();
+    return r;
+  });
+}
+
+/** Raw SQLite: inserts of the same 2 KiB rows, `batch` per transaction, same pragmas as the backend. */
+function rawSqlite(batch: number): Promise<number> {
+  return med(async () => {
+    const db = new Database(freshFile().replace('/state.db', '.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec('CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT)');
+    const ins = db.prepare('INSERT INTO t VALUES (?, ?)');
+    const value = JSON.stringify(pod(0));
+    const tx = db.transaction((base: number) => { for (let j = 0; j < batch; j++) ins.run(`k${base + j}`, value); });
+    let rows = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < WRITE_MS) {
+      tx(rows);
+      rows += batch;
+    }
+    const r = (rows / (performance.now() - t0)) * 1000;
+    db.close();
+    return r;
+  });
+}
+
+/** Raw etcd: plain puts of the same value through the same client library. */
+function rawEtcd(endpoints: string[], writers: number): Promise<number> {
+  return med(async () => {
+    const client = new Etcd3({ hosts: endpoints.map((e) => `http://${e}`) });
+    const value = JSON.stringify(pod(0));
+    const id = runId++;
+    const r = await rate(writers, (w, i) => client.put(`/raw/${id}/${w}/${i}`).value(value).exec());
+    client.close();
+    return r;
+  });
+}
+
+/** Write-to-last-delivery latency with WATCHERS watchers on one resource, one write at a time. */
+async function fanout(): Promise<{ p50: number; p99: number }> {
+  const s = new WatchCache(createMemoryStore());
+  const rev = await s.currentRevision();
+  const lastSeen = new Map<string, number>();
+  let delivered = 0;
+  const watches = Array.from({ length: WATCHERS }, () => s.watch('/pods/', { resourceVersion: rev }));
+  const loops = watches.map(async (w) => {
+    for await (const e of w) {
+      lastSeen.set(e.object.metadata!.resourceVersion!, performance.now());
+      delivered++;
+    }
+  });
+  const lat: number[] = [];
+  for (let i = 0; i < FANOUT_WRITES; i++) {
+    const before = delivered;
+    const t0 = performance.now();
+    const o = await s.create(`/pods/default/f${i}`, pod(i));
+    while (delivered < before + WATCHERS) await new Promise((r) => setImmediate(r));
+    lat.push(lastSeen.get(o.metadata.resourceVersion!)! - t0);
+  }
+  for (const w of watches) w.stop();
+  await Promise.all(loops);
+  await s.close();
+  return { p50: pct(lat, 50), p99: pct(lat, 99) };
+}
+
+/** Listing LIST_PODS pods: from the watch cache (resourceVersion "0") and, for comparison, from the sqlite backend. */
+async function listing(): Promise<{ cache: number; backend: number }> {
+  const s = new WatchCache(createSqliteStore(freshFile(), { synchronous: 'normal' }));
+  for (let i = 0; i < LIST_PODS; i += 500) {
+    await Promise.all(Array.from({ length: 500 }, (_, j) => s.create(`/pods/default/p${String(i + j).padStart(5, '0')}`, pod(i + j))));
+  }
+  await s.create('/services/default/other', pod(0));
+  const time = async (opts: { resourceVersion?: string }) => {
+    const xs: number[] = [];
+    for (let r = 0; r < (quick ? 3 : 10); r++) {
+      const t0 = performance.now();
+      const l = await s.list('/pods/', opts);
+      xs.push(performance.now() - t0);
+      if (l.items.length !== LIST_PODS) throw new Error(`listed ${l.items.length} pods`);
+    }
+    return median(xs);
+  };
+  const cache = await time({ resourceVersion: '0' });
+  const backend = await time({});
+  await s.close();
+  return { cache, backend };
+}
+
+async function main(): Promise<void> {
+  console.log(`# @peapod/store benchmark${quick ? ' (--quick)' : ''}: median of ${RUNS} run(s), ${WRITE_MS} ms each, 2 KiB objects`);
+  console.log(`# node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+  const etcd = await startEtcdCluster(1);
+  try {
+    const rows: [string, number, number][] = [];
+    const both = async (name: string, f: (writers: number) => Promise<number>) => rows.push([name, await f(1), await f(32)]);
+    await both('memory backend', (w) => storeWrites(() => createMemoryStore(), w));
+    await both('sqlite backend (synchronous=FULL)', (w) => storeWrites(() => createSqliteStore(freshFile()), w));
+    await both('raw SQLite inserts, FULL: 1 row per commit; 32 rows per commit', (w) => rawSqlite(w === 1 ? 1 : 32));
+    await both('etcd backend (1 member)', (w) => storeWrites(() => createEtcdStore(etcd.endpoints, { prefix: `/bench${runId++}` }), w));
+    await both('raw etcd put loop', (w) => rawEtcd(etcd.endpoints, w));
+    console.log('\n| writes/s | 1 writer | 32 writers |\n| --- | ---: | ---: |');
+    for (const [name, one, many] of rows) console.log(`| ${name} | ${fmt(one)} | ${fmt(many)} |`);
+    const sqlite32 = rows[1]![2];
+    const raw32 = rows[2]![2];
+    console.log(`\nsqlite backend with 32 writers = ${((sqlite32 / raw32) * 100).toFixed(0)}% of raw SQLite batched commits (32 rows/commit)`);
+
+    const f = await fanout();
+    console.log(`\nwatch fan-out, ${WATCHERS} watchers on /pods/ (watch cache), write -> last delivery: p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms`);
+    const l = await listing();
+    console.log(`list of ${fmt(LIST_PODS)} pods: watch cache (resourceVersion "0") ${l.cache.toFixed(1)} ms; sqlite backend (consistent read) ${l.backend.toFixed(1)} ms`);
+  } finally {
+    await etcd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
