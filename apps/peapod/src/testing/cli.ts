@@ -1,0 +1,88 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+/** Helpers for e2e tests that drive the real `peapod` CLI and the real `kubectl`. */
+
+const root = resolve(import.meta.dirname, '../../../..');
+const main = join(root, 'apps/peapod/src/main.ts');
+
+export const tempDir = (prefix = 'peapod-e2e-') => mkdtempSync(join(tmpdir(), prefix));
+
+export interface RunningUp {
+  proc: ChildProcess;
+  dataDir: string;
+  kubeconfig: string;
+  output: () => string;
+  /** SIGTERM, then waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs the CLI from source (no build needed) and returns its exit code and output. */
+export async function peapod(args: string[], opts: { timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    execFile(process.execPath, ['--import', 'tsx', '--conditions=@peapod/source', main, ...args], { cwd: root, timeout: opts.timeoutMs ?? 60_000 }, (err, stdout, stderr) => {
+      res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Starts `peapod up` on a free port and resolves once it printed its ready line. */
+export async function startUp(dataDir: string, args: string[] = [], timeoutMs = 90_000): Promise<RunningUp> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@peapod/source', main, 'up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => { out += d; });
+  proc.stderr!.on('data', (d) => { out += d; });
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  await new Promise<void>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`peapod up not ready within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const check = () => { if (/ready in \d+ ms/.test(out)) { clearTimeout(timer); res(); } };
+    proc.stdout!.on('data', check);
+    void exited.then((code) => { clearTimeout(timer); rej(new Error(`peapod up exited with ${code}:\n${out}`)); });
+  });
+  return {
+    proc,
+    dataDir,
+    kubeconfig: join(dataDir, 'kubeconfig'),
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode !== null) return proc.exitCode;
+      proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+const run = promisify(execFile);
+
+/** Runs the real kubectl against a kubeconfig; rejects with its stderr on failure. */
+export async function kubectl(kubeconfig: string, args: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<string> {
+  try {
+    const p = run('kubectl', ['--kubeconfig', kubeconfig, ...args], { cwd: root, timeout: opts.timeoutMs ?? 30_000, env: { ...process.env, KUBECONFIG: kubeconfig } });
+    if (opts.input !== undefined) p.child.stdin!.end(opts.input);
+    return (await p).stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`kubectl ${args.join(' ')} failed: ${e.stderr || e.message}`);
+  }
+}
+
+/** Polls `fn` until it returns a truthy value or the time runs out. */
+export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export const examples = join(root, 'examples');

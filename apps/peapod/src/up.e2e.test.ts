@@ -1,0 +1,90 @@
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, examples, kubectl, peapod, startUp, tempDir, type RunningUp } from './testing/cli.js';
+
+const podJson = async (kc: string, name: string) => JSON.parse(await kubectl(kc, ['get', 'pod', name, '-o', 'json']));
+const phaseOf = async (kc: string, name: string) => (await podJson(kc, name)).status?.phase as string | undefined;
+
+describe('peapod up with kubectl', () => {
+  let up: RunningUp;
+  const dataDir = tempDir();
+
+  beforeAll(async () => { up = await startUp(dataDir, ['--node-name', 'e2e-node']); }, 120_000);
+  afterAll(async () => { await up?.stop(); });
+
+  it('prints the KUBECONFIG line and serves kubectl', async () => {
+    expect(up.output()).toContain(`export KUBECONFIG=${join(dataDir, 'kubeconfig')}`);
+    expect(await kubectl(up.kubeconfig, ['get', 'nodes'])).toMatch(/e2e-node\s+Ready/);
+  });
+
+  it('runs the seeds\' pod examples: logs and exec work on them', async () => {
+    await kubectl(up.kubeconfig, ['apply', '-f', join(examples, 'simple-pod.yaml'), '-f', join(examples, 'pod-init-containers.yaml'), '-f', join(examples, 'pod-downward-api.yaml')]);
+    for (const name of ['nginx', 'init-demo', 'downward-demo']) await eventually(async () => (await phaseOf(up.kubeconfig, name)) === 'Running', 30_000, `${name} Running`);
+    await eventually(async () => (await kubectl(up.kubeconfig, ['logs', 'init-demo', '-c', 'app'])).includes('greeting=hello from init'), 10_000, 'init-demo log');
+    expect(await kubectl(up.kubeconfig, ['exec', 'init-demo', '-c', 'app', '--', 'echo', 'hi'])).toBe('hi\n');
+    const logs = await eventually(async () => { const l = await kubectl(up.kubeconfig, ['logs', 'downward-demo']); return l.includes('zone=') && l; }, 10_000, 'downward log');
+    expect(logs).toMatch(/^pod=downward-demo ns=default node=e2e-node ip=127\.\d+\.\d+\.\d+ cpu=250$/m);
+    // A label change reaches the downward volume file; env stays what the container started with.
+    await kubectl(up.kubeconfig, ['label', 'pod', 'downward-demo', 'tier=gold']);
+    await eventually(async () => (await kubectl(up.kubeconfig, ['logs', 'downward-demo', '--tail', '5'])).includes('tier="gold"'), 30_000, 'label in downward file');
+    const nginx = await podJson(up.kubeconfig, 'nginx');
+    const res = await fetch(`http://${nginx.status.podIP}:80/`);
+    expect(res.status).toBe(200);
+  }, 120_000);
+
+  it('refuses a second up on the same data dir with a one-line error', async () => {
+    const r = await peapod(['up', '--data-dir', dataDir, '--listen', '127.0.0.1:0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^peapod: data dir .* is in use by another peapod process \(pid \d+\); stop it or pass --data-dir$/);
+  }, 60_000);
+});
+
+describe('peapod up errors', () => {
+  it('reports a port in use in one line and leaves nothing locked', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as { port: number }).port;
+    const dir = tempDir();
+    try {
+      const r = await peapod(['up', '--data-dir', dir, '--listen', `127.0.0.1:${port}`]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe(`peapod: 127.0.0.1:${port} is already in use (another peapod up?); stop it or pass --listen HOST:PORT`);
+      const again = await peapod(['kubeconfig', '--data-dir', join(dir, 'nowhere')]);
+      expect(again.stderr.trim()).toMatch(/^peapod: no kubeconfig at .*; start the cluster with 'peapod up' first$/);
+    } finally {
+      blocker.close();
+    }
+  }, 60_000);
+
+  it('rejects bad flags with an actionable line', async () => {
+    const r = await peapod(['up', '--listen', 'nonsense']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('peapod: --listen must be HOST:PORT (got "nonsense")');
+    const u = await peapod(['up', '--frobnicate']);
+    expect(u.stderr.trim()).toMatch(/^peapod: Unknown option '--frobnicate'.*; see --help$/);
+  }, 60_000);
+});
+
+describe('peapod up restart', () => {
+  it('keeps every object and adopts running pods after a restart on the same data dir', async () => {
+    const dir = tempDir();
+    let up = await startUp(dir, ['--node-name', 'restart-node']);
+    try {
+      await kubectl(up.kubeconfig, ['apply', '-f', join(examples, 'pod-init-containers.yaml')]);
+      await kubectl(up.kubeconfig, ['create', 'configmap', 'settings', '--from-literal=a=b']);
+      await eventually(async () => (await phaseOf(up.kubeconfig, 'init-demo')) === 'Running', 30_000, 'Running');
+      const before = await podJson(up.kubeconfig, 'init-demo');
+      expect(await up.stop()).toBe(0);
+      up = await startUp(dir, ['--node-name', 'restart-node']);
+      expect(await kubectl(up.kubeconfig, ['get', 'configmap', 'settings', '-o', 'jsonpath={.data.a}'])).toBe('b');
+      const after = await eventually(async () => { const p = await podJson(up.kubeconfig, 'init-demo'); return p.status?.phase === 'Running' && p; }, 30_000, 'Running after restart');
+      const started = (p: { status: { containerStatuses: { state: { running?: { startedAt: string } } }[] } }) => p.status.containerStatuses[0].state.running?.startedAt;
+      expect(after.metadata.uid).toBe(before.metadata.uid);
+      expect(started(after)).toBe(started(before));
+      expect(after.status.containerStatuses[0].restartCount).toBe(0);
+    } finally {
+      await up.stop();
+    }
+  }, 180_000);
+});
