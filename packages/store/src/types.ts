@@ -10,8 +10,10 @@ import type { Status } from '@peapod/api-types';
  *
  * One global, monotonically increasing revision counts every write; an object's
  * `metadata.resourceVersion` is the revision of its last write and a list's resourceVersion is the
- * revision it reflects, both as decimal strings. Objects handed out are never shared with the
- * store's own state, but may be shared between watchers: callers treat them as immutable.
+ * revision it reflects, both as decimal strings. Objects returned by create/get/update/delete and
+ * by backend lists are the caller's own. Watch events, and list items served by the watch cache
+ * (resourceVersion "0" or NotOlderThan), are shared between callers: treat them as immutable (the
+ * watch cache deep-freezes them, so a write to one throws instead of corrupting the cache).
  */
 export interface StoredObject {
   metadata: {
@@ -84,13 +86,18 @@ export interface DeleteOptions<T> {
 }
 
 export interface WatchOptions extends Predicate {
-  /** Unset or "0" without sendInitialEvents: from now. Otherwise events after this revision. */
+  /**
+   * Unset or "0" without sendInitialEvents: from now. Otherwise events after this revision (410 if
+   * it was compacted). With sendInitialEvents: the state at a revision not older than this one
+   * (unset: the latest, a consistent read). Note Kubernetes' HTTP API also sends initial events
+   * for a watch with resourceVersion unset or "0"; the API server asks for them explicitly.
+   */
   resourceVersion?: string;
   /** Start with ADDED for every current object, then a bookmark marking the end of the initial set (when allowBookmarks). */
   sendInitialEvents?: boolean;
   /** Send BOOKMARK events carrying only the current resourceVersion (and the initial-events-end annotation). */
   allowBookmarks?: boolean;
-  /** A whole prefix (true) or one key (false). */
+  /** A whole prefix (true) or one key (false). Default: true when `key` ends with `/`. */
   recursive?: boolean;
 }
 
