@@ -93,7 +93,7 @@ describe('errors are Status bodies with Kubernetes codes and reasons', () => {
     expect((await t.call('POST', '/api/v1/namespaces/default/configmaps', { raw: deep })).status).toBe(400);
   });
 
-  it('unknown paths are 404 NotFound Status; protobuf bodies are 415', async () => {
+  it('unknown paths are 404 NotFound Status; undecodable protobuf bodies are 415', async () => {
     const r = await t.call('GET', '/api/v1/namespaces/default/widgets');
     expect(r.status).toBe(404);
     expect(r.json.reason).toBe('NotFound');

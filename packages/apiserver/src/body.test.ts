@@ -18,10 +18,21 @@ describe('request bodies', () => {
     expect(() => decodeBody(Buffer.alloc(MAX_BODY_BYTES + 1, 0x20), 'json')).toThrow(expect.objectContaining({ code: 413 }));
   });
 
-  it('maps media types, refusing protobuf and CBOR with 415', () => {
+  it('maps media types, refusing CBOR with 415', () => {
     expect(mediaInfo('application/json; charset=utf-8')).toEqual({ format: 'json' });
     expect(mediaInfo('application/apply-patch+yaml')).toEqual({ format: 'yaml', patch: 'apply' });
-    expect(() => mediaInfo('application/vnd.kubernetes.protobuf')).toThrow(expect.objectContaining({ code: 415 }));
+    expect(mediaInfo('application/vnd.kubernetes.protobuf')).toEqual({ format: 'protobuf' });
     expect(() => mediaInfo('application/apply-patch+cbor')).toThrow(expect.objectContaining({ code: 415 }));
+  });
+
+  it('decodes protobuf ConfigMaps and refuses kinds and fields it does not know with 415', () => {
+    const field = (n: number, data: Buffer) => Buffer.concat([Buffer.from([(n << 3) | 2, data.length]), data]);
+    const str = (n: number, s: string) => field(n, Buffer.from(s));
+    const envelope = (kind: string, raw: Buffer) => Buffer.concat([Buffer.from('k8s\0', 'latin1'), field(1, Buffer.concat([str(1, 'v1'), str(2, kind)])), field(2, raw)]);
+    const cm = Buffer.concat([field(1, Buffer.concat([str(1, 'cfg'), field(11, Buffer.concat([str(1, 'app'), str(2, 'web')]))])), field(2, Buffer.concat([str(1, 'k'), str(2, 'v')]))]);
+    expect(decodeBody(envelope('ConfigMap', cm), 'protobuf')).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', labels: { app: 'web' } }, data: { k: 'v' } });
+    expect(() => decodeBody(envelope('Pod', cm), 'protobuf')).toThrow(expect.objectContaining({ code: 415 }));
+    expect(() => decodeBody(envelope('ConfigMap', str(9, 'x')), 'protobuf')).toThrow(expect.objectContaining({ code: 415 }));
+    expect(() => decodeBody(Buffer.from('{}'), 'protobuf')).toThrow(expect.objectContaining({ code: 415 }));
   });
 });

@@ -1,5 +1,6 @@
 import { badRequest, requestEntityTooLarge, unsupportedMediaType } from '@peapod/api-types';
 import { parseDocument } from 'yaml';
+import { decodeProtobuf } from './protobuf.js';
 
 /** Largest request body accepted (kube-apiserver's 3 MiB limit); larger bodies get 413. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -8,7 +9,7 @@ export const MAX_DEPTH = 100;
 /** YAML aliases allowed per document: enough for real manifests, too few for an alias bomb. */
 const MAX_YAML_ALIASES = 50;
 
-export type BodyFormat = 'json' | 'yaml';
+export type BodyFormat = 'json' | 'yaml' | 'protobuf';
 
 /** Media types a request body may have, mapped to how it is decoded and, for PATCH, the patch kind. */
 const MEDIA: Record<string, { format: BodyFormat; patch?: 'json' | 'merge' | 'strategic' | 'apply' }> = {
@@ -18,16 +19,16 @@ const MEDIA: Record<string, { format: BodyFormat; patch?: 'json' | 'merge' | 'st
   'application/merge-patch+json': { format: 'json', patch: 'merge' },
   'application/strategic-merge-patch+json': { format: 'json', patch: 'strategic' },
   'application/apply-patch+yaml': { format: 'yaml', patch: 'apply' },
-  'application/apply-patch+cbor': { format: 'json', patch: 'apply' },
+  'application/vnd.kubernetes.protobuf': { format: 'protobuf' },
 };
 
 const mediaTypeOf = (contentType: string | undefined): string => (contentType ?? 'application/json').split(';')[0].trim().toLowerCase() || 'application/json';
 
-/** The decoding for a content type; 415 for types this server does not read (protobuf, CBOR). */
+/** The decoding for a content type; 415 for types this server does not read (CBOR, unknown types). */
 export function mediaInfo(contentType: string | undefined) {
   const type = mediaTypeOf(contentType);
   const info = MEDIA[type];
-  if (!info || type.endsWith('+cbor')) throw unsupportedMediaType(type);
+  if (!info) throw unsupportedMediaType(type);
   return info;
 }
 
@@ -36,9 +37,10 @@ export function checkSize(bytes: number): void {
   if (bytes > MAX_BODY_BYTES) throw requestEntityTooLarge(`Request entity too large: limit is ${MAX_BODY_BYTES}`);
 }
 
-/** Decodes a body. Any syntax problem, excessive depth or alias count is a 400, never a crash. */
+/** Decodes a body. Any syntax problem, excessive depth or alias count is a 400, never a crash; protobuf is limited to what `protobuf.ts` knows (else 415). */
 export function decodeBody(raw: Buffer | string, format: BodyFormat): unknown {
   checkSize(typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length);
+  if (format === 'protobuf') return decodeProtobuf(typeof raw === 'string' ? Buffer.from(raw) : raw);
   const text = typeof raw === 'string' ? raw : raw.toString('utf8');
   let value: unknown;
   if (format === 'json') {

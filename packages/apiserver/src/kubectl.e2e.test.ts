@@ -189,9 +189,14 @@ spec:
     expect(t.streamer.calls.filter((c) => c.op === 'exec').map((c) => c.command)).toEqual([['echo', 'hi'], ['exit', '3']]);
   });
 
-  it('delete namespace removes its content and then the namespace', async () => {
-    await ok(['apply', '-f', await file('ns.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: scratch}\n')]);
-    await ok(['apply', '-n', 'scratch', '-f', await file('cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: b}\n')]);
+  it('create namespace, configmap, secret and serviceaccount (protobuf bodies); delete namespace removes its content, then itself', async () => {
+    expect(await ok(['create', 'namespace', 'scratch'])).toContain('namespace/scratch created');
+    expect(await ok(['-n', 'scratch', 'create', 'configmap', 'cfg', '--from-literal=a=b'])).toContain('configmap/cfg created');
+    expect(await ok(['-n', 'scratch', 'create', 'secret', 'generic', 'sec', '--from-literal=pw=s3cret'])).toContain('secret/sec created');
+    expect(await ok(['-n', 'scratch', 'create', 'serviceaccount', 'robot'])).toContain('serviceaccount/robot created');
+    expect(await ok(['-n', 'scratch', 'get', 'configmap', 'cfg', '-o', 'jsonpath={.data.a}'])).toBe('b');
+    expect(Buffer.from(await ok(['-n', 'scratch', 'get', 'secret', 'sec', '-o', 'jsonpath={.data.pw}']), 'base64').toString()).toBe('s3cret');
+    expect(await ok(['-n', 'scratch', 'get', 'secrets'])).toMatch(/^sec\s+Opaque\s+1\s+\d+s$/m);
     const r = await t.kubectl(['delete', 'namespace', 'scratch', '--timeout=15s']);
     expect(r.code).toBe(0);
     expect((await t.call('GET', '/api/v1/namespaces/scratch')).status).toBe(404);
