@@ -138,6 +138,11 @@ describe('ProcessRuntime sandbox', () => {
     expect(r.stdout.toString().split('\n').slice(0, 3)).toEqual(['exec-pod', 'shared', 'hello']);
     expect(r.exitCode).toBe(0);
     await expect(rt.execSync(id, ['sleep', '10'], 200)).rejects.toMatchObject({ code: 'DeadlineExceeded' });
+    const tty = await rt.exec(id, { cmd: ['sh', '-c', 'echo out; sleep 0.05; echo err >&2'], tty: true });
+    expect(tty.stderr).toBeUndefined();
+    let merged = '';
+    for await (const chunk of tty.stdout) merged += String(chunk);
+    expect([merged, await tty.exited]).toEqual(['out\nerr\n', 0]);
     await expect(rt.execSync(id, ['no-such-binary'])).rejects.toMatchObject({ reason: RuntimeReason.ExecError, message: 'exec: "no-such-binary": executable file not found in $PATH' });
   });
 

@@ -710,15 +710,9 @@ export class ProcessRuntime implements Runtime {
       child.once('error', () => resolve(-1));
       child.once('close', (c, sig) => resolve(closed ? -1 : exitCodeOf(c, sig)));
     });
-    // no pseudo-terminal without a native module: with tty, stderr is merged into stdout
-    let stderr: NodeJS.ReadableStream | undefined = child.stderr!;
-    if (request.tty) {
-      child.stderr!.pipe(child.stdout as unknown as NodeJS.WritableStream, { end: false });
-      stderr = undefined;
-    }
     return {
-      stdout: child.stdout!,
-      ...(stderr ? { stderr } : {}),
+      // no pseudo-terminal without a native module: with tty, stderr is merged into stdout as a terminal would
+      ...(request.tty ? { stdout: merge(child.stdout!, child.stderr!) } : { stdout: child.stdout!, stderr: child.stderr! }),
       ...(child.stdin ? { stdin: child.stdin } : {}),
       exited,
       resize: () => undefined,
@@ -830,6 +824,16 @@ export class ProcessRuntime implements Runtime {
       live.log.close();
     }
   }
+}
+
+function merge(a: NodeJS.ReadableStream, b: NodeJS.ReadableStream): PassThrough {
+  const out = new PassThrough();
+  let open = 2;
+  for (const src of [a, b]) {
+    src.pipe(out, { end: false });
+    src.once('end', () => { if (--open === 0) out.end(); });
+  }
+  return out;
 }
 
 /** Kills a process and its descendants (an exec's nsenter forks the command into the container's PID namespace). */
