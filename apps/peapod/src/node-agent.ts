@@ -31,7 +31,9 @@ export function nodeAgentModule(spec: NodeAgentSpec, registry: Map<string, Compo
   return {
     name: `node:${spec.nodeName}`,
     dependsOn: ['runtime', 'apiserver'],
-    register() {},
+    register() {
+      // Nothing to register up front: the node's child composition is made in start, once its runtime exists.
+    },
     async start(parent) {
       const runtimes = parent.resolve(RuntimeRegistry);
       if (!runtimes.has(spec.runtime)) {
