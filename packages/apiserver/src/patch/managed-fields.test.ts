@@ -276,6 +276,21 @@ describe('managedFields of ordinary writes (operation Update)', () => {
     expect((later.metadata.managedFields as Obj[]).map((e) => `${e.operation}/${e.manager}`)).toEqual(['Apply/zed', 'Update/bea', 'Update/amy']);
   });
 
+  it('keeps at most 10 Update entries, folding the oldest into ancient-changes', () => {
+    let obj = updateManagedFields(undefined, pod, 'creator', 'Update', undefined, '2024-05-01T00:00:00Z');
+    for (let i = 1; i <= 11; i++) {
+      obj = updateManagedFields(obj, { ...obj, metadata: { ...obj.metadata, labels: { ...obj.metadata.labels, [`l${i}`]: 'x' } } }, `writer-${String(i).padStart(2, '0')}`, 'Update', undefined, `2024-05-01T00:00:${String(i).padStart(2, '0')}Z`);
+    }
+    const entries = obj.metadata.managedFields as Obj[];
+    expect(entries).toHaveLength(10);
+    const ancient = entries.find((e) => e.manager === 'ancient-changes')!;
+    expect(ancient).toMatchObject({ operation: 'Update', apiVersion: 'v1', time: '2024-05-01T00:00:02Z' });
+    expect(Object.keys(ancient.fieldsV1['f:metadata']['f:labels'])).toEqual(expect.arrayContaining(['f:app', 'f:l1', 'f:l2']));
+    expect(entries.map((e) => e.manager)).not.toContain('creator');
+    expect(entries.map((e) => e.manager)).not.toContain('writer-02');
+    expect(entries.map((e) => e.manager)).toContain('writer-03');
+  });
+
   it('leaves Apply writes and kinds it does not know as they are', () => {
     const other = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
     expect(updateManagedFields(undefined, other, 'x', 'Update')).toBe(other);

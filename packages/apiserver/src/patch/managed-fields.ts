@@ -148,7 +148,46 @@ export function updateManagedFields(previous: Json | undefined, next: Json, ctx:
   }
   const fields = (mine?.fields ?? new FieldSet()).difference(removed).union(taken);
   if (!fields.isEmpty()) entries.push({ ...me, fields, time: changed || !mine?.time ? now : mine.time });
-  return withManagedFields(next, entries.filter((e) => !e.fields.isEmpty()));
+  return withManagedFields(next, capUpdateManagers(entries.filter((e) => !e.fields.isEmpty())));
+}
+
+/** At most this many Update entries per object; older ones merge into `ancient-changes`. */
+const MAX_UPDATE_MANAGERS = 10;
+const ANCIENT = 'ancient-changes';
+
+/**
+ * Keeps an object's Update entries at `MAX_UPDATE_MANAGERS` by folding the oldest of each API
+ * version into one `ancient-changes` entry (apimachinery's cap-managers manager), so that many
+ * short-lived writers cannot grow managedFields without bound.
+ */
+function capUpdateManagers(entries: ManagedFieldsEntry[]): ManagedFieldsEntry[] {
+  const updaters = entries.filter((e) => e.operation === 'Update').sort((a, b) => cmp(a.time ?? '', b.time ?? '') || cmp(a.manager, b.manager));
+  let count = updaters.length;
+  if (count <= MAX_UPDATE_MANAGERS) return entries;
+  const firstOfVersion = new Map<string, ManagedFieldsEntry>();
+  const buckets = new Map<string, ManagedFieldsEntry>();
+  for (const e of entries) if (e.operation === 'Update' && e.manager === ANCIENT && !e.subresource) buckets.set(e.apiVersion, e);
+  const out = new Set(entries);
+  for (const e of updaters) {
+    if (count <= MAX_UPDATE_MANAGERS) break;
+    const first = firstOfVersion.get(e.apiVersion);
+    if (!first) {
+      firstOfVersion.set(e.apiVersion, e);
+      continue;
+    }
+    let bucket = buckets.get(e.apiVersion);
+    if (!bucket || bucket === e) {
+      out.delete(first);
+      bucket = { manager: ANCIENT, operation: 'Update', apiVersion: e.apiVersion, fields: first.fields };
+    }
+    out.delete(bucket);
+    out.delete(e);
+    bucket = { ...bucket, fields: bucket.fields.union(e.fields), ...(e.time ? { time: e.time } : {}) };
+    buckets.set(e.apiVersion, bucket);
+    out.add(bucket);
+    count--;
+  }
+  return [...out];
 }
 
 /** An entry with fewer fields; its time moves only when it actually lost some. */
