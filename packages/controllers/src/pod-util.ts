@@ -1,5 +1,5 @@
 import {
-  controllerOf, isPodTerminal, type ObjectMeta, type OwnerReference, type Pod, type PodCondition, type PodTemplateSpec,
+  controllerOf, isConflict, isInvalid, isNotFound, isPodTerminal, type ObjectMeta, type OwnerReference, type Pod, type PodCondition, type PodTemplateSpec,
 } from '@peapod/api-types';
 
 /**
@@ -108,7 +108,41 @@ export async function patchStatus<T extends { metadata: { name?: string; namespa
   obj: T,
   status: object,
 ): Promise<T> {
-  const patch: Record<string, unknown> = { ...status };
-  for (const k of Object.keys(obj.status ?? {})) if (!(k in patch) || patch[k] === undefined) patch[k] = null;
-  return resource.patch(obj.metadata.name!, 'merge', { status: patch }, { namespace: obj.metadata.namespace, subresource: 'status' });
+  return resource.patch(obj.metadata.name!, 'merge', { status: replacing(obj.status ?? {}, status) }, { namespace: obj.metadata.namespace, subresource: 'status' });
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A JSON merge patch turning `from` into `to`: fields missing from `to` (at any depth) become null. */
+function replacing(from: Record<string, unknown>, to: object): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(to)) {
+    if (v !== undefined) patch[k] = isPlainObject(v) && isPlainObject(from[k]) ? replacing(from[k], v) : v;
+  }
+  for (const k of Object.keys(from)) if (!(k in patch)) patch[k] = null;
+  return patch;
+}
+
+/**
+ * Removes one finalizer with a JSON patch that first tests it is still at the index seen, so a
+ * concurrent change to the list fails the patch instead of removing the wrong entry. Returns
+ * false when the object is gone or changed (the caller's next reconcile sees the new state).
+ */
+export async function removeFinalizer(
+  resource: { patch(name: string, type: 'json', patch: unknown, opts: { namespace?: string }): Promise<unknown> },
+  obj: { metadata: { name?: string; namespace?: string; finalizers?: string[] } },
+  finalizer: string,
+): Promise<boolean> {
+  const i = obj.metadata.finalizers?.indexOf(finalizer) ?? -1;
+  if (i < 0) return true;
+  try {
+    await resource.patch(obj.metadata.name!, 'json', [
+      { op: 'test', path: `/metadata/finalizers/${i}`, value: finalizer },
+      { op: 'remove', path: `/metadata/finalizers/${i}` },
+    ], { namespace: obj.metadata.namespace });
+    return true;
+  } catch (err) {
+    if (isNotFound(err) || isInvalid(err) || isConflict(err)) return false;
+    throw err;
+  }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Pod } from '@peapod/api-types';
 import { RESOURCES } from '@peapod/api-types';
 import { InformerFactory, createClient, type KubeClient, type Transport } from '@peapod/client';
-import { FakeClock, silentLogger } from '@peapod/core';
+import { FakeClock, silentLogger, type Logger } from '@peapod/core';
 import { resolveOptions, type ControllerContext, type ControllersOptions } from '../src/context.js';
 import type { Controller } from '../src/controller.js';
 
@@ -40,7 +40,7 @@ export async function startCluster(options: ControllersOptions = {}): Promise<Te
   const client = createClient(server.transport());
   const informers = new InformerFactory({ client, clock, logger: silentLogger });
   informers.start();
-  const ctx: ControllerContext = { client, informers, clock, logger: silentLogger, options: resolveOptions(options) };
+  const ctx: ControllerContext = { client, informers, clock, logger: process.env.CONTROLLERS_DEBUG ? consoleLogger : silentLogger, options: resolveOptions(options) };
   const abort = new AbortController();
   const running: Promise<void>[] = [];
   return {
@@ -55,6 +55,13 @@ export async function startCluster(options: ControllersOptions = {}): Promise<Te
     },
   };
 }
+
+/** Set CONTROLLERS_DEBUG=1 to see the controllers' warnings (failed reconciles) while a test runs. */
+const consoleLogger: Logger = {
+  debug: () => undefined, info: () => undefined,
+  warn: (m, f) => console.warn(m, f), error: (m, f) => console.error(m, f),
+  child: () => consoleLogger,
+};
 
 /** Polls `check` (real time, every 5 ms) until it returns a truthy value, or fails after `ms`. */
 export async function until<T>(check: () => T | Promise<T>, what = 'condition', ms = 5_000): Promise<T> {
