@@ -138,6 +138,17 @@ spec:
     expect(out).toMatch(/watched\s+0\/1\s+Testing/);
   });
 
+  it('create deployment, job and cronjob (protobuf bodies)', async () => {
+    expect(await ok(['create', 'deployment', 'imp', '--image=nginx:1', '--replicas=2', '--port=80'])).toContain('deployment.apps/imp created');
+    const d = JSON.parse(await ok(['get', 'deploy', 'imp', '-o', 'json']));
+    expect(d.spec).toMatchObject({ replicas: 2, selector: { matchLabels: { app: 'imp' } }, template: { metadata: { labels: { app: 'imp' } } } });
+    expect(d.spec.template.spec.containers).toEqual([expect.objectContaining({ name: 'nginx', image: 'nginx:1', ports: [{ containerPort: 80, protocol: 'TCP' }] })]);
+    expect(await ok(['create', 'job', 'once', '--image=busybox', '--', 'echo', 'hi'])).toContain('job.batch/once created');
+    expect(await ok(['get', 'job', 'once', '-o', 'jsonpath={.spec.template.spec.restartPolicy} {.spec.template.spec.containers[0].command}'])).toBe('Never ["echo","hi"]');
+    expect(await ok(['create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/5 * * * *', '--', 'date'])).toContain('cronjob.batch/tick created');
+    expect(await ok(['get', 'cronjob', 'tick', '-o', 'jsonpath={.spec.schedule}'])).toBe('*/5 * * * *');
+  });
+
   it('delete of a bound pod waits until the kubelet finishes it with grace 0', async () => {
     await ok(['apply', '-f', await file('b.yaml', podYaml('bound', 'nginx:1', '  nodeName: node-1\n'))]);
     const deleting = t.kubectl(['delete', 'pod', 'bound', '--timeout=15s']);

@@ -1,12 +1,13 @@
 import { StatusError } from '@peapod/api-types';
 
 /**
- * Decoding of Kubernetes' protobuf request bodies for the kinds kubectl's imperative commands send
- * that way (`kubectl create namespace|configmap|secret|serviceaccount` use the typed clientset,
- * which speaks `application/vnd.kubernetes.protobuf`). The envelope is the magic `k8s\0` and a
- * `runtime.Unknown` {typeMeta, raw}; `raw` is the object in the field numbering of Kubernetes'
- * generated.proto. Any kind or field not described here is refused with 415 rather than dropped,
- * so a client can always fall back to JSON and nothing is silently lost.
+ * Decoding of Kubernetes' protobuf request bodies for what kubectl's imperative commands send that
+ * way (`kubectl create namespace|configmap|secret|serviceaccount|deployment|job|cronjob` use the
+ * typed clientset, which speaks `application/vnd.kubernetes.protobuf`). The envelope is the magic
+ * `k8s\0` and a `runtime.Unknown` {typeMeta, raw}; `raw` is the object in the field numbering of
+ * Kubernetes' generated.proto. Only the fields those commands set are described here. A field not
+ * described is accepted only when it holds a zero value (Go marshals every non-pointer field, and
+ * zero means unset); anything else is refused with 415, so nothing is ever silently dropped.
  */
 
 type Scalar = 'string' | 'bool' | 'int' | 'bytes' | 'time';
@@ -37,20 +38,57 @@ const OBJECT_REFERENCE: MessageDesc = {
   5: { name: 'apiVersion', type: 'string' }, 6: { name: 'resourceVersion', type: 'string' }, 7: { name: 'fieldPath', type: 'string' },
 };
 const meta = { 1: { name: 'metadata', type: 'message', message: OBJECT_META } } as const;
+const LABEL_SELECTOR: MessageDesc = { 1: { name: 'matchLabels', type: 'map', value: 'string' } };
+const CONTAINER: MessageDesc = {
+  1: { name: 'name', type: 'string' }, 2: { name: 'image', type: 'string' }, 3: { name: 'command', type: 'string', repeated: true },
+  4: { name: 'args', type: 'string', repeated: true }, 5: { name: 'workingDir', type: 'string' },
+  6: {
+    name: 'ports', type: 'message', repeated: true,
+    message: { 1: { name: 'name', type: 'string' }, 2: { name: 'hostPort', type: 'int' }, 3: { name: 'containerPort', type: 'int' }, 4: { name: 'protocol', type: 'string' }, 5: { name: 'hostIP', type: 'string' } },
+  },
+  7: { name: 'env', type: 'message', repeated: true, message: { 1: { name: 'name', type: 'string' }, 2: { name: 'value', type: 'string' } } },
+  14: { name: 'imagePullPolicy', type: 'string' }, 16: { name: 'stdin', type: 'bool' }, 17: { name: 'stdinOnce', type: 'bool' }, 18: { name: 'tty', type: 'bool' },
+};
+const POD_TEMPLATE: MessageDesc = {
+  ...meta,
+  2: {
+    name: 'spec', type: 'message',
+    message: { 2: { name: 'containers', type: 'message', message: CONTAINER, repeated: true }, 3: { name: 'restartPolicy', type: 'string' }, 20: { name: 'initContainers', type: 'message', message: CONTAINER, repeated: true } },
+  },
+};
+const JOB_SPEC: MessageDesc = { 6: { name: 'template', type: 'message', message: POD_TEMPLATE } };
 
-/** Kinds of the core group decodable from protobuf, by kind. */
+/** Kinds decodable from protobuf, by `apiVersion/kind`. */
 const KINDS: Readonly<Record<string, MessageDesc>> = {
-  Namespace: {
+  'apps/v1/Deployment': {
+    ...meta,
+    2: {
+      name: 'spec', type: 'message',
+      message: { 1: { name: 'replicas', type: 'int', pointer: true }, 2: { name: 'selector', type: 'message', message: LABEL_SELECTOR }, 3: { name: 'template', type: 'message', message: POD_TEMPLATE } },
+    },
+  },
+  'batch/v1/Job': { ...meta, 2: { name: 'spec', type: 'message', message: JOB_SPEC } },
+  'batch/v1/CronJob': {
+    ...meta,
+    2: {
+      name: 'spec', type: 'message',
+      message: {
+        1: { name: 'schedule', type: 'string' }, 3: { name: 'concurrencyPolicy', type: 'string' }, 8: { name: 'timeZone', type: 'string', pointer: true },
+        5: { name: 'jobTemplate', type: 'message', message: { ...meta, 2: { name: 'spec', type: 'message', message: JOB_SPEC } } },
+      },
+    },
+  },
+  'v1/Namespace': {
     ...meta,
     2: { name: 'spec', type: 'message', message: { 1: { name: 'finalizers', type: 'string', repeated: true } } },
     3: { name: 'status', type: 'message', message: { 1: { name: 'phase', type: 'string' } } },
   },
-  ConfigMap: { ...meta, 2: { name: 'data', type: 'map', value: 'string' }, 3: { name: 'binaryData', type: 'map', value: 'bytes' }, 4: { name: 'immutable', type: 'bool', pointer: true } },
-  Secret: {
+  'v1/ConfigMap': { ...meta, 2: { name: 'data', type: 'map', value: 'string' }, 3: { name: 'binaryData', type: 'map', value: 'bytes' }, 4: { name: 'immutable', type: 'bool', pointer: true } },
+  'v1/Secret': {
     ...meta, 2: { name: 'data', type: 'map', value: 'bytes' }, 3: { name: 'type', type: 'string' }, 4: { name: 'stringData', type: 'map', value: 'string' },
     5: { name: 'immutable', type: 'bool', pointer: true },
   },
-  ServiceAccount: {
+  'v1/ServiceAccount': {
     ...meta, 2: { name: 'secrets', type: 'message', message: OBJECT_REFERENCE, repeated: true },
     3: { name: 'imagePullSecrets', type: 'message', message: { 1: { name: 'name', type: 'string' } }, repeated: true },
     4: { name: 'automountServiceAccountToken', type: 'bool', pointer: true },
@@ -92,6 +130,23 @@ class Reader {
   }
 }
 
+/** Skips a field of unknown meaning; false unless it holds a zero value (0, empty, or a message of zeros). */
+function skipZero(r: Reader, wire: number): boolean {
+  if (wire === 0) return r.varint() === 0n;
+  if (wire !== 2) return false;
+  return isZeroMessage(r.bytes());
+}
+
+function isZeroMessage(buf: Uint8Array): boolean {
+  const r = new Reader(buf);
+  try {
+    while (!r.done) if (!skipZero(r, Number(r.varint()) & 7)) return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function decodeMessage(buf: Uint8Array, desc: MessageDesc, depth = 0): Record<string, unknown> {
   if (depth > 20) throw unsupported('nesting too deep');
   const out: Record<string, unknown> = {};
@@ -100,7 +155,10 @@ function decodeMessage(buf: Uint8Array, desc: MessageDesc, depth = 0): Record<st
     const tag = Number(r.varint());
     const field = desc[tag >>> 3];
     const wire = tag & 7;
-    if (!field) throw unsupported(`field number ${tag >>> 3}`);
+    if (!field) {
+      if (!skipZero(r, wire)) throw unsupported(`field number ${tag >>> 3} with a value`);
+      continue;
+    }
     let value: unknown;
     if (field.type === 'string' || field.type === 'bytes' || field.type === 'message' || field.type === 'map' || field.type === 'time') {
       if (wire !== 2) throw unsupported(`wire type ${wire} for ${field.name}`);
@@ -136,7 +194,7 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw unsupported('missing k8s envelope');
   const unknown = decodeMessage(body.subarray(4), UNKNOWN) as { typeMeta?: { apiVersion?: string; kind?: string }; raw?: string; contentEncoding?: string };
   const { apiVersion = '', kind = '' } = unknown.typeMeta ?? {};
-  const desc = apiVersion === 'v1' ? KINDS[kind] : undefined;
+  const desc = KINDS[`${apiVersion}/${kind}`];
   if (!desc) throw unsupported(`kind ${apiVersion}/${kind}`);
   if (unknown.contentEncoding) throw unsupported(`content encoding ${unknown.contentEncoding}`);
   return { apiVersion, kind, ...decodeMessage(Buffer.from(unknown.raw ?? '', 'base64'), desc) };
