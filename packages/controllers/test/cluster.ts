@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,10 +39,12 @@ export async function startCluster(options: ControllersOptions = {}): Promise<Te
   const clock = new FakeClock(Date.UTC(2025, 0, 1));
   const server = await startApiServer({ pkiDir: join(dir, 'pki'), port: 0 }, { store: createMemoryStore(), clock });
   const client = createClient(server.transport());
-  const informers = new InformerFactory({ client, clock, logger: silentLogger });
+  const logger = process.env.CONTROLLERS_DEBUG ? consoleLogger : silentLogger;
+  const informers = new InformerFactory({ client, clock, logger });
   informers.start();
-  const ctx: ControllerContext = { client, informers, clock, logger: process.env.CONTROLLERS_DEBUG ? consoleLogger : silentLogger, options: resolveOptions(options) };
+  const ctx: ControllerContext = { client, informers, clock, logger, options: resolveOptions(options) };
   const abort = new AbortController();
+  setMaxListeners(0, abort.signal);
   const running: Promise<void>[] = [];
   return {
     clock, client, ctx,
