@@ -336,6 +336,9 @@ export function runStoreConformance(name: string, makeStore: (opts: StoreOptions
         expect(tooNew.message).toMatch(/Too large resource version/);
         expect(isTimeout(await failure(s.list('/pods/', { resourceVersion: future })))).toBe(true);
         expect(isBadRequest(await failure(s.list('/pods/', { resourceVersion: 'abc' })))).toBe(true);
+        expect(isBadRequest(await failure(s.list('/pods/', { resourceVersionMatch: 'NotOlderThan' })))).toBe(true);
+        expect(isBadRequest(await failure(s.list('/pods/', { resourceVersion: '0', resourceVersionMatch: 'Exact' })))).toBe(true);
+        expect((await s.list('/pods/', { resourceVersion: '0', resourceVersionMatch: 'NotOlderThan' })).items).toHaveLength(2);
         await s.compact(await s.currentRevision());
         const old = await failure(s.list('/pods/', { resourceVersion: v1.metadata.resourceVersion!, resourceVersionMatch: 'Exact' }));
         expect(isGone(old)).toBe(true);

@@ -131,9 +131,8 @@ export class KVStore implements Store {
       atRev = Math.max(c.rv, 0);
     } else {
       const rv = parseRevision(opts.resourceVersion);
-      if (opts.resourceVersionMatch && !rv) {
-        throw badRequest(`resourceVersionMatch "${opts.resourceVersionMatch}" is forbidden unless resourceVersion is provided and not "0"`);
-      }
+      if (opts.resourceVersionMatch && !opts.resourceVersion) throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+      if (opts.resourceVersionMatch === 'Exact' && !rv) throw badRequest('resourceVersionMatch "Exact" is forbidden for resourceVersion "0"');
       if (rv && opts.resourceVersionMatch === 'Exact') atRev = rv;
       else if (rv) {
         const current = await this.kv.revision();
