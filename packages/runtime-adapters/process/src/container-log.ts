@@ -9,8 +9,8 @@ import { CriLogWriter, type LogEntry, type LogStream } from '@peapod/runtime';
  * directory (not into pipes held by this process), so its output neither blocks nor breaks while
  * no runtime instance runs (a kubelet restart). An instance watches the directory, copies new
  * bytes into the CRI log as entries, and records how far it got in `log-state.json`, so the next
- * instance continues where this one stopped (lines are at-least-once across a crash: an entry
- * written just before a crash may be written again). When the container has exited the rest is
+ * instance continues where this one stopped (lines are at-least-once across a crash: entries of
+ * the last second before a crash may be written again). When the container has exited the rest is
  * drained, the last unterminated line flushed, and the raw files removed.
  */
 interface LogState {
@@ -28,6 +28,7 @@ export class ContainerLog {
   private fd: number | undefined;
   private watcher: FSWatcher | undefined;
   private readonly listeners = new Set<(e: LogEntry) => void>();
+  private savedAt = 0;
 
   /**
    * @param dir the container's state directory (raw files and progress live there)
@@ -97,7 +98,9 @@ export class ContainerLog {
         closeSync(fd);
       }
     }
-    if (moved) this.save();
+    // progress is saved at most once a second while running (and always on close and finish): a crash
+    // can only repeat the lines of the last second
+    if (moved && Date.now() - this.savedAt >= 1000) this.save();
   }
 
   /** The container exited: drains the rest, flushes unterminated lines, removes the raw files. */
@@ -119,6 +122,7 @@ export class ContainerLog {
 
   /** Stops watching and releases the log file; the container's output keeps accumulating in the raw files. */
   close(): void {
+    if (this.watcher) this.save();
     this.watcher?.close();
     this.watcher = undefined;
     this.listeners.clear();
@@ -132,6 +136,7 @@ export class ContainerLog {
   }
 
   private save(): void {
+    this.savedAt = Date.now();
     writeFileSync(join(this.dir, 'log-state.json'), JSON.stringify(this.state));
   }
 }

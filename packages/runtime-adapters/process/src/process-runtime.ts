@@ -90,6 +90,8 @@ interface LiveContainer {
   dir: string;
   log: ContainerLog;
   child?: ChildProcess;
+  /** A start is under way (a second concurrent start must fail, as for a started container). */
+  starting?: boolean;
   waiters: Set<() => void>;
 }
 
@@ -369,7 +371,17 @@ export class ProcessRuntime implements Runtime {
     await this.enter();
     const live = this.container(id);
     const rec = live.rec;
-    if (rec.status.state !== 'Created') throw runtimeFailedPrecondition(`container "${id}" is ${rec.status.state}, not Created`, RuntimeReason.RunContainerError);
+    if (rec.status.state !== 'Created' || live.starting) throw runtimeFailedPrecondition(`container "${id}" is ${live.starting ? 'starting' : rec.status.state}, not Created`, RuntimeReason.RunContainerError);
+    live.starting = true;
+    try {
+      await this.start(live);
+    } finally {
+      live.starting = false;
+    }
+  }
+
+  private async start(live: LiveContainer): Promise<void> {
+    const rec = live.rec;
     const sb = this.sandbox(rec.status.podSandboxId);
     const argv = [...rec.config.command, ...rec.config.args];
     const missing = this.resolveExecutable(argv[0], rec);

@@ -211,6 +211,10 @@ export function runRuntimeConformance(name: string, options: ConformanceOptions)
       await rt.removeContainer(id);
       await expectCode(rt.containerStatus(id), 'NotFound');
       expect(await rt.listContainers({ podSandboxId: sb.id })).toEqual([]);
+      const racy = await rt.createContainer(sb.id, container(sb.config, 'racy', { exitCode: 0 }), sb.config);
+      const starts = await Promise.allSettled([rt.startContainer(racy), rt.startContainer(racy)]);
+      expect(starts.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect(starts.map((r) => (r.status === 'rejected' && isRuntimeError(r.reason) ? r.reason.code : undefined)).filter(Boolean)).toEqual(['FailedPrecondition']);
       await expectCode(rt.stopContainer('no-such-container', 0), 'NotFound');
       await expectCode(rt.startContainer('no-such-container'), 'NotFound');
       await expectCode(rt.createContainer('no-such-sandbox', container(sb.config, 'x', { exitCode: 0 }), sb.config), 'NotFound');
