@@ -97,6 +97,7 @@ export class WatchCache implements Store {
   private async load(): Promise<void> {
     const kv = this.store.kv;
     const all = await kv.range('', '\uffff', 0, 0);
+    if (this.closed) return;
     this.objects.clear();
     for (const e of all.entries) this.objects.set(e.key, freeze(decode(e.value, e.modRev)));
     this.keys = [...this.objects.keys()];
