@@ -170,7 +170,7 @@ function decodeMessage(buf: Uint8Array, desc: MessageDesc, depth = 0): Record<st
         const t = decodeMessage(data, TIME, depth + 1) as { seconds?: number };
         if (t.seconds === undefined || t.seconds === ZERO_TIME_SECONDS) continue;
         value = new Date(t.seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      } else {
+      } else if (field.type === 'map') {
         const entry = decodeMessage(data, { 1: { name: 'k', type: 'string' }, 2: { name: 'v', type: field.value } }, depth + 1);
         const map = (out[field.name] ??= {}) as Record<string, unknown>;
         map[String(entry.k ?? '')] = entry.v ?? '';
