@@ -3,7 +3,7 @@ import type { SchemaNode } from '../openapi/model.js';
 import { FieldSet, fieldElement, formatPath, type FieldPath } from './fieldpath.js';
 import { clone, deepEqual, isObject, type Json, type JsonObject } from './json.js';
 import { LAST_APPLIED_MANAGER, fieldsFromLastApplied, syncLastApplied } from './last-applied.js';
-import { compare, merge, removePaths, toFieldSet } from './typed.js';
+import { compare, merge, removePaths, toFieldSet, withItemCache } from './typed.js';
 
 /**
  * managedFields: who set which field, as Kubernetes' field manager records it.
@@ -125,6 +125,10 @@ const stripManagedFields = (obj: Json | undefined): Json | undefined => {
  * an empty list clears it.
  */
 export function updateManagedFields(previous: Json | undefined, next: Json, ctx: FieldManagerContext): Json {
+  return withItemCache(() => recordUpdate(previous, next, ctx));
+}
+
+function recordUpdate(previous: Json | undefined, next: Json, ctx: FieldManagerContext): Json {
   const requested = isObject(next) && isObject(next['metadata']) ? next['metadata']['managedFields'] : undefined;
   if (Array.isArray(requested) && requested.length === 0) return withManagedFields(next, []);
   const prevMeta = isObject(previous) && isObject(previous['metadata']) ? previous['metadata']['managedFields'] : undefined;
@@ -206,6 +210,10 @@ export interface ApplyOptions extends FieldManagerContext {
  * (or, for `kubectl`, the fields still hold what its last client-side apply set).
  */
 export function serverSideApply(live: Json | undefined, config: JsonObject, opts: ApplyOptions): Json {
+  return withItemCache(() => apply(live, config, opts));
+}
+
+function apply(live: Json | undefined, config: JsonObject, opts: ApplyOptions): Json {
   const ignored = ignoredPaths(opts.info, opts.subresource, config);
   const applied = removePaths(config, ignored.filter((p) => !KEPT_FROM_CONFIG.has(p.join('.'))), opts.root) as JsonObject;
   const entries = decodeManagedFields(live);

@@ -29,13 +29,39 @@ function isLeaf(node: SchemaNode, v: Json | undefined): boolean {
   return s.atomic;
 }
 
+/**
+ * Path elements of list-map items, which the walks of one request ask for many times. The cache
+ * lives for one `withItemCache` call only, as callers may change items between requests.
+ */
+let itemElements: WeakMap<JsonObject, PathElement> | undefined;
+
+/** Runs `fn` (synchronous) with list-map item path elements cached across its walks. */
+export function withItemCache<T>(fn: () => T): T {
+  const outer = itemElements;
+  itemElements = new WeakMap();
+  try {
+    return fn();
+  } finally {
+    itemElements = outer;
+  }
+}
+
 /** Path element of list item `item`: its keys in a list map, its value otherwise. */
 function itemElement(node: SchemaNode, item: Json): PathElement {
   const s = node.shape;
   if (s.kind !== 'list' || s.listType !== 'map' || !isObject(item)) return valueElement(item);
+  let pe = itemElements?.get(item);
+  if (pe === undefined) {
+    pe = keyedElement(node, s.keys, item);
+    itemElements?.set(item, pe);
+  }
+  return pe;
+}
+
+function keyedElement(node: SchemaNode, keys: readonly string[], item: JsonObject): PathElement {
   const fields = node.items;
   return keyElement(
-    s.keys.flatMap((k): [string, Json][] => {
+    keys.flatMap((k): [string, Json][] => {
       const v = item[k] ?? (fields.field(k).body?.default as Json | undefined);
       return v === undefined ? [] : [[k, v]];
     }),
