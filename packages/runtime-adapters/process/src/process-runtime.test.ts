@@ -116,6 +116,17 @@ describe('ProcessRuntime sandbox', () => {
     expect(existsSync('/etc/peapod-probe') || existsSync('/work/peapod-app')).toBe(false);
   });
 
+  it('binds single files too, such as the termination message file at /dev/termination-log', async () => {
+    const rt = await runtime();
+    const p = await pod(rt);
+    const dir = await tempDir();
+    const file = join(dir, 'termination-log');
+    await writeFile(file, '');
+    const id = await p.start('dying', 'echo "out of cheese" > /dev/termination-log; exit 2', { mounts: [{ hostPath: file, containerPath: '/dev/termination-log' }] });
+    expect((await waitExit(rt, id)).exitCode).toBe(2);
+    expect(await readFile(file, 'utf8')).toBe('out of cheese\n');
+  });
+
   it('shares /dev/shm between the containers of a pod, not across pods', async () => {
     const rt = await runtime();
     const p = await pod(rt);

@@ -8,6 +8,7 @@ import { isAbsolute, join, posix } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { RealClock, silentLogger, type Clock, type Logger, type TimerHandle } from '@peapod/core';
 import {
+  RUNTIME_CONTRACT_VERSION,
   RuntimeError,
   RuntimeReason,
   matchesLabels,
@@ -96,7 +97,7 @@ interface LiveContainer {
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const VERSION: VersionInfo = { version: '0.1.0', runtimeName: 'process', runtimeVersion: '0.1.0', runtimeApiVersion: 'v1' };
+const VERSION: VersionInfo = { version: RUNTIME_CONTRACT_VERSION, runtimeName: 'process', runtimeVersion: '0.1.0', runtimeApiVersion: 'v1' };
 
 function which(bin: string): string | undefined {
   for (const dir of (process.env.PATH ?? DEFAULT_PATH).split(':')) {

@@ -12,6 +12,7 @@ import {
   runtimeNotFound,
 } from '../errors.js';
 import { matchesLabels } from '../labels.js';
+import { RUNTIME_CONTRACT_VERSION } from '../registry.js';
 import type { Runtime } from '../services.js';
 import type {
   AttachRequest,
@@ -105,7 +106,7 @@ export interface FakeRuntimeOptions {
 
 type Injected = { error: RuntimeError | ((args: unknown[]) => RuntimeError | undefined); times: number };
 
-const FAKE_VERSION: VersionInfo = { version: '0.1.0', runtimeName: 'fake', runtimeVersion: '0.1.0', runtimeApiVersion: 'v1' };
+const FAKE_VERSION: VersionInfo = { version: RUNTIME_CONTRACT_VERSION, runtimeName: 'fake', runtimeVersion: '0.1.0', runtimeApiVersion: 'v1' };
 
 /**
  * A scriptable runtime for tests and simulated nodes (KWOK-like). Containers follow their
