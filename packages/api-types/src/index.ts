@@ -32,7 +32,8 @@ export {
 export * from './scheduling.js';
 export * from './scheduling.js';
 export { validateObject, validateObjectUpdate, throwIfInvalid } from './validation/index.js';
-export { validatePod, validatePodUpdate, validatePodStatusUpdate, validateEphemeralContainersUpdate } from './validation/pod-lifecycle.js';
+export { validatePod, validatePodUpdate, validatePodStatusUpdate, validateEphemeralContainersUpdate, validatePodResize } from './validation/pod-lifecycle.js';
+export { validateBinding, validateScale, validateEviction } from './validation/kinds.js';
 export { validatePodSpec, validatePodTemplateSpec, validateLabelSelector, MIRROR_POD_ANNOTATION } from './validation/pod.js';
 export { validateObjectMeta, validateObjectMetaUpdate } from './validation/meta.js';
 export {

@@ -2,7 +2,7 @@ import { invalid, type FieldError } from '../errors.js';
 import type { ResourceInfo } from '../resource.js';
 import type { ObjectMeta } from '../meta/v1.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
-import { validateEphemeralContainersUpdate, validatePod, validatePodStatusUpdate, validatePodUpdate } from './pod-lifecycle.js';
+import { validateEphemeralContainersUpdate, validatePod, validatePodResize, validatePodStatusUpdate, validatePodUpdate } from './pod-lifecycle.js';
 import {
   immutableData, jobUpdate, selectorImmutable, statefulSetUpdate, validateConfigMap, validateControllerRevision, validateCronJob,
   validateDaemonSet, validateDeployment, validateEvent, validateJob, validateLease, validateNamespace, validateNode,
@@ -61,17 +61,19 @@ export const validateObject = (info: Pick<ResourceInfo, 'group' | 'kind' | 'name
 };
 
 /**
- * Every field error of an update from `old` to `next` (ValidateXUpdate). `subresource`
- * selects the rules of `status` and, for pods, `ephemeralcontainers` writes; the main resource
- * otherwise. For `status`, the caller has already copied the old spec into `next`.
+ * Every field error of an update from `old` to `next` (ValidateXUpdate). `subresource` selects
+ * the rules of `status` writes and, for pods, of `ephemeralcontainers` and `resize` writes; the
+ * main resource's rules apply otherwise. For `status`, the caller has already copied the old
+ * spec into `next`.
  */
 export const validateObjectUpdate = (
-  info: Pick<ResourceInfo, 'group' | 'kind' | 'namespaced'>, next: Obj, old: Obj, subresource?: 'status' | 'ephemeralcontainers',
+  info: Pick<ResourceInfo, 'group' | 'kind' | 'namespaced'>, next: Obj, old: Obj, subresource?: 'status' | 'ephemeralcontainers' | 'resize',
 ): FieldError[] => {
   const k = key(info);
   if (k === '/Pod') {
     if (subresource === 'status') return validatePodStatusUpdate(next as never, old as never);
     if (subresource === 'ephemeralcontainers') return validateEphemeralContainersUpdate(next as never, old as never);
+    if (subresource === 'resize') return validatePodResize(next as never, old as never);
     return validatePodUpdate(next as never, old as never);
   }
   const errs: FieldError[] = [];

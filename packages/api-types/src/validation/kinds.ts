@@ -1,8 +1,9 @@
 import type { FieldError } from '../errors.js';
-import type { ConfigMap, Event, Namespace, Node, PersistentVolumeClaim, PodTemplate, PodTemplateSpec, Secret, ServiceAccount } from '../core/v1.js';
+import type { Binding, ConfigMap, Event, Namespace, Node, PersistentVolumeClaim, PodTemplate, PodTemplateSpec, Secret, ServiceAccount } from '../core/v1.js';
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../apps/v1.js';
 import type { CronJob, Job, JobSpec } from '../batch/v1.js';
-import type { PodDisruptionBudget } from '../policy/v1.js';
+import type { Eviction, PodDisruptionBudget } from '../policy/v1.js';
+import type { Scale } from '../autoscaling/v1.js';
 import type { Lease } from '../coordination/v1.js';
 import type { LabelSelector, ObjectMeta } from '../meta/v1.js';
 import { deepEqual } from '../helpers.js';
@@ -354,6 +355,34 @@ export const immutableData = (next: ConfigMap | Secret, old: ConfigMap | Secret)
     if (k in old || k in next) {
       if (!deepEqual((next as Record<string, unknown>)[k], (old as Record<string, unknown>)[k])) errs.push(forbidden(k, 'field is immutable when `immutable` is set'));
     }
+  }
+  return errs;
+};
+
+// ---- subresource bodies ----
+
+/** `pods/binding`: the target is a Node (kind empty or `Node`) with a name. */
+export const validateBinding = (b: Binding): Errs => {
+  const errs: Errs = [];
+  if (b.target.kind && b.target.kind !== 'Node') errs.push(notSupported('target.kind', b.target.kind, ['Node', '<empty>']));
+  if (!b.target.name) errs.push(required('target.name'));
+  return errs;
+};
+
+/** The `scale` subresource: replicas are not negative. */
+export const validateScale = (s: Scale): Errs => {
+  const errs: Errs = [];
+  nonNegative(errs, 'spec.replicas', s.spec?.replicas);
+  return errs;
+};
+
+/** `pods/eviction`: a non-negative grace period and a known propagation policy, if given. */
+export const validateEviction = (e: Eviction): Errs => {
+  const errs: Errs = [];
+  const o = e.deleteOptions;
+  nonNegative(errs, 'deleteOptions.gracePeriodSeconds', o?.gracePeriodSeconds);
+  if (o?.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(o.propagationPolicy)) {
+    errs.push(notSupported('deleteOptions.propagationPolicy', o.propagationPolicy, ['Foreground', 'Background', 'Orphan']));
   }
   return errs;
 };

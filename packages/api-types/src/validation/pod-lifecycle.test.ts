@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Pod } from '../core/v1.js';
 import { defaultPod } from '../defaults.js';
 import { RESOURCES } from '../resources.js';
-import { validateEphemeralContainersUpdate, validatePodStatusUpdate, validatePodUpdate } from './pod-lifecycle.js';
+import { validateEphemeralContainersUpdate, validatePodResize, validatePodStatusUpdate, validatePodUpdate } from './pod-lifecycle.js';
+import { validateBinding, validateEviction, validateScale } from './kinds.js';
 import { validateObjectUpdate, throwIfInvalid } from './index.js';
 import { isInvalid, type StatusError } from '../errors.js';
 import { webPod } from '../testdata/objects.js';
@@ -230,5 +231,44 @@ describe('validateEphemeralContainersUpdate', () => {
     next.spec!.ephemeralContainers = [debug];
     expect(validateObjectUpdate(RESOURCES.pods, next, old, 'ephemeralcontainers')).toEqual([]);
     expect(validateObjectUpdate(RESOURCES.pods, next, old)[0].message).toMatch(/^Forbidden: pod updates may not change/);
+  });
+});
+
+describe('validatePodResize', () => {
+  it('changes cpu and memory of containers and sidecars', () => {
+    const old = stored();
+    const next = structuredClone(old);
+    next.spec!.containers[0].resources = { requests: { cpu: '300m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } };
+    next.spec!.initContainers![1].resources = { requests: { cpu: '50m' } };
+    expect(validateObjectUpdate(RESOURCES.pods, next, old, 'resize')).toEqual([]);
+  });
+  it('refuses other resources, other fields, regular init containers and QoS changes', () => {
+    const old = stored();
+    const eph = structuredClone(old);
+    eph.spec!.containers[0].resources!.limits!['ephemeral-storage'] = '1Gi';
+    expect(lines(validatePodResize(eph, old))).toEqual(['spec.containers[0].resources: Forbidden: only cpu and memory resources are mutable']);
+    const other = structuredClone(old);
+    other.spec!.containers[0].image = 'x:2';
+    expect(lines(validatePodResize(other, old))).toEqual(['spec: Forbidden: only cpu and memory resources are mutable']);
+    const init = structuredClone(old);
+    init.spec!.initContainers![0].resources = { requests: { cpu: '1' } };
+    expect(lines(validatePodResize(init, old))).toEqual(['spec: Forbidden: only cpu and memory resources are mutable']);
+    const qos = structuredClone(old);
+    for (const c of [...qos.spec!.containers, qos.spec!.initContainers![1]]) c.resources = {};
+    expect(lines(validatePodResize(qos, old))).toEqual(['spec.containers[*].resources: Forbidden: Pod QOS Class may not change as a result of resizing (was Burstable)']);
+  });
+});
+
+describe('subresource bodies', () => {
+  it('binding, scale and eviction', () => {
+    expect(validateBinding({ metadata: { name: 'p' }, target: { kind: 'Node', name: 'n1' } })).toEqual([]);
+    expect(lines(validateBinding({ metadata: { name: 'p' }, target: { kind: 'Pod', name: '' } }))).toEqual([
+      'target.kind: Unsupported value: "Pod": supported values: "Node", "<empty>"', 'target.name: Required value',
+    ]);
+    expect(lines(validateScale({ metadata: { name: 'd' }, spec: { replicas: -1 } }))).toEqual(['spec.replicas: Invalid value: -1: must be greater than or equal to 0']);
+    expect(lines(validateEviction({ metadata: { name: 'p' }, deleteOptions: { gracePeriodSeconds: -5, propagationPolicy: 'Now' } }))).toEqual([
+      'deleteOptions.gracePeriodSeconds: Invalid value: -5: must be greater than or equal to 0',
+      'deleteOptions.propagationPolicy: Unsupported value: "Now": supported values: "Foreground", "Background", "Orphan"',
+    ]);
   });
 });

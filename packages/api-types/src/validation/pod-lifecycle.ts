@@ -1,6 +1,6 @@
 import type { FieldError } from '../errors.js';
-import type { ContainerStatus, Pod, PodSpec, Toleration } from '../core/v1.js';
-import { deepEqual } from '../helpers.js';
+import type { Container, ContainerStatus, Pod, PodSpec, Toleration } from '../core/v1.js';
+import { deepEqual, podQOSClass } from '../helpers.js';
 import { forbidden, IMMUTABLE, inclusiveRange, invalidValue, duplicate } from './field.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { check, isDNS1123Subdomain, isQualifiedName } from './names.js';
@@ -176,5 +176,43 @@ export const validateEphemeralContainersUpdate = (next: Pod, old: Pod): Errs => 
     else if (!deepEqual(nextEC[i], o)) errs.push(forbidden(`spec.ephemeralContainers[${i}]`, `existing ephemeral containers "${o.name}" may not be changed`));
   }
   if (old.spec) validatePodSpec(errs, { ...old.spec, ephemeralContainers: nextEC }, 'spec', { isPod: true });
+  return errs;
+};
+
+const RESIZABLE = new Set(['cpu', 'memory']);
+
+/**
+ * The `pods/resize` subresource: only cpu and memory requests/limits of regular containers and
+ * sidecars may change, and the pod's QoS class must stay what it was.
+ */
+export const validatePodResize = (next: Pod, old: Pod): Errs => {
+  const errs: Errs = [];
+  validateObjectMetaUpdate(errs, next.metadata, old.metadata);
+  const ns = next.spec;
+  const os = old.spec;
+  if (!ns || !os) return errs;
+  if (old.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) {
+    errs.push(forbidden('spec', 'static pods cannot be resized'));
+    return errs;
+  }
+  const onlyCpuMemoryChanged = (n: Record<string, string> | undefined, o: Record<string, string> | undefined) =>
+    [...new Set([...Object.keys(n ?? {}), ...Object.keys(o ?? {})])].every((k) => RESIZABLE.has(k) || n?.[k] === o?.[k]);
+  const withResources = (olds: Container[] | undefined, news: Container[] | undefined, path: string, resizable: (c: Container) => boolean) => olds?.map((c, i) => {
+    const n = news?.[i];
+    if (!n || !resizable(c)) return c;
+    if (!onlyCpuMemoryChanged(n.resources?.requests, c.resources?.requests) || !onlyCpuMemoryChanged(n.resources?.limits, c.resources?.limits)) {
+      errs.push(forbidden(`${path}[${i}].resources`, 'only cpu and memory resources are mutable'));
+    }
+    return { ...c, resources: n.resources };
+  });
+  const mutable: PodSpec = {
+    ...os,
+    containers: withResources(os.containers, ns.containers, 'spec.containers', () => true) ?? [],
+    initContainers: withResources(os.initContainers, ns.initContainers, 'spec.initContainers', (c) => c.restartPolicy === 'Always'),
+  };
+  if (!deepEqual(mutable, ns)) errs.push(forbidden('spec', 'only cpu and memory resources are mutable'));
+  else validatePodSpec(errs, ns, 'spec', { isPod: true });
+  const before = podQOSClass(old);
+  if (podQOSClass(next) !== before) errs.push(forbidden('spec.containers[*].resources', `Pod QOS Class may not change as a result of resizing (was ${before})`));
   return errs;
 };
