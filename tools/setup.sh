@@ -30,5 +30,10 @@ say "installing workspace dependencies"
 if [ "${CI:-}" = true ]; then pnpm install --frozen-lockfile --reporter=silent; else pnpm install --reporter=silent; fi
 
 say "building packages"
-NX_DAEMON=false NX_TUI=false pnpm -s nx run-many -t build --output-style=stream-without-prefixes >/dev/null
+mkdir -p .nx
+if ! NX_DAEMON=false NX_TUI=false pnpm -s nx run-many -t build --output-style=stream >.nx/setup-build.log 2>&1; then
+  grep -E 'error|failed' .nx/setup-build.log | head -40
+  say "build failed (full log: .nx/setup-build.log)"
+  exit 1
+fi
 say "ready"
