@@ -1,0 +1,161 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeModules, silentLogger, RealClock } from '@peapod/core';
+import { RuntimeModule, RuntimeRegistry, containerLabels, podLabels, renderLogEntry, type ContainerConfig, type PodSandboxConfig } from '@peapod/runtime';
+import { runRuntimeConformance } from '@peapod/runtime/conformance';
+import { DockerRuntime } from './docker-runtime.js';
+import { DockerRuntimeModule } from './module.js';
+
+const run = promisify(execFile);
+const ENGINES = resolve(import.meta.dirname, '../../../../tools/images/start-engines.sh');
+
+/**
+ * A private Docker Engine for this file, started by the project's own script (never skipped: a
+ * machine without the engine fails here with the install command in the message).
+ */
+let dir = '';
+let socketPath = '';
+beforeAll(async () => {
+  dir = await mkdtemp('/tmp/pp-docker-');
+  try {
+    socketPath = (await run(ENGINES, ['docker', dir], { timeout: 50_000 })).stdout.trim();
+  } catch (err) {
+    throw new Error(`could not start Docker Engine for the tests (CI installs it through tools/setup.sh): ${(err as { stderr?: string }).stderr ?? String(err)}`);
+  }
+});
+afterAll(async () => {
+  await run(ENGINES, ['stop', dir], { timeout: 30_000 });
+});
+
+runRuntimeConformance('docker', {
+  async setup() {
+    const dirs: string[] = [];
+    const make = () => new DockerRuntime({ socketPath, pollMs: 10 });
+    return {
+      runtime: make(),
+      reopen: async () => make(),
+      tempDir: async () => {
+        const d = await mkdtemp(join(tmpdir(), 'peapod-docker-'));
+        dirs.push(d);
+        return d;
+      },
+      cleanup: async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); },
+    };
+  },
+});
+
+describe('docker runtime against the Engine', () => {
+  const sandboxConfig = (name: string): PodSandboxConfig => {
+    const meta = { name, namespace: 'default', uid: randomUUID() };
+    return { metadata: { ...meta, attempt: 0 }, logDirectory: tmpdir(), labels: podLabels(meta), annotations: {} };
+  };
+  const ctr = (sb: PodSandboxConfig, name: string, script: string, extra: Partial<ContainerConfig> = {}): ContainerConfig => ({
+    metadata: { name, attempt: 0 },
+    image: { image: 'busybox:1.36' },
+    command: ['sh', '-c', script],
+    args: [],
+    envs: [],
+    mounts: [],
+    labels: containerLabels(sb.metadata, name),
+    annotations: {},
+    logPath: `${name}/0.log`,
+    ...extra,
+  });
+
+  it('negotiates the API version with the daemon and registers through its module', async () => {
+    const c = composeModules([RuntimeModule, DockerRuntimeModule]).container;
+    const factory = c.resolve(RuntimeRegistry).get('docker');
+    const rt = await factory({ socketPath }, { clock: new RealClock(), logger: silentLogger });
+    expect(await rt.version()).toMatchObject({ runtimeName: 'docker', runtimeApiVersion: '1.41' });
+    await rt.close();
+  });
+
+  it('puts the containers of a pod in one network, IPC and UTS namespace: localhost, hostname and shared memory', async () => {
+    const rt = new DockerRuntime({ socketPath });
+    const sb = sandboxConfig('web-pod');
+    const id = await rt.runPodSandbox(sb);
+    try {
+      const server = await rt.createContainer(id, ctr(sb, 'web', 'mkdir -p /www && echo hello-from-web > /www/index.html && httpd -f -p 8080 -h /www'), sb);
+      await rt.startContainer(server);
+      const client = await rt.createContainer(id, ctr(sb, 'sidecar', 'sleep 30'), sb);
+      await rt.startContainer(client);
+      const fetched = await rt.execSync(client, ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://localhost:8080/ && exit 0; sleep 0.1; done; exit 1'], 10_000);
+      expect(fetched.stdout.toString()).toBe('hello-from-web\n');
+      expect((await rt.execSync(client, ['hostname'])).stdout.toString()).toBe('web-pod\n');
+      expect((await rt.podSandboxStatus(id)).namespaceOptions).toMatchObject({ network: 'Pod', ipc: 'Pod' });
+    } finally {
+      await rt.removePodSandbox(id);
+    }
+  });
+
+  it('shares the PID namespace when the pod asks for it', async () => {
+    const rt = new DockerRuntime({ socketPath });
+    const shared = { network: 'Pod', pid: 'Pod', ipc: 'Pod' } as const;
+    const sb = { ...sandboxConfig('shared-pid'), linux: { securityContext: { namespaceOptions: shared } } };
+    const id = await rt.runPodSandbox(sb);
+    try {
+      const a = await rt.createContainer(id, ctr(sb, 'a', 'sleep 30', { linux: { securityContext: { namespaceOptions: shared } } }), sb);
+      await rt.startContainer(a);
+      const ps = (await rt.execSync(a, ['ps', '-o', 'args'])).stdout.toString();
+      expect(ps).toContain('/bin/sleep 2147483647'); // the pause process is visible
+    } finally {
+      await rt.removePodSandbox(id);
+    }
+  });
+
+  it('reports a missing executable as a start failure (StartError, exit 128) and OOM kills as OOMKilled', async () => {
+    const rt = new DockerRuntime({ socketPath });
+    const sb = sandboxConfig('failures');
+    const id = await rt.runPodSandbox(sb);
+    try {
+      const bad = await rt.createContainer(id, ctr(sb, 'bad', '', { command: ['/no/such/binary'] }), sb);
+      const err = await rt.startContainer(bad).then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ reason: 'RunContainerError' });
+      expect(await rt.containerStatus(bad)).toMatchObject({ state: 'Exited', reason: 'StartError', exitCode: 128 });
+      expect((await rt.listContainers({ state: 'Exited', podSandboxId: id })).map((c) => c.id)).toContain(bad);
+
+      const hog = await rt.createContainer(id, ctr(sb, 'hog', 'x=a; while :; do x="$x$x"; done', { linux: { resources: { memoryLimitInBytes: 8 * 1024 * 1024 } } }), sb);
+      await rt.startContainer(hog);
+      let s = await rt.containerStatus(hog);
+      for (let i = 0; i < 200 && s.state !== 'Exited'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        s = await rt.containerStatus(hog);
+      }
+      expect(s).toMatchObject({ state: 'Exited', reason: 'OOMKilled', exitCode: 137 });
+    } finally {
+      await rt.removePodSandbox(id);
+    }
+  });
+
+  it('fails pulls as ErrImagePull, reports image status, and reports stats of a running container', async () => {
+    const rt = new DockerRuntime({ socketPath });
+    const err = await rt.pullImage({ image: '127.0.0.1:1/peapod/absent:1' }).then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ reason: 'ErrImagePull' });
+    expect(await rt.pullImage({ image: 'NOT A REFERENCE' }).then(() => undefined, (e: unknown) => e)).toMatchObject({ reason: 'InvalidImageName' });
+    expect(await rt.imageStatus({ image: '127.0.0.1:1/peapod/absent:1' })).toBeUndefined();
+    const bb = await rt.imageStatus({ image: 'busybox:1.36' });
+    expect(bb?.repoTags).toContain('peapod/busybox:1.36');
+
+    const sb = sandboxConfig('stats');
+    const id = await rt.runPodSandbox(sb);
+    try {
+      const c = await rt.createContainer(id, ctr(sb, 'busy', 'echo started; sleep 30'), sb);
+      await rt.startContainer(c);
+      const st = await rt.containerStats(c);
+      expect(st.memory?.workingSetBytes).toBeGreaterThan(0);
+      expect(st.cpu?.usageCoreNanoSeconds).toBeGreaterThan(0);
+      const pod = await rt.podSandboxStats(id);
+      expect(pod.containers.map((x) => x.id)).toEqual([c]);
+      const logs: string[] = [];
+      for await (const e of rt.readContainerLog(c)) logs.push(renderLogEntry(e));
+      expect(logs.join('')).toBe('started\n');
+    } finally {
+      await rt.removePodSandbox(id);
+    }
+  });
+});

@@ -1,0 +1,676 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough, type Duplex } from 'node:stream';
+import Docker from 'dockerode';
+import type { ContainerInfo, ContainerInspectInfo } from 'dockerode';
+import { RealClock, silentLogger, type Clock, type Logger, type TimerHandle } from '@peapod/core';
+import {
+  RUNTIME_CONTRACT_VERSION,
+  RuntimeError,
+  RuntimeReason,
+  matchesLabels,
+  runtimeFailedPrecondition,
+  runtimeInternal,
+  runtimeInvalid,
+  runtimeNotFound,
+  runtimeUnimplemented,
+  type AttachRequest,
+  type Container,
+  type ContainerConfig,
+  type ContainerFilter,
+  type ContainerMetadata,
+  type ContainerState,
+  type ContainerStats,
+  type ContainerStatus,
+  type CpuUsage,
+  type ExecRequest,
+  type ExecSyncResult,
+  type FilesystemUsage,
+  type Image,
+  type ImageFilter,
+  type ImageSpec,
+  type LinuxContainerResources,
+  type LogEntry,
+  type LogOptions,
+  type MemoryUsage,
+  type MountPropagation,
+  type NamespaceMode,
+  type PodSandbox,
+  type PodSandboxConfig,
+  type PodSandboxFilter,
+  type PodSandboxMetadata,
+  type PodSandboxStats,
+  type PodSandboxStatus,
+  type PullImageOptions,
+  type Runtime,
+  type RuntimeStatus,
+  type StreamSession,
+  type VersionInfo,
+} from '@peapod/runtime';
+import { engineMessage, engineStatus, fromEngine } from './errors.js';
+import { readJsonLog } from './json-log.js';
+import { DockerLabel, containerCreateOptions, jsonLabel, sandboxCreateOptions, userLabels } from './translate.js';
+
+/**
+ * Engine API versions this adapter speaks. It uses only fields present since 1.41 (Debian 12's
+ * Docker 20.10) and still accepted by 1.47; it asks for the daemon's own version when that lies
+ * in the range, else the highest it knows (newer daemons refuse versions below their minimum).
+ */
+export const MIN_API_VERSION = '1.41';
+export const MAX_API_VERSION = '1.47';
+
+const cmpVersion = (a: string, b: string) => {
+  const [a1, a2] = a.split('.').map(Number);
+  const [b1, b2] = b.split('.').map(Number);
+  return a1 - b1 || a2 - b2;
+};
+
+/** The version to speak with a daemon that reports `server` (its `ApiVersion`) and `serverMin`. */
+export function negotiateApiVersion(server: string, serverMin = '1.12'): string {
+  const chosen = cmpVersion(server, MAX_API_VERSION) > 0 ? MAX_API_VERSION : server;
+  if (cmpVersion(chosen, MIN_API_VERSION) < 0 || cmpVersion(chosen, serverMin) < 0) {
+    throw new RuntimeError('Unavailable', `Docker Engine API ${server} (minimum ${serverMin}) and this adapter (${MIN_API_VERSION}..${MAX_API_VERSION}) share no version`);
+  }
+  return chosen;
+}
+
+export interface DockerRuntimeOptions {
+  /** The Engine's unix socket; `/var/run/docker.sock` by default. */
+  socketPath?: string;
+  /** Image of the sandbox (pause) containers; must be present (nothing pulls it). `peapod/pause:3.9` by default. */
+  pauseImage?: string;
+  /** Docker network of `Pod`-mode sandboxes; `none` by default (see `SandboxTranslationOptions.network`). */
+  network?: string;
+  /** Poll interval of stop waits and followed logs. */
+  pollMs?: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+const time = (t: string | undefined) => (!t || t.startsWith('0001-') ? undefined : Date.parse(t));
+
+const PROPAGATION: Record<string, MountPropagation> = { rprivate: 'Private', private: 'Private', rslave: 'HostToContainer', slave: 'HostToContainer', rshared: 'Bidirectional', shared: 'Bidirectional' };
+
+/** Docker's container states, as the contract names them. */
+function stateOf(status: string): ContainerState {
+  switch (status) {
+    case 'created': return 'Created';
+    case 'running': case 'paused': case 'restarting': return 'Running';
+    case 'exited': case 'dead': case 'removing': return 'Exited';
+    default: return 'Unknown';
+  }
+}
+
+/**
+ * The Docker Engine adapter. All state lives in the Engine (containers and their labels), so an
+ * instance holds nothing but a connection: a new instance lists, inspects and adopts whatever an
+ * earlier one created, and exits that happened meanwhile are the Engine's record.
+ */
+export class DockerRuntime implements Runtime {
+  private readonly socketPath: string;
+  private readonly pauseImage: string;
+  private readonly network: string;
+  private readonly pollMs: number;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private client: Promise<{ docker: Docker; version: VersionInfo }> | undefined;
+  private readonly starting = new Set<string>();
+
+  constructor(options: DockerRuntimeOptions = {}) {
+    this.socketPath = options.socketPath ?? '/var/run/docker.sock';
+    this.pauseImage = options.pauseImage ?? 'peapod/pause:3.9';
+    this.network = options.network ?? 'none';
+    this.pollMs = options.pollMs ?? 20;
+    this.clock = options.clock ?? new RealClock();
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Connects once, negotiating the API version; a failed attempt is retried on the next call. */
+  private connect(): Promise<{ docker: Docker; version: VersionInfo }> {
+    this.client ??= (async () => {
+      const v = await new Docker({ socketPath: this.socketPath }).version();
+      const api = negotiateApiVersion(v.ApiVersion, (v as { MinAPIVersion?: string }).MinAPIVersion);
+      this.logger.debug('docker: connected', { engine: v.Version, api });
+      return {
+        docker: new Docker({ socketPath: this.socketPath, version: `v${api}` }),
+        version: { version: RUNTIME_CONTRACT_VERSION, runtimeName: 'docker', runtimeVersion: v.Version, runtimeApiVersion: api },
+      };
+    })().catch((err: unknown) => {
+      this.client = undefined;
+      throw fromEngine(err, `Docker Engine at ${this.socketPath} is not reachable`);
+    });
+    return this.client;
+  }
+
+  private async docker(): Promise<Docker> {
+    return (await this.connect()).docker;
+  }
+
+  // ---- versioner
+
+  async version(): Promise<VersionInfo> {
+    return (await this.connect()).version;
+  }
+
+  async status(): Promise<RuntimeStatus> {
+    const features = { inPlaceResize: true, sharedVolumes: true, exec: true, attach: true, portForward: false, podIPs: this.network !== 'none' };
+    try {
+      await (await this.docker()).ping();
+      return {
+        conditions: [
+          { type: 'RuntimeReady', status: true },
+          this.network === 'none'
+            ? { type: 'NetworkReady', status: true, reason: 'NoPodNetwork', message: 'sandboxes use --network none: each pod has its own loopback, no pod IP' }
+            : { type: 'NetworkReady', status: true },
+        ],
+        features,
+      };
+    } catch (err) {
+      return { conditions: [{ type: 'RuntimeReady', status: false, reason: 'DockerUnreachable', message: engineMessage(err) }, { type: 'NetworkReady', status: false }], features };
+    }
+  }
+
+  // ---- sandboxes
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    const docker = await this.docker();
+    const opts = sandboxCreateOptions(config, { pauseImage: this.pauseImage, network: this.network });
+    let id: string | undefined;
+    try {
+      id = (await docker.createContainer(opts)).id;
+      await docker.getContainer(id).start();
+      return id;
+    } catch (err) {
+      if (id) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+      throw fromEngine(err, `run sandbox of pod ${config.metadata.namespace}/${config.metadata.name}`, RuntimeReason.CreatePodSandboxError);
+    }
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    const sandbox = await this.inspectKind(id, 'sandbox').catch(() => undefined);
+    if (!sandbox) return;
+    const members = await this.listRaw('container', { [DockerLabel.sandboxId]: sandbox.Id });
+    await Promise.all([...members.map((c) => c.Id), sandbox.Id].map((cid) => this.kill(cid)));
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    const sandbox = await this.inspectKind(id, 'sandbox').catch(() => undefined);
+    if (!sandbox) return;
+    const members = await this.listRaw('container', { [DockerLabel.sandboxId]: sandbox.Id });
+    for (const cid of [...members.map((c) => c.Id), sandbox.Id]) await this.removeContainer(cid);
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
+    const info = await this.inspectKind(id, 'sandbox');
+    const ip = Object.values(info.NetworkSettings.Networks ?? {}).map((n) => n.IPAddress).filter(Boolean);
+    const network = info.Config.Labels[DockerLabel.network] as NamespaceMode | undefined;
+    return {
+      ...this.sandboxOf(info.Id, info.Config.Labels, info.State.Running, Date.parse(info.Created)),
+      ...(ip.length ? { network: { ip: ip[0], additionalIps: ip.slice(1) } } : {}),
+      namespaceOptions: {
+        network: network ?? 'Pod',
+        ipc: info.HostConfig.IpcMode === 'host' ? 'Node' : 'Pod',
+        pid: info.HostConfig.PidMode === 'host' ? 'Node' : 'Pod',
+      },
+    };
+  }
+
+  async listPodSandbox(filter: PodSandboxFilter = {}): Promise<PodSandbox[]> {
+    const raw = await this.listRaw('sandbox', filter.labelSelector, filter.id);
+    return raw
+      .map((c) => this.sandboxOf(c.Id, c.Labels, c.State === 'running', c.Created * 1000))
+      .filter((s) => (!filter.state || s.state === filter.state) && matchesLabels(s.labels, filter.labelSelector));
+  }
+
+  private sandboxOf(id: string, labels: Record<string, string>, running: boolean, createdAt: number): PodSandbox {
+    return {
+      id,
+      metadata: jsonLabel<PodSandboxMetadata>(labels, DockerLabel.metadata, { name: '', namespace: '', uid: '', attempt: 0 }),
+      state: running ? 'Ready' : 'NotReady',
+      createdAt,
+      labels: userLabels(labels),
+      annotations: jsonLabel(labels, DockerLabel.annotations, {}),
+      runtimeHandler: '',
+    };
+  }
+
+  // ---- containers
+
+  async createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
+    const sandbox = await this.inspectKind(podSandboxId, 'sandbox');
+    if (!sandbox.State.Running) throw runtimeFailedPrecondition(`sandbox "${podSandboxId}" is not ready`, RuntimeReason.CreateContainerError);
+    const opts = containerCreateOptions(config, sandboxConfig, {
+      sandboxId: sandbox.Id,
+      logPath: join(sandboxConfig.logDirectory, config.logPath),
+      readProfile: (path) => {
+        try {
+          return readFileSync(path, 'utf8');
+        } catch (err) {
+          throw runtimeInvalid(`seccomp profile ${path}: ${(err as Error).message}`, RuntimeReason.CreateContainerConfigError);
+        }
+      },
+    });
+    try {
+      return (await (await this.docker()).createContainer(opts)).id;
+    } catch (err) {
+      throw fromEngine(err, `create container ${config.metadata.name}`, RuntimeReason.CreateContainerError);
+    }
+  }
+
+  async startContainer(id: string): Promise<void> {
+    // The Engine would restart an exited container; a start racing another one must not.
+    if (this.starting.has(id)) throw runtimeFailedPrecondition(`container "${id}" is being started`);
+    this.starting.add(id);
+    try {
+      const info = await this.inspectKind(id, 'container');
+      if (info.State.Status !== 'created' || info.State.Error) throw runtimeFailedPrecondition(`container "${id}" is ${info.State.Error ? 'failed' : info.State.Status}, not created`);
+      await (await this.docker()).getContainer(id).start();
+    } catch (err) {
+      // The Engine leaves the container "created" with the error recorded; status reports it Exited (StartError).
+      throw fromEngine(err, `start container ${id}`, RuntimeReason.RunContainerError);
+    } finally {
+      this.starting.delete(id);
+    }
+  }
+
+  async stopContainer(id: string, timeoutMs: number): Promise<void> {
+    const info = await this.inspectKind(id, 'container');
+    if (!info.State.Running) return;
+    const signal = (info.Config as { StopSignal?: string }).StopSignal || 'SIGTERM';
+    if (timeoutMs > 0) {
+      await this.signal(id, signal);
+      if (await this.waitStopped(id, timeoutMs)) return;
+    }
+    await this.kill(id);
+  }
+
+  /** SIGKILL, then waits until the Engine has recorded the exit. */
+  private async kill(id: string): Promise<void> {
+    await this.signal(id, 'SIGKILL');
+    await this.waitStopped(id, Infinity);
+  }
+
+  /** Sends a signal; a container that is no longer running is not an error. */
+  private async signal(id: string, signal: string): Promise<void> {
+    try {
+      await (await this.docker()).getContainer(id).kill({ signal });
+    } catch (err) {
+      if (engineStatus(err) === 409 || engineStatus(err) === 404) return;
+      throw fromEngine(err, `signal ${signal} to container ${id}`, RuntimeReason.KillContainerError);
+    }
+  }
+
+  /** True once the container is no longer running, false when `timeoutMs` passed first. */
+  private async waitStopped(id: string, timeoutMs: number): Promise<boolean> {
+    const docker = await this.docker();
+    const deadline = this.clock.now() + timeoutMs;
+    for (;;) {
+      const info = await docker.getContainer(id).inspect().catch((err: unknown) => (engineStatus(err) === 404 ? undefined : Promise.reject(fromEngine(err, `inspect ${id}`))));
+      if (!info?.State.Running) return true;
+      if (this.clock.now() >= deadline) return false;
+      await this.clock.sleep(Math.min(this.pollMs, Math.max(0, deadline - this.clock.now())));
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    try {
+      await (await this.docker()).getContainer(id).remove({ force: true });
+    } catch (err) {
+      if (engineStatus(err) === 404) return;
+      if (engineStatus(err) === 409 && /already in progress/.test(engineMessage(err))) return;
+      throw fromEngine(err, `remove container ${id}`);
+    }
+  }
+
+  async listContainers(filter: ContainerFilter = {}): Promise<Container[]> {
+    const selector = { ...filter.labelSelector, ...(filter.podSandboxId ? { [DockerLabel.sandboxId]: filter.podSandboxId } : {}) };
+    const raw = await this.listRaw('container', selector, filter.id);
+    const out: Container[] = [];
+    for (const c of raw) {
+      // A container whose start failed is listed "created" by the Engine; inspect tells it apart.
+      const state = c.State === 'created' ? (await this.containerStatus(c.Id).catch(() => undefined))?.state : stateOf(c.State);
+      if (!state) continue;
+      const item: Container = {
+        id: c.Id,
+        podSandboxId: c.Labels[DockerLabel.sandboxId],
+        metadata: jsonLabel<ContainerMetadata>(c.Labels, DockerLabel.metadata, { name: '', attempt: 0 }),
+        image: { image: c.Labels[DockerLabel.image] ?? c.Image },
+        imageRef: c.ImageID,
+        state,
+        createdAt: c.Created * 1000,
+        labels: userLabels(c.Labels),
+        annotations: jsonLabel(c.Labels, DockerLabel.annotations, {}),
+      };
+      if ((!filter.state || item.state === filter.state) && matchesLabels(item.labels, filter.labelSelector)) out.push(item);
+    }
+    return out;
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus> {
+    const info = await this.inspectKind(id, 'container');
+    const s = info.State;
+    const failedStart = s.Status === 'created' && !!s.Error;
+    const state = failedStart ? 'Exited' : stateOf(s.Status);
+    const exited = state === 'Exited';
+    const labels = info.Config.Labels;
+    const hc = info.HostConfig;
+    return {
+      id: info.Id,
+      podSandboxId: labels[DockerLabel.sandboxId],
+      metadata: jsonLabel<ContainerMetadata>(labels, DockerLabel.metadata, { name: '', attempt: 0 }),
+      image: { image: labels[DockerLabel.image] ?? info.Config.Image },
+      imageRef: info.Image,
+      state,
+      createdAt: Date.parse(info.Created),
+      labels: userLabels(labels),
+      annotations: jsonLabel(labels, DockerLabel.annotations, {}),
+      ...(time(s.StartedAt) !== undefined ? { startedAt: time(s.StartedAt) } : {}),
+      ...(exited ? { finishedAt: time(s.FinishedAt) ?? Date.parse(info.Created) } : {}),
+      ...(exited ? { exitCode: failedStart ? 128 : s.ExitCode } : {}),
+      ...(exited ? { reason: failedStart ? 'StartError' : s.OOMKilled ? 'OOMKilled' : s.ExitCode === 0 ? 'Completed' : 'Error' } : {}),
+      ...(s.Error ? { message: s.Error } : {}),
+      mounts: (info.Mounts ?? []).map((m) => ({
+        containerPath: m.Destination,
+        hostPath: m.Source,
+        readonly: !m.RW,
+        ...(PROPAGATION[m.Propagation] ? { propagation: PROPAGATION[m.Propagation] } : {}),
+      })),
+      resources: {
+        ...(hc.CpuShares ? { cpuShares: hc.CpuShares } : {}),
+        ...(hc.CpuPeriod ? { cpuPeriod: hc.CpuPeriod } : {}),
+        ...(hc.CpuQuota ? { cpuQuota: hc.CpuQuota } : {}),
+        ...(hc.Memory ? { memoryLimitInBytes: hc.Memory } : {}),
+        ...(hc.CpusetCpus ? { cpusetCpus: hc.CpusetCpus } : {}),
+        ...(hc.CpusetMems ? { cpusetMems: hc.CpusetMems } : {}),
+      },
+    };
+  }
+
+  async updateContainerResources(id: string, r: LinuxContainerResources): Promise<void> {
+    await this.inspectKind(id, 'container');
+    try {
+      await (await this.docker()).getContainer(id).update({
+        ...(r.cpuShares !== undefined ? { CpuShares: r.cpuShares } : {}),
+        ...(r.cpuPeriod !== undefined ? { CpuPeriod: r.cpuPeriod } : {}),
+        ...(r.cpuQuota !== undefined ? { CpuQuota: r.cpuQuota } : {}),
+        ...(r.memoryLimitInBytes ? { Memory: r.memoryLimitInBytes, MemorySwap: r.memoryLimitInBytes } : {}),
+        ...(r.cpusetCpus ? { CpusetCpus: r.cpusetCpus } : {}),
+        ...(r.cpusetMems ? { CpusetMems: r.cpusetMems } : {}),
+      });
+    } catch (err) {
+      throw fromEngine(err, `update resources of container ${id}`);
+    }
+  }
+
+  /** The Engine's json-file driver owns the log file; there is nothing to reopen, only the state to check. */
+  async reopenContainerLog(id: string): Promise<void> {
+    const info = await this.inspectKind(id, 'container');
+    if (!info.State.Running) throw runtimeFailedPrecondition(`container "${id}" is not running`);
+  }
+
+  // ---- streaming
+
+  async execSync(containerId: string, cmd: string[], timeoutMs?: number): Promise<ExecSyncResult> {
+    const session = await this.exec(containerId, { cmd });
+    const collect = (s: NodeJS.ReadableStream | undefined) => {
+      const chunks: Buffer[] = [];
+      s?.on('data', (c: Buffer) => chunks.push(c));
+      return () => Buffer.concat(chunks);
+    };
+    const stdout = collect(session.stdout);
+    const stderr = collect(session.stderr);
+    const done = Promise.all([session.exited, ended(session.stdout), ended(session.stderr)]).then(([code]) => code);
+    let timer: TimerHandle | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => { if (timeoutMs) timer = this.clock.setTimeout(() => resolve('timeout'), timeoutMs); });
+    const outcome = await Promise.race([done, timedOut]);
+    timer?.cancel();
+    if (outcome === 'timeout') {
+      session.close();
+      throw new RuntimeError('DeadlineExceeded', `command ${JSON.stringify(cmd)} in container ${containerId} timed out after ${timeoutMs} ms`);
+    }
+    return { stdout: stdout(), stderr: stderr(), exitCode: outcome };
+  }
+
+  async exec(containerId: string, request: ExecRequest): Promise<StreamSession> {
+    const info = await this.inspectKind(containerId, 'container');
+    if (!info.State.Running) throw runtimeFailedPrecondition(`container "${containerId}" is not running`, RuntimeReason.ExecError);
+    const docker = await this.docker();
+    try {
+      const exec = await docker.getContainer(containerId).exec({ Cmd: request.cmd, AttachStdin: !!request.stdin, AttachStdout: true, AttachStderr: true, Tty: !!request.tty });
+      const stream = await exec.start({ hijack: true, stdin: !!request.stdin, Tty: !!request.tty });
+      const exited = ended(stream).then(async () => (await exec.inspect()).ExitCode ?? -1);
+      return this.session(docker, stream, request, exited, {
+        resize: (size) => void exec.resize({ h: size.height, w: size.width }).catch(() => undefined),
+        // The Engine has no call to end an exec; on a local daemon its host pid is killable.
+        kill: () => void exec.inspect().then((i) => { if (i.Running && i.Pid) process.kill(i.Pid, 'SIGKILL'); }).catch(() => undefined),
+      });
+    } catch (err) {
+      throw fromEngine(err, `exec in container ${containerId}`, RuntimeReason.ExecError);
+    }
+  }
+
+  async attach(containerId: string, request: AttachRequest): Promise<StreamSession> {
+    const info = await this.inspectKind(containerId, 'container');
+    if (!info.State.Running) throw runtimeFailedPrecondition(`container "${containerId}" is not running`);
+    const docker = await this.docker();
+    const container = docker.getContainer(containerId);
+    try {
+      const stream = (await container.attach({ stream: true, stdin: !!request.stdin && info.Config.OpenStdin, stdout: true, stderr: true, hijack: true })) as Duplex;
+      const exited = container.wait({ condition: 'not-running' }).then((r: { StatusCode: number }) => r.StatusCode);
+      return this.session(docker, stream, { ...request, stdin: !!request.stdin && info.Config.OpenStdin, tty: info.Config.Tty }, exited, {
+        resize: (size) => void container.resize({ h: size.height, w: size.width }).catch(() => undefined),
+        kill: () => undefined,
+      });
+    } catch (err) {
+      throw fromEngine(err, `attach to container ${containerId}`);
+    }
+  }
+
+  /** A session over a hijacked Engine stream: demuxed into stdout/stderr unless it is a terminal. */
+  private session(
+    docker: Docker,
+    stream: Duplex,
+    request: { stdin?: boolean; tty?: boolean },
+    exitCode: Promise<number>,
+    control: { resize: StreamSession['resize']; kill: () => void },
+  ): StreamSession {
+    const stdout = new PassThrough();
+    const stderr = request.tty ? undefined : new PassThrough();
+    if (stderr) docker.modem.demuxStream(stream, stdout, stderr);
+    else stream.pipe(stdout, { end: false });
+    let closed = false;
+    const finish = () => { stdout.end(); stderr?.end(); };
+    stream.once('end', finish).once('close', finish).once('error', finish);
+    const stdin = request.stdin ? new PassThrough() : undefined;
+    // Ending stdin half-closes the hijacked connection, which the Engine passes on as EOF.
+    stdin?.on('data', (c: Buffer) => stream.write(c)).once('end', () => stream.end());
+    const exited = Promise.race([exitCode.catch(() => -1), new Promise<number>((resolve) => stream.once('close', () => { if (closed) resolve(-1); }))]);
+    return {
+      ...(stdin ? { stdin } : {}),
+      stdout,
+      ...(stderr ? { stderr } : {}),
+      resize: control.resize,
+      exited,
+      close: () => {
+        if (closed) return;
+        closed = true;
+        control.kill();
+        stream.destroy();
+        finish();
+      },
+    };
+  }
+
+  portForward(): Promise<NodeJS.ReadWriteStream> {
+    return Promise.reject(runtimeUnimplemented('port-forward (sandboxes have no network reachable from the host with --network none)'));
+  }
+
+  async *readContainerLog(containerId: string, options: LogOptions = {}): AsyncIterable<LogEntry> {
+    const info = await this.inspectKind(containerId, 'container');
+    if (!info.LogPath) throw runtimeInternal(`container "${containerId}" has no json-file log (log driver ${info.HostConfig.LogConfig?.Type})`);
+    const docker = await this.docker();
+    yield* readJsonLog(info.LogPath, options, async () => !!(await docker.getContainer(containerId).inspect().catch(() => undefined))?.State.Running, this.pollMs * 2);
+  }
+
+  // ---- stats
+
+  async containerStats(id: string): Promise<ContainerStats> {
+    const info = await this.inspectKind(id, 'container');
+    const usage = info.State.Running ? await this.usage(id) : {};
+    return {
+      id: info.Id,
+      metadata: jsonLabel<ContainerMetadata>(info.Config.Labels, DockerLabel.metadata, { name: '', attempt: 0 }),
+      labels: userLabels(info.Config.Labels),
+      annotations: jsonLabel(info.Config.Labels, DockerLabel.annotations, {}),
+      ...usage,
+    };
+  }
+
+  /** One-shot Engine stats (API >= 1.41 answers at once instead of sampling for a second). */
+  private async usage(id: string): Promise<{ cpu?: CpuUsage; memory?: MemoryUsage }> {
+    const docker = await this.docker();
+    const s = (await docker.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as {
+      cpu_stats?: { cpu_usage?: { total_usage?: number } };
+      memory_stats?: { usage?: number; stats?: Record<string, number> };
+    };
+    const timestamp = this.clock.now();
+    const mem = s.memory_stats;
+    const inactive = mem?.stats?.total_inactive_file ?? mem?.stats?.inactive_file ?? 0;
+    return {
+      ...(s.cpu_stats?.cpu_usage?.total_usage !== undefined ? { cpu: { timestamp, usageCoreNanoSeconds: s.cpu_stats.cpu_usage.total_usage } } : {}),
+      ...(mem?.usage !== undefined
+        ? { memory: { timestamp, usageBytes: mem.usage, workingSetBytes: Math.max(0, mem.usage - inactive), ...(mem.stats?.rss !== undefined ? { rssBytes: mem.stats.rss } : mem.stats?.anon !== undefined ? { rssBytes: mem.stats.anon } : {}) } }
+        : {}),
+    };
+  }
+
+  async listContainerStats(filter: ContainerFilter = {}): Promise<ContainerStats[]> {
+    const cs = await this.listContainers(filter);
+    return Promise.all(cs.map((c) => this.containerStats(c.id)));
+  }
+
+  async podSandboxStats(id: string): Promise<PodSandboxStats> {
+    const sb = await this.podSandboxStatus(id);
+    const containers = await this.listContainerStats({ podSandboxId: sb.id });
+    const timestamp = this.clock.now();
+    const sum = (f: (c: ContainerStats) => number | undefined) => containers.reduce((acc, c) => acc + (f(c) ?? 0), 0);
+    return {
+      id: sb.id,
+      metadata: sb.metadata,
+      labels: sb.labels,
+      annotations: sb.annotations,
+      cpu: { timestamp, usageCoreNanoSeconds: sum((c) => c.cpu?.usageCoreNanoSeconds) },
+      memory: { timestamp, workingSetBytes: sum((c) => c.memory?.workingSetBytes), usageBytes: sum((c) => c.memory?.usageBytes) },
+      containers,
+    };
+  }
+
+  async listPodSandboxStats(filter: PodSandboxFilter = {}): Promise<PodSandboxStats[]> {
+    return Promise.all((await this.listPodSandbox(filter)).map((s) => this.podSandboxStats(s.id)));
+  }
+
+  async imageFsInfo(): Promise<FilesystemUsage[]> {
+    const docker = await this.docker();
+    const [info, df] = await Promise.all([docker.info() as Promise<{ DockerRootDir: string }>, docker.df() as Promise<{ LayersSize?: number }>]);
+    return [{ timestamp: this.clock.now(), mountpoint: info.DockerRootDir, usedBytes: df.LayersSize ?? 0 }];
+  }
+
+  // ---- images
+
+  async pullImage(image: ImageSpec, options: PullImageOptions = {}): Promise<string> {
+    const docker = await this.docker();
+    const ref = image.image;
+    const auth = options.auth;
+    try {
+      const stream = (await docker.pull(ref, {
+        ...(auth ? { authconfig: { username: auth.username, password: auth.password, auth: auth.auth, serveraddress: auth.serverAddress, identitytoken: auth.identityToken, registrytoken: auth.registryToken } } : {}),
+        ...(options.signal ? { abortSignal: options.signal } : {}),
+      })) as NodeJS.ReadableStream;
+      const layers = new Map<string, { current: number; total: number }>();
+      await new Promise<void>((resolve, reject) => {
+        docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()), (ev: { id?: string; status?: string; error?: string; progressDetail?: { current?: number; total?: number } }) => {
+          if (ev.error) return reject(Object.assign(new Error(ev.error), { statusCode: 500 }));
+          if (ev.id && ev.progressDetail?.total) layers.set(ev.id, { current: ev.progressDetail.current ?? 0, total: ev.progressDetail.total });
+          const done = [...layers.values()].reduce((a, l) => a + l.current, 0);
+          const total = [...layers.values()].reduce((a, l) => a + l.total, 0);
+          options.onProgress?.({ image: ref, ...(total ? { bytesDone: done, bytesTotal: total } : {}), ...(ev.status ? { message: ev.id ? `${ev.id}: ${ev.status}` : ev.status } : {}) });
+        });
+      });
+      const pulled = await this.imageStatus(image);
+      if (!pulled) throw new Error(`image ${ref} is absent after its pull`);
+      return pulled.id;
+    } catch (err) {
+      const invalid = engineStatus(err) === 400 && /invalid reference|repository name must/.test(engineMessage(err));
+      throw new RuntimeError(invalid ? 'InvalidArgument' : 'Unavailable', `pull ${ref}: ${engineMessage(err)}`, invalid ? RuntimeReason.InvalidImageName : RuntimeReason.ErrImagePull, { cause: err });
+    }
+  }
+
+  async imageStatus(image: ImageSpec): Promise<Image | undefined> {
+    const docker = await this.docker();
+    try {
+      const i = await docker.getImage(image.image).inspect();
+      return { id: i.Id, repoTags: i.RepoTags ?? [], repoDigests: i.RepoDigests ?? [], size: i.Size, ...(i.Config?.User ? { user: i.Config.User } : {}) };
+    } catch (err) {
+      if (engineStatus(err) === 404) return undefined;
+      throw fromEngine(err, `inspect image ${image.image}`, RuntimeReason.ImageInspectError);
+    }
+  }
+
+  async listImages(filter: ImageFilter = {}): Promise<Image[]> {
+    const docker = await this.docker();
+    const list = await docker.listImages(filter.image ? { filters: { reference: [filter.image.image] } } : {});
+    return list.map((i) => ({ id: i.Id, repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), repoDigests: (i.RepoDigests ?? []).filter((d) => !d.startsWith('<none>')), size: i.Size }));
+  }
+
+  async removeImage(image: ImageSpec): Promise<void> {
+    try {
+      await (await this.docker()).getImage(image.image).remove();
+    } catch (err) {
+      if (engineStatus(err) === 404) return;
+      throw fromEngine(err, `remove image ${image.image}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client = undefined;
+  }
+
+  // ---- helpers
+
+  /** Inspects a Peapod-created container of one kind; anything else (or nothing) is NotFound. */
+  private async inspectKind(id: string, kind: 'sandbox' | 'container'): Promise<ContainerInspectInfo> {
+    const docker = await this.docker();
+    let info: ContainerInspectInfo;
+    try {
+      info = await docker.getContainer(id).inspect();
+    } catch (err) {
+      if (engineStatus(err) === 404) throw runtimeNotFound(kind, id);
+      throw fromEngine(err, `inspect ${kind} ${id}`);
+    }
+    if (info.Config.Labels?.[DockerLabel.type] !== kind || (info.Id !== id && !info.Id.startsWith(id))) throw runtimeNotFound(kind, id);
+    return info;
+  }
+
+  /** Peapod's containers of one kind, filtered by the Engine on labels (and exact id). */
+  private async listRaw(kind: 'sandbox' | 'container', selector: Record<string, string> = {}, id?: string): Promise<ContainerInfo[]> {
+    const docker = await this.docker();
+    const label = [`${DockerLabel.type}=${kind}`, ...Object.entries(selector).map(([k, v]) => `${k}=${v}`)];
+    try {
+      const list = await docker.listContainers({ all: true, filters: { label, ...(id ? { id: [id] } : {}) } });
+      return id ? list.filter((c) => c.Id === id) : list;
+    } catch (err) {
+      throw fromEngine(err, `list ${kind}es`);
+    }
+  }
+}
+
+/** Resolves when a stream has ended (or was never there). */
+function ended(s: NodeJS.ReadableStream | undefined): Promise<void> {
+  if (!s) return Promise.resolve();
+  return new Promise((resolve) => {
+    s.once('end', resolve);
+    s.once('close', resolve);
+    s.once('error', () => resolve());
+  });
+}
+
