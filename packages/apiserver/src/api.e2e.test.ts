@@ -230,6 +230,13 @@ describe('resource semantics', () => {
     const core = (await t.call('GET', '/api/v1')).json;
     expect(core.resources).toContainEqual(expect.objectContaining({ name: 'pods/eviction', group: 'policy', version: 'v1', kind: 'Eviction' }));
     expect((await t.call('GET', '/version')).json.major).toBe('1');
+    const index = (await t.call('GET', '/openapi/v3')).json;
+    const url = index.paths['api/v1'].serverRelativeURL;
+    const doc = await t.call('GET', url);
+    expect(doc.status).toBe(200);
+    expect(doc.headers['cache-control']).toBe('public, immutable, max-age=31536000');
+    expect(doc.json.components.schemas['io.k8s.api.core.v1.Pod']).toBeTruthy();
+    expect((await t.call('GET', url, { headers: { 'if-none-match': String(doc.headers.etag) } })).status).toBe(304);
   });
 
   it('watch streams chunked JSON events, sends bookmarks and ends at timeoutSeconds', async () => {

@@ -32,10 +32,12 @@ export interface HandlerRequest {
   signal?: AbortSignal;
   /** Already parsed from the path (the HTTP layer parses it once for authorization). */
   info?: RequestInfo;
+  /** The `If-None-Match` header, for cacheable documents. */
+  ifNoneMatch?: string;
 }
 
 export type HandlerResponse =
-  | { type: 'object'; status: number; body: unknown; contentType?: string; warnings?: string[] }
+  | { type: 'object'; status: number; body: unknown; contentType?: string; warnings?: string[]; headers?: Record<string, string> }
   | { type: 'watch'; events: AsyncIterable<WatchEvent<unknown>> }
   | { type: 'stream'; contentType: string; chunks: AsyncIterable<Uint8Array> };
 
@@ -65,8 +67,8 @@ export interface HandlerDeps {
   /** Applies a patch document to an object (the patch module's `applyPatch`). */
   patch: PatchFn;
   nodeStreamer?: NodeStreamer;
-  /** Serves `/openapi/...`; returns undefined for unknown paths. */
-  openapi?: (path: string, accept: string | undefined) => { body: unknown; contentType: string } | undefined;
+  /** Serves `/openapi/...` (JSON text and its strong ETag); undefined for unknown paths. */
+  openapi?: (path: string) => { json: string; etag: string } | undefined;
   /** Address advertised in `/api`. */
   serverAddress: string;
 }
@@ -114,9 +116,12 @@ export class ApiHandler {
     }
     if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return ok('ok', 'text/plain; charset=utf-8');
     if (path.startsWith('/openapi/')) {
-      const doc = this.deps.openapi?.(path, req.accept);
-      if (doc) return ok(doc.body, doc.contentType);
-      throw notFound({});
+      const doc = this.deps.openapi?.(path);
+      if (!doc) throw notFound({});
+      // Documents are addressed by content hash (`?hash=`), so clients may cache them for good.
+      const headers = { etag: doc.etag, 'cache-control': req.query.has('hash') ? 'public, immutable, max-age=31536000' : 'no-cache, private' };
+      if (req.ifNoneMatch === doc.etag) return { type: 'object', status: 304, body: '', headers };
+      return { type: 'object', status: 200, body: doc.json, contentType: 'application/json', headers };
     }
     const parts = path.split('/').filter(Boolean);
     if (parts[0] === 'api' && parts.length === 2) {

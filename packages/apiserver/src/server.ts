@@ -137,10 +137,7 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
   const port = (server.address() as AddressInfo).port;
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const openapi = new OpenAPIV3([...registry.all.map((r) => r.info)]);
-  const handler = new ApiHandler({ rest, clock: deps.clock, patch: (req) => applyPatch(req) as Obj, nodeStreamer: deps.nodeStreamer, openapi: (path) => {
-    const doc = openapi.lookup(path);
-    return doc && { body: doc.json, contentType: 'application/json' };
-  }, serverAddress: `${host}:${port}` });
+  const handler = new ApiHandler({ rest, clock: deps.clock, patch: (req) => applyPatch(req) as Obj, nodeStreamer: deps.nodeStreamer, openapi: (path) => openapi.lookup(path), serverAddress: `${host}:${port}` });
   const authorizer = new Authorizer(deps.store, (info: RequestInfo) => objectKey(registry.mustGet(info.group, info.resource), info.namespace, info.name));
   const core = new ApiCore(handler, authorizer);
   await namespaces.start(rest);
@@ -172,7 +169,7 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
       res.on('close', () => abort.abort());
       const out = await core.serve({
         method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, body, info,
-        contentType: req.headers['content-type'], accept: req.headers.accept, user: who, userAgent: req.headers['user-agent'], signal: abort.signal,
+        contentType: req.headers['content-type'], accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'], user: who, userAgent: req.headers['user-agent'], signal: abort.signal,
       });
       await respond(res, out);
       done(res.statusCode);
@@ -236,7 +233,7 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
 /** Writes one handler response to the wire: JSON objects, chunked watch streams, or raw byte streams. */
 async function respond(res: ServerResponse, out: HandlerResponse): Promise<void> {
   if (out.type === 'object') {
-    const headers: Record<string, string | string[]> = { 'content-type': out.contentType ?? 'application/json' };
+    const headers: Record<string, string | string[]> = { 'content-type': out.contentType ?? 'application/json', ...out.headers };
     if (out.warnings?.length) headers.warning = out.warnings.map(warningHeader);
     const text = typeof out.body === 'string' ? out.body : JSON.stringify(out.body);
     res.writeHead(out.status, headers).end(text);
