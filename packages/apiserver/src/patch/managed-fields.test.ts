@@ -258,6 +258,17 @@ describe('managedFields of ordinary writes (operation Update)', () => {
     expect(kubelet).toMatchObject({ subresource: 'status', fieldsV1: { 'f:status': { 'f:phase': {}, 'f:conditions': { '.': {}, 'k:{"type":"Ready"}': { '.': {}, 'f:status': {}, 'f:type': {} } } } } });
   });
 
+  it('accepts stored objects with a repeated list-map key, as Kubernetes does for env', () => {
+    const dup = structuredClone(pod);
+    dup.spec.containers[0].env = [{ name: 'A', value: '1' }, { name: 'A', value: '2' }];
+    const created = updateManagedFields(undefined, dup, 'creator', 'Update', undefined, T0);
+    expect(Object.keys(created.metadata.managedFields[0].fieldsV1['f:spec']['f:containers']['k:{"name":"web"}']['f:env'])).toEqual(['.', 'k:{"name":"A"}']);
+    const edited = structuredClone(created);
+    edited.spec.containers[0].env[1].value = '3';
+    const out = updateManagedFields(created, edited, 'editor', 'Update', undefined, T1);
+    expect((out.metadata.managedFields as Obj[]).find((e) => e.manager === 'editor')!.fieldsV1['f:spec']['f:containers']['k:{"name":"web"}']['f:env']).toEqual({ 'k:{"name":"A"}': {} });
+  });
+
   it('keeps entries and their time when nothing changed', () => {
     const created = updateManagedFields(undefined, pod, 'creator', 'Update', undefined, T0);
     expect(updateManagedFields(created, structuredClone(created), 'creator', 'Update', undefined, T1)).toEqual(created);

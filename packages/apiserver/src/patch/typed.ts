@@ -68,12 +68,14 @@ function keyedElement(node: SchemaNode, keys: readonly string[], item: JsonObjec
   );
 }
 
-function indexItems(node: SchemaNode, list: readonly Json[], path: FieldPath): Map<PathElement, Json> {
+/** The items of a list by path element; 422 for a repeated key unless `duplicates` collects them. */
+function indexItems(node: SchemaNode, list: readonly Json[], path: FieldPath, duplicates?: Set<PathElement>): Map<PathElement, Json> {
   const out = new Map<PathElement, Json>();
   for (const item of list) {
     const pe = itemElement(node, item);
-    if (out.has(pe)) throw duplicate(path, pe);
-    out.set(pe, item);
+    if (!out.has(pe)) out.set(pe, item);
+    else if (duplicates) duplicates.add(pe);
+    else throw duplicate(path, pe);
   }
   return out;
 }
@@ -135,9 +137,21 @@ export function compare(lhs: Json | undefined, rhs: Json | undefined, node: Sche
       return;
     }
     if (Array.isArray(present)) {
-      const li = indexItems(n, Array.isArray(l) ? l : [], path);
-      const ri = indexItems(n, Array.isArray(r) ? r : [], path);
-      for (const pe of new Set([...li.keys(), ...ri.keys()])) walk(li.get(pe), ri.get(pe), n.items, [...path, pe], false);
+      // Stored objects may repeat a key (Kubernetes accepts duplicate env names, for one): all
+      // items of a repeated key are then compared as one value.
+      const ll = Array.isArray(l) ? l : [];
+      const rl = Array.isArray(r) ? r : [];
+      const repeated = new Set<PathElement>();
+      const li = indexItems(n, ll, path, repeated);
+      const ri = indexItems(n, rl, path, repeated);
+      const all = (list: Json[], pe: PathElement) => {
+        const items = list.filter((x) => itemElement(n, x) === pe);
+        return items.length ? items : undefined;
+      };
+      for (const pe of new Set([...li.keys(), ...ri.keys()])) {
+        if (repeated.has(pe)) leaf([...path, pe], all(ll, pe), all(rl, pe));
+        else walk(li.get(pe), ri.get(pe), n.items, [...path, pe], false);
+      }
     } else {
       const lo = isObject(l) ? l : {};
       const ro = isObject(r) ? r : {};
@@ -185,7 +199,7 @@ function isOmittedWhenEmpty(parent: SchemaNode, key: string, v: Json): boolean {
 }
 
 function mergeItems(lhs: Json[], rhs: Json[], node: SchemaNode, path: PathElement[]): Json[] {
-  const lmap = indexItems(node, lhs, path);
+  const lmap = indexItems(node, lhs, path, new Set());
   const rmap = indexItems(node, rhs, path);
   const rpe = [...rmap.keys()];
   const out: Json[] = [];
@@ -193,9 +207,11 @@ function mergeItems(lhs: Json[], rhs: Json[], node: SchemaNode, path: PathElemen
   const emitThrough = (j: number) => {
     for (; r <= j; r++) out.push(merge(lmap.get(rpe[r]), rmap.get(rpe[r])!, node.items, [...path, rpe[r]]));
   };
-  // Live-only items keep their place; configured items come in the configuration's order, each
-  // shared item pulling in the configured items before it.
-  for (const [pe, item] of lmap) {
+  // Live-only items keep their place (repeats included); configured items come in the
+  // configuration's order, each shared item pulling in the configured items before it, and
+  // replace every live item with their key.
+  for (const item of lhs) {
+    const pe = itemElement(node, item);
     if (rmap.has(pe)) emitThrough(rpe.indexOf(pe));
     else out.push(item);
   }
