@@ -127,6 +127,18 @@ describe('ProcessRuntime sandbox', () => {
     expect(await readFile(file, 'utf8')).toBe('out of cheese\n');
   });
 
+  it('feeds attach stdin to a container created with stdin, and ends it after the first session with stdinOnce', async () => {
+    const rt = await runtime();
+    const p = await pod(rt);
+    const id = await p.start('reader', 'while read line; do echo "got $line"; done; echo eof', { stdin: true, stdinOnce: true });
+    const session = await rt.attach(id, { stdin: true });
+    const out = (async () => { let t = ''; for await (const c of session.stdout) t += String(c); return t; })();
+    session.stdin!.write('one\n');
+    session.stdin!.end('two\n');
+    expect([await out, await session.exited]).toEqual(['got one\ngot two\neof\n', 0]);
+    expect(await logOf(rt, id)).toBe('got one\ngot two\neof\n');
+  });
+
   it('shares /dev/shm between the containers of a pod, not across pods', async () => {
     const rt = await runtime();
     const p = await pod(rt);

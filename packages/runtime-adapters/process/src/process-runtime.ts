@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { constants as osConstants } from 'node:os';
@@ -93,6 +93,8 @@ interface LiveContainer {
   child?: ChildProcess;
   /** A start is under way (a second concurrent start must fail, as for a started container). */
   starting?: boolean;
+  /** The writing end of the container's stdin FIFO (containers created with `stdin`), held by this instance. */
+  stdin?: NodeJS.WritableStream;
   waiters: Set<() => void>;
 }
 
@@ -200,6 +202,9 @@ export class ProcessRuntime implements Runtime {
       this.containers.set(id, live);
       if (rec.status.state === 'Running') {
         live.log.watch();
+        if (rec.config.stdin && !rec.config.stdinOnce && existsSync(join(dir, 'stdin'))) {
+          live.stdin = createWriteStream('', { fd: openSync(join(dir, 'stdin'), constants.O_RDWR) }).on('error', () => undefined);
+        }
         this.checkAdopted(live);
       } else if (rec.status.state === 'Exited') live.log.finish();
     }
@@ -347,6 +352,10 @@ export class ProcessRuntime implements Runtime {
       },
     };
     rec.status.logPath = isAbsolute(config.logPath) ? config.logPath : join(sb.config.logDirectory, config.logPath);
+    if (config.stdin) {
+      const made = spawnSync('mkfifo', [join(dir, 'stdin')]);
+      if (made.status !== 0) throw runtimeInternal(`cannot create the stdin pipe: ${made.stderr?.toString().trim() || made.error?.message}`, RuntimeReason.CreateContainerError);
+    }
     writeJson(join(dir, 'container.json'), rec);
     this.containers.set(id, { rec, dir, log: new ContainerLog(dir, rec.status.logPath, () => this.clock.now()), waiters: new Set() });
     return id;
@@ -364,7 +373,7 @@ export class ProcessRuntime implements Runtime {
     if (sc?.seccomp && sc.seccomp.profileType !== 'Unconfined') notes.push('seccomp');
     if (sc?.apparmorProfile) notes.push('AppArmor');
     if (config.devices?.length) notes.push('devices');
-    if (config.stdin || config.tty) notes.push('stdin/tty');
+    if (config.tty) notes.push('tty (no pseudo-terminal; stdin and output are pipes)');
     return `process runtime does not honour: ${notes.join('; ')}`;
   }
 
@@ -388,6 +397,7 @@ export class ProcessRuntime implements Runtime {
     const missing = this.resolveExecutable(argv[0], rec);
     if (missing) this.failStart(live, missing);
 
+    const stdin = rec.config.stdin ? this.openStdin(live) : 'ignore';
     const out = openSync(live.log.rawPath('stdout'), 'a');
     const err = openSync(live.log.rawPath('stderr'), 'a');
     const statusFile = join(live.dir, 'bwrap-status.json');
@@ -402,10 +412,11 @@ export class ProcessRuntime implements Runtime {
               ...sandboxArgs({ mounts: rec.config.mounts, workingDir: rec.config.workingDir, hostname: rec.hostname, shmDir: join(this.dirs.sandboxes, sb.status.id, 'shm') }),
               '--', ...argv,
             ],
-            { detached: true, stdio: ['ignore', out, err, 'pipe', statusFd!], env: rec.env },
+            { detached: true, stdio: [stdin, out, err, 'pipe', statusFd!], env: rec.env },
           )
-        : spawn(argv[0], argv.slice(1), { detached: true, stdio: ['ignore', out, err], env: rec.env, cwd: rec.config.workingDir || '/' });
+        : spawn(argv[0], argv.slice(1), { detached: true, stdio: [stdin, out, err], env: rec.env, cwd: rec.config.workingDir || '/' });
     } finally {
+      if (typeof stdin === 'number') closeSync(stdin);
       closeSync(out);
       closeSync(err);
       if (statusFd !== undefined) closeSync(statusFd);
@@ -424,6 +435,21 @@ export class ProcessRuntime implements Runtime {
     this.save(live);
     child.once('exit', (code, sig) => this.exited(live, exitCodeOf(code, sig), this.clock.now()));
     if (child.exitCode !== null || child.signalCode !== null) this.exited(live, exitCodeOf(child.exitCode, child.signalCode), this.clock.now());
+  }
+
+  /**
+   * The container's stdin is a FIFO in its state directory. This instance holds the writing end
+   * (opened read-write, so opening never blocks and writes never meet a closed pipe) and the
+   * container gets a read-only descriptor: when the writer closes (after the first attach with
+   * `stdinOnce`, or when the process running the runtime exits) the container reads end-of-file.
+   * `close()` keeps it open, and a new instance opens its own writer for containers it adopts.
+   * Returns the container's descriptor.
+   */
+  private openStdin(live: LiveContainer): number {
+    const fifo = join(live.dir, 'stdin');
+    live.stdin = createWriteStream('', { fd: openSync(fifo, constants.O_RDWR) });
+    live.stdin.on('error', () => undefined);
+    return openSync(fifo, constants.O_RDONLY);
   }
 
   /**
@@ -515,6 +541,8 @@ export class ProcessRuntime implements Runtime {
     }
     if (this.closed) return; // the next instance reads exit.json
     live.log.finish();
+    live.stdin?.end();
+    delete live.stdin;
     Object.assign(live.rec.status, { state: 'Exited', exitCode, finishedAt, reason: exitCode === 0 ? 'Completed' : 'Error', ...(message ? { message } : {}) });
     delete live.child;
     this.save(live);
@@ -738,6 +766,15 @@ export class ProcessRuntime implements Runtime {
     const live = this.running(containerId);
     const stdout = new PassThrough();
     const stderr = request.tty ? undefined : new PassThrough();
+    const stdin = request.stdin && live.stdin ? new PassThrough() : undefined;
+    if (stdin) {
+      stdin.on('data', (d: Buffer) => live.stdin?.write(d));
+      stdin.once('end', () => {
+        if (!live.rec.config.stdinOnce) return;
+        live.stdin?.end();
+        delete live.stdin;
+      });
+    }
     let closed = false;
     let unsubscribe = (): void => undefined;
     let closeAttach = (): void => undefined;
@@ -748,7 +785,7 @@ export class ProcessRuntime implements Runtime {
       live.waiters.add(onExit);
       closeAttach = () => { closed = true; onExit(); };
     });
-    return { stdout, ...(stderr ? { stderr } : {}), exited, resize: () => undefined, close: () => closeAttach() };
+    return { stdout, ...(stderr ? { stderr } : {}), ...(stdin ? { stdin } : {}), exited, resize: () => undefined, close: () => closeAttach() };
   }
 
   async portForward(podSandboxId: string, port: number): Promise<NodeJS.ReadWriteStream> {
