@@ -157,6 +157,9 @@ describe('resource semantics', () => {
     const again = await t.call('POST', `${PODS}/to-bind/binding`, { body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'to-bind' }, target: { name: 'node-2' } } });
     expect(again.status).toBe(409);
     expect(again.json.message).toBe('Operation cannot be fulfilled on pods/binding "to-bind": pod to-bind is already assigned to node "node-1"');
+    await t.call('POST', PODS, { body: pod('gated', { schedulingGates: [{ name: 'example.com/wait' }] }) });
+    const gated = await t.call('POST', `${PODS}/gated/binding`, { body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'gated' }, target: { name: 'node-1' } } });
+    expect(gated.status).toBe(409);
   });
 
   it('eviction honours the PodDisruptionBudget: 429 when none is allowed, deletes otherwise', async () => {

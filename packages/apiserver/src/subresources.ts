@@ -142,6 +142,7 @@ export class Subresources {
     await this.rest.update(pods, info.namespace, info.name, ctx, (cur) => {
       if (cur!.metadata.deletionTimestamp) throw conflict(target, `pod ${info.name} is being deleted, cannot be assigned to a host`);
       if (cur!.spec?.nodeName) throw conflict(target, `pod ${info.name} is already assigned to node "${cur!.spec.nodeName}"`);
+      if (cur!.spec?.schedulingGates?.length) throw conflict(target, `pod ${info.name} has non-empty .spec.schedulingGates`);
       const next = structuredClone(cur!);
       next.spec.nodeName = node;
       if (b.metadata?.annotations) next.metadata.annotations = { ...next.metadata.annotations, ...b.metadata.annotations };
