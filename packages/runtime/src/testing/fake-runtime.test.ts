@@ -123,6 +123,20 @@ describe('FakeRuntime on a fake clock', () => {
     expect(rt.calls.map((c) => c.method)).toEqual(['pullImage', 'pullImage', 'pullImage', 'imageStatus', 'containerStatus']);
   });
 
+  it('hands out copies: changing a returned status does not change the runtime', async () => {
+    const rt = new FakeRuntime({ clock: new FakeClock(0) });
+    const sb = await rt.runPodSandbox(sandboxConfig);
+    const id = await rt.createContainer(sb, ctr('c'), sandboxConfig);
+    const st = await rt.containerStatus(id);
+    st.labels.extra = 'x';
+    st.metadata.attempt = 9;
+    const sst = await rt.podSandboxStatus(sb);
+    sst.network!.ip = '0.0.0.0';
+    expect((await rt.containerStatus(id)).labels.extra).toBeUndefined();
+    expect((await rt.containerStatus(id)).metadata.attempt).toBe(0);
+    expect((await rt.podSandboxStatus(sb)).network!.ip).not.toBe('0.0.0.0');
+  });
+
   it('is cheap enough for thousands of pods', async () => {
     const clock = new FakeClock(0);
     const rt = new FakeRuntime({ clock, recordCalls: false });

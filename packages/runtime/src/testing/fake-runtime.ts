@@ -210,7 +210,15 @@ export class FakeRuntime implements Runtime {
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
     this.enter('podSandboxStatus', [id]);
-    return structuredClone(this.sandbox(id).status);
+    const s = this.sandbox(id).status;
+    return {
+      ...s,
+      metadata: { ...s.metadata },
+      labels: { ...s.labels },
+      annotations: { ...s.annotations },
+      ...(s.network ? { network: { ip: s.network.ip, additionalIps: [...s.network.additionalIps] } } : {}),
+      ...(s.namespaceOptions ? { namespaceOptions: { ...s.namespaceOptions } } : {}),
+    };
   }
 
   async listPodSandbox(filter: PodSandboxFilter = {}): Promise<PodSandbox[]> {
@@ -301,7 +309,17 @@ export class FakeRuntime implements Runtime {
 
   async containerStatus(id: string): Promise<ContainerStatus> {
     this.enter('containerStatus', [id]);
-    return structuredClone(this.container(id).status);
+    const s = this.container(id).status;
+    // copied by hand: status polls of thousands of containers are the kubelet's hottest runtime call
+    return {
+      ...s,
+      metadata: { ...s.metadata },
+      image: { ...s.image },
+      labels: { ...s.labels },
+      annotations: { ...s.annotations },
+      mounts: s.mounts.map((m) => ({ ...m })),
+      ...(s.resources ? { resources: { ...s.resources } } : {}),
+    };
   }
 
   async updateContainerResources(id: string, resources: LinuxContainerResources): Promise<void> {
