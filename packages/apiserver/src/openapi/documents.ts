@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { RESOURCES, type ResourceInfo } from '@peapod/api-types';
 import { definitionOf, definitions } from './definitions.js';
+import { FIELD_DESCRIPTIONS } from './descriptions.js';
 import { REF_PREFIX, refTo, type Definitions, type GroupVersionKind, type OpenAPISchema } from './model.js';
 
 /**
@@ -262,12 +263,28 @@ function reachable(defs: Definitions, roots: Iterable<string>): Record<string, O
   return out;
 }
 
-function describeKinds(defs: Definitions, resources: readonly ResourceInfo[]): Definitions {
+/** `schema` with descriptions added to the named properties that have none. */
+function describeFields(schema: OpenAPISchema, texts: Readonly<Record<string, string>>): OpenAPISchema {
+  if (!schema.properties) return schema;
+  const properties = { ...schema.properties };
+  for (const [field, description] of Object.entries(texts)) {
+    const prop = properties[field];
+    if (!prop || prop.description) continue;
+    // A $ref ignores its siblings in OpenAPI 3.0, so a described reference is wrapped in allOf.
+    const { $ref, ...rest } = prop;
+    properties[field] = $ref ? { allOf: [{ $ref }], ...rest, description } : { ...prop, description };
+  }
+  return { ...schema, properties };
+}
+
+/** The definitions with Peapod's descriptions of kinds, lists and common fields filled in. */
+function describe(defs: Definitions, resources: readonly ResourceInfo[]): Definitions {
   const out: Record<string, OpenAPISchema> = { ...defs, ...EXTRA_DEFINITIONS };
+  for (const [name, texts] of Object.entries(FIELD_DESCRIPTIONS)) if (out[name]) out[name] = describeFields(out[name], texts);
   for (const r of resources) {
     const name = definitionOf(r);
     const text = KIND_DESCRIPTIONS[r.kind];
-    if (out[name] && text) out[name] = { description: text, ...out[name] };
+    if (out[name]) out[name] = describeFields({ ...(text ? { description: text } : {}), ...out[name] }, FIELD_DESCRIPTIONS['*']);
     if (out[`${name}List`]) out[`${name}List`] = { description: `A list of ${r.kind} objects.`, ...out[`${name}List`] };
   }
   return out;
@@ -329,7 +346,7 @@ export class OpenAPIV3 {
 
   private build(): void {
     if (this.docs) return;
-    const defs = describeKinds(definitions(), this.resources);
+    const defs = describe(definitions(), this.resources);
     const byGV = new Map<string, ResourceInfo[]>();
     for (const r of this.resources) byGV.set(groupVersionPath(r), [...(byGV.get(groupVersionPath(r)) ?? []), r]);
     const docs = new Map<string, ServedDocument>();

@@ -164,6 +164,15 @@ describe('kubectl reads these documents', () => {
     expect(stdout).toMatch(/^\s+image\s+<string>/m);
     expect(stdout).toMatch(/^\s+name\s+<string> -required-/m);
     expect(stdout).toMatch(/^\s+ports\s+<\[\]ContainerPort>/m);
+    expect(stdout).toContain('The containers of the pod; at least one. Merged by name.');
+    expect(stdout).toMatch(/image\s+<string>\s+The image to run/);
+  });
+
+  it('kubectl explain pod shows the kind and its top-level fields described', async () => {
+    const { stdout } = await kubectl('explain', 'pod');
+    expect(stdout).toContain('One or more containers scheduled together onto a node');
+    expect(stdout).toMatch(/metadata\s+<ObjectMeta>\s+Name, namespace, labels/);
+    expect(stdout).toMatch(/spec\s+<PodSpec>\s+The state the user wants\./);
   });
 
   it('kubectl create validates strictly on the server (it found fieldValidation on the PATCH operation)', async () => {
