@@ -1,5 +1,5 @@
 import { Etcd3, type IKeyValue, type IOptions, type IWatchResponse, type Watcher } from 'etcd3';
-import { badRequest, timeout } from '@peapod/api-types';
+import { badRequest, internalError, requestEntityTooLarge, serviceUnavailable, timeout, type StatusError } from '@peapod/api-types';
 import { CompactedError, FutureRevisionError, type KV, type KVEntry, type KVEvent, type KVWatch, type RangeResult, type TxnResult, type WatchSink } from './kv.js';
 import { KVStore, type StoreOptions } from './kv-store.js';
 
@@ -19,6 +19,17 @@ const noRetry = {
 } as unknown as Policy;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Sends of one write that each failed without being applied, before giving up. */
+const MAX_RESENDS = 5;
+
+/** A failure the cluster reported (not a compacted/future revision), as the Status a client sees. */
+function etcdError(err: unknown): StatusError {
+  const msg = String((err as Error)?.message ?? err);
+  if (/request is too large|message larger than max/i.test(msg)) return requestEntityTooLarge(`etcd: ${msg}`);
+  if (/unavailable|circuit breaker|no leader|leader changed|connect|deadline|timed out|timeout/i.test(msg)) return serviceUnavailable(`etcd: ${msg}`);
+  return internalError(err);
+}
+
 const isCompacted = (err: unknown) => /required revision has been compacted/.test(String((err as Error)?.message));
 const isFuture = (err: unknown) => /required revision is a future revision/.test(String((err as Error)?.message));
 
@@ -62,7 +73,8 @@ export class EtcdKV implements KV {
       try {
         return await fn();
       } catch (err) {
-        if (isCompacted(err) || isFuture(err) || Date.now() > until) throw err;
+        if (isCompacted(err) || isFuture(err)) throw err;
+        if (Date.now() > until) throw etcdError(err);
         await sleep(delay);
       }
     }
@@ -92,7 +104,7 @@ export class EtcdKV implements KV {
 
   async txn(key: string, expectModRev: number, value: string | null): Promise<TxnResult> {
     const k = this.k(key);
-    for (;;) {
+    for (let sends = 1; ; sends++) {
       try {
         const res = await this.client.kv.txn({
           compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectModRev }],
@@ -105,7 +117,9 @@ export class EtcdKV implements KV {
       } catch (err) {
         const settled = await this.settle(key, expectModRev, value, err);
         if (settled) return settled;
-        // Not applied: the same compare-and-swap is safe to send again.
+        // Not applied: the same compare-and-swap is safe to send again, a few times.
+        if (sends >= MAX_RESENDS) throw etcdError(err);
+        await sleep(50 * sends);
       }
     }
   }

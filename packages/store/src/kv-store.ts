@@ -41,6 +41,9 @@ export function storageError(err: unknown): StatusError {
   return internalError(err);
 }
 
+/** Awaits a backend call, turning its failures into Status errors (callers' own errors are not wrapped). */
+const kvCall = <T>(p: Promise<T>): Promise<T> => p.catch((err: unknown) => { throw storageError(err); });
+
 function checkPreconditions(key: string, p: Preconditions | undefined, obj: StoredObject): void {
   if (p?.uid !== undefined && p.uid !== obj.metadata.uid) {
     throw conflict(targetOf(key), `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${obj.metadata.uid ?? ''}`);
@@ -100,14 +103,14 @@ export class KVStore implements Store {
   async create<T extends StoredObject>(key: string, obj: T): Promise<T> {
     this.assertOpen();
     if (obj.metadata.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
-    const r = await this.kv.txn(key, 0, encode(obj));
+    const r = await kvCall(this.kv.txn(key, 0, encode(obj)));
     if (!r.ok) throw alreadyExists(targetOf(key));
     return withRevision(obj, r.rev);
   }
 
   async get<T extends StoredObject>(key: string, opts: GetOptions = {}): Promise<T | undefined> {
     this.assertOpen();
-    const e = await this.kv.get(key);
+    const e = await kvCall(this.kv.get(key));
     if (e) return decode<T>(e.value, e.modRev);
     if (opts.ignoreNotFound) return undefined;
     throw notFound(targetOf(key));
@@ -135,7 +138,7 @@ export class KVStore implements Store {
       if (opts.resourceVersionMatch === 'Exact' && !rv) throw badRequest('resourceVersionMatch "Exact" is forbidden for resourceVersion "0"');
       if (rv && opts.resourceVersionMatch === 'Exact') atRev = rv;
       else if (rv) {
-        const current = await this.kv.revision();
+        const current = await kvCall(this.kv.revision());
         if (current < rv) throw tooLargeRevision(rv, current);
       }
     }
@@ -183,7 +186,7 @@ export class KVStore implements Store {
 
   async guaranteedUpdate<T extends StoredObject>(key: string, opts: UpdateOptions<T>): Promise<T> {
     this.assertOpen();
-    let cur = await this.kv.get(key);
+    let cur = await kvCall(this.kv.get(key));
     for (;;) {
       if (!cur && !opts.ignoreNotFound) throw notFound(targetOf(key));
       const curObj = cur ? decode<T>(cur.value, cur.modRev) : undefined;
@@ -193,7 +196,7 @@ export class KVStore implements Store {
       if (pinned && pinned !== (cur ? String(cur.modRev) : '')) throw conflict(targetOf(key));
       const value = encode(next);
       if (cur && value === cur.value) return withRevision(next, cur.modRev);
-      const r = await this.kv.txn(key, cur?.modRev ?? 0, value);
+      const r = await kvCall(this.kv.txn(key, cur?.modRev ?? 0, value));
       if (r.ok) return withRevision(next, r.rev);
       cur = r.current;
     }
@@ -201,13 +204,13 @@ export class KVStore implements Store {
 
   async delete<T extends StoredObject>(key: string, opts: DeleteOptions<T> = {}): Promise<T> {
     this.assertOpen();
-    let cur = await this.kv.get(key);
+    let cur = await kvCall(this.kv.get(key));
     for (;;) {
       if (!cur) throw notFound(targetOf(key));
       const obj = decode<T>(cur.value, cur.modRev);
       checkPreconditions(key, opts.preconditions, obj);
       await opts.validateDeletion?.(obj);
-      const r = await this.kv.txn(key, cur.modRev, null);
+      const r = await kvCall(this.kv.txn(key, cur.modRev, null));
       if (r.ok) {
         obj.metadata.resourceVersion = String(r.rev);
         return obj;
@@ -272,20 +275,20 @@ export class KVStore implements Store {
 
   async count(prefix: string): Promise<number> {
     this.assertOpen();
-    return this.kv.count(prefix, prefixEnd(prefix));
+    return kvCall(this.kv.count(prefix, prefixEnd(prefix)));
   }
 
   async compact(revision: string): Promise<void> {
     this.assertOpen();
     const rev = parseRevision(revision);
-    const current = await this.kv.revision();
+    const current = await kvCall(this.kv.revision());
     if (rev > current) throw badRequest(`cannot compact to revision ${rev}: the current revision is ${current}`);
-    await this.kv.compact(rev).catch((err: unknown) => { throw storageError(err); });
+    await kvCall(this.kv.compact(rev));
   }
 
   async currentRevision(): Promise<string> {
     this.assertOpen();
-    return String(await this.kv.revision());
+    return String(await kvCall(this.kv.revision()));
   }
 
   async close(): Promise<void> {
