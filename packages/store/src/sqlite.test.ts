@@ -80,6 +80,14 @@ describe('sqlite store', () => {
     expect((err as Error).message).toContain(file);
   });
 
+  it('refuses a path it cannot open as a file, naming it', () => {
+    const file = freshFile();
+    mkdirSync(file, { recursive: true });
+    const err = catchSync(() => createSqliteStore(file));
+    expect(isStatusError(err)).toBe(true);
+    expect((err as Error).message).toContain(`cannot open the store file ${file}`);
+  });
+
   it('refuses an SQLite database that is not a store', async () => {
     const file = freshFile();
     mkdirp(file);
