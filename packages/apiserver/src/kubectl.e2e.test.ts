@@ -123,6 +123,20 @@ spec:
     expect(out).toMatch(/Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default\/desc to node-1/);
   });
 
+  it('describe node and deployment, get nodes', async () => {
+    const node = await t.call('POST', '/api/v1/nodes', {
+      body: {
+        apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-9', labels: { 'node-role.kubernetes.io/worker': '' } },
+        status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ok', lastHeartbeatTime: '2025-01-01T00:00:00Z', lastTransitionTime: '2025-01-01T00:00:00Z' }], nodeInfo: { kubeletVersion: 'v1.32.0-peapod', architecture: 'amd64', bootID: 'b', containerRuntimeVersion: 'fake://1', kernelVersion: '6.1', kubeProxyVersion: '', machineID: 'm', operatingSystem: 'linux', osImage: 'Debian', systemUUID: 'u' }, capacity: { cpu: '2', memory: '4Gi', pods: '110' }, allocatable: { cpu: '2', memory: '4Gi', pods: '110' } },
+      },
+    });
+    expect(node.status).toBe(201);
+    expect(await ok(['get', 'nodes'])).toMatch(/^node-9\s+Ready\s+worker\s+\d+s\s+v1\.32\.0-peapod$/m);
+    expect(await ok(['describe', 'node', 'node-9'])).toMatch(/^Name:\s+node-9$/m);
+    await ok(['create', 'deployment', 'described', '--image=nginx:1']);
+    expect(await ok(['describe', 'deployment', 'described'])).toMatch(/^Replicas:\s+1 desired/m);
+  });
+
   it('get -w streams the table and later changes', async () => {
     await ok(['apply', '-f', await file('w.yaml', podYaml('watched', 'nginx:1'))]);
     const child = spawn('kubectl', ['get', 'pods', 'watched', '-w', '--request-timeout=10s'], { env: { ...process.env, KUBECONFIG: t.kubeconfig, HOME: t.dir } });
