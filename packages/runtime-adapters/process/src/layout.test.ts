@@ -21,6 +21,12 @@ describe('sandbox layout', () => {
     expect(joined).toContain('--ro-bind /h/a /etc/peapod-config --bind /h/b /etc/peapod-config/b --dir /srv/peapod-app --chdir /srv/peapod-app --remount-ro /');
   });
 
+  it('binds the whole host root read-only in one go when every mount point exists on the host', () => {
+    const args = sandboxArgs({ mounts: [{ hostPath: '/h/log', containerPath: '/dev/termination-log' }, { hostPath: '/h/etc-hosts', containerPath: '/etc/hosts' }], hostname: 'p', shmDir: '/s/shm', workingDir: '/usr' });
+    expect(args.join(' ')).toBe('--ro-bind / / --proc /proc --dev /dev --tmpfs /tmp --bind /s/shm /dev/shm --unshare-uts --hostname p --unshare-ipc --unshare-pid --as-pid-1 '
+      + '--bind /h/log /dev/termination-log --bind /h/etc-hosts /etc/hosts --chdir /usr');
+  });
+
   it('refuses relative, unnormalised and reserved mount paths', () => {
     expect(invalidMountPath('data')).toBe('mount path "data" is not absolute');
     expect(invalidMountPath('/a/../b')).toBe('mount path "/a/../b" is not normalised');

@@ -11,7 +11,8 @@ import type { Mount } from '@peapod/runtime';
  *   /tmp         private tmpfs
  *   <mountPath>  the volume's host directory, read-write unless `readonly`
  *
- * Kubernetes volumes often mount where the host has nothing (`/etc/config`, `/data`). bwrap can
+ * When every mount point exists on the host, / is simply one recursive read-only bind of the host
+ * root. But Kubernetes volumes often mount where the host has nothing (`/etc/config`, `/data`). bwrap can
  * only create a mount point inside a tmpfs, so every host directory on the way to a missing
  * mount point is "expanded": replaced by a tmpfs holding read-only binds of its own entries.
  * The container still sees the host's files there; once the mounts are made the root is remounted
@@ -86,9 +87,11 @@ export function sandboxArgs(input: LayoutInput): string[] {
   const mounts = [...input.mounts].sort((a, b) => a.containerPath.split('/').length - b.containerPath.split('/').length);
   const wanted = mounts.map((m) => m.containerPath);
   if (input.workingDir) wanted.push(input.workingDir);
-  const expand = directoriesToExpand(wanted);
-  const args = ['--tmpfs', '/'];
-  expandDir('/', expand, args);
+  // when every mount point exists on the host, one recursive read-only bind of / does (about twice as
+  // fast to set up as a bind per top-level entry); otherwise the tmpfs root makes room for them
+  const simple = wanted.every((p) => SPECIAL_ROOT.has(p) || p.startsWith('/dev/') || existsOnHost(p));
+  const args = simple ? ['--ro-bind', '/', '/'] : ['--tmpfs', '/'];
+  if (!simple) expandDir('/', directoriesToExpand(wanted), args);
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--bind', input.shmDir, '/dev/shm');
   args.push('--unshare-uts', '--hostname', input.hostname, '--unshare-ipc', '--unshare-pid', '--as-pid-1');
   for (const m of mounts) args.push(m.readonly ? '--ro-bind' : '--bind', m.hostPath, m.containerPath.replace(/\/+$/, ''));
@@ -98,6 +101,6 @@ export function sandboxArgs(input: LayoutInput): string[] {
   }
   // the root tmpfs (and the expanded directories in it) becomes read-only like the binds it holds;
   // /tmp, /dev/shm and writable volumes are mounts of their own and stay writable
-  args.push('--remount-ro', '/');
+  if (!simple) args.push('--remount-ro', '/');
   return args;
 }

@@ -116,15 +116,16 @@ describe('ProcessRuntime sandbox', () => {
     expect(existsSync('/etc/peapod-probe') || existsSync('/work/peapod-app')).toBe(false);
   });
 
-  it('binds single files too, such as the termination message file at /dev/termination-log', async () => {
+  it('binds single files too, such as the termination message file at /dev/termination-log, over a read-only root', async () => {
     const rt = await runtime();
     const p = await pod(rt);
     const dir = await tempDir();
     const file = join(dir, 'termination-log');
     await writeFile(file, '');
-    const id = await p.start('dying', 'echo "out of cheese" > /dev/termination-log; exit 2', { mounts: [{ hostPath: file, containerPath: '/dev/termination-log' }] });
+    const id = await p.start('dying', 'echo "out of cheese" > /dev/termination-log; touch /etc/peapod-probe 2>/dev/null || echo root-readonly; exit 2', { mounts: [{ hostPath: file, containerPath: '/dev/termination-log' }] });
     expect((await waitExit(rt, id)).exitCode).toBe(2);
     expect(await readFile(file, 'utf8')).toBe('out of cheese\n');
+    expect(await logOf(rt, id)).toBe('root-readonly\n');
   });
 
   it('feeds attach stdin to a container created with stdin, and ends it after the first session with stdinOnce', async () => {
