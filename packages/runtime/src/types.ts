@@ -104,6 +104,31 @@ export interface LinuxPodSandboxConfig {
   resources?: LinuxContainerResources;
 }
 
+/** A pod's or container's `securityContext.windowsOptions`, as CRI carries them. */
+export interface WindowsSecurityContext {
+  /** `runAsUserName` (e.g. `ContainerUser`, `NT AUTHORITY\\SYSTEM` for host-process pods). */
+  runAsUsername?: string;
+  /** The GMSA credential spec's content (the kubelet resolves `gmsaCredentialSpecName`). */
+  credentialSpec?: string;
+  /** A host-process container: runs as a process on the node, in the node's network. */
+  hostProcess?: boolean;
+}
+
+export interface WindowsPodSandboxConfig {
+  securityContext?: WindowsSecurityContext & { namespaceOptions?: { network: NamespaceMode } };
+}
+
+/** Job-object limits of a Windows container (CRI's `WindowsContainerResources`). */
+export interface WindowsContainerResources {
+  /** Relative weight, 0..10000. */
+  cpuShares?: number;
+  /** Number of CPUs. */
+  cpuCount?: number;
+  /** Share of the node's CPU cycles in 1/10000ths (10000 = all of it). */
+  cpuMaximum?: number;
+  memoryLimitInBytes?: number;
+}
+
 export interface PodSandboxConfig {
   metadata: PodSandboxMetadata;
   /** Defaults to `metadata.name`. */
@@ -115,6 +140,8 @@ export interface PodSandboxConfig {
   labels: StringMap;
   annotations: StringMap;
   linux?: LinuxPodSandboxConfig;
+  /** Windows nodes only (ignored by Linux runtimes); CRI's `WindowsPodSandboxConfig`. */
+  windows?: WindowsPodSandboxConfig;
   /** RuntimeClass handler; empty for the default. */
   runtimeHandler?: string;
 }
@@ -249,6 +276,11 @@ export interface ContainerConfig {
   };
   /** Signal sent by `stopContainer` before the kill; `SIGTERM` by default. */
   stopSignal?: NodeJS.Signals;
+  /** Windows nodes only (ignored by Linux runtimes); CRI's `WindowsContainerConfig`. */
+  windows?: {
+    resources?: WindowsContainerResources;
+    securityContext?: WindowsSecurityContext;
+  };
 }
 
 export type ContainerState = 'Created' | 'Running' | 'Exited' | 'Unknown';
