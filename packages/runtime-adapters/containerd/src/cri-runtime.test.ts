@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RealClock, composeModules, silentLogger } from '@peapod/core';
+import { RuntimeModule, RuntimeRegistry, containerLabels, podLabels, renderLogEntry, type ContainerConfig, type PodSandboxConfig } from '@peapod/runtime';
+import { runRuntimeConformance } from '@peapod/runtime/conformance';
+import { CriRuntime } from './cri-runtime.js';
+import { ContainerdRuntimeModule } from './module.js';
+import { linuxTranslator } from './translate.js';
+
+const run = promisify(execFile);
+const ENGINES = resolve(import.meta.dirname, '../../../../tools/images/start-engines.sh');
+
+/**
+ * A private containerd (CRI plugin) for this file, started by the project's own script with the
+ * settings this machine needs; never skipped: without the package the start fails with the
+ * install command in the message.
+ */
+let dir = '';
+let endpoint = '';
+beforeAll(async () => {
+  dir = await mkdtemp('/tmp/pp-ctrd-');
+  try {
+    endpoint = `unix://${(await run(ENGINES, ['containerd', dir], { timeout: 50_000 })).stdout.trim()}`;
+  } catch (err) {
+    throw new Error(`could not start containerd for the tests (CI installs it through tools/setup.sh): ${(err as { stderr?: string }).stderr ?? String(err)}`);
+  }
+});
+afterAll(async () => {
+  await run(ENGINES, ['stop', dir], { timeout: 30_000 });
+});
+
+const make = () => new CriRuntime({ endpoint, translator: linuxTranslator, podNetwork: 'node', runtimeName: 'containerd', pollMs: 20 });
+
+runRuntimeConformance('containerd', {
+  logsOnDisk: true,
+  async setup() {
+    const dirs: string[] = [];
+    return {
+      runtime: make(),
+      reopen: async () => make(),
+      tempDir: async () => {
+        const d = await mkdtemp(join(tmpdir(), 'peapod-ctrd-'));
+        dirs.push(d);
+        return d;
+      },
+      cleanup: async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); },
+    };
+  },
+});
+
+describe('containerd runtime over CRI', () => {
+  it('registers through its module and reports the CRI version and node networking', async () => {
+    const c = composeModules([RuntimeModule, ContainerdRuntimeModule]).container;
+    const rt = await c.resolve(RuntimeRegistry).get('containerd')({ endpoint }, { clock: new RealClock(), logger: silentLogger });
+    expect(await rt.version()).toMatchObject({ runtimeName: 'containerd', runtimeApiVersion: 'v1' });
+    const st = await rt.status();
+    expect(st.conditions.find((x) => x.type === 'NetworkReady')).toMatchObject({ status: true, reason: 'NodeNetwork' });
+    expect(st.features.podIPs).toBe(false);
+    await rt.close();
+  });
+
+  it('runs a web server and a sidecar sharing an emptyDir that talk over localhost', async () => {
+    const rt = make();
+    const logDirectory = await mkdtemp(join(tmpdir(), 'peapod-ctrd-'));
+    const vol = await mkdtemp(join(tmpdir(), 'peapod-ctrd-vol-'));
+    const meta = { name: 'web-pod', namespace: 'default', uid: randomUUID() };
+    const sb: PodSandboxConfig = { metadata: { ...meta, attempt: 0 }, logDirectory, labels: podLabels(meta), annotations: {} };
+    const id = await rt.runPodSandbox(sb);
+    const ctr = (name: string, script: string): ContainerConfig => ({
+      metadata: { name, attempt: 0 }, image: { image: 'busybox:1.36' }, command: ['sh', '-c', script], args: [], envs: [],
+      mounts: [{ hostPath: vol, containerPath: '/shared' }], labels: containerLabels(meta, name), annotations: {}, logPath: `${name}/0.log`,
+    });
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    try {
+      const web = await rt.createContainer(id, ctr('web', `httpd -f -p 127.0.0.1:${port} -h /shared`), sb);
+      await rt.startContainer(web);
+      const side = await rt.createContainer(id, ctr('sidecar', `echo hello-from-sidecar > /shared/index.html; for i in $(seq 50); do wget -qO- http://127.0.0.1:${port}/ && exit 0; sleep 0.1; done; exit 1`), sb);
+      await rt.startContainer(side);
+      let s = await rt.containerStatus(side);
+      for (let i = 0; i < 100 && s.state !== 'Exited'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        s = await rt.containerStatus(side);
+      }
+      expect(s).toMatchObject({ state: 'Exited', exitCode: 0, podSandboxId: id });
+      const out: string[] = [];
+      for await (const e of rt.readContainerLog(side)) out.push(renderLogEntry(e));
+      expect(out.join('')).toBe('hello-from-sidecar\n');
+      expect((await rt.execSync(web, ['cat', '/shared/index.html'])).stdout.toString()).toBe('hello-from-sidecar\n');
+    } finally {
+      await rt.removePodSandbox(id);
+      await rt.close();
+      await rm(logDirectory, { recursive: true, force: true });
+      await rm(vol, { recursive: true, force: true });
+    }
+  });
+
+  it('reports images and fails pulls from an unreachable registry as ErrImagePull', async () => {
+    const rt = make();
+    try {
+      expect((await rt.imageStatus({ image: 'busybox:1.36' }))?.repoTags).toContain('docker.io/library/busybox:1.36');
+      expect(await rt.imageStatus({ image: '127.0.0.1:1/absent:1' })).toBeUndefined();
+      const err = await rt.pullImage({ image: '127.0.0.1:1/absent:1' }).then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ reason: 'ErrImagePull' });
+    } finally {
+      await rt.close();
+    }
+  });
+});

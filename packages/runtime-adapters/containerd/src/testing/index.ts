@@ -1,0 +1,2 @@
+export { RecordingCriServer } from './recording-cri-server.js';
+export type { RecordedCriCall } from './recording-cri-server.js';
