@@ -501,7 +501,7 @@ export class ProcessRuntime implements Runtime {
 
   /** Marks a container that could not start as Exited with StartError (as runc-based runtimes report it) and throws. */
   private failStart(live: LiveContainer, why: string): never {
-    Object.assign(live.rec.status, { state: 'Exited', exitCode: 128, reason: 'StartError', message: why, startedAt: 0, finishedAt: this.clock.now() });
+    Object.assign(live.rec.status, { state: 'Exited', exitCode: 128, reason: 'StartError', message: why, finishedAt: this.clock.now() });
     this.save(live);
     throw new RuntimeError('Internal', why, RuntimeReason.RunContainerError);
   }

@@ -272,7 +272,7 @@ export class FakeRuntime implements Runtime {
     const c = this.container(id);
     if (c.status.state !== 'Created') throw runtimeFailedPrecondition(`container "${id}" is ${c.status.state}, not Created`, RuntimeReason.RunContainerError);
     if (c.script.failStart) {
-      Object.assign(c.status, { state: 'Exited', exitCode: 128, reason: 'StartError', message: c.script.failStart, startedAt: 0, finishedAt: this.clock.now() });
+      Object.assign(c.status, { state: 'Exited', exitCode: 128, reason: 'StartError', message: c.script.failStart, finishedAt: this.clock.now() });
       throw new RuntimeError('Internal', c.script.failStart, RuntimeReason.RunContainerError);
     }
     Object.assign(c.status, { state: 'Running', startedAt: this.clock.now() });
