@@ -6,7 +6,8 @@ import { createMemoryStore, StoreConfig, StoreModule } from '@peapod/store';
 import { describe, expect, it } from 'vitest';
 import { ApiServerModule } from './module.js';
 import { startApiServer } from './server.js';
-import { ApiServer, ApiServerOptions } from './tokens.js';
+import { FakeNodeStreamer } from './testing/harness.js';
+import { ApiServer, ApiServerOptions, NodeStreamer } from './tokens.js';
 
 describe('ApiServerModule', () => {
   it('starts after the store, exposes URL, CA and admin token, writes the kubeconfig and stops', async () => {
@@ -15,6 +16,8 @@ describe('ApiServerModule', () => {
     c.provide(Clock, { useValue: new RealClock() });
     c.provide(StoreConfig, { useValue: { url: 'memory://' } });
     c.provide(ApiServerOptions, { useValue: { port: 0, pkiDir: join(dir, 'pki'), kubeconfigPath: join(dir, 'kubeconfig') } });
+    let streamerBuilt = false;
+    c.provide(NodeStreamer, { useFactory: () => { streamerBuilt = true; return new FakeNodeStreamer(); } });
     const app = composeModules([ApiServerModule, StoreModule], c);
     expect(app.modules.map((m) => m.name)).toEqual(['store', 'apiserver']);
     await app.start();
@@ -27,6 +30,13 @@ describe('ApiServerModule', () => {
       expect(kubeconfig.clusters[0].cluster.server).toBe(server.url);
       const ns = await server.transport().request({ method: 'GET', path: '/api/v1/namespaces/kube-system' });
       expect(ns.status).toBe(200);
+      // The node streamer is built on first use, not at start.
+      expect(streamerBuilt).toBe(false);
+      await server.transport().request({ method: 'POST', path: '/api/v1/namespaces/default/pods', body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x' }] } } });
+      let logs = '';
+      for await (const chunk of server.transport().stream({ method: 'GET', path: '/api/v1/namespaces/default/pods/p/log' })) logs += Buffer.from(chunk).toString();
+      expect(logs).toBe('c line 1\nc line 2\nc line 3\n');
+      expect(streamerBuilt).toBe(true);
       // A second server on the same PKI directory (a restart) keeps the CA and the admin token.
       const again = await startApiServer({ port: 0, pkiDir: join(dir, 'pki') }, { store: createMemoryStore(), clock: new RealClock() });
       expect(again.adminToken).toBe(server.adminToken);

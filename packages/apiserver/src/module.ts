@@ -3,12 +3,22 @@ import { Store } from '@peapod/store';
 import { startApiServer, type RunningApiServer } from './server.js';
 import { ApiServer, ApiServerOptions, NodeStreamer } from './tokens.js';
 
+/**
+ * Resolves the NodeStreamer on first use: its provider (the kubelet side) usually starts after the
+ * API server, because it talks to the cluster through it.
+ */
+const lazyStreamer = (get: () => NodeStreamer): NodeStreamer => ({
+  logs: (target, opts) => get().logs(target, opts),
+  exec: (target, command, io) => get().exec(target, command, io),
+  attach: (target, io) => get().attach(target, io),
+});
+
 /** Holds the running server of one container between start and stop. */
 const Running = createToken<{ server?: RunningApiServer }>('apiserver.running');
 
 /**
  * The API server as a DI module. Needs `ApiServerOptions`, the `Store` (StoreModule) and a
- * `Clock`; uses `Logger` and `NodeStreamer` when registered. `ApiServer` (URL, CA, admin token,
+ * `Clock`; uses `Logger` and `NodeStreamer` when registered (the latter resolved at its first use). `ApiServer` (URL, CA, admin token,
  * in-process transports) resolves once the module has started.
  */
 export const ApiServerModule: Module = {
@@ -29,7 +39,7 @@ export const ApiServerModule: Module = {
       store: c.resolve(Store),
       clock: c.resolve(Clock),
       ...(c.isRegistered(Logger) ? { logger: c.resolve(Logger) } : {}),
-      ...(c.isRegistered(NodeStreamer) ? { nodeStreamer: c.resolve(NodeStreamer) } : {}),
+      ...(c.isRegistered(NodeStreamer) ? { nodeStreamer: lazyStreamer(() => c.resolve(NodeStreamer)) } : {}),
     });
   },
   async stop(c) {
