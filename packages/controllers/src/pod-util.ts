@@ -146,3 +146,15 @@ export async function removeFinalizer(
     throw err;
   }
 }
+
+/** Index of the pods informer by `spec.nodeName`, shared by the controllers that look at pods per node. */
+export const NODE_NAME_INDEX = 'controllers/spec.nodeName';
+
+/** Adds the node-name index to a (shared) pods informer once. */
+export function ensureNodeNameIndex(inf: { store: { indexValues(index: string): string[] }; addIndexers(i: Record<string, (p: Pod) => readonly string[]>): void }): void {
+  try {
+    inf.store.indexValues(NODE_NAME_INDEX);
+  } catch {
+    inf.addIndexers({ [NODE_NAME_INDEX]: (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []) });
+  }
+}
