@@ -88,6 +88,36 @@ export const fieldPath = (root: z.ZodType, path: readonly PathSegment[]): string
 };
 
 /**
+ * What the unknown-field scan needs of a schema, resolved once per schema: an object's fields,
+ * a list's or map's element. Leaves, maps of leaves and opaque values are not descended into.
+ */
+interface ScanPlan {
+  kind: 'leaf' | 'object' | 'array' | 'record';
+  fields?: Map<string, ScanPlan>;
+  item?: ScanPlan;
+}
+const LEAF: ScanPlan = { kind: 'leaf' };
+const plans = new WeakMap<z.ZodType, ScanPlan>();
+const planOf = (schema: z.ZodType): ScanPlan => {
+  const cached = plans.get(schema);
+  if (cached) return cached;
+  const n = nodeOf(schema);
+  let plan: ScanPlan = LEAF;
+  if (n.kind === 'object') {
+    plan = { kind: 'object', fields: new Map() };
+    plans.set(schema, plan);
+    for (const k of Object.keys(n.shape)) plan.fields!.set(k, planOf(n.shape[k]));
+  } else if (n.kind === 'array') {
+    plan = { kind: 'array', item: planOf(n.element) };
+  } else if (n.kind === 'record' && !k8sMeta.get(n.schema)?.openapi) {
+    const item = planOf(n.value);
+    if (item.kind !== 'leaf') plan = { kind: 'record', item };
+  }
+  plans.set(schema, plan);
+  return plan;
+};
+
+/**
  * Paths (as `fieldPath` formats them) of every field in `value` that `schema` does not know,
  * which parsing would silently drop. The API server reports them as warnings
  * (`fieldValidation=Warn`) or refuses the request (`Strict`). Opaque values (raw extensions,
@@ -96,47 +126,42 @@ export const fieldPath = (root: z.ZodType, path: readonly PathSegment[]): string
 export const unknownFields = (schema: z.ZodType, value: unknown): string[] => {
   const out: string[] = [];
   // Path segments are kept as a stack and joined only when an unknown field turns up.
-  const stack: (string | number)[] = [];
+  const stack: string[] = [];
   const render = (last: string) => {
-    let p = '';
-    for (const seg of stack) p += typeof seg === 'number' ? `[${seg}]` : seg;
+    const p = stack.join('');
     return p ? `${p}.${last}` : last;
   };
-  const walk = (s: z.ZodType, v: unknown): void => {
+  const walk = (plan: ScanPlan, v: unknown): void => {
     if (v === null || typeof v !== 'object') return;
-    const n = nodeOf(s);
-    if (n.kind === 'array') {
+    if (plan.kind === 'object') {
+      if (Array.isArray(v)) return;
+      const o = v as Record<string, unknown>;
+      for (const k in o) {
+        const child = plan.fields!.get(k);
+        if (!child) out.push(render(k));
+        else if (child.kind !== 'leaf') {
+          stack.push(stack.length ? `.${k}` : k);
+          walk(child, o[k]);
+          stack.pop();
+        }
+      }
+    } else if (plan.kind === 'array') {
       if (!Array.isArray(v)) return;
       for (let i = 0; i < v.length; i++) {
-        stack.push(i);
-        walk(n.element, v[i]);
+        stack.push(`[${i}]`);
+        walk(plan.item!, v[i]);
         stack.pop();
       }
-    } else if (n.kind === 'record') {
-      if (nodeOf(n.value).kind === 'leaf' || k8sMeta.get(n.schema)?.openapi) return;
+    } else if (plan.kind === 'record') {
       const o = v as Record<string, unknown>;
       for (const k in o) {
         stack.push(`[${k}]`);
-        walk(n.value, o[k]);
-        stack.pop();
-      }
-    } else if (n.kind === 'object' && !Array.isArray(v)) {
-      const o = v as Record<string, unknown>;
-      for (const k in o) {
-        const child = Object.hasOwn(n.shape, k) ? n.shape[k] : undefined;
-        if (!child) {
-          out.push(render(k));
-          continue;
-        }
-        const c = o[k];
-        if (c === null || typeof c !== 'object') continue;
-        stack.push(stack.length ? `.${k}` : k);
-        walk(child, c);
+        walk(plan.item!, o[k]);
         stack.pop();
       }
     }
   };
-  walk(schema, value);
+  walk(planOf(schema), value);
   return out;
 };
 
