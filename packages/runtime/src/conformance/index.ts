@@ -169,12 +169,16 @@ export function runRuntimeConformance(name: string, options: ConformanceOptions)
       expect((await rt.listPodSandbox()).map((s) => s.id)).toEqual([other.id]);
     });
 
-    it('gives each ready sandbox its own IP', async () => {
-      const a = await rt.podSandboxStatus((await sandbox()).id);
-      const b = await rt.podSandboxStatus((await sandbox()).id);
+    it('gives each ready sandbox its own IP, also after others were removed', async () => {
       if (!(await rt.status()).features.podIPs) return;
+      const first = await sandbox();
+      const a = await rt.podSandboxStatus(first.id);
+      const b = await rt.podSandboxStatus((await sandbox()).id);
+      await rt.removePodSandbox(first.id);
+      const c = await rt.podSandboxStatus((await sandbox()).id);
       expect(a.network?.ip).toBeTruthy();
-      expect(a.network?.ip).not.toBe(b.network?.ip);
+      expect(new Set([a.network?.ip, b.network?.ip]).size).toBe(2);
+      expect(c.network?.ip).not.toBe(b.network?.ip);
     });
 
     it('creates a container in Created state with its labels and annotations, then runs it to its exit code', async () => {

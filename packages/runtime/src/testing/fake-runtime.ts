@@ -74,11 +74,18 @@ export class FakeHost {
   readonly containers = new Map<string, FakeContainer>();
   readonly images = new Map<string, Image>();
   private nextId = 1;
+  private nextIp = 2;
 
   constructor(readonly clock: Clock = new RealClock()) {}
 
   newId(kind: 's' | 'c'): string {
     return `${kind}${(this.nextId++).toString(36).padStart(6, '0')}`;
+  }
+
+  /** Pod IPs from 10.88.0.0/16 (the podman default range, a fake's own), never handed out twice. */
+  newIp(): string {
+    const n = this.nextIp++;
+    return `10.88.${(n >> 8) & 255}.${n & 255}`;
   }
 }
 
@@ -175,7 +182,6 @@ export class FakeRuntime implements Runtime {
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     this.enter('runPodSandbox', [config]);
     const id = this.host.newId('s');
-    const n = this.host.sandboxes.size + 2;
     this.host.sandboxes.set(id, {
       config,
       status: {
@@ -186,7 +192,7 @@ export class FakeRuntime implements Runtime {
         labels: { ...config.labels },
         annotations: { ...config.annotations },
         runtimeHandler: config.runtimeHandler ?? '',
-        network: { ip: `10.88.${(n >> 8) & 255}.${n & 255}`, additionalIps: [] },
+        network: { ip: this.host.newIp(), additionalIps: [] },
         namespaceOptions: { network: 'Pod', pid: 'Container', ipc: 'Pod', ...config.linux?.securityContext?.namespaceOptions },
       },
     });
