@@ -12,8 +12,9 @@ import type { Status } from '@peapod/api-types';
  * `metadata.resourceVersion` is the revision of its last write and a list's resourceVersion is the
  * revision it reflects, both as decimal strings. Objects returned by create/get/update/delete and
  * by backend lists are the caller's own. Watch events, and list items served by the watch cache
- * (resourceVersion "0" or NotOlderThan), are shared between callers: treat them as immutable (the
- * watch cache deep-freezes them, so a write to one throws instead of corrupting the cache).
+ * (`WatchCache`: every list but Exact and continued ones), are shared between callers: treat them
+ * as immutable (the watch cache deep-freezes them, so a write to one throws instead of corrupting
+ * the cache).
  */
 export interface StoredObject {
   metadata: {

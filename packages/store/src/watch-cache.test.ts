@@ -9,17 +9,30 @@ import { WatchCache, type WatchCacheOptions } from './watch-cache.js';
 
 runStoreConformance('watch cache over memory', (opts) => new WatchCache(new KVStore(new MemoryKV(), opts), opts));
 
-/** A memory backend that counts range reads and can break its watches, to observe the cache. */
+/** A memory backend that counts range reads, can hold back its watch events, and can break its watches. */
 class SpyKV extends MemoryKV {
   ranges = 0;
   sinks: WatchSink[] = [];
+  held: (() => void)[] | undefined;
   override async range(start: string, end: string, limit: number, atRev: number): Promise<RangeResult> {
     this.ranges++;
     return super.range(start, end, limit, atRev);
   }
   override watch(start: string, end: string, afterRev: number, sink: WatchSink): KVWatch {
     this.sinks.push(sink);
-    return super.watch(start, end, afterRev, sink);
+    const h = super.watch(start, end, afterRev, {
+      events: (evs) => (this.held ? this.held.push(() => sink.events(evs)) : sink.events(evs)),
+      error: (err) => sink.error(err),
+    });
+    return { stop: h.stop, progress: () => (this.held ? afterRev : h.progress()) };
+  }
+  hold(): void {
+    this.held = [];
+  }
+  release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const deliver of held) deliver();
   }
 }
 
@@ -42,17 +55,35 @@ async function collect(w: Watch<StoredObject>, n: number): Promise<WatchEvent<St
 }
 
 describe('watch cache', () => {
-  it('serves resourceVersion "0" and NotOlderThan lists from memory, and consistent lists from the backend', async () => {
+  it('serves resourceVersion "0", NotOlderThan and consistent lists from memory, Exact ones from the backend', async () => {
     const { kv, cache } = setup();
     for (let i = 0; i < 5; i++) await cache.create(`/pods/default/p${i}`, obj(`p${i}`));
     const before = kv.ranges;
     const any = await cache.list('/pods/', { resourceVersion: '0' });
     const notOlder = await cache.list('/pods/', { resourceVersion: any.resourceVersion });
+    const consistent = await cache.list('/pods/', {});
     expect(kv.ranges).toBe(before);
     expect(any.items.map((o) => o.metadata.name)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']);
     expect(notOlder.items).toEqual(any.items);
+    expect(consistent.items).toEqual(any.items);
     expect(any.resourceVersion).toBe(await cache.currentRevision());
-    await cache.list('/pods/', {});
+    await cache.list('/pods/', { resourceVersion: any.resourceVersion, resourceVersionMatch: 'Exact' });
+    expect(kv.ranges).toBe(before + 1);
+    await cache.close();
+  });
+
+  it('answers a consistent list from the backend when the cache lags, and waits for a NotOlderThan one', async () => {
+    const { kv, cache } = setup({ consistentReadWaitMs: 50 });
+    await cache.create('/pods/default/p0', obj('p0'));
+    kv.hold();
+    const p1 = await cache.create('/pods/default/p1', obj('p1'));
+    const before = kv.ranges;
+    expect((await cache.list('/pods/', {})).items.map((o) => o.metadata.name)).toEqual(['p0', 'p1']);
+    expect(kv.ranges).toBe(before + 1);
+    expect((await cache.list('/pods/', { resourceVersion: '0' })).items.map((o) => o.metadata.name)).toEqual(['p0']);
+    const waiting = cache.list('/pods/', { resourceVersion: p1.metadata.resourceVersion! });
+    setTimeout(() => kv.release(), 30);
+    expect((await waiting).items.map((o) => o.metadata.name)).toEqual(['p0', 'p1']);
     expect(kv.ranges).toBe(before + 1);
     await cache.close();
   });

@@ -14,6 +14,8 @@ export interface WatchCacheOptions extends StoreOptions {
   historySize?: number;
   /** How long a read for a revision the cache has not reached yet waits before 504. */
   freshnessTimeoutMs?: number;
+  /** How long a consistent list waits for the cache to catch up before the backend answers it instead. */
+  consistentReadWaitMs?: number;
 }
 
 interface Watcher {
@@ -150,7 +152,7 @@ export class WatchCache implements Store {
   }
 
   /** Waits until the cache reflects `rev`; 504 if the backend has not reached it or the cache lags too long. */
-  private async waitFor(rev: number): Promise<void> {
+  private async waitFor(rev: number, timeoutMs = this.opts.freshnessTimeoutMs ?? 3000): Promise<void> {
     await this.ready;
     if (this.revision() >= rev) return;
     const current = await this.store.kv.revision();
@@ -162,7 +164,7 @@ export class WatchCache implements Store {
         resolve();
       };
       const poll = this.clock.setInterval(check, 10);
-      const timer = this.clock.setTimeout(() => { done(); reject(tooLargeRevision(rev, this.revision())); }, this.opts.freshnessTimeoutMs ?? 3000);
+      const timer = this.clock.setTimeout(() => { done(); reject(tooLargeRevision(rev, this.revision())); }, timeoutMs);
       const done = () => { this.waiters.delete(check); poll.cancel(); timer.cancel(); };
       this.waiters.add(check);
     });
@@ -210,17 +212,23 @@ export class WatchCache implements Store {
   }
 
   /**
-   * Resource version "0" and NotOlderThan reads come from memory (the first page of a paginated
-   * one; its continue token reads the rest from the backend at the same revision). Consistent
-   * (unset), Exact and continued lists go to the backend.
+   * Lists at resourceVersion "0" or NotOlderThan come from memory, and so do consistent lists
+   * (resourceVersion unset) once the cache has caught up with the backend's current revision
+   * (kube-apiserver's ConsistentListFromCache); if it does not within `consistentReadWaitMs`, the
+   * backend answers. A paginated list's first page comes from memory and its continue token
+   * reads the rest from the backend at the same revision. Exact and continued lists go to the backend.
    */
   async list<T extends StoredObject>(prefix: string, opts: ListOptions = {}): Promise<ListResult<T>> {
     this.assertOpen();
     const rv = opts.resourceVersion;
-    if (opts.continue || !rv || opts.resourceVersionMatch === 'Exact') return this.store.list(prefix, opts);
+    if (opts.continue || opts.resourceVersionMatch === 'Exact' || (!rv && opts.resourceVersionMatch)) return this.store.list(prefix, opts);
     const matcher = compilePredicate(opts);
-    const atLeast = parseRevision(rv);
-    await this.waitFor(atLeast);
+    if (rv) await this.waitFor(parseRevision(rv));
+    else {
+      const current = Number(await this.store.currentRevision());
+      const fresh = await this.waitFor(current, this.opts.consistentReadWaitMs ?? 250).then(() => true, () => false);
+      if (!fresh) return this.store.list(prefix, opts);
+    }
     const limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : 0;
     const end = prefixEnd(prefix);
     const items: T[] = [];
