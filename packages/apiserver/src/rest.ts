@@ -260,6 +260,7 @@ export class Rest {
       next.spec = structuredClone(current.spec);
       next.metadata.ownerReferences = structuredClone(current.metadata.ownerReferences);
       if (next.metadata.ownerReferences === undefined) delete next.metadata.ownerReferences;
+      strategy.prepareForStatusUpdate?.(next, current);
     } else if (subresource === undefined) {
       if (strategy.statusSubresource) {
         if (current.status === undefined) delete next.status;

@@ -15,6 +15,8 @@ export interface Strategy {
   tracksGeneration: boolean;
   prepareForCreate?(obj: Obj, now: string): void;
   prepareForUpdate?(obj: Obj, old: Obj): void;
+  /** On a `status` subresource update, after spec and system metadata were carried over. */
+  prepareForStatusUpdate?(obj: Obj, old: Obj): void;
   /** Graceful deletion: the grace period for this delete, or undefined when deletion is immediate. */
   gracePeriod?(obj: Obj, requested: number | undefined): number | undefined;
   /** Throws to refuse deleting this object. */
@@ -34,6 +36,10 @@ const PODS: Strategy = {
   tracksGeneration: true,
   prepareForCreate(pod) {
     pod.status = { phase: 'Pending', qosClass: podQOSClass(pod as Parameters<typeof podQOSClass>[0]) };
+  },
+  prepareForStatusUpdate(pod, old) {
+    // QoS is set at creation; a status writer that leaves it out (older kubelets did) keeps it.
+    if (!pod.status?.qosClass && old.status?.qosClass) pod.status = { ...pod.status, qosClass: old.status.qosClass };
   },
   gracePeriod(pod, requested) {
     if (!pod.spec?.nodeName || isPodTerminal(pod as Parameters<typeof isPodTerminal>[0])) return 0;
