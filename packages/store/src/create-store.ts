@@ -1,6 +1,6 @@
 import { badRequest } from '@peapod/api-types';
 import type { KVStore } from './kv-store.js';
-import { createEtcdStore } from './etcd.js';
+import { createEtcdStore, EtcdKV } from './etcd.js';
 import { createMemoryStore } from './memory.js';
 import { createSqliteStore, type SqliteSync } from './sqlite.js';
 import type { Store } from './types.js';
@@ -22,7 +22,11 @@ const USAGE = 'expected sqlite:///path/to/state.db, memory:// or etcd://host:por
  */
 export function createStore(url: string, opts: CreateStoreOptions = {}): Store {
   const backend = openBackend(url, opts);
-  return opts.watchCache === false ? backend : new WatchCache(backend, opts);
+  if (opts.watchCache === false) return backend;
+  // etcd's progress notifications come every 10 minutes by default: waiting for them would only
+  // delay consistent lists, so those go to etcd unless the caller says otherwise.
+  const remote = backend.kv instanceof EtcdKV;
+  return new WatchCache(backend, { ...(remote ? { consistentReadWaitMs: 0 } : {}), ...opts });
 }
 
 function openBackend(url: string, opts: CreateStoreOptions): KVStore {

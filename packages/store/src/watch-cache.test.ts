@@ -88,6 +88,16 @@ describe('watch cache', () => {
     await cache.close();
   });
 
+  it('sends consistent lists to the backend when consistentReadWaitMs is 0', async () => {
+    const { kv, cache } = setup({ consistentReadWaitMs: 0 });
+    await cache.create('/pods/default/p0', obj('p0'));
+    await cache.list('/pods/', { resourceVersion: '0' });
+    const before = kv.ranges;
+    expect((await cache.list('/pods/', {})).items).toHaveLength(1);
+    expect(kv.ranges).toBe(before + 1);
+    await cache.close();
+  });
+
   it('hands out shared, frozen objects that a caller cannot corrupt', async () => {
     const { cache } = setup();
     await cache.create('/pods/default/p1', obj('p1', { spec: { nodeName: 'n1' } }));

@@ -14,7 +14,11 @@ export interface WatchCacheOptions extends StoreOptions {
   historySize?: number;
   /** How long a read for a revision the cache has not reached yet waits before 504. */
   freshnessTimeoutMs?: number;
-  /** How long a consistent list waits for the cache to catch up before the backend answers it instead. */
+  /**
+   * How long a consistent list waits for the cache to catch up before the backend answers it
+   * instead; 0 sends consistent lists to the backend. A local backend is caught up as soon as a
+   * write returns; etcd only tells that it is through progress notifications.
+   */
   consistentReadWaitMs?: number;
 }
 
@@ -221,12 +225,13 @@ export class WatchCache implements Store {
   async list<T extends StoredObject>(prefix: string, opts: ListOptions = {}): Promise<ListResult<T>> {
     this.assertOpen();
     const rv = opts.resourceVersion;
-    if (opts.continue || opts.resourceVersionMatch === 'Exact' || (!rv && opts.resourceVersionMatch)) return this.store.list(prefix, opts);
+    const waitMs = this.opts.consistentReadWaitMs ?? 250;
+    if (opts.continue || opts.resourceVersionMatch === 'Exact' || (!rv && (opts.resourceVersionMatch || !waitMs))) return this.store.list(prefix, opts);
     const matcher = compilePredicate(opts);
     if (rv) await this.waitFor(parseRevision(rv));
     else {
       const current = Number(await this.store.currentRevision());
-      const fresh = await this.waitFor(current, this.opts.consistentReadWaitMs ?? 250).then(() => true, () => false);
+      const fresh = await this.waitFor(current, waitMs).then(() => true, () => false);
       if (!fresh) return this.store.list(prefix, opts);
     }
     const limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : 0;
