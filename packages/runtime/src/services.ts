@@ -131,7 +131,7 @@ export interface ImageService {
   /** The image if present, `undefined` if not; a failure to inspect rejects with `ImageInspectError`. */
   imageStatus(image: ImageSpec): Promise<Image | undefined>;
   listImages(filter?: ImageFilter): Promise<Image[]>;
-  /** Idempotent: an absent image is a success. FailedPrecondition if a container uses it. */
+  /** Idempotent: an absent image is a success. FailedPrecondition while a running container uses it. */
   removeImage(image: ImageSpec): Promise<void>;
 }
 
@@ -140,9 +140,8 @@ export interface Streaming {
    * Runs `cmd` inside a Running container (same namespaces, mounts and environment) and waits
    * for it; used by exec probes and hooks. A non-zero exit is a result, not an error. When
    * `timeoutMs` passes the command is killed and the call rejects with DeadlineExceeded.
-   * Throws NotFound for an unknown container, FailedPrecondition if it is not Running, and
-   * `ExecError` if the command cannot be started at all (e.g. not found: exit code 126/127
-   * is reported as a result when the runtime's shell reports it so).
+   * Throws NotFound for an unknown container, FailedPrecondition if it is not Running, and an
+   * error with reason `ExecError` if the command cannot be started at all (executable not found).
    */
   execSync(containerId: string, cmd: string[], timeoutMs?: number): Promise<ExecSyncResult>;
   /** An interactive exec session (`kubectl exec`). Same errors as `execSync`. */
@@ -155,14 +154,15 @@ export interface Streaming {
   attach(containerId: string, request: AttachRequest): Promise<StreamSession>;
   /**
    * A byte stream to `port` inside the sandbox's network (`kubectl port-forward`). Rejects with
-   * NotFound for an unknown sandbox, Unavailable when nothing listens.
+   * NotFound for an unknown sandbox, FailedPrecondition for a stopped one, Unavailable when
+   * nothing listens.
    */
   portForward(podSandboxId: string, port: number): Promise<NodeJS.ReadWriteStream>;
   /**
    * Reads the container's CRI log (`kubectl logs`): entries in order, with tail/since/stream/
    * limit filters; with `follow`, keeps yielding until the container has exited and its log is
    * drained, or `signal` aborts. Works for Exited containers until they are removed.
-   * Throws NotFound for an unknown container.
+   * Iterating rejects with NotFound for an unknown container.
    */
   readContainerLog(containerId: string, options?: LogOptions): AsyncIterable<LogEntry>;
 }

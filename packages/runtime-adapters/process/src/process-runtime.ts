@@ -702,6 +702,8 @@ export class ProcessRuntime implements Runtime {
     await this.enter();
     const img = this.findImage(image.image);
     if (!img) return;
+    const user = [...this.containers.values()].find((c) => c.rec.status.imageRef === img.id && c.rec.status.state === 'Running');
+    if (user) throw runtimeFailedPrecondition(`image "${image.image}" is used by running container "${user.rec.status.id}"`);
     for (const [k, v] of this.images) if (v === img) this.images.delete(k);
     writeJson(this.dirs.images, [...new Set(this.images.values())]);
   }

@@ -147,6 +147,24 @@ export function runRuntimeConformance(name: string, options: ConformanceOptions)
       expect(st.conditions.find((c) => c.type === 'RuntimeReady')?.status).toBe(true);
     });
 
+    it('pulls, lists and removes images; pulls are idempotent and an image in use stays', async () => {
+      const image = workload({}).image;
+      const progress: number[] = [];
+      const ref = await rt.pullImage(image, { onProgress: (p) => progress.push(p.bytesDone ?? 0) });
+      expect(progress.length).toBeGreaterThan(0);
+      expect(await rt.pullImage(image)).toBe(ref);
+      expect((await rt.imageStatus(image))?.id).toBe(ref);
+      expect((await rt.listImages()).map((i) => i.id)).toContain(ref);
+      const sb = await sandbox();
+      const id = await run(sb, 'user', {});
+      expect((await rt.containerStatus(id)).imageRef).toBe(ref);
+      await expectCode(rt.removeImage(image), 'FailedPrecondition');
+      await rt.stopContainer(id, 0);
+      await rt.removeImage(image);
+      await rt.removeImage(image);
+      expect(await rt.imageStatus(image)).toBeUndefined();
+    });
+
     it('runs, lists, stops and removes a pod sandbox; stop and remove are idempotent', async () => {
       const sb = await sandbox();
       const st = await rt.podSandboxStatus(sb.id);

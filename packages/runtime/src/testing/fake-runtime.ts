@@ -424,7 +424,7 @@ export class FakeRuntime implements Runtime {
 
   async portForward(podSandboxId: string, port: number): Promise<NodeJS.ReadWriteStream> {
     this.enter('portForward', [podSandboxId, port]);
-    this.sandbox(podSandboxId);
+    if (this.sandbox(podSandboxId).status.state !== 'Ready') throw runtimeFailedPrecondition(`sandbox "${podSandboxId}" is not ready`);
     for (const c of this.host.containers.values()) {
       if (c.status.podSandboxId === podSandboxId && c.status.state === 'Running' && c.script.listen?.includes(port)) return new PassThrough();
     }
