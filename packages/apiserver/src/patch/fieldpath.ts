@@ -76,42 +76,55 @@ export class FieldSet {
     }
   }
 
-  /** This set's members that `keep` accepts, told whether `other` has the same path as a member. */
-  private filter(other: FieldSet, keep: (inOther: boolean) => boolean): FieldSet {
+  /** A set over an already built trie. */
+  private static over(root: Node | undefined): FieldSet {
     const out = new FieldSet();
-    const walk = (n: Node, o: Node | undefined, path: PathElement[]) => {
-      if (n.member && keep(o?.member ?? false)) out.insert(path);
-      for (const [pe, c] of n.children) walk(c, o?.children.get(pe), [...path, pe]);
-    };
-    walk(this.root, other.root, []);
+    if (!root) return out;
+    out.root.children = root.children;
+    const count = (n: Node): number => (n.member ? 1 : 0) + [...n.children.values()].reduce((sum, c) => sum + count(c), 0);
+    out.count = count(root);
+    return out;
+  }
+
+  /**
+   * A new trie with the members of `n` that `keep` accepts (told whether `other`, the parallel
+   * node of another set, is a member), or undefined when nothing is left.
+   */
+  private static prune(n: Node, other: Node | undefined, keep: (n: Node, other: Node | undefined) => boolean, cut?: (other: Node | undefined) => boolean): Node | undefined {
+    if (cut?.(other)) return undefined;
+    const out = node();
+    out.member = n.member && keep(n, other);
+    for (const [pe, c] of n.children) {
+      const kept = FieldSet.prune(c, other?.children.get(pe), keep, cut);
+      if (kept) out.children.set(pe, kept);
+    }
+    return out.member || out.children.size > 0 ? out : undefined;
+  }
+
+  /** A new trie holding the members of both (set operations never share nodes with their inputs). */
+  private static merged(a: Node | undefined, b: Node | undefined): Node {
+    const out: Node = { member: (a?.member ?? false) || (b?.member ?? false), children: new Map() };
+    for (const pe of new Set([...(a?.children.keys() ?? []), ...(b?.children.keys() ?? [])])) {
+      out.children.set(pe, FieldSet.merged(a?.children.get(pe), b?.children.get(pe)));
+    }
     return out;
   }
 
   union(other: FieldSet): FieldSet {
-    const out = this.filter(other, () => true);
-    for (const p of other) out.insert(p);
-    return out;
+    return FieldSet.over(FieldSet.merged(this.root, other.root));
   }
 
   difference(other: FieldSet): FieldSet {
-    return this.filter(other, (inOther) => !inOther);
+    return FieldSet.over(FieldSet.prune(this.root, other.root, (_n, o) => !o?.member));
   }
 
   intersection(other: FieldSet): FieldSet {
-    return this.filter(other, (inOther) => inOther);
+    return FieldSet.over(FieldSet.prune(this.root, other.root, (_n, o) => o?.member ?? false));
   }
 
   /** Drops every path equal to or below one of `prefixes`. */
   without(prefixes: readonly FieldPath[]): FieldSet {
-    const cut = FieldSet.of(prefixes);
-    const out = new FieldSet();
-    const walk = (n: Node, c: Node | undefined, path: PathElement[]) => {
-      if (c?.member) return;
-      if (n.member) out.insert(path);
-      for (const [pe, child] of n.children) walk(child, c?.children.get(pe), [...path, pe]);
-    };
-    walk(this.root, cut.root, []);
-    return out;
+    return FieldSet.over(FieldSet.prune(this.root, FieldSet.of(prefixes).root, () => true, (c) => c?.member ?? false));
   }
 
   equals(other: FieldSet): boolean {
@@ -123,16 +136,11 @@ export class FieldSet {
    * `EnsureNamedFieldsAreMembers`): a struct field someone set something under counts as set.
    */
   withNamedFieldMembers(): FieldSet {
-    const out = this.filter(this, () => true);
-    const walk = (n: Node, path: PathElement[]) => {
-      for (const [pe, c] of n.children) {
-        const p = [...path, pe];
-        if (pe.startsWith('f:')) out.insert(p);
-        walk(c, p);
-      }
-    };
-    walk(this.root, []);
-    return out;
+    const mark = (n: Node, named: boolean): Node => ({
+      member: n.member || named,
+      children: new Map([...n.children].map(([pe, c]) => [pe, mark(c, pe.startsWith('f:'))])),
+    });
+    return FieldSet.over(mark(this.root, false));
   }
 
   /** The path elements right below `path` on the way to members. */

@@ -140,7 +140,7 @@ function recordUpdate(previous: Json | undefined, next: Json, ctx: FieldManagerC
   const diff = compare(lhs, rhs, ctx.root);
   const taken = diff.added.union(diff.modified).without(ignored);
   const removed = diff.removed.without(ignored);
-  const changed = !deepEqual(lhs, rhs);
+  const changed = !(diff.added.isEmpty() && diff.modified.isEmpty() && diff.removed.isEmpty());
   const me = { manager: ctx.manager, operation: 'Update' as const, apiVersion: apiVersionOf(ctx.info), ...(ctx.subresource ? { subresource: ctx.subresource } : {}) };
   const now = ctx.now ?? nowRFC3339();
 
@@ -237,7 +237,7 @@ function apply(live: Json | undefined, config: JsonObject, opts: ApplyOptions): 
   if (conflicts.length && !opts.force) throw conflictError(conflicts);
 
   const now = opts.now ?? nowRFC3339();
-  const objectChanged = !deepEqual(base, merged);
+  const objectChanged = !(diff.added.isEmpty() && diff.modified.isEmpty() && diff.removed.isEmpty());
   const next: ManagedFieldsEntry[] = others.map((e) => shrink(e, e.fields.difference(changed).difference(removed), now));
   if (!fields.isEmpty()) next.push({ ...me, fields, time: objectChanged || !previous?.time || !previous.fields.equals(fields) ? now : previous.time });
   const result = withManagedFields(merged, next.filter((e) => !e.fields.isEmpty()));
