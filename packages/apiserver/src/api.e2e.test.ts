@@ -131,6 +131,14 @@ describe('resource semantics', () => {
     expect(dup.json.reason).toBe('AlreadyExists');
   });
 
+  it('field selectors are limited to the fields Kubernetes supports per kind', async () => {
+    expect((await t.call('GET', `${PODS}?fieldSelector=spec.nodeName%3Dnode-1,status.phase!%3DFailed`)).status).toBe(200);
+    const bad = await t.call('GET', `${PODS}?fieldSelector=spec.containers%3Dx`);
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ reason: 'BadRequest', message: 'field label not supported: spec.containers' });
+    expect((await t.call('GET', '/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dx')).status).toBe(200);
+  });
+
   it('accepts YAML bodies', async () => {
     const r = await t.call('POST', '/api/v1/namespaces/default/configmaps', { raw: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  k: v\n', contentType: 'application/yaml' });
     expect(r.status).toBe(201);
@@ -217,6 +225,8 @@ describe('resource semantics', () => {
     const core = (await t.call('GET', '/api/v1/namespaces/default/events/ev1')).json;
     expect(core).toMatchObject({ apiVersion: 'v1', kind: 'Event', message: 'pulling image', involvedObject: { name: 'p' }, reportingComponent: 'peapod/test' });
     expect(core.note).toBeUndefined();
+    const bySelector = (await t.call('GET', '/apis/events.k8s.io/v1/namespaces/default/events?fieldSelector=regarding.name%3Dp')).json;
+    expect(bySelector.items.map((e: { metadata: { name: string } }) => e.metadata.name)).toEqual(['ev1']);
     const listed = (await t.call('GET', '/apis/events.k8s.io/v1/namespaces/default/events')).json;
     expect(listed.items.find((e: { metadata: { name: string } }) => e.metadata.name === 'ev1').note).toBe('pulling image');
   });

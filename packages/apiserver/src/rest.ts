@@ -6,6 +6,7 @@ import {
 } from '@peapod/api-types';
 import type { Clock } from '@peapod/core';
 import type { Store, Watch } from '@peapod/store';
+import { checkFieldSelector } from './field-selectors.js';
 import { admitCreate, decodeFor, defaultObject, validateCreate, validateUpdate } from './admission.js';
 import type { UserInfo } from './auth.js';
 import { listPrefix, objectKey, type ResourceRegistry, type ServedResource } from './registry.js';
@@ -111,7 +112,7 @@ export class Rest {
   }
 
   async list(r: ServedResource, namespace: string, q: ListQuery) {
-    const res = await this.store.list<Obj>(listPrefix(r, namespace), q);
+    const res = await this.store.list<Obj>(listPrefix(r, namespace), { ...q, fieldSelector: checkFieldSelector(r, q.fieldSelector) });
     return {
       apiVersion: r.apiVersion,
       kind: r.info.listKind,
@@ -145,7 +146,7 @@ export class Rest {
     const fromState = !q.resourceVersion || q.resourceVersion === '0';
     return this.store.watch<Obj>(listPrefix(r, namespace), {
       labelSelector: q.labelSelector,
-      fieldSelector: q.fieldSelector,
+      fieldSelector: checkFieldSelector(r, q.fieldSelector),
       resourceVersion: fromState ? undefined : q.resourceVersion,
       sendInitialEvents: q.sendInitialEvents ?? fromState,
       allowBookmarks: q.allowWatchBookmarks,
