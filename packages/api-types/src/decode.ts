@@ -58,11 +58,13 @@ export const decodeObject = <T>(info: ResourceInfo<T>, raw: unknown, fieldValida
   if (fieldValidation === 'Strict' && unknown.length > 0) {
     throw badRequest(`${cannot}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
   }
-  const parsed = info.schema.safeParse(raw, { reportInput: true });
+  const parsed = info.schema.safeParse(raw);
   if (!parsed.success) {
+    // Parse again with inputs recorded, for the messages; only failures pay for it.
+    const issues = info.schema.safeParse(raw, { reportInput: true }).error?.issues ?? parsed.error.issues;
     const meta = (raw as { metadata?: { name?: unknown } }).metadata;
     const name = typeof meta?.name === 'string' ? meta.name : undefined;
-    throw invalid({ kind: info.kind, group: info.group, name }, issuesToFieldErrors(info.schema, parsed.error.issues));
+    throw invalid({ kind: info.kind, group: info.group || undefined, name }, issuesToFieldErrors(info.schema, issues));
   }
   return { object: parsed.data, warnings: unknown.map((f) => `unknown field "${f}"`) };
 };

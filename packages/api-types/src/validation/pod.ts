@@ -512,7 +512,7 @@ const allContainers = (spec: PodSpec): [Container | EphemeralContainer, string][
 ];
 
 /** spec.os rules: windows pods may not use Linux-only fields, linux pods may not use windowsOptions. */
-const validateOS = (errs: Errs, spec: PodSpec, path: string) => {
+const validateOS = (errs: Errs, spec: PodSpec, all: [Container | EphemeralContainer, string][], path: string) => {
   const os = spec.os?.name;
   if (os === undefined) return;
   if (os !== 'linux' && os !== 'windows') {
@@ -524,19 +524,19 @@ const validateOS = (errs: Errs, spec: PodSpec, path: string) => {
     const no = (field: string) => errs.push(forbidden(field, 'cannot be set for a windows pod'));
     for (const k of WINDOWS_POD_FORBIDDEN) if (spec[k] !== undefined) no(`${path}.${k}`);
     for (const k of WINDOWS_POD_SC_FORBIDDEN) if (sc[k] !== undefined) no(`${path}.securityContext.${k}`);
-    for (const [c, p] of allContainers(spec)) {
+    for (const [c, p] of all) {
       for (const k of WINDOWS_CONTAINER_SC_FORBIDDEN) if (c.securityContext?.[k] !== undefined) no(`${path}.${p}.securityContext.${k}`);
     }
   } else {
     const no = (field: string) => errs.push(forbidden(field, 'windows options cannot be set for a linux pod'));
     if (sc.windowsOptions) no(`${path}.securityContext.windowsOptions`);
-    for (const [c, p] of allContainers(spec)) if (c.securityContext?.windowsOptions) no(`${path}.${p}.securityContext.windowsOptions`);
+    for (const [c, p] of all) if (c.securityContext?.windowsOptions) no(`${path}.${p}.securityContext.windowsOptions`);
   }
 };
 
-const validateHostProcess = (errs: Errs, spec: PodSpec, path: string) => {
+const validateHostProcess = (errs: Errs, spec: PodSpec, all: [Container | EphemeralContainer, string][], path: string) => {
   const podHP = spec.securityContext?.windowsOptions?.hostProcess;
-  const flags = allContainers(spec).map(([c]) => c.securityContext?.windowsOptions?.hostProcess ?? podHP ?? false);
+  const flags = all.map(([c]) => c.securityContext?.windowsOptions?.hostProcess ?? podHP ?? false);
   if (!flags.some(Boolean)) return;
   if (!flags.every(Boolean)) errs.push(invalidValue(`${path}.securityContext.windowsOptions.hostProcess`, podHP ?? false, 'If pod contains any hostProcess containers then all containers must be HostProcess'));
   if (!spec.hostNetwork) errs.push(invalidValue(`${path}.hostNetwork`, spec.hostNetwork ?? false, 'hostNetwork must be true if pod contains any hostProcess containers'));
@@ -564,8 +564,9 @@ export const validatePodSpec = (errs: Errs, spec: PodSpec, path: string, opts: P
   const ctx: PodCtx = { volumes, gracePeriod: spec.terminationGracePeriodSeconds ?? 30, hostUsers, isPod: opts.isPod };
 
   if (!spec.containers || spec.containers.length === 0) errs.push(required(`${path}.containers`));
+  const all = allContainers(spec);
   const names = new Set<string>();
-  for (const [c, p] of allContainers(spec)) {
+  for (const [c, p] of all) {
     if (c.name && names.has(c.name)) errs.push(duplicate(`${path}.${p}.name`, c.name));
     names.add(c.name);
   }
@@ -580,7 +581,7 @@ export const validatePodSpec = (errs: Errs, spec: PodSpec, path: string, opts: P
 
   // Host ports must not collide across the pod's containers.
   const hostPorts = new Set<string>();
-  for (const [c, p] of allContainers(spec)) {
+  for (const [c, p] of all) {
     c.ports?.forEach((port, j) => {
       if (!port.hostPort) return;
       const key = `${port.hostIP ?? ''}/${port.hostPort}/${port.protocol ?? 'TCP'}`;
@@ -589,7 +590,7 @@ export const validatePodSpec = (errs: Errs, spec: PodSpec, path: string, opts: P
     });
   }
   if (spec.hostNetwork) {
-    for (const [c, p] of allContainers(spec)) {
+    for (const [c, p] of all) {
       c.ports?.forEach((port, j) => {
         if (port.hostPort && port.hostPort !== port.containerPort) {
           errs.push(invalidValue(`${path}.${p}.ports[${j}].hostPort`, port.hostPort, 'must match `containerPort` when `hostNetwork` is true'));
@@ -661,8 +662,8 @@ export const validatePodSpec = (errs: Errs, spec: PodSpec, path: string, opts: P
       if (spec[k]) errs.push(forbidden(`${path}.${k}`, 'when `pod.Spec.HostUsers` is false'));
     }
   }
-  validateOS(errs, spec, path);
-  validateHostProcess(errs, spec, path);
+  validateOS(errs, spec, all, path);
+  validateHostProcess(errs, spec, all, path);
   for (const name in spec.overhead ?? {}) quantityAt(errs, `${path}.overhead[${name}]`, spec.overhead![name]);
   if (spec.resources) validateResources(errs, spec.resources, `${path}.resources`, true);
 };
