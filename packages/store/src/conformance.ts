@@ -418,6 +418,20 @@ export function runStoreConformance(name: string, makeStore: (opts: StoreOptions
         w.stop();
       });
 
+      it('filters watch events by field selector, as a kubelet watching its node\'s pods does', async () => {
+        const s = await newStore();
+        await s.create('/pods/default/p1', pod('p1', { nodeName: '' }));
+        const w = s.watch<Pod>('/pods/', { fieldSelector: 'spec.nodeName=node-9', resourceVersion: await s.currentRevision() });
+        await s.create('/pods/default/p2', pod('p2'));
+        const bound = await s.guaranteedUpdate<Pod>('/pods/default/p1', { tryUpdate: (p) => ({ ...p!, spec: { ...p!.spec, nodeName: 'node-9' } }) });
+        const gone = await s.delete<Pod>('/pods/default/p1');
+        const evs = await take(w, 2);
+        expect(evs.map((e) => [e.type, e.object.metadata.name, e.object.metadata.resourceVersion])).toEqual([
+          ['ADDED', 'p1', bound.metadata.resourceVersion], ['DELETED', 'p1', gone.metadata.resourceVersion],
+        ]);
+        w.stop();
+      });
+
       it('delivers concurrent writers\' events in revision order without gaps or duplicates', async () => {
         const s = await newStore();
         const start = await s.currentRevision();
