@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_LOG_LINE, parseCriLogLine, renderLogEntry } from '../cri-log.js';
@@ -277,6 +277,39 @@ export function runRuntimeConformance(name: string, options: ConformanceOptions)
         expect(lines.map((l) => parseCriLogLine(l).content).join('|')).toBe(entries.map((e) => e.content).join('|'));
         expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z stdout F one$/);
       }
+    });
+
+    it('stops following a log when the reader aborts, and reopens the log file after rotation', async () => {
+      const sb = await sandbox();
+      const id = await run(sb, 'ticker', { steps: [{ stdout: 'a' }, { sleep: 400 }, { stdout: 'b' }] });
+      const ac = new AbortController();
+      const seen: string[] = [];
+      for await (const e of rt.readContainerLog(id, { follow: true, signal: ac.signal })) {
+        seen.push(e.content);
+        ac.abort();
+      }
+      expect(seen).toEqual(['a']);
+      expect((await rt.containerStatus(id)).state).toBe('Running');
+      if (options.logsOnDisk) {
+        const path = join(sb.config.logDirectory, 'ticker/0.log');
+        await rename(path, `${path}.1`);
+        await rt.reopenContainerLog(id);
+        await new Promise((res) => setTimeout(res, 600));
+        expect((await readFile(path, 'utf8')).split('\n').filter(Boolean).map((l) => parseCriLogLine(l).content)).toEqual(['b']);
+        expect(await readFile(`${path}.1`, 'utf8')).toMatch(/ stdout F a\n$/);
+      } else await rt.reopenContainerLog(id);
+      await rt.stopContainer(id, 0);
+      await expectCode(rt.reopenContainerLog(id), 'FailedPrecondition');
+    });
+
+    it('reports stats of running containers and their sandbox', async () => {
+      const sb = await sandbox();
+      const id = await run(sb, 'measured', {});
+      const st = await rt.containerStats(id);
+      expect(st).toMatchObject({ id, metadata: { name: 'measured' } });
+      expect((await rt.listContainerStats({ podSandboxId: sb.id })).map((c) => c.id)).toEqual([id]);
+      expect((await rt.podSandboxStats(sb.id)).containers.map((c) => c.id)).toEqual([id]);
+      await expectCode(rt.containerStats('no-such-container'), 'NotFound');
     });
 
     it('runs exec commands inside a running container, and refuses them once it exited', async () => {
