@@ -197,6 +197,7 @@ describe('server-side apply', () => {
   it('rejects duplicate list-map keys in the configuration with 422', () => {
     const err = rejection(() => apply(undefined, config({ containers: [{ name: 'web', image: 'a' }, { name: 'web', image: 'b' }] }), 'alice'));
     expect(err.code).toBe(422);
+    expect(err.message).toBe('.spec.containers: duplicate entries for key [name="web"]');
   });
 });
 

@@ -1,6 +1,6 @@
 import { StatusError } from '@peapod/api-types';
 import type { SchemaNode } from '../openapi/model.js';
-import { FieldSet, fieldElement, keyElement, valueElement, type FieldPath, type PathElement } from './fieldpath.js';
+import { FieldSet, fieldElement, formatPath, keyElement, valueElement, type FieldPath, type PathElement } from './fieldpath.js';
 import { deepEqual, isObject, type Json, type JsonObject } from './json.js';
 
 /**
@@ -14,11 +14,7 @@ import { deepEqual, isObject, type Json, type JsonObject } from './json.js';
  */
 
 const duplicate = (path: FieldPath, pe: PathElement) =>
-  new StatusError({
-    code: 422,
-    reason: 'Invalid',
-    message: `.${path.filter((p) => p.startsWith('f:')).map((p) => p.slice(2)).join('.')}: duplicate entries for key ${pe.slice(2)}`,
-  });
+  new StatusError({ code: 422, reason: 'Invalid', message: `${formatPath(path)}: duplicate entries for key ${formatPath([pe])}` });
 
 /** Whether a value is one leaf: scalars, atomic lists/structs/maps, and untyped lists. */
 function isLeaf(node: SchemaNode, v: Json | undefined): boolean {
@@ -172,8 +168,9 @@ const kindOf = (v: Json) => (Array.isArray(v) ? 'list' : isObject(v) ? 'object' 
 
 /**
  * The applied configuration `rhs` merged into the live object `lhs`: granular structs and maps
- * merge per field, list maps per item and sets per value (live order kept, shared items in the
- * configuration's order, new items after the live items they follow), anything atomic is replaced.
+ * merge per field, list maps per item and sets per value (configured items in the
+ * configuration's order, live-only items where they were), anything atomic is replaced; `null`
+ * removes a field.
  */
 export function merge(lhs: Json | undefined, rhs: Json, node: SchemaNode, path: PathElement[] = []): Json {
   if (isLeaf(node, rhs) || (lhs !== undefined && kindOf(lhs) !== kindOf(rhs))) return rhs;
