@@ -239,9 +239,10 @@ describe('ProcessRuntime sandbox', () => {
     const p = await pod(rt);
     const id = await rt.createContainer(p.id, p.ctr('limited', 'true', {
       linux: { resources: { memoryLimitInBytes: 64 << 20 }, securityContext: { runAsUser: 1000, seccomp: { profileType: 'RuntimeDefault' } } },
+      mounts: [{ hostPath: await tempDir(), containerPath: '/shared', propagation: 'Bidirectional' }],
     }), p.config);
     const msg = (await rt.containerStatus(id)).message!;
-    for (const part of ['image content', 'busybox:1.36', 'resource limits', 'runAsUser', 'seccomp']) expect(msg).toContain(part);
+    for (const part of ['image content', 'busybox:1.36', 'resource limits', 'runAsUser', 'seccomp', 'mount propagation']) expect(msg).toContain(part);
     await expect(rt.createContainer(p.id, { ...p.ctr('nocmd', ''), command: [], args: [] }, p.config)).rejects.toMatchObject({ reason: RuntimeReason.CreateContainerConfigError });
     await expect(rt.createContainer(p.id, p.ctr('badmount', 'true', { mounts: [{ hostPath: '/nonexistent/peapod', containerPath: '/x' }] }), p.config)).rejects.toMatchObject({
       reason: RuntimeReason.CreateContainerConfigError,

@@ -373,6 +373,7 @@ export class ProcessRuntime implements Runtime {
     if (sc?.seccomp && sc.seccomp.profileType !== 'Unconfined') notes.push('seccomp');
     if (sc?.apparmorProfile) notes.push('AppArmor');
     if (config.devices?.length) notes.push('devices');
+    if (config.mounts.some((m) => m.propagation && m.propagation !== 'Private')) notes.push('mount propagation');
     if (config.tty) notes.push('tty (no pseudo-terminal; stdin and output are pipes)');
     return `process runtime does not honour: ${notes.join('; ')}`;
   }
