@@ -53,12 +53,12 @@ export interface PatchRequest {
  */
 export function applyPatch(req: PatchRequest): Obj {
   const { type, info, subresource } = req;
-  if (!Object.hasOwn(PATCH_KINDS, type)) throw unsupportedMediaType(String(type));
+  if (!Object.values(PATCH_CONTENT_TYPES).includes(type)) throw unsupportedMediaType(String(type));
   if (req.force && type !== 'apply') throw badRequest('force is only allowed for apply patches (application/apply-patch+yaml)');
-  const root = schemaFor(info, subresource);
   if (type === 'apply') return apply(req);
   if (req.current === undefined) throw notFound({ kind: info.plural, ...(info.group ? { group: info.group } : {}) });
   const current = clone(req.current) as Json;
+  const root = schemaFor(info, subresource);
   switch (type) {
     case 'json':
       return expectObject(applyJsonPatch(current, req.patch));
@@ -68,8 +68,6 @@ export function applyPatch(req: PatchRequest): Obj {
       return expectObject(applyStrategicMergePatch(current, req.patch, root));
   }
 }
-
-const PATCH_KINDS: Record<PatchType, true> = { json: true, merge: true, strategic: true, apply: true };
 
 function expectObject(v: Json): Obj {
   if (!isObject(v)) throw badRequest('the patched document is not an object');
