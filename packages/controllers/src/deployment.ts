@@ -1,6 +1,6 @@
 import {
   RESOURCES, controllerOf, controllerRef, deepEqual, getScaledValueFromIntOrPercent, isAlreadyExists, isNotFound,
-  labelSelectorFromObject, type Deployment, type DeploymentCondition, type DeploymentStatus, type ReplicaSet,
+  labelSelectorFromObject, type Deployment, type DeploymentCondition, type DeploymentStatus, type PodTemplateSpec, type ReplicaSet,
 } from '@peapod/api-types';
 import { splitKey, type ReconcileResult } from '@peapod/client';
 import { claim } from './claim.js';
@@ -41,7 +41,7 @@ const byCreation = (a: ReplicaSet, b: ReplicaSet) => timeOf(a.metadata.creationT
 const sum = (rss: readonly ReplicaSet[], f: (rs: ReplicaSet) => number) => rss.reduce((n, rs) => n + f(rs), 0);
 
 /** A template without the pod-template-hash label, for comparing a ReplicaSet's template with the Deployment's. */
-function withoutHash(t: ReplicaSet['spec'] extends infer S ? S extends { template?: infer T } ? T : never : never) {
+function withoutHash(t: PodTemplateSpec | undefined): PodTemplateSpec | undefined {
   if (!t?.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL]) return t;
   const { [POD_TEMPLATE_HASH_LABEL]: _h, ...labels } = t.metadata.labels;
   return { ...t, metadata: { ...t.metadata, labels } };
@@ -222,7 +222,9 @@ export class DeploymentController extends QueueController {
    * ReplicaSet's revision is one more than the highest old one, and the Deployment carries it.
    */
   private async syncRevision(d: Deployment, claimed: ReplicaSet[]): Promise<{ newRS?: ReplicaSet; old: ReplicaSet[]; all: ReplicaSet[]; created: boolean }> {
-    let { newRS, old } = this.split(d, claimed);
+    const split = this.split(d, claimed);
+    const old = split.old;
+    let newRS = split.newRS;
     let created = false;
     const maxOld = Math.max(0, ...old.map(revisionOf));
     const newRevision = String(maxOld + 1);

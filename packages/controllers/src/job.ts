@@ -346,7 +346,7 @@ export class JobController extends QueueController {
     const ref = controllerRef(job, JOB_GVK);
     const name = job.metadata.name!;
     const results = await Promise.allSettled(indexes.map((i) => {
-      const idx = i === undefined ? {} : { [JOB_COMPLETION_INDEX]: String(i) };
+      const idx: Record<string, string> = i === undefined ? {} : { [JOB_COMPLETION_INDEX]: String(i) };
       const pod = podFromTemplate(job.spec?.template, ref, {
         generateName: i === undefined ? `${name}-` : `${name}-${i}-`,
         namespace: job.metadata.namespace,
@@ -354,7 +354,7 @@ export class JobController extends QueueController {
         annotations: idx,
         finalizers: [JOB_TRACKING_FINALIZER],
       });
-      if (i !== undefined) {
+      if (i !== undefined && pod.spec) {
         pod.spec.hostname ??= `${name}-${i}`;
         const env = { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX}']` } } };
         for (const c of [...pod.spec.containers, ...(pod.spec.initContainers ?? [])]) {

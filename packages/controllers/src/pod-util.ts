@@ -108,7 +108,7 @@ export async function patchStatus<T extends { metadata: { name?: string; namespa
   obj: T,
   status: object,
 ): Promise<T> {
-  return resource.patch(obj.metadata.name!, 'merge', { status: replacing(obj.status ?? {}, status) }, { namespace: obj.metadata.namespace, subresource: 'status' });
+  return resource.patch(obj.metadata.name!, 'merge', { status: replacing((obj.status ?? {}) as Record<string, unknown>, status) }, { namespace: obj.metadata.namespace, subresource: 'status' });
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

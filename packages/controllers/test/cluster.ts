@@ -23,6 +23,8 @@ interface RunningApiServer {
 export interface TestCluster {
   clock: FakeClock;
   client: KubeClient;
+  /** The in-process transport under `client`, for building further clients. */
+  transport: Transport;
   ctx: ControllerContext;
   /** Runs a controller until `close`. */
   run(c: Controller, workers?: number): void;
@@ -38,7 +40,8 @@ export async function startCluster(options: ControllersOptions = {}): Promise<Te
   const dir = await mkdtemp(join(tmpdir(), 'peapod-controllers-'));
   const clock = new FakeClock(Date.UTC(2025, 0, 1));
   const server = await startApiServer({ pkiDir: join(dir, 'pki'), port: 0 }, { store: createMemoryStore(), clock });
-  const client = createClient(server.transport());
+  const transport = server.transport();
+  const client = createClient(transport);
   const logger = process.env.CONTROLLERS_DEBUG ? consoleLogger : silentLogger;
   const informers = new InformerFactory({ client, clock, logger });
   informers.start();
@@ -47,7 +50,7 @@ export async function startCluster(options: ControllersOptions = {}): Promise<Te
   setMaxListeners(0, abort.signal);
   const running: Promise<void>[] = [];
   return {
-    clock, client, ctx,
+    clock, client, ctx, transport,
     run(c, workers = 2) { running.push(c.run(workers, abort.signal)); },
     async close() {
       abort.abort();
@@ -67,13 +70,13 @@ const consoleLogger: Logger = {
 };
 
 /** Polls `check` (real time, every 5 ms) until it returns a truthy value, or fails after `ms`. */
-export async function until<T>(check: () => T | Promise<T>, what = 'condition', ms = 5_000): Promise<T> {
+export async function until<T>(check: () => T | Promise<T>, what = 'condition', ms = 5_000): Promise<Exclude<T, false | '' | 0 | null | undefined>> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {
     try {
       const v = await check();
-      if (v) return v;
+      if (v) return v as Exclude<T, false | '' | 0 | null | undefined>;
     } catch (err) { last = err; }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 5));
