@@ -99,6 +99,7 @@ export class Kubelet implements PodSyncer {
   private sourcesReady = false;
   private relisting = false;
   private runtimeName = 'unknown';
+  private inPlaceResize = false;
   private nodeUid?: string;
 
   constructor(deps: KubeletDeps, options: KubeletOptions) {
@@ -133,6 +134,7 @@ export class Kubelet implements PodSyncer {
       probes: this.prober,
       logDir: join(this.options.rootDir, 'logs'),
       track: (uid, kind, id) => this.relister.track(uid, kind, id),
+      inPlaceResize: () => this.inPlaceResize,
       resolveEnv: async (pod, container, podIPs) =>
         (await resolveEnv(pod, container, { configMaps: this.api, secrets: this.api, nodeAllocatable: allocatable, podIPs, hostIPs: this.options.nodeIPs })).env,
     });
@@ -163,6 +165,7 @@ export class Kubelet implements PodSyncer {
   /** Registers the node, adopts what the runtime already runs, then starts taking pods. */
   async start(): Promise<void> {
     this.runtimeName = (await this.runtime.version()).runtimeName;
+    this.inPlaceResize = (await this.runtime.status()).features.inPlaceResize;
     if (this.options.registerNode !== false) {
       await this.node.start();
     }
@@ -385,6 +388,7 @@ export class Kubelet implements PodSyncer {
         hostIPs: this.options.nodeIPs,
         runtimeName: this.runtimeName,
         reason,
+        resizeInfeasible: this.runtimeManager.resizeError(uid),
       });
     if (old?.phase !== status.phase) this.events.emit('podPhaseChanged', refOf(pod), old?.phase as 'Pending' | undefined, status.phase as 'Pending');
     this.statusManager.setPodStatus(uid, isStaticPod(pod) ? this.mirrorOf(pod) : pod, status);

@@ -43,8 +43,13 @@ export interface PodWorkerOptions {
   errorBackoffMs: number;
 }
 
+/** Immediate re-syncs in a row before the worker waits for its timer: a sync that always changes something must not spin. */
+const MAX_IMMEDIATE_RESYNCS = 10;
+const SPIN_BACKOFF_MS = 1000;
+
 interface Worker {
   pod: Pod;
+  immediate: number;
   state: PodWorkerState;
   running: boolean;
   pending: boolean;
@@ -67,7 +72,7 @@ export class PodWorkers {
   update(pod: Pod, sync = true): void {
     const uid = pod.metadata.uid!;
     let w = this.workers.get(uid);
-    if (!w) this.workers.set(uid, (w = { pod, state: 'syncing', running: false, pending: false, removed: false, stopRequested: false }));
+    if (!w) this.workers.set(uid, (w = { pod, immediate: 0, state: 'syncing', running: false, pending: false, removed: false, stopRequested: false }));
     w.pod = pod;
     if (sync) this.trigger(w);
   }
@@ -164,8 +169,13 @@ export class PodWorkers {
         if (r.terminal) {
           w.state = 'terminating';
           w.pending = true;
-        } else if (r.resyncInMs === 0) w.pending = true;
-        else this.schedule(w, r.resyncInMs ?? this.options.syncPeriodMs);
+        } else if (r.resyncInMs === 0 && w.immediate < MAX_IMMEDIATE_RESYNCS) {
+          w.immediate++;
+          w.pending = true;
+        } else {
+          w.immediate = 0;
+          this.schedule(w, r.resyncInMs || (r.resyncInMs === 0 ? SPIN_BACKOFF_MS : this.options.syncPeriodMs));
+        }
         return;
       }
     }

@@ -126,3 +126,45 @@ describe('Kubelet: ephemeral containers', () => {
     expect(h.status('p')?.phase).toBe('Running');
   });
 });
+
+describe('Kubelet: in-place resize', () => {
+  const resources = (cpu: string, memory: string) => ({ requests: { cpu }, limits: { cpu, memory } });
+  const resize = async (h: Harness, r: ReturnType<typeof resources>) => {
+    const pod = h.pod('p');
+    h.api.addPod({ ...pod, spec: { ...pod.spec!, containers: [{ ...pod.spec!.containers[0], resources: r }] } });
+    await h.run(2 * S);
+  };
+
+  it('resizes a running container through the runtime without restarting it', async () => {
+    h = await startKubelet();
+    await h.create('p', { containers: [ctr('a', { resources: resources('100m', '128Mi') })] });
+    await resize(h, resources('500m', '256Mi'));
+    expect(h.runtime.callsOf('updateContainerResources')[0]?.args[1]).toEqual({ cpuShares: 512, cpuPeriod: 100000, cpuQuota: 50000, memoryLimitInBytes: 256 * 1024 * 1024 });
+    expect(h.runtime.callsOf('startContainer')).toHaveLength(1);
+    expect(h.container('p', 'a')).toMatchObject({ restartCount: 0, resources: resources('500m', '256Mi'), allocatedResources: { cpu: '500m' } });
+  });
+
+  it('restarts the container when its resizePolicy says RestartContainer for a changed resource', async () => {
+    h = await startKubelet();
+    await h.create('p', { containers: [ctr('a', { resources: resources('100m', '128Mi'), resizePolicy: [{ resourceName: 'memory', restartPolicy: 'RestartContainer' }] })] });
+    await resize(h, resources('100m', '256Mi'));
+    expect(h.runtime.callsOf('updateContainerResources')).toHaveLength(0);
+    expect(h.container('p', 'a')).toMatchObject({ restartCount: 1, state: { running: {} }, resources: resources('100m', '256Mi') });
+  });
+
+  it('reports PodResizePending/Infeasible when the runtime cannot resize in place', async () => {
+    h = await startKubelet({
+      patchRuntime: (rt) => {
+        const status = rt.status.bind(rt);
+        rt.status = async () => {
+          const s = await status();
+          return { ...s, features: { ...s.features, inPlaceResize: false } };
+        };
+      },
+    });
+    await h.create('p', { containers: [ctr('a', { resources: resources('100m', '128Mi') })] });
+    await resize(h, resources('200m', '128Mi'));
+    expect(h.status('p')?.conditions?.find((c) => c.type === 'PodResizePending')).toMatchObject({ status: 'True', reason: 'Infeasible' });
+    expect(h.container('p', 'a')).toMatchObject({ restartCount: 0, resources: resources('100m', '128Mi') });
+  });
+});

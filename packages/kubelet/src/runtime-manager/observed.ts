@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Container } from '@peapod/api-types';
+import type { LinuxContainerResources } from '@peapod/runtime';
 
 /**
  * What the kubelet sees of one pod in the runtime (kubelet's `kubecontainer.PodStatus`): its
@@ -26,6 +27,8 @@ export interface ObservedContainer {
   hash: string;
   /** Restart count at creation (a label), so counting continues across kubelet restarts. */
   restartCount: number;
+  /** Resources the runtime applies now (after in-place resizes), when it reports them. */
+  resources?: LinuxContainerResources;
 }
 
 export interface ObservedSandbox {

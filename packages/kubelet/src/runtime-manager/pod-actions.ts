@@ -1,6 +1,8 @@
 import type { Container, Pod } from '@peapod/api-types';
 import { isSidecar, restartPolicyOf } from '../pod-util.js';
+import type { LinuxContainerResources } from '@peapod/runtime';
 import { containerHash, latest, type ObservedContainer, type ObservedPod } from './observed.js';
+import { linuxResources, resizedResources } from './resources.js';
 
 /** Probe results the action computation consults (kubelet's liveness and startup managers). */
 export type ProbeResult = 'success' | 'failure';
@@ -9,7 +11,7 @@ export interface ProbeResultsView {
   startup(containerId: string): ProbeResult | undefined;
 }
 
-export type KillReason = 'LivenessProbe' | 'StartupProbe' | 'DefinitionChanged' | 'Unknown';
+export type KillReason = 'LivenessProbe' | 'StartupProbe' | 'DefinitionChanged' | 'ResizeRestart' | 'Unknown';
 
 export interface ContainerToKill {
   name: string;
@@ -36,6 +38,8 @@ export interface PodActions {
   ephemeralContainersToStart: number[];
   /** By container id. */
   containersToKill: Map<string, ContainerToKill>;
+  /** Running containers to resize in place, with the resources to apply. */
+  containersToResize: { id: string; name: string; resources: LinuxContainerResources }[];
 }
 
 /**
@@ -81,6 +85,7 @@ export function computePodActions(pod: Pod, observed: ObservedPod, probes: Probe
     containersToStart: [],
     ephemeralContainersToStart: [],
     containersToKill: new Map(),
+    containersToResize: [],
   };
 
   if (sandbox.create) {
@@ -126,7 +131,17 @@ export function computePodActions(pod: Pod, observed: ObservedPod, probes: Probe
     else if (probes.startup(s.id) === 'failure') why = [`Container ${c.name} failed startup probe`, 'StartupProbe'];
     else {
       keep++;
-      return;
+      // In-place resize: resources whose resizePolicy says RestartContainer restart it instead.
+      const desired = linuxResources(c);
+      const changed = resizedResources(s.resources, desired);
+      if (!changed.length) return;
+      if (!changed.some((r) => c.resizePolicy?.find((p) => p.resourceName === r)?.restartPolicy === 'RestartContainer')) {
+        actions.containersToResize.push({ id: s.id, name: c.name, resources: desired });
+        return;
+      }
+      keep--;
+      why = [`Container ${c.name} resized`, 'ResizeRestart'];
+      restart = true;
     }
     if (restart) actions.containersToStart.push(i);
     actions.containersToKill.set(s.id, kill(c, restart ? `${why[0]}, will be restarted` : why[0], why[1], false));

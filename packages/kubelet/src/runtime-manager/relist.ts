@@ -126,7 +126,8 @@ export class Relister {
       if (!id) return;
       this.track(id.uid, 'sandbox', s.id);
       let status = fresh ? (s as PodSandboxStatus) : this.sandboxCache.get(s.id);
-      if (!status || status.state !== s.state) {
+      if (fresh) this.sandboxCache.set(s.id, status!);
+      else if (!status || status.state !== s.state) {
         status = await this.runtime.podSandboxStatus(s.id).catch(() => undefined);
         if (!status) return;
         this.sandboxCache.set(s.id, status);
@@ -139,7 +140,7 @@ export class Relister {
       this.track(id.uid, 'container', c.id);
       const cached = this.containerCache.get(c.id);
       let status = cached;
-      if (!status || status.state !== c.state) {
+      if (fresh || !status || status.state !== c.state) {
         status = fresh ? (c as ContainerStatus) : await this.runtime.containerStatus(c.id).catch(() => undefined);
         if (!status) return;
         const before = cached?.state;
@@ -171,5 +172,6 @@ function toObserved(s: ContainerStatus, name: string, hash: string, restartCount
     imageRef: s.imageRef,
     hash,
     restartCount,
+    resources: s.resources,
   };
 }

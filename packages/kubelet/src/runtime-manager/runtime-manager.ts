@@ -21,6 +21,7 @@ import type { StartError } from '../status/generate.js';
 import type { VolumePaths } from '../volumes.js';
 import { containerHash, latest, type ObservedPod } from './observed.js';
 import { computePodActions, type ContainerToKill, type PodActions, type ProbeResultsView } from './pod-actions.js';
+import { linuxResources } from './resources.js';
 import { TerminationOrdering } from './termination-ordering.js';
 
 /** Every container gets at least this long between the stop signal and the kill. */
@@ -42,6 +43,8 @@ export interface RuntimeManagerDeps {
   resolveEnv: EnvResolver;
   /** Root of pod log directories (`<logDir>/<ns>_<name>_<uid>/<container>/<n>.log`). */
   logDir: string;
+  /** Whether the runtime resizes running containers (`RuntimeFeatures.inPlaceResize`). */
+  inPlaceResize(): boolean;
   /** Told of every sandbox and container created, so the next observation of the pod includes it. */
   track(uid: string, kind: 'sandbox' | 'container', id: string): void;
 }
@@ -80,6 +83,8 @@ export class RuntimeManager {
   readonly backoff: Backoff;
   private readonly imageBackoff: Backoff;
   private readonly startErrors = new Map<string, Map<string, StartError>>();
+  /** Why a pod's resize cannot be done (reported as PodResizePending/Infeasible). */
+  private readonly resizeErrors = new Map<string, string>();
 
   constructor(private readonly deps: RuntimeManagerDeps) {
     this.backoff = new Backoff(deps.clock);
@@ -90,9 +95,14 @@ export class RuntimeManager {
     return this.startErrors.get(uid)?.get(container);
   }
 
-  /** Forgets a pod's start errors (its worker is gone). */
+  resizeError(uid: string): string | undefined {
+    return this.resizeErrors.get(uid);
+  }
+
+  /** Forgets a pod's start and resize errors (its worker is gone). */
   forgetPod(uid: string): void {
     this.startErrors.delete(uid);
+    this.resizeErrors.delete(uid);
   }
 
   /** Drops expired back-off entries (housekeeping). */
@@ -137,6 +147,14 @@ export class RuntimeManager {
       await Promise.all([...actions.containersToKill].map(([id, k]) => this.killForRestart(pod, ref, id, k)));
       outcome.changed = true;
     }
+
+    if (actions.containersToResize.length) {
+      if (this.deps.inPlaceResize()) {
+        this.resizeErrors.delete(ref.uid);
+        await Promise.all(actions.containersToResize.map((r) => this.deps.runtime.updateContainerResources(r.id, r.resources)));
+        outcome.changed = true;
+      } else this.resizeErrors.set(ref.uid, `the container runtime cannot resize containers in place (${actions.containersToResize.map((r) => r.name).join(', ')})`);
+    } else this.resizeErrors.delete(ref.uid);
 
     let sandboxId = actions.sandboxId;
     let podIP = observed.sandboxes[0]?.ip;
@@ -363,6 +381,7 @@ export class RuntimeManager {
       stdin: c.stdin,
       stdinOnce: c.stdinOnce,
       tty: c.tty,
+      linux: { resources: linuxResources(c) },
     };
   }
 }

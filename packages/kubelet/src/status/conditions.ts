@@ -3,7 +3,7 @@ import { isSidecar, rfc3339, statusByName } from '../pod-util.js';
 import type { PodPhase } from './phase.js';
 
 /** Condition types the kubelet computes; every other condition on a pod is someone else's and kept as is. */
-export const KUBELET_CONDITIONS = ['PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready'] as const;
+export const KUBELET_CONDITIONS = ['PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready', 'PodResizePending', 'PodResizeInProgress'] as const;
 
 type Computed = Omit<PodCondition, 'lastTransitionTime'>;
 type Spec = Pick<PodSpec, 'containers' | 'initContainers' | 'readinessGates'>;

@@ -2,6 +2,7 @@ import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from 
 import { isSidecar, isTerminalPhase, rfc3339 } from '../pod-util.js';
 import { attempts, type ObservedContainer, type ObservedPod } from '../runtime-manager/observed.js';
 import { shouldContainerBeRestarted } from '../runtime-manager/pod-actions.js';
+import { linuxResources, resizedResources } from '../runtime-manager/resources.js';
 import { podConditions } from './conditions.js';
 import { getPhase, type PodPhase } from './phase.js';
 
@@ -27,6 +28,8 @@ export interface StatusInputs {
   runtimeName: string;
   /** Pod-level reason and message to report (DeadlineExceeded, admission rejections). */
   reason?: { reason: string; message: string };
+  /** Why a requested in-place resize cannot be done. */
+  resizeInfeasible?: string;
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : rfc3339(ms));
@@ -92,6 +95,14 @@ export function generatePodStatus(pod: Pod, inputs: StatusInputs): PodStatus {
         if (status.state?.terminated) status.lastState = status.state;
         status.state = { waiting: { reason: startError.reason, message: startError.message } };
       }
+      if (newest?.state === 'running' && c.resources) {
+        // What runs: the spec's resources once applied; until then (or if a resize is infeasible) the previous ones.
+        const prev = [...(old.initContainerStatuses ?? []), ...(old.containerStatuses ?? [])].find((x) => x.name === c.name);
+        const applied = !resizedResources(newest.resources, linuxResources(c)).length;
+        const resources = applied ? c.resources : prev?.resources;
+        if (resources) status.resources = resources;
+        if (resources?.requests) status.allocatedResources = resources.requests;
+      }
       if (newest?.state === 'running') {
         status.started = inputs.probes.started(uid, c.name, newest.id);
         const probed = kind === 'regular' || (kind === 'init' && isSidecar(c));
@@ -134,6 +145,10 @@ export function generatePodStatus(pod: Pod, inputs: StatusInputs): PodStatus {
   if (podIP) {
     status.podIP = podIP;
     status.podIPs = [{ ip: podIP }];
+  }
+  if (inputs.resizeInfeasible) {
+    const prev = old.conditions?.find((c) => c.type === 'PodResizePending');
+    status.conditions!.push({ type: 'PodResizePending', status: 'True', reason: 'Infeasible', message: inputs.resizeInfeasible, lastTransitionTime: prev?.status === 'True' && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(inputs.now) });
   }
   if (inputs.reason) {
     status.reason = inputs.reason.reason;

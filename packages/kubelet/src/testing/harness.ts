@@ -26,7 +26,7 @@ const realDelay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * A kubelet on a fake clock, a fake runtime and a fake API. Containers follow scripts by container
  * name; `run(ms)` moves time a second at a time, letting the kubelet settle after each.
  */
-export async function startKubelet(opts: { scripts?: Record<string, ContainerScript | (() => ContainerScript)>; options?: Partial<KubeletOptions>; host?: FakeHost; api?: FakeKubeletApi; clock?: FakeClock } = {}) {
+export async function startKubelet(opts: { scripts?: Record<string, ContainerScript | (() => ContainerScript)>; patchRuntime?: (rt: FakeRuntime) => void; options?: Partial<KubeletOptions>; host?: FakeHost; api?: FakeKubeletApi; clock?: FakeClock } = {}) {
   const clock = opts.clock ?? new FakeClock(T0);
   const host = opts.host ?? new FakeHost(clock);
   const scripts = opts.scripts ?? {};
@@ -37,6 +37,7 @@ export async function startKubelet(opts: { scripts?: Record<string, ContainerScr
       return typeof s === 'function' ? s() : s;
     },
   });
+  opts.patchRuntime?.(runtime);
   const api = opts.api ?? new FakeKubeletApi();
   const rootDir = mkdtempSync(join(tmpdir(), 'kubelet-test-'));
   const kubelet = new Kubelet({ api, runtime, clock, ...(process.env.KUBELET_TEST_LOG ? { logger: consoleLogger } : {}) }, { nodeName: 'node-1', rootDir, os: 'linux', nodeIPs: ['10.0.0.1'], ...opts.options });
