@@ -1,4 +1,7 @@
+// Errors every package throws (Kubernetes Status).
 export * from './errors.js';
+
+// Schemas and their z.infer types, by API group.
 export * from './meta/status.js';
 export * from './meta/v1.js';
 export * from './core/v1.js';
@@ -10,6 +13,8 @@ export * from './coordination/v1.js';
 export * from './events/v1.js';
 export { k8sMeta, int32, int64, quantity, intOrString, time, microTime } from './schema.js';
 export type { GroupVersionKind, K8sSchemaMeta } from './schema.js';
+
+// The resource table and decoding.
 export { apiVersionOf } from './resource.js';
 export type { ResourceInfo } from './resource.js';
 export { RESOURCES, resourceFor, resourceForKind, listSchemaOf } from './resources.js';
@@ -18,19 +23,17 @@ export { decodeObject, issuesToFieldErrors, typeMetaOf } from './decode.js';
 export type { DecodeResult, FieldValidation } from './decode.js';
 export { dropNulls, fieldPath, metaOf, schemaAt, unknownFields } from './fields.js';
 export type { PathSegment } from './fields.js';
-export * from './quantity.js';
-export * from './selectors.js';
+
+// Schema metadata consumers: patches and OpenAPI.
 export { patchMetaAt, toOpenAPISchemas } from './openapi.js';
 export type { PatchMeta } from './openapi.js';
-export * from './quantity.js';
-export * from './selectors.js';
+
+// Defaulting and validation.
 export {
   applyDefaults, admitPodDefaults, defaultImagePullPolicy, defaultPod, defaultPodSpec, defaultPodTemplate, defaultNode, defaultNamespace,
   defaultSecret, defaultPersistentVolumeClaim, defaultReplicaSet, defaultDeployment, defaultStatefulSet, defaultDaemonSet, defaultJob,
   defaultCronJob,
 } from './defaults.js';
-export * from './scheduling.js';
-export * from './scheduling.js';
 export { validateObject, validateObjectUpdate, throwIfInvalid } from './validation/index.js';
 export { validatePod, validatePodUpdate, validatePodStatusUpdate, validateEphemeralContainersUpdate, validatePodResize } from './validation/pod-lifecycle.js';
 export { validateBinding, validateScale, validateEviction } from './validation/kinds.js';
@@ -39,6 +42,11 @@ export { validateObjectMeta, validateObjectMetaUpdate } from './validation/meta.
 export {
   isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue, isConfigMapKey, isEnvVarName, isValidPortName,
 } from './validation/names.js';
+
+// Helpers about API objects.
 export {
   deepEqual, isPodTerminal, controllerOf, controllerRef, getScaledValueFromIntOrPercent, nextGeneration, podRequests, podQOSClass,
 } from './helpers.js';
+export * from './quantity.js';
+export * from './selectors.js';
+export * from './scheduling.js';
