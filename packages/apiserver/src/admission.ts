@@ -4,7 +4,6 @@ import {
 import type { ServedResource } from './registry.js';
 import type { Obj } from './obj.js';
 
-
 /**
  * Turns a request body into an object of `r`'s kind: the body must name this kind (or no kind at
  * all), unknown fields follow `fieldValidation` (warnings appended to `warnings`), and the schema

@@ -41,7 +41,6 @@ export class TokenAuthenticator {
   }
 }
 
-
 /** Names of the ConfigMaps, Secrets and PersistentVolumeClaims a pod uses (volumes, projections, env, envFrom, pull secrets). */
 export function podReferences(pod: Obj): { configmaps: Set<string>; secrets: Set<string>; persistentvolumeclaims: Set<string> } {
   const configmaps = new Set<string>();

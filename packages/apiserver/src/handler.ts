@@ -14,7 +14,6 @@ import { Subresources, type PatchFn } from './subresources.js';
 import { toTable, type IncludeObject } from './table.js';
 import type { Obj } from './obj.js';
 
-
 /**
  * One API request, transport-independent: the HTTP server builds it from the wire (body already
  * decoded), the in-process transport from a client call (objects, no JSON).
@@ -41,7 +40,8 @@ export type HandlerResponse =
   | { type: 'watch'; events: AsyncIterable<WatchEvent<unknown>> }
   | { type: 'stream'; contentType: string; chunks: AsyncIterable<Uint8Array> };
 
-export const VERSION_INFO = {
+/** What `/version` reports: the Kubernetes API level this server implements. */
+const VERSION_INFO = {
   major: '1', minor: '32', gitVersion: 'v1.32.0-peapod', gitCommit: 'peapod', gitTreeState: 'clean',
   buildDate: '2025-01-01T00:00:00Z', goVersion: 'node', compiler: 'tsc', platform: `${process.platform}/${process.arch}`,
 };
@@ -49,7 +49,7 @@ export const VERSION_INFO = {
 /** Default server-side watch timeout (kube-apiserver's --min-request-timeout). */
 const DEFAULT_WATCH_TIMEOUT_S = 1800;
 
-
+/** An Accept header asking for server-side printing (meta.k8s.io Table, v1 or v1beta1). */
 const TABLE = /as=Table;\s*v=(v1|v1beta1);\s*g=meta\.k8s\.io|as=Table;\s*g=meta\.k8s\.io;\s*v=(v1|v1beta1)/;
 
 const intParam = (q: URLSearchParams, name: string): number | undefined => {
@@ -112,7 +112,7 @@ export class ApiHandler {
         if (agg) return ok(aggregatedDiscovery(reg, path === '/api', agg), aggregatedContentType(agg));
         return ok(path === '/api' ? apiVersions(this.deps.serverAddress) : apiGroupList(reg));
       }
-      case '/': return ok({ paths: ['/api', '/api/v1', '/apis', ...reg.groupVersions().filter((g) => g.group).map((g) => `/apis/${g.group}/${g.version}`), '/healthz', '/livez', '/openapi/v2', '/openapi/v3', '/readyz', '/version'] });
+      case '/': return ok({ paths: ['/api', '/api/v1', '/apis', ...reg.groupVersions().filter((g) => g.group).map((g) => `/apis/${g.group}/${g.version}`), '/healthz', '/livez', '/openapi/v3', '/readyz', '/version'] });
     }
     if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return ok('ok', 'text/plain; charset=utf-8');
     if (path.startsWith('/openapi/')) {

@@ -7,7 +7,6 @@ import type { NamespaceGate, Rest, WriteContext } from './rest.js';
 import { NAMESPACE_FINALIZER } from './strategies.js';
 import type { Obj } from './obj.js';
 
-
 /** Namespaces every cluster starts with. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 /** How long the cleanup waits before looking again at a namespace whose content is still going away. */

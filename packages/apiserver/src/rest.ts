@@ -13,7 +13,6 @@ import { listPrefix, objectKey, type ResourceRegistry, type ServedResource } fro
 import { strategyFor, type Strategy } from './strategies.js';
 import type { Obj } from './obj.js';
 
-
 /** Per-request settings every write carries. */
 export interface WriteContext {
   user: UserInfo;

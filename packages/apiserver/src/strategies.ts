@@ -1,7 +1,6 @@
 import { forbidden, isPodTerminal, podQOSClass } from '@peapod/api-types';
 import type { Obj } from './obj.js';
 
-
 /**
  * Per-resource rules the generic REST layer applies (kube-apiserver's RESTCreateStrategy,
  * RESTUpdateStrategy and RESTGracefulDeleteStrategy). Hooks mutate the object they are given,

@@ -9,7 +9,6 @@ import type { ServedResource } from './registry.js';
 import type { Rest, WriteContext } from './rest.js';
 import type { Obj } from './obj.js';
 
-
 /** Applies one patch document to an object (or to nothing, for server-side apply creating it). */
 export type PatchFn = (args: {
   type: 'json' | 'merge' | 'strategic' | 'apply';
