@@ -33,6 +33,30 @@ describe('peapod up with kubectl', () => {
     expect(res.status).toBe(200);
   }, 120_000);
 
+  it('completes the seeds\' Job examples: hello runs, and the sidecar Job completes once myjob exits', async () => {
+    await kubectl(up.kubeconfig, ['apply', '-f', join(examples, 'job-hello.yaml'), '-f', join(examples, 'job-sidecar.yaml')]);
+    await kubectl(up.kubeconfig, ['wait', '--for=condition=Complete', 'job/myjob', '--timeout=60s'], { timeoutMs: 70_000 });
+    const pod = JSON.parse(await kubectl(up.kubeconfig, ['get', 'pods', '-l', 'job-name=myjob', '-o', 'json'])).items[0];
+    expect(pod.status.phase).toBe('Succeeded');
+    // The sidecar saw what the main container wrote into the shared emptyDir.
+    expect(await kubectl(up.kubeconfig, ['logs', pod.metadata.name, '-c', 'logshipper'])).toContain('logging');
+    await eventually(async () => (await kubectl(up.kubeconfig, ['logs', 'job/hello'])).includes('Hello, Kubernetes!'), 30_000, 'hello log');
+  }, 120_000);
+
+  it('rolls a Deployment out, updates its image and undoes it', async () => {
+    await kubectl(up.kubeconfig, ['apply', '-f', join(examples, 'deployment.yaml')]);
+    await kubectl(up.kubeconfig, ['rollout', 'status', 'deployment/web', '--timeout=60s'], { timeoutMs: 70_000 });
+    await kubectl(up.kubeconfig, ['set', 'image', 'deployment/web', 'web=nginx:1.16.1']);
+    await kubectl(up.kubeconfig, ['rollout', 'status', 'deployment/web', '--timeout=90s'], { timeoutMs: 100_000 });
+    const images = async () => JSON.parse(await kubectl(up.kubeconfig, ['get', 'pods', '-l', 'app=web', '-o', 'json'])).items
+      .filter((p: { metadata: { deletionTimestamp?: string } }) => !p.metadata.deletionTimestamp)
+      .map((p: { spec: { containers: { image: string }[] } }) => p.spec.containers[0].image);
+    await eventually(async () => { const i = await images(); return i.length === 3 && i.every((x: string) => x === 'nginx:1.16.1'); }, 60_000, 'old pods gone');
+    await kubectl(up.kubeconfig, ['rollout', 'undo', 'deployment/web']);
+    await kubectl(up.kubeconfig, ['rollout', 'status', 'deployment/web', '--timeout=90s'], { timeoutMs: 100_000 });
+    await eventually(async () => { const i = await images(); return i.length === 3 && i.every((x: string) => x === 'nginx:1.14.2'); }, 60_000, 'rolled back');
+  }, 300_000);
+
   it('refuses a second up on the same data dir with a one-line error', async () => {
     const r = await peapod(['up', '--data-dir', dataDir, '--listen', '127.0.0.1:0']);
     expect(r.code).toBe(1);

@@ -3,6 +3,7 @@ import { RESOURCES, serviceUnavailable, type Node } from '@peapod/api-types';
 import { ApiServer, ApiServerModule, ApiServerOptions, NodeStreamer, nodeUser } from '@peapod/apiserver';
 import { ClientModule, KubeClient, Transport } from '@peapod/client';
 import { Clock, Container, Logger, RealClock, composeModules, type ComposedApp, type Module } from '@peapod/core';
+import { ControllersModule, ControllersOptions } from '@peapod/controllers';
 import { RuntimeModule } from '@peapod/runtime';
 import { ProcessRuntimeModule } from '@peapod/runtime-process';
 import { SchedulerModule } from '@peapod/scheduler';
@@ -24,7 +25,8 @@ Flags:
   --runtime NAME            container runtime for the local node (default process)
   --node-name NAME          name of the local node (default: the host name)
   --pod-manifest-path DIR   run static pods from manifests in DIR
-  --fake-nodes N            add N simulated nodes running the fake runtime`;
+  --fake-nodes N            add N simulated nodes running the fake runtime
+  --controllers LIST        controllers to run, e.g. '*' or '*,-cronjob' (default *)`;
 
 export interface UpOptions {
   dataDir: string;
@@ -35,6 +37,7 @@ export interface UpOptions {
   nodeName: string;
   podManifestPath?: string;
   fakeNodes: number;
+  controllers: string;
 }
 
 export function upOptions(argv: string[]): UpOptions | undefined {
@@ -46,6 +49,7 @@ export function upOptions(argv: string[]): UpOptions | undefined {
     'node-name': { type: 'string' },
     'pod-manifest-path': { type: 'string' },
     'fake-nodes': { type: 'string' },
+    controllers: { type: 'string' },
   }, USAGE);
   if (!flags) return undefined;
   const dataDir = flags['data-dir'] ?? '.peapod';
@@ -61,6 +65,7 @@ export function upOptions(argv: string[]): UpOptions | undefined {
     nodeName: (flags['node-name'] ?? (process.env.HOSTNAME || 'peapod')).toLowerCase(),
     podManifestPath: flags['pod-manifest-path'],
     fakeNodes,
+    controllers: flags.controllers ?? '*',
   };
 }
 
@@ -99,6 +104,8 @@ export function composeCluster(o: UpOptions, logger: Logger, hooks?: Parameters<
     .provide(StoreConfig, { useValue: { url: o.storeUrl || `sqlite://${join(o.dataDir, 'state.db')}` } })
     .provide(ApiServerOptions, { useValue: { host: o.host, port: o.port, pkiDir: join(o.dataDir, 'pki'), kubeconfigPath: join(o.dataDir, 'kubeconfig') } })
     .provide(NodeStreamer, { useValue: router })
+    // One process owns the data dir (it is locked), so no leader election: a restart acts at once.
+    .provide(ControllersOptions, { useValue: { controllers: o.controllers, leaderElection: false } })
     .provide(Transport, { useFactory: (c) => c.resolve(ApiServer).transport() });
   const asNode = (name: string) => (parent: Container) => parent.resolve(ApiServer).transport(nodeUser(name));
   const nodeModules: Module[] = [
@@ -120,7 +127,7 @@ export function composeCluster(o: UpOptions, logger: Logger, hooks?: Parameters<
       labels: { 'peapod.dev/fake-node': 'true' },
     }, nodes)),
   ];
-  return composeModules([StoreModule, ApiServerModule, ClientModule, SchedulerModule, RuntimeModule, ProcessRuntimeModule, ...nodeModules], c, hooks);
+  return composeModules([StoreModule, ApiServerModule, ClientModule, SchedulerModule, ControllersModule, RuntimeModule, ProcessRuntimeModule, ...nodeModules], c, hooks);
 }
 
 /** Resolves once the node reports Ready (or throws after `timeoutMs`). */
