@@ -1,5 +1,5 @@
 import { RESOURCES } from '@peapod/api-types';
-import { createClient, type Transport } from '@peapod/client';
+import { ClientModule, Transport as TransportToken, createClient, type Transport } from '@peapod/client';
 import { Registry, composeModules, Container, Clock } from '@peapod/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { settle, startCluster, until, type TestCluster } from '../test/cluster.js';
@@ -7,7 +7,9 @@ import { DEFAULT_LEADER_ELECTION } from './context.js';
 import type { Controller } from './controller.js';
 import { BUILTIN_CONTROLLERS, defaultControllerRegistry } from './controllers.js';
 import { ControllerManager } from './manager.js';
+import { ControllersModule } from './module.js';
 import { enabledControllers, type ControllerDescriptor } from './registry.js';
+import { ControllerManager as ManagerToken, ControllersOptions } from './tokens.js';
 
 let c: TestCluster;
 beforeEach(async () => { c = await startCluster(); });
@@ -107,9 +109,6 @@ describe('controller manager and leader election', () => {
   });
 
   it('the module runs the enabled controllers once it leads', async () => {
-    const { ClientModule, Transport: TransportToken } = await import('@peapod/client');
-    const { ControllersModule } = await import('./module.js');
-    const { ControllerManager: ManagerToken, ControllersOptions } = await import('./tokens.js');
     const container = Container.create();
     container.provide(TransportToken, { useValue: c.transport });
     container.provide(Clock, { useValue: c.clock });
