@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RealClock, composeModules, silentLogger } from '@peapod/core';
 import { RuntimeModule, RuntimeRegistry, containerLabels, podLabels, renderLogEntry, type ContainerConfig, type PodSandboxConfig } from '@peapod/runtime';
-import { runRuntimeConformance } from '@peapod/runtime/conformance';
+import { runRuntimeConformance, shellWorkload } from '@peapod/runtime/conformance';
 import { CriRuntime } from './cri-runtime.js';
 import { ContainerdRuntimeModule } from './module.js';
 import { linuxTranslator } from './translate.js';
@@ -22,10 +22,14 @@ const ENGINES = resolve(import.meta.dirname, '../../../../tools/images/start-eng
  */
 let dir = '';
 let endpoint = '';
+/** The test image in the engine's private registry: conformance pulls and removes it. */
+let image = '';
 beforeAll(async () => {
   dir = await mkdtemp('/tmp/pp-ctrd-');
   try {
-    endpoint = `unix://${(await run(ENGINES, ['containerd', dir], { timeout: 50_000 })).stdout.trim()}`;
+    const [socket, registry] = (await run(ENGINES, ['containerd', dir], { timeout: 50_000 })).stdout.trim().split('\n');
+    endpoint = `unix://${socket}`;
+    image = `${registry}/peapod/busybox:1.36`;
   } catch (err) {
     throw new Error(`could not start containerd for the tests (CI installs it through tools/setup.sh): ${(err as { stderr?: string }).stderr ?? String(err)}`);
   }
@@ -38,10 +42,13 @@ const make = () => new CriRuntime({ endpoint, translator: linuxTranslator, podNe
 
 runRuntimeConformance('containerd', {
   logsOnDisk: true,
+  workload: (script) => ({ ...shellWorkload(script), image: { image } }),
   async setup() {
     const dirs: string[] = [];
+    const runtime = make();
+    await runtime.pullImage({ image }); // the image test removes it
     return {
-      runtime: make(),
+      runtime,
       reopen: async () => make(),
       tempDir: async () => {
         const d = await mkdtemp(join(tmpdir(), 'peapod-ctrd-'));
@@ -66,20 +73,21 @@ describe('containerd runtime over CRI', () => {
 
   it('runs a web server and a sidecar sharing an emptyDir that talk over localhost', async () => {
     const rt = make();
+    await rt.pullImage({ image });
     const logDirectory = await mkdtemp(join(tmpdir(), 'peapod-ctrd-'));
     const vol = await mkdtemp(join(tmpdir(), 'peapod-ctrd-vol-'));
     const meta = { name: 'web-pod', namespace: 'default', uid: randomUUID() };
     const sb: PodSandboxConfig = { metadata: { ...meta, attempt: 0 }, logDirectory, labels: podLabels(meta), annotations: {} };
     const id = await rt.runPodSandbox(sb);
     const ctr = (name: string, script: string): ContainerConfig => ({
-      metadata: { name, attempt: 0 }, image: { image: 'busybox:1.36' }, command: ['sh', '-c', script], args: [], envs: [],
+      metadata: { name, attempt: 0 }, image: { image }, command: ['sh', '-c', script], args: [], envs: [{ key: 'GREETING', value: 'hello-from-sidecar' }],
       mounts: [{ hostPath: vol, containerPath: '/shared' }], labels: containerLabels(meta, name), annotations: {}, logPath: `${name}/0.log`,
     });
     const port = 20000 + Math.floor(Math.random() * 20000);
     try {
       const web = await rt.createContainer(id, ctr('web', `httpd -f -p 127.0.0.1:${port} -h /shared`), sb);
       await rt.startContainer(web);
-      const side = await rt.createContainer(id, ctr('sidecar', `echo hello-from-sidecar > /shared/index.html; for i in $(seq 50); do wget -qO- http://127.0.0.1:${port}/ && exit 0; sleep 0.1; done; exit 1`), sb);
+      const side = await rt.createContainer(id, ctr('sidecar', `echo "$GREETING" > /shared/index.html; for i in $(seq 50); do wget -qO- http://127.0.0.1:${port}/ && exit 0; sleep 0.1; done; exit 1`), sb);
       await rt.startContainer(side);
       let s = await rt.containerStatus(side);
       for (let i = 0; i < 100 && s.state !== 'Exited'; i++) {
@@ -102,7 +110,12 @@ describe('containerd runtime over CRI', () => {
   it('reports images and fails pulls from an unreachable registry as ErrImagePull', async () => {
     const rt = make();
     try {
-      expect((await rt.imageStatus({ image: 'busybox:1.36' }))?.repoTags).toContain('docker.io/library/busybox:1.36');
+      const progress: string[] = [];
+      const ref = await rt.pullImage({ image }, { onProgress: (p) => progress.push(p.message ?? '') });
+      expect(progress).toEqual(['pulling', `pulled ${ref}`]);
+      const st = await rt.imageStatus({ image });
+      expect(st?.id).toBe(ref);
+      expect(st?.repoTags).toContain(image);
       expect(await rt.imageStatus({ image: '127.0.0.1:1/absent:1' })).toBeUndefined();
       const err = await rt.pullImage({ image: '127.0.0.1:1/absent:1' }).then(() => undefined, (e: unknown) => e);
       expect(err).toMatchObject({ reason: 'ErrImagePull' });

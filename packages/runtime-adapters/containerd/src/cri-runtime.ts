@@ -236,7 +236,8 @@ export class CriRuntime implements Runtime {
   }
 
   async containerStatus(id: string): Promise<ContainerStatus> {
-    // ContainerStatus does not name the sandbox; the list entry does.
+    // ContainerStatus names neither the sandbox nor the image id (its image_ref is a repo digest
+    // when the image has one); the list entry has both.
     const [s, [listed]] = await Promise.all([this.criStatus(id), this.listContainers({ id })]);
     const exited = s.state === 'CONTAINER_EXITED';
     const lr = s.resources?.linux;
@@ -245,7 +246,7 @@ export class CriRuntime implements Runtime {
       podSandboxId: listed?.podSandboxId ?? '',
       metadata: s.metadata,
       image: { image: s.image.image },
-      imageRef: s.imageRef,
+      imageRef: listed?.imageRef || s.imageRef,
       state: CONTAINER_STATE[s.state],
       createdAt: ms(s.createdAt),
       labels: s.labels,
@@ -380,6 +381,7 @@ export class CriRuntime implements Runtime {
           ...(options.sandboxConfig ? { sandboxConfig: this.options.translator.sandboxConfig(options.sandboxConfig, this.hostNetwork(options.sandboxConfig)) } : {}),
         },
         { reason: RuntimeReason.ErrImagePull },
+        'ImageService',
       );
       options.onProgress?.({ image: image.image, message: `pulled ${r.imageRef}` });
       return r.imageRef;
@@ -400,7 +402,16 @@ export class CriRuntime implements Runtime {
     return r.images.map(imageOf);
   }
 
+  /**
+   * Refuses while a running container uses the image (CRI's RemoveImage does not check), then
+   * removes it: containerd drops every reference to the image id, not only the one named.
+   */
   async removeImage(image: ImageSpec): Promise<void> {
+    const present = await this.imageStatus(image);
+    if (!present) return;
+    if ((await this.listContainers({ state: 'Running' })).some((c) => c.imageRef === present.id)) {
+      throw runtimeFailedPrecondition(`image ${image.image} is used by a running container`);
+    }
     await this.rpc('RemoveImage', { image: { image: image.image } }, undefined, 'ImageService').catch(ignoreNotFound);
   }
 

@@ -48,7 +48,8 @@ export function commonContainerConfig(c: ContainerConfig): object {
     command: c.command,
     args: c.args,
     workingDir: c.workingDir ?? '',
-    envs: c.envs satisfies KeyValue[],
+    // `value` is `bytes` on the wire since cri-api allowed binary env values (same encoding as a string).
+    envs: c.envs.map((e: KeyValue) => ({ key: e.key, value: Buffer.from(e.value) })),
     mounts: c.mounts.map((m) => ({
       containerPath: m.containerPath,
       hostPath: m.hostPath,

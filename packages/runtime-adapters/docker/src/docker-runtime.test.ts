@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeModules, silentLogger, RealClock } from '@peapod/core';
 import { RuntimeModule, RuntimeRegistry, containerLabels, podLabels, renderLogEntry, type ContainerConfig, type PodSandboxConfig } from '@peapod/runtime';
-import { runRuntimeConformance } from '@peapod/runtime/conformance';
+import { runRuntimeConformance, shellWorkload } from '@peapod/runtime/conformance';
 import { DockerRuntime } from './docker-runtime.js';
 import { DockerRuntimeModule } from './module.js';
 
@@ -20,10 +20,14 @@ const ENGINES = resolve(import.meta.dirname, '../../../../tools/images/start-eng
  */
 let dir = '';
 let socketPath = '';
+/** The test image in the engine's private registry: conformance pulls and removes it. */
+let image = '';
 beforeAll(async () => {
   dir = await mkdtemp('/tmp/pp-docker-');
   try {
-    socketPath = (await run(ENGINES, ['docker', dir], { timeout: 50_000 })).stdout.trim();
+    const [socket, registry] = (await run(ENGINES, ['docker', dir], { timeout: 50_000 })).stdout.trim().split('\n');
+    socketPath = socket;
+    image = `${registry}/peapod/busybox:1.36`;
   } catch (err) {
     throw new Error(`could not start Docker Engine for the tests (CI installs it through tools/setup.sh): ${(err as { stderr?: string }).stderr ?? String(err)}`);
   }
@@ -33,11 +37,14 @@ afterAll(async () => {
 });
 
 runRuntimeConformance('docker', {
+  workload: (script) => ({ ...shellWorkload(script), image: { image } }),
   async setup() {
     const dirs: string[] = [];
     const make = () => new DockerRuntime({ socketPath, pollMs: 10 });
+    const runtime = make();
+    await runtime.pullImage({ image }); // the image test removes it
     return {
-      runtime: make(),
+      runtime,
       reopen: async () => make(),
       tempDir: async () => {
         const d = await mkdtemp(join(tmpdir(), 'peapod-docker-'));
@@ -132,8 +139,13 @@ describe('docker runtime against the Engine', () => {
     }
   });
 
-  it('fails pulls as ErrImagePull, reports image status, and reports stats of a running container', async () => {
+  it('pulls from a registry with progress, fails pulls as ErrImagePull, and reports stats of a running container', async () => {
     const rt = new DockerRuntime({ socketPath });
+    await rt.removeImage({ image });
+    const progress: string[] = [];
+    const ref = await rt.pullImage({ image }, { onProgress: (p) => progress.push(p.message ?? '') });
+    expect(ref).toBe((await rt.imageStatus({ image: 'peapod/busybox:1.36' }))?.id);
+    expect(progress.at(-1)).toMatch(/^Status: Downloaded newer image/);
     const err = await rt.pullImage({ image: '127.0.0.1:1/peapod/absent:1' }).then(() => undefined, (e: unknown) => e);
     expect(err).toMatchObject({ reason: 'ErrImagePull' });
     expect(await rt.pullImage({ image: 'NOT A REFERENCE' }).then(() => undefined, (e: unknown) => e)).toMatchObject({ reason: 'InvalidImageName' });

@@ -622,9 +622,19 @@ export class DockerRuntime implements Runtime {
     return list.map((i) => ({ id: i.Id, repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), repoDigests: (i.RepoDigests ?? []).filter((d) => !d.startsWith('<none>')), size: i.Size }));
   }
 
+  /**
+   * Refuses while a running container uses the image (FailedPrecondition); otherwise removes the
+   * reference even if stopped containers still point at it (the Engine keeps their layers), which
+   * is what the kubelet's image GC expects of a CRI runtime.
+   */
   async removeImage(image: ImageSpec): Promise<void> {
+    const present = await this.imageStatus(image);
+    if (!present) return;
+    const docker = await this.docker();
+    const running = await docker.listContainers({ filters: { status: ['running'] } });
+    if (running.some((c) => c.ImageID === present.id)) throw runtimeFailedPrecondition(`image ${image.image} is used by a running container`);
     try {
-      await (await this.docker()).getImage(image.image).remove();
+      await docker.getImage(image.image).remove({ force: true });
     } catch (err) {
       if (engineStatus(err) === 404) return;
       throw fromEngine(err, `remove image ${image.image}`);

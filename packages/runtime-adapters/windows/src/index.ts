@@ -1,0 +1,3 @@
+export { GMSA_ANNOTATION, WINDOWS_NODE_LABELS, windowsPath, windowsResourcesFrom, windowsTranslator } from './translate.js';
+export type { WindowsTranslatorOptions } from './translate.js';
+export { WINDOWS_CONTAINERD_ENDPOINT, WindowsRuntimeModule, windowsRuntimeFactory } from './module.js';
