@@ -126,12 +126,9 @@ export class Relister {
       if (!id) return;
       this.track(id.uid, 'sandbox', s.id);
       let status = fresh ? (s as PodSandboxStatus) : this.sandboxCache.get(s.id);
-      if (fresh) this.sandboxCache.set(s.id, status!);
-      else if (!status || status.state !== s.state) {
-        status = await this.runtime.podSandboxStatus(s.id).catch(() => undefined);
-        if (!status) return;
-        this.sandboxCache.set(s.id, status);
-      }
+      if (!fresh && (!status || status.state !== s.state)) status = await this.runtime.podSandboxStatus(s.id).catch(() => undefined);
+      if (!status) return;
+      this.sandboxCache.set(s.id, status);
       pod(id).sandboxes.push({ id: s.id, ready: s.state === 'Ready', attempt: s.metadata.attempt, createdAt: s.createdAt, ip: status.network?.ip });
     }));
     await Promise.all(containers.map(async (c) => {
