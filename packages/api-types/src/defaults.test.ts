@@ -150,6 +150,10 @@ describe('other kinds', () => {
     expect(defaultNamespace({ metadata: { name: 'team' } })).toEqual({ metadata: { name: 'team', labels: { 'kubernetes.io/metadata.name': 'team' } }, status: { phase: 'Active' } });
   });
   it('Secret type Opaque', () => expect(defaultSecret({ metadata: {} }).type).toBe('Opaque'));
+  it('Secret stringData is merged into data as base64 and dropped', () => {
+    const s = defaultSecret({ metadata: {}, data: { a: 'eA==', b: 'eQ==' }, stringData: { b: 'héllo', c: 'z' } });
+    expect(s).toEqual({ metadata: {}, type: 'Opaque', data: { a: 'eA==', b: Buffer.from('héllo').toString('base64'), c: 'eg==' } });
+  });
   it('PVC volumeMode Filesystem, phase Pending', () => {
     expect(defaultPersistentVolumeClaim({ metadata: {}, spec: {} })).toMatchObject({ spec: { volumeMode: 'Filesystem' }, status: { phase: 'Pending' } });
   });

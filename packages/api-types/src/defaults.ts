@@ -177,8 +177,17 @@ export const defaultNamespace = (ns: Namespace): Namespace => {
   return ns;
 };
 
+/**
+ * Secret type defaults to Opaque. `stringData` is write-only: as Kubernetes' conversion does, its
+ * entries are base64-encoded into `data` (overriding keys there) and the field is dropped.
+ */
 export const defaultSecret = (s: Secret): Secret => {
   s.type ??= 'Opaque';
+  if (s.stringData) {
+    const data = (s.data ??= {});
+    for (const [k, v] of Object.entries(s.stringData)) data[k] = Buffer.from(v, 'utf8').toString('base64');
+    delete s.stringData;
+  }
   return s;
 };
 
