@@ -47,5 +47,8 @@ describe('InProcessTransport', () => {
     let text = '';
     for await (const chunk of admin.stream({ method: 'GET', path: '/api/v1/namespaces/default/pods/logs/log', query: { tailLines: '2' } })) text += Buffer.from(chunk).toString();
     expect(text).toBe('c line 2\nc line 3\n');
+    let limited = '';
+    for await (const chunk of admin.stream({ method: 'GET', path: '/api/v1/namespaces/default/pods/logs/log', query: { follow: 'true', limitBytes: '12' } })) limited += Buffer.from(chunk).toString();
+    expect(limited).toBe('c line 1\nc l');
   });
 });

@@ -215,7 +215,22 @@ export class Subresources {
         signal: abort.signal,
       },
     );
-    return { type: 'stream' as const, contentType: 'text/plain', chunks };
+    const limit = num('limitBytes');
+    return { type: 'stream' as const, contentType: 'text/plain', chunks: limit === undefined ? chunks : truncate(chunks, limit, abort) };
+  }
+}
+
+/** Ends a byte stream after `limit` bytes (the node is asked to honour limitBytes too; this guarantees it). */
+async function* truncate(chunks: AsyncIterable<Uint8Array>, limit: number, abort: AbortController): AsyncIterable<Uint8Array> {
+  let left = limit;
+  for await (const chunk of chunks) {
+    if (chunk.length >= left) {
+      yield chunk.subarray(0, left);
+      abort.abort();
+      return;
+    }
+    left -= chunk.length;
+    yield chunk;
   }
 }
 
