@@ -67,6 +67,14 @@ describe('errors are Status bodies with Kubernetes codes and reasons', () => {
     expect((await t.call('POST', '/api/v1/nodes', { token: 'tok-node-2', body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' } } })).status).toBe(403);
     expect((await t.call('POST', '/api/v1/nodes', { token: 'tok-node-1', body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' } } })).status).toBe(201);
     expect((await t.call('GET', '/api/v1/namespaces/default/secrets', { token: 'tok-node-1' })).status).toBe(403);
+    const lease = (name: string) => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name }, spec: { holderIdentity: name, leaseDurationSeconds: 40 } });
+    const LEASES = '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases';
+    expect((await t.call('POST', LEASES, { token: 'tok-node-1', body: lease('node-1') })).status).toBe(201);
+    expect((await t.call('POST', LEASES, { token: 'tok-node-1', body: lease('node-2') })).status).toBe(403);
+    expect((await t.call('PATCH', `${LEASES}/node-1`, { token: 'tok-node-2', contentType: 'application/merge-patch+json', body: { spec: { leaseDurationSeconds: 1 } } })).status).toBe(403);
+    const event = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'n1.evt' }, involvedObject: { kind: 'Node', name: 'node-1' }, reason: 'Starting', message: 'kubelet starting', type: 'Normal' };
+    expect((await t.call('POST', '/api/v1/namespaces/default/events', { token: 'tok-node-1', body: event })).status).toBe(201);
+    expect((await t.call('DELETE', '/api/v1/namespaces/default/events/n1.evt', { token: 'tok-node-1' })).status).toBe(403);
   });
 
   it('a node reads only the ConfigMaps its pods reference', async () => {
