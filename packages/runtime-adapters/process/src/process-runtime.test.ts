@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -258,6 +258,22 @@ describe('ProcessRuntime sandbox', () => {
     expect(stats.memory!.workingSetBytes).toBeGreaterThan(0);
     expect(stats.cpu!.usageCoreNanoSeconds).toBeGreaterThanOrEqual(0);
     expect((await rt.podSandboxStats(p.id)).containers.map((c) => c.id)).toEqual([id]);
+  });
+
+  it('learns an exit nobody recorded from bwrap\'s status file, as after a crash of the runtime\'s process', async () => {
+    const stateDir = await tempDir();
+    const rt = new ProcessRuntime({ stateDir });
+    const p = await pod(rt);
+    const id = await p.start('brief', 'echo hi; sleep 0.2; exit 7');
+    await rt.close();
+    const dir = join(stateDir, 'containers', id);
+    while (!existsSync(join(dir, 'exit.json'))) await new Promise((r) => setTimeout(r, 10));
+    await rm(join(dir, 'exit.json')); // what a crashed runtime would not have written
+    const { mtimeMs } = await stat(join(dir, 'bwrap-status.json'));
+    const again = new ProcessRuntime({ stateDir });
+    runtimes.push(again);
+    expect(await again.containerStatus(id)).toMatchObject({ state: 'Exited', exitCode: 7, reason: 'Error', finishedAt: mtimeMs });
+    expect(await logOf(again, id)).toBe('hi\n');
   });
 
   it('does not adopt a process whose pid was reused', async () => {
