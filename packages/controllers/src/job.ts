@@ -354,7 +354,7 @@ export class JobController extends QueueController {
         annotations: idx,
         finalizers: [JOB_TRACKING_FINALIZER],
       });
-      if (i !== undefined && pod.spec) {
+      if (i !== undefined) {
         pod.spec.hostname ??= `${name}-${i}`;
         const env = { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX}']` } } };
         for (const c of [...pod.spec.containers, ...(pod.spec.initContainers ?? [])]) {

@@ -39,7 +39,7 @@ export const microTime = (ms: number): string => new Date(ms).toISOString().repl
  * A pod made from a template (Kubernetes' `GetPodFromTemplate`): the template's labels,
  * annotations, finalizers and spec, owned by `owner` as its controller.
  */
-export function podFromTemplate(template: PodTemplateSpec | undefined, owner: OwnerReference, meta: Partial<ObjectMeta> = {}): Pod {
+export function podFromTemplate(template: PodTemplateSpec | undefined, owner: OwnerReference, meta: Partial<ObjectMeta> = {}): Pod & { spec: NonNullable<Pod['spec']> } {
   const t = structuredClone(template ?? {});
   return {
     apiVersion: 'v1',
@@ -52,7 +52,7 @@ export function podFromTemplate(template: PodTemplateSpec | undefined, owner: Ow
       ownerReferences: [owner],
     },
     spec: t.spec!,
-  } as Pod;
+  } as Pod & { spec: NonNullable<Pod['spec']> };
 }
 
 /** Sets (or replaces) a condition, keeping lastTransitionTime when the status did not change. Returns a new list. */
