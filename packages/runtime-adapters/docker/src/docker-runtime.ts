@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { PassThrough, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import type { ContainerInfo, ContainerInspectInfo } from 'dockerode';
@@ -241,7 +240,6 @@ export class DockerRuntime implements Runtime {
     if (!sandbox.State.Running) throw runtimeFailedPrecondition(`sandbox "${podSandboxId}" is not ready`, RuntimeReason.CreateContainerError);
     const opts = containerCreateOptions(config, sandboxConfig, {
       sandboxId: sandbox.Id,
-      logPath: join(sandboxConfig.logDirectory, config.logPath),
       readProfile: (path) => {
         try {
           return readFileSync(path, 'utf8');

@@ -141,8 +141,6 @@ function seccompOpt(p: SeccompProfile | undefined, readProfile: (path: string) =
 
 export interface ContainerTranslationContext {
   sandboxId: string;
-  /** Absolute path of the container's log as the kubelet asked for it (reported in status). */
-  logPath: string;
   /** Reads a Localhost seccomp profile (injected so translation stays pure). */
   readProfile(path: string): string;
 }
