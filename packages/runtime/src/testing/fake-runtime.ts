@@ -262,13 +262,12 @@ export class FakeRuntime implements Runtime {
         ...(config.linux?.resources ? { resources: { ...config.linux.resources } } : {}),
       },
       logs: [],
-      log: undefined as unknown as CriLogWriter,
+      log: new CriLogWriter((entry) => { c.logs.push(entry); notify(c); }, () => this.clock.now()),
       privateFiles: new Map(),
       timers: new Set(),
       listeners: new Set(),
       stdinWrites: [],
     };
-    c.log = new CriLogWriter((entry) => { c.logs.push(entry); notify(c); }, () => this.clock.now());
     this.host.containers.set(id, c);
     return id;
   }
