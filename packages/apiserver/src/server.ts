@@ -183,6 +183,8 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
 
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => chooseProtocol(protocols) ?? false });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    // Until the WebSocket library takes the socket over, a client reset must not go unhandled.
+    socket.on('error', () => socket.destroy());
     const started = performance.now();
     let user = '';
     const fail = (err: unknown) => {
