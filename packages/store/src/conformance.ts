@@ -350,7 +350,7 @@ export function runStoreConformance(name: string, makeStore: (opts: StoreOptions
         const s = await newStore();
         await s.create('/pods/default/old', pod('old'));
         const w = s.watch<Pod>('/pods/', {});
-        await settle(w);
+        await settle(s, w);
         const a = await s.create('/pods/default/p1', pod('p1'));
         const m = await s.guaranteedUpdate<Pod>('/pods/default/p1', { tryUpdate: (p) => ({ ...p!, spec: { ...p!.spec, nodeName: 'n2' } }) });
         const d = await s.delete<Pod>('/pods/default/p1');
@@ -488,7 +488,7 @@ export function runStoreConformance(name: string, makeStore: (opts: StoreOptions
       it('sends no bookmarks unless asked', async () => {
         const s = await newStore({ bookmarkIntervalMs: 20 });
         const w = s.watch<Pod>('/pods/', {});
-        await settle(w);
+        await settle(s, w);
         await s.create('/services/default/s1', pod('s1'));
         await new Promise((r) => setTimeout(r, 150));
         const p = await s.create('/pods/default/p1', pod('p1'));
@@ -534,7 +534,7 @@ export function runStoreConformance(name: string, makeStore: (opts: StoreOptions
       it('ends open watches on close and refuses later calls', async () => {
         const s = await newStore();
         const w = s.watch<Pod>('/pods/', {});
-        await settle(w);
+        await settle(s, w);
         await s.close();
         await s.close();
         const evs = await drain(w);
@@ -618,6 +618,27 @@ function iteratorOf(w: Watch<StoredObject>): AsyncIterator<WatchEvent<StoredObje
 
 /**
  * A watch "from now" is established asynchronously (a remote backend must be asked for its
- * revision), so tests about "now" give it a moment before writing; every other test pins a revision.
+ * revision), so a test about "now" first writes marker objects under `prefix` until one shows up
+ * on the watch, and consumes the markers' events; every other test pins a revision instead.
  */
-const settle = (_w: Watch<StoredObject>) => new Promise((r) => setTimeout(r, 100));
+async function settle(s: Store, w: Watch<StoredObject>, prefix = '/pods/default/'): Promise<void> {
+  const it = iteratorOf(w);
+  let last = '';
+  let next: Promise<IteratorResult<WatchEvent<StoredObject>>> | undefined;
+  for (let i = 0; ; i++) {
+    last = (await s.create<StoredObject>(`${prefix}settle-${i}`, { metadata: { name: `settle-${i}` } })).metadata.resourceVersion!;
+    next ??= it.next();
+    const got = await Promise.race([next, new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))]);
+    if (!got) continue;
+    next = undefined;
+    if (got.done) throw new Error('watch ended while settling');
+    // Markers written before the watch started were missed; the rest arrive in order, up to the last one.
+    let rv = got.value.object.metadata?.resourceVersion;
+    while (rv !== last) {
+      const r = await it.next();
+      if (r.done) throw new Error('watch ended while settling');
+      rv = r.value.object.metadata?.resourceVersion;
+    }
+    return;
+  }
+}

@@ -56,13 +56,16 @@ function checkPreconditions(key: string, p: Preconditions | undefined, obj: Stor
   }
 }
 
-/** Decodes an event into what a watcher with `matcher` sees (Kubernetes' etcd3 watcher rules), or nothing. */
-export function toWatchEvent<T extends StoredObject>(e: KVEvent, matcher: Matcher): WatchEvent<T> | undefined {
+/**
+ * Decodes an event into what a watcher with `matcher` sees (Kubernetes' etcd3 watcher rules), or
+ * nothing. Decoded objects are memoized on the event and passed through `seal` (the watch cache freezes them).
+ */
+export function toWatchEvent<T extends StoredObject>(e: KVEvent, matcher: Matcher, seal: <O>(o: O) => O = (o) => o): WatchEvent<T> | undefined {
   const memo = (e.memo ??= {});
   // The previous state is reported at the event's revision: a DELETED object carries the revision of its deletion.
-  const prev = () => (memo.prev ??= decode(e.prev!, e.rev)) as T;
+  const prev = () => seal((memo.prev ??= decode(e.prev!, e.rev)) as T);
   if (e.value === null) return matcher.matches(prev()) ? { type: 'DELETED', object: prev() } : undefined;
-  const obj = (memo.obj ??= decode(e.value, e.rev)) as T;
+  const obj = seal((memo.obj ??= decode(e.value, e.rev)) as T);
   const now = matcher.matches(obj);
   if (e.prev === null) return now ? { type: 'ADDED', object: obj } : undefined;
   if (matcher.empty) return { type: 'MODIFIED', object: obj };

@@ -1,4 +1,5 @@
 import { isGone, type Status } from '@peapod/api-types';
+import { FakeClock } from '@peapod/core';
 import { describe, expect, it } from 'vitest';
 import { runStoreConformance } from './conformance.js';
 import type { KVWatch, RangeResult, WatchSink } from './kv.js';
@@ -12,10 +13,13 @@ runStoreConformance('watch cache over memory', (opts) => new WatchCache(new KVSt
 /** A memory backend that counts range reads, can hold back its watch events, and can break its watches. */
 class SpyKV extends MemoryKV {
   ranges = 0;
+  /** Full-keyspace reads (the cache's loads) that fail before one succeeds. */
+  failLoads = 0;
   sinks: WatchSink[] = [];
   held: (() => void)[] | undefined;
   override async range(start: string, end: string, limit: number, atRev: number): Promise<RangeResult> {
     this.ranges++;
+    if (start === '' && this.failLoads > 0 && this.failLoads--) throw new Error('backend unavailable');
     return super.range(start, end, limit, atRev);
   }
   override watch(start: string, end: string, afterRev: number, sink: WatchSink): KVWatch {
@@ -176,6 +180,28 @@ describe('watch cache', () => {
     const next = collect(after, 1);
     await cache.delete('/pods/default/p1');
     expect((await next)[0]!.type).toBe('DELETED');
+    await cache.close();
+  });
+
+  it('lists from the backend while its first load keeps failing, and serves watches once it loads', async () => {
+    const clock = new FakeClock();
+    const kv = new SpyKV();
+    kv.failLoads = 2;
+    const cache = new WatchCache(new KVStore(kv, { clock }), { clock, freshnessTimeoutMs: 1500 });
+    await cache.create('/pods/default/p0', obj('p0'));
+    const before = kv.ranges;
+    const listing = cache.list('/pods/', { resourceVersion: '0' });
+    await clock.advance(1500);
+    expect((await listing).items.map((o) => o.metadata.name)).toEqual(['p0']);
+    expect(kv.ranges).toBe(before + 2); // the failed second load, then the backend list
+    const w = cache.watch('/pods/', {});
+    await clock.advance(1000);
+    await cache.create('/pods/default/p1', obj('p1'));
+    const [ev] = await collect(w, 1);
+    expect([ev!.type, (ev!.object as StoredObject).metadata.name]).toEqual(['ADDED', 'p1']);
+    const loaded = kv.ranges;
+    expect((await cache.list('/pods/', { resourceVersion: '0' })).items).toHaveLength(2);
+    expect(kv.ranges).toBe(loaded);
     await cache.close();
   });
 

@@ -66,8 +66,9 @@ function firstAfter(events: readonly KVEvent[], rev: number): number {
 
 /**
  * kube-apiserver's cacher: an in-memory replica of the whole backend, fed by one backend watch,
- * in front of a KVStore. Writes, gets, consistent and exact-revision lists go to the backend; lists
- * at resourceVersion "0" or NotOlderThan and every watch are served from memory.
+ * in front of a KVStore. Writes, gets, Exact and continued lists go to the backend; every watch
+ * and the other lists are served from memory (see `list`). Reads wait up to `freshnessTimeoutMs`
+ * for the first load (the backend may be down at start); then lists go to the backend and watches fail with 503.
  *
  * Objects it hands out (list items and watch events) are shared and deeply frozen: copy before
  * changing one. Each watcher has its own bounded queue, so a slow one never delays the others;
@@ -85,7 +86,10 @@ export class WatchCache implements Store {
   private readonly watchers = new Set<Watcher>();
   private readonly waiters = new Set<() => void>();
   private handle: KVWatch | undefined;
+  /** Resolves once the first load succeeded. */
   private readonly ready: Promise<void>;
+  private loaded = false;
+  private markReady!: () => void;
   private closed = false;
   private readonly clock: Clock;
   private readonly bookmarkTimer: TimerHandle;
@@ -94,8 +98,8 @@ export class WatchCache implements Store {
   constructor(private readonly store: KVStore, private readonly opts: WatchCacheOptions = {}) {
     this.clock = opts.clock ?? new RealClock();
     this.historySize = opts.historySize ?? 10_000;
-    this.ready = this.load();
-    this.ready.catch(() => undefined);
+    this.ready = new Promise((resolve) => { this.markReady = resolve; });
+    void this.loadUntilDone();
     this.bookmarkTimer = this.clock.setInterval(() => this.sendBookmarks(), opts.bookmarkIntervalMs ?? 60_000);
   }
 
@@ -104,6 +108,8 @@ export class WatchCache implements Store {
     const kv = this.store.kv;
     const all = await kv.range('', '\uffff', 0, 0);
     if (this.closed) return;
+    // Watchers attached while a relist ran saw the old state: they relist too.
+    for (const w of this.watchers) w.queue.fail(resourceVersionTooOld());
     this.objects.clear();
     for (const e of all.entries) this.objects.set(e.key, freeze(decode(e.value, e.modRev)));
     this.keys = [...this.objects.keys()];
@@ -115,30 +121,56 @@ export class WatchCache implements Store {
     });
   }
 
+  /** Loads, retrying every second while the backend fails. */
+  private async loadUntilDone(): Promise<void> {
+    while (!this.closed) {
+      try {
+        await this.load();
+        this.loaded = true;
+        this.markReady();
+        return;
+      } catch {
+        await this.clock.sleep(1000);
+      }
+    }
+  }
+
+  /** Whether the first load is done, waiting up to `ms` for it. */
+  private async loadedWithin(ms: number): Promise<boolean> {
+    if (this.loaded) return true;
+    let timer: TimerHandle | undefined;
+    const loaded = await Promise.race([
+      this.ready.then(() => true),
+      new Promise<boolean>((resolve) => { timer = this.clock.setTimeout(() => resolve(false), ms); }),
+    ]);
+    timer?.cancel();
+    return loaded;
+  }
+
   /** The backend watch broke (for example it fell behind a compaction): every watcher must relist. */
   private resync(err: unknown): void {
     if (this.closed) return;
     this.handle?.stop();
+    this.handle = undefined;
     for (const w of this.watchers) w.queue.fail(err instanceof CompactedError ? resourceVersionTooOld() : storageError(err));
-    void this.load().catch(() => this.clock.setTimeout(() => this.resync(err), 1000));
+    void this.loadUntilDone();
   }
 
   private apply(evs: readonly KVEvent[]): void {
     for (const e of evs) {
       const memo = (e.memo ??= {});
       if (e.value !== null) {
-        const obj = (memo.obj ??= freeze(decode(e.value, e.rev))) as StoredObject;
+        const obj = freeze((memo.obj ??= decode(e.value, e.rev)) as StoredObject);
         if (!this.objects.has(e.key)) this.keys.splice(lowerBound(this.keys, e.key), 0, e.key);
         this.objects.set(e.key, obj);
       } else if (this.objects.delete(e.key)) {
         this.keys.splice(lowerBound(this.keys, e.key), 1);
       }
-      if (memo.prev === undefined && e.prev !== null) memo.prev = freeze(decode(e.prev, e.rev));
       this.history.push(e);
       this.rev = e.rev;
       for (const w of this.watchers) {
         if (!inRange(e.key, w.start, w.end)) continue;
-        const ev = toWatchEvent<StoredObject>(e, w.matcher);
+        const ev = toWatchEvent<StoredObject>(e, w.matcher, freeze);
         if (ev && w.queue.push(ev)) w.sent = e.rev;
       }
     }
@@ -157,7 +189,7 @@ export class WatchCache implements Store {
 
   /** Waits until the cache reflects `rev`; 504 if the backend has not reached it or the cache lags too long. */
   private async waitFor(rev: number, timeoutMs = this.opts.freshnessTimeoutMs ?? 3000): Promise<void> {
-    await this.ready;
+    if (!(await this.loadedWithin(timeoutMs))) throw serviceUnavailable('the watch cache has not loaded from its backend yet');
     if (this.revision() >= rev) return;
     const current = await this.store.kv.revision();
     if (current < rev) throw tooLargeRevision(rev, current);
@@ -227,6 +259,7 @@ export class WatchCache implements Store {
     const rv = opts.resourceVersion;
     const waitMs = this.opts.consistentReadWaitMs ?? 250;
     if (opts.continue || opts.resourceVersionMatch === 'Exact' || (!rv && (opts.resourceVersionMatch || !waitMs))) return this.store.list(prefix, opts);
+    if (!(await this.loadedWithin(this.opts.freshnessTimeoutMs ?? 3000))) return this.store.list(prefix, opts);
     const matcher = compilePredicate(opts);
     if (rv) await this.waitFor(parseRevision(rv));
     else {
@@ -283,7 +316,7 @@ export class WatchCache implements Store {
         for (let i = firstAfter(this.history, from); i < this.history.length; i++) {
           const e = this.history[i]!;
           if (!inRange(e.key, start, end)) continue;
-          const ev = toWatchEvent<StoredObject>(e, matcher);
+          const ev = toWatchEvent<StoredObject>(e, matcher, freeze);
           if (ev && !queue.push(ev)) return;
         }
         w.sent = Math.max(from, this.rev);
