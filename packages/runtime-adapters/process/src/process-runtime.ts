@@ -11,7 +11,6 @@ import {
   RUNTIME_CONTRACT_VERSION,
   RuntimeError,
   RuntimeReason,
-  matchesLabels,
   readCriLogFile,
   renderLogEntry,
   runtimeFailedPrecondition,
@@ -19,6 +18,8 @@ import {
   runtimeInvalid,
   runtimeNotFound,
   runtimeUnimplemented,
+  selectContainers,
+  selectPodSandboxes,
   type AttachRequest,
   type Container,
   type ContainerConfig,
@@ -293,13 +294,9 @@ export class ProcessRuntime implements Runtime {
 
   async listPodSandbox(filter: PodSandboxFilter = {}): Promise<PodSandbox[]> {
     await this.enter();
-    const out: PodSandbox[] = [];
-    for (const { status: s } of this.sandboxes.values()) {
-      if ((filter.id && s.id !== filter.id) || (filter.state && s.state !== filter.state) || !matchesLabels(s.labels, filter.labelSelector)) continue;
-      out.push({ id: s.id, metadata: { ...s.metadata }, state: s.state, createdAt: s.createdAt, labels: { ...s.labels }, annotations: { ...s.annotations }, runtimeHandler: s.runtimeHandler });
-    }
-    return out;
+    return selectPodSandboxes([...this.sandboxes.values()].map((s) => s.status), filter);
   }
+
 
   private sandbox(id: string): SandboxRecord {
     const sb = this.sandboxes.get(id);
@@ -636,13 +633,9 @@ export class ProcessRuntime implements Runtime {
 
   async listContainers(filter: ContainerFilter = {}): Promise<Container[]> {
     await this.enter();
-    const out: Container[] = [];
-    for (const { rec: { status: s } } of this.containers.values()) {
-      if ((filter.id && s.id !== filter.id) || (filter.state && s.state !== filter.state) || (filter.podSandboxId && s.podSandboxId !== filter.podSandboxId) || !matchesLabels(s.labels, filter.labelSelector)) continue;
-      out.push({ id: s.id, podSandboxId: s.podSandboxId, metadata: { ...s.metadata }, image: { ...s.image }, imageRef: s.imageRef, state: s.state, createdAt: s.createdAt, labels: { ...s.labels }, annotations: { ...s.annotations } });
-    }
-    return out;
+    return selectContainers([...this.containers.values()].map((c) => c.rec.status), filter);
   }
+
 
   async containerStatus(id: string): Promise<ContainerStatus> {
     await this.enter();

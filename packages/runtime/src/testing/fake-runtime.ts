@@ -11,7 +11,7 @@ import {
   runtimeInvalid,
   runtimeNotFound,
 } from '../errors.js';
-import { matchesLabels } from '../labels.js';
+import { selectContainers, selectPodSandboxes } from '../listing.js';
 import { RUNTIME_CONTRACT_VERSION } from '../registry.js';
 import type { Runtime } from '../services.js';
 import type {
@@ -229,13 +229,9 @@ export class FakeRuntime implements Runtime {
 
   async listPodSandbox(filter: PodSandboxFilter = {}): Promise<PodSandbox[]> {
     this.enter('listPodSandbox', [filter]);
-    const out: PodSandbox[] = [];
-    for (const { status: s } of this.host.sandboxes.values()) {
-      if ((filter.id && s.id !== filter.id) || (filter.state && s.state !== filter.state) || !matchesLabels(s.labels, filter.labelSelector)) continue;
-      out.push({ id: s.id, metadata: { ...s.metadata }, state: s.state, createdAt: s.createdAt, labels: { ...s.labels }, annotations: { ...s.annotations }, runtimeHandler: s.runtimeHandler });
-    }
-    return out;
+    return selectPodSandboxes([...this.host.sandboxes.values()].map((s) => s.status), filter);
   }
+
 
   async createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
     this.enter('createContainer', [podSandboxId, config, sandboxConfig]);
@@ -304,13 +300,9 @@ export class FakeRuntime implements Runtime {
 
   async listContainers(filter: ContainerFilter = {}): Promise<Container[]> {
     this.enter('listContainers', [filter]);
-    const out: Container[] = [];
-    for (const { status: s } of this.host.containers.values()) {
-      if ((filter.id && s.id !== filter.id) || (filter.state && s.state !== filter.state) || (filter.podSandboxId && s.podSandboxId !== filter.podSandboxId) || !matchesLabels(s.labels, filter.labelSelector)) continue;
-      out.push({ id: s.id, podSandboxId: s.podSandboxId, metadata: { ...s.metadata }, image: { ...s.image }, imageRef: s.imageRef, state: s.state, createdAt: s.createdAt, labels: { ...s.labels }, annotations: { ...s.annotations } });
-    }
-    return out;
+    return selectContainers([...this.host.containers.values()].map((c) => c.status), filter);
   }
+
 
   async containerStatus(id: string): Promise<ContainerStatus> {
     this.enter('containerStatus', [id]);
