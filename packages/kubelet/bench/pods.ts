@@ -6,6 +6,8 @@
  * Three measurements in the same process, each the median of several runs:
  * - floor: the API work a pod needs without any kubelet (create, then one status write), through
  *   the same client and in-memory API server (`@peapod/client/testing`'s FakeApiServer);
+ * - peer: how fast created pods reach 10 node informers (list+watch with a field selector) through
+ *   that server, which bounds what any kubelet behind an informer can do;
  * - kubelets via the client: 10 kubelets, each with its informer, status writes and a fake
  *   runtime, all against that API server;
  * - kubelets via a fake API: the same kubelets with an in-memory status writer (no client), which
@@ -16,9 +18,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RESOURCES, type Pod } from '@peapod/api-types';
-import { createClient, type KubeClient } from '@peapod/client';
+import { SharedInformer, createClient, type KubeClient } from '@peapod/client';
 import { FakeApiServer } from '@peapod/client/testing';
-import { RealClock } from '@peapod/core';
+import { RealClock, silentLogger } from '@peapod/core';
 import { FakeHost, FakeRuntime } from '@peapod/runtime/testing';
 import { Kubelet } from '../src/kubelet.js';
 import { FakeKubeletApi } from '../src/testing/fake-api.js';
@@ -75,6 +77,27 @@ async function floor(): Promise<number> {
     await pods.patch(p.metadata.name!, 'strategic', { status: { phase: 'Running' } }, { namespace: 'default', subresource: 'status' });
   }));
   return PODS / ((performance.now() - t0) / 1000);
+}
+
+/** Peer: how fast pods reach 10 node informers (watch with a field selector) through the same API, no kubelet. */
+async function informerDelivery(): Promise<number> {
+  const { client } = await newApi();
+  const informers = Array.from({ length: NODES }, (_, n) => new SharedInformer(RESOURCES.pods, { fieldSelector: `spec.nodeName=n${n}` }, { client, clock, logger: silentLogger }));
+  let seen = 0;
+  let done!: () => void;
+  const all = new Promise<void>((r) => (done = r));
+  for (const inf of informers) {
+    inf.addEventHandler({ onAdd: () => void (++seen === PODS && done()) });
+    inf.start();
+  }
+  await Promise.all(informers.map((i) => i.waitForSync()));
+  const t0 = performance.now();
+  const pods = client.resource(RESOURCES.pods);
+  await Promise.all(Array.from({ length: PODS }, (_, i) => pods.create(podFor(i, `n${i % NODES}`))));
+  await all;
+  const rate = PODS / ((performance.now() - t0) / 1000);
+  await Promise.all(informers.map((i) => i.stop()));
+  return rate;
 }
 
 async function viaClient(): Promise<number> {
@@ -140,15 +163,17 @@ async function memoryPerPod(): Promise<number | undefined> {
 }
 
 const fmt = (n: number) => n.toFixed(0).padStart(7);
-const results: Record<string, number[]> = { floor: [], client: [], fake: [] };
+const results: Record<string, number[]> = { floor: [], informers: [], client: [], fake: [] };
 for (let r = 0; r < RUNS; r++) {
   results.floor.push(await floor());
+  results.informers.push(await informerDelivery());
   results.client.push(await viaClient());
   results.fake.push(await viaFakeApi());
 }
 const mem = await memoryPerPod();
 console.log(`pods: ${PODS} on ${NODES} kubelets, ${RUNS} runs (medians), node ${process.version}`);
 console.log(`floor (create + 1 status write, no kubelet)  ${fmt(median(results.floor))} pods/s`);
+console.log(`peer: pods delivered to 10 node informers      ${fmt(median(results.informers))} pods/s (no kubelet)`);
 console.log(`10 kubelets via @peapod/client + fake API     ${fmt(median(results.client))} pods/s to Running`);
 console.log(`10 kubelets via an in-memory status writer    ${fmt(median(results.fake))} pods/s to Running`);
 console.log(mem === undefined ? 'memory per pod: run with --expose-gc' : `kubelet memory per running pod (with its fake runtime and API objects) ${(mem / 1024).toFixed(1)} KB`);

@@ -20,14 +20,6 @@ export interface PodDeleter {
   deletePod(pod: Pod): Promise<void>;
 }
 
-/** Mirror pods of static pods. */
-export interface MirrorPodClient {
-  getPod(namespace: string, name: string): Promise<Pod | undefined>;
-  /** Rejects with AlreadyExists when a pod of that name exists. */
-  createPod(pod: Pod): Promise<Pod>;
-  deletePod(pod: Pod): Promise<void>;
-}
-
 /** Node registration, status and heartbeat. */
 export interface NodeApi {
   getNode(name: string): Promise<Node | undefined>;
@@ -60,8 +52,10 @@ export interface ObjectLookup {
   getSecret(namespace: string, name: string): Promise<Secret | undefined>;
 }
 
+/** Everything the kubelet asks of the API; mirror pods use `getPod`/`createPod`/`deletePod`. */
 export interface KubeletApi extends PodStatusWriter, PodDeleter, PodSource, ObjectLookup, NodeApi {
   getPod(namespace: string, name: string): Promise<Pod | undefined>;
+  /** Rejects with AlreadyExists when a pod of that name exists. */
   createPod(pod: Pod): Promise<Pod>;
 }
 

@@ -215,7 +215,7 @@ export class Kubelet implements PodSyncer {
         this.rejected.add(uid);
         this.reasons.set(uid, { reason: rejection.reason, message: `Pod was rejected: ${rejection.message}` });
         this.events.emit('podRejected', refOf(pod), rejection.reason, rejection.message);
-        this.workers.update(pod);
+        this.workers.update(pod, false);
         this.workers.stop(uid);
         return;
       }

@@ -71,11 +71,17 @@ export class StatusManager {
     }
   }
 
+  /**
+   * Starts a write after the current turn of the event loop, so the statuses a sync computes in
+   * one go (Pending, then Running a moment later) become one write instead of several.
+   */
   private kick(uid: string, e: Entry): void {
     if (e.writing || !e.target) return;
-    e.writing = this.drain(uid, e).finally(() => {
-      e.writing = undefined;
-    });
+    e.writing = new Promise<void>((r) => setImmediate(r))
+      .then(() => this.drain(uid, e))
+      .finally(() => {
+        e.writing = undefined;
+      });
   }
 
   private async drain(uid: string, e: Entry): Promise<void> {
