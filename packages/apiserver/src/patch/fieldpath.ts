@@ -9,6 +9,9 @@ import { isObject, type Json, type JsonObject } from './json.js';
  * keys sorted by name), `v:<json>` (a set item by value) and `i:<n>` (an atomic list's index, only
  * met in sets decoded from elsewhere). A set is a plain set of such paths; FieldsV1 nests them,
  * writing `.` for a path that is itself a member and has members below it.
+ *
+ * A set is filled by `insert` while it is built and never changed afterwards: set operations
+ * return new sets, or one of their operands when the other is empty.
  */
 export type PathElement = string;
 export type FieldPath = readonly PathElement[];
@@ -111,10 +114,13 @@ export class FieldSet {
   }
 
   union(other: FieldSet): FieldSet {
+    if (other.isEmpty()) return this;
+    if (this.isEmpty()) return other;
     return FieldSet.over(FieldSet.merged(this.root, other.root));
   }
 
   difference(other: FieldSet): FieldSet {
+    if (other.isEmpty() || this.isEmpty()) return this;
     return FieldSet.over(FieldSet.prune(this.root, other.root, (_n, o) => !o?.member));
   }
 

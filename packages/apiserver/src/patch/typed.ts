@@ -144,14 +144,15 @@ export function compare(lhs: Json | undefined, rhs: Json | undefined, node: Sche
         const items = list.filter((x) => itemElement(n, x) === pe);
         return items.length ? items : undefined;
       };
-      for (const pe of new Set([...li.keys(), ...ri.keys()])) {
+      for (const pe of l === undefined ? ri.keys() : r === undefined ? li.keys() : new Set([...li.keys(), ...ri.keys()])) {
         if (repeated.has(pe)) leaf([...path, pe], all(ll, pe), all(rl, pe));
         else walk(li.get(pe), ri.get(pe), n.items, [...path, pe], false);
       }
     } else {
       const lo = isObject(l) ? l : {};
       const ro = isObject(r) ? r : {};
-      for (const k of new Set([...Object.keys(lo), ...Object.keys(ro)])) {
+      const keys = l === undefined ? Object.keys(ro) : r === undefined ? Object.keys(lo) : new Set([...Object.keys(lo), ...Object.keys(ro)]);
+      for (const k of keys) {
         walk(lo[k], ro[k], n.field(k), [...path, fieldElement(k)], n.body?.required?.includes(k) ?? false);
       }
     }
