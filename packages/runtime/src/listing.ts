@@ -1,5 +1,5 @@
 import { matchesLabels } from './labels.js';
-import type { Container, ContainerFilter, ContainerStatus, PodSandbox, PodSandboxFilter, PodSandboxStatus } from './types.js';
+import type { Container, ContainerFilter, ContainerStats, ContainerStatus, PodSandbox, PodSandboxFilter, PodSandboxStats, PodSandboxStatus } from './types.js';
 
 /**
  * What `listPodSandbox`/`listContainers` return for an adapter's statuses: the entries matching
@@ -21,4 +21,17 @@ export function selectContainers(statuses: Iterable<ContainerStatus>, filter: Co
     out.push({ id: s.id, podSandboxId: s.podSandboxId, metadata: { ...s.metadata }, image: { ...s.image }, imageRef: s.imageRef, state: s.state, createdAt: s.createdAt, labels: { ...s.labels }, annotations: { ...s.annotations } });
   }
   return out;
+}
+
+/** A sandbox's stats as the sum of its running containers' (runtimes without a pod-level cgroup). */
+export function sumPodSandboxStats(sandbox: PodSandboxStatus, containers: ContainerStats[], now: number): PodSandboxStats {
+  return {
+    id: sandbox.id,
+    metadata: { ...sandbox.metadata },
+    labels: { ...sandbox.labels },
+    annotations: { ...sandbox.annotations },
+    cpu: { timestamp: now, usageCoreNanoSeconds: containers.reduce((a, c) => a + (c.cpu?.usageCoreNanoSeconds ?? 0), 0) },
+    memory: { timestamp: now, workingSetBytes: containers.reduce((a, c) => a + (c.memory?.workingSetBytes ?? 0), 0) },
+    containers,
+  };
 }

@@ -20,6 +20,7 @@ import {
   runtimeUnimplemented,
   selectContainers,
   selectPodSandboxes,
+  sumPodSandboxStats,
   type AttachRequest,
   type Container,
   type ContainerConfig,
@@ -837,16 +838,7 @@ export class ProcessRuntime implements Runtime {
     await this.enter();
     const sb = this.sandbox(id);
     const containers = [...this.containers.values()].filter((c) => c.rec.status.podSandboxId === id && c.rec.status.state === 'Running').map((c) => this.statsOf(c));
-    const now = this.clock.now();
-    return {
-      id,
-      metadata: { ...sb.status.metadata },
-      labels: { ...sb.status.labels },
-      annotations: { ...sb.status.annotations },
-      cpu: { timestamp: now, usageCoreNanoSeconds: containers.reduce((a, c) => a + (c.cpu?.usageCoreNanoSeconds ?? 0), 0) },
-      memory: { timestamp: now, workingSetBytes: containers.reduce((a, c) => a + (c.memory?.workingSetBytes ?? 0), 0) },
-      containers,
-    };
+    return sumPodSandboxStats(sb.status, containers, this.clock.now());
   }
 
   async listPodSandboxStats(filter: PodSandboxFilter = {}): Promise<PodSandboxStats[]> {

@@ -123,6 +123,15 @@ describe('FakeRuntime on a fake clock', () => {
     expect(rt.calls.map((c) => c.method)).toEqual(['pullImage', 'pullImage', 'pullImage', 'imageStatus', 'containerStatus']);
   });
 
+  it('reports scripted memory per container and their sum for the sandbox', async () => {
+    const rt = new FakeRuntime({ clock: new FakeClock(0), script: () => ({ memoryBytes: 1000 }) });
+    const sb = await rt.runPodSandbox(sandboxConfig);
+    for (const n of ['a', 'b']) await rt.startContainer(await rt.createContainer(sb, ctr(n), sandboxConfig));
+    const stats = await rt.podSandboxStats(sb);
+    expect(stats.containers.map((c) => c.memory?.workingSetBytes)).toEqual([1000, 1000]);
+    expect(stats.memory?.workingSetBytes).toBe(2000);
+  });
+
   it('hands out copies: changing a returned status does not change the runtime', async () => {
     const rt = new FakeRuntime({ clock: new FakeClock(0) });
     const sb = await rt.runPodSandbox(sandboxConfig);

@@ -11,7 +11,7 @@ import {
   runtimeInvalid,
   runtimeNotFound,
 } from '../errors.js';
-import { selectContainers, selectPodSandboxes } from '../listing.js';
+import { selectContainers, selectPodSandboxes, sumPodSandboxStats } from '../listing.js';
 import { RUNTIME_CONTRACT_VERSION } from '../registry.js';
 import type { Runtime } from '../services.js';
 import type {
@@ -448,16 +448,7 @@ export class FakeRuntime implements Runtime {
     this.enter('podSandboxStats', [id]);
     const sb = this.sandbox(id);
     const containers = [...this.host.containers.values()].filter((c) => c.status.podSandboxId === id && c.status.state === 'Running').map((c) => this.statsOf(c));
-    const now = this.clock.now();
-    return {
-      id,
-      metadata: { ...sb.status.metadata },
-      labels: { ...sb.status.labels },
-      annotations: { ...sb.status.annotations },
-      cpu: { timestamp: now, usageCoreNanoSeconds: containers.reduce((a, c) => a + (c.cpu?.usageCoreNanoSeconds ?? 0), 0) },
-      memory: { timestamp: now, workingSetBytes: containers.reduce((a, c) => a + (c.memory?.workingSetBytes ?? 0), 0) },
-      containers,
-    };
+    return sumPodSandboxStats(sb.status, containers, this.clock.now());
   }
 
   async listPodSandboxStats(filter: PodSandboxFilter = {}): Promise<PodSandboxStats[]> {
