@@ -212,3 +212,59 @@ describe('Kubelet: sidecars', () => {
     expect(h.status('p')?.phase).toBe('Running');
   });
 });
+
+describe('Kubelet: hooks and container config', () => {
+  it('a failing postStart hook kills the container, which then restarts per policy', async () => {
+    let fail = true;
+    h = await startKubelet({ scripts: { a: { exec: () => ({ exitCode: fail ? 1 : 0, stderr: 'hook broke' }) } } });
+    const hooks: string[] = [];
+    const failures: string[] = [];
+    h.kubelet.events.on('hookFailed', (_p, c, hook, msg) => hooks.push(`${c} ${hook} ${msg}`));
+    h.kubelet.events.on('containerFailed', (_p, c, reason) => failures.push(`${c} ${reason}`));
+    await h.create('p', { containers: [ctr('a', { lifecycle: { postStart: { exec: { command: ['/hook'] } } } })] });
+    await h.run(1 * S);
+    expect(hooks[0]).toBe('a postStart hook broke');
+    expect(failures[0]).toBe('a PostStartHookError');
+    fail = false;
+    await h.run(30 * S);
+    expect(h.container('p', 'a')?.state?.running).toBeDefined();
+    expect(h.container('p', 'a')?.restartCount).toBeGreaterThanOrEqual(1);
+  });
+
+  it('hands the runtime the expanded command, env with downward API fields, labels for adoption and the log path', async () => {
+    h = await startKubelet();
+    const pod = await h.create('p', {
+      containers: [ctr('a', {
+        command: ['echo', '$(GREETING) from $(POD)'],
+        env: [{ name: 'GREETING', value: 'hi' }, { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, { name: 'NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }],
+      })],
+    });
+    const [, config] = h.runtime.callsOf('createContainer')[0].args as [string, { command: string[]; envs: { key: string; value: string }[]; labels: Record<string, string>; annotations: Record<string, string>; logPath: string }];
+    expect(config.command).toEqual(['echo', 'hi from p']);
+    expect(config.envs).toEqual(expect.arrayContaining([{ key: 'POD', value: 'p' }, { key: 'NODE_IP', value: '10.0.0.1' }]));
+    expect(config.labels).toMatchObject({ 'io.kubernetes.pod.uid': pod.metadata.uid, 'io.kubernetes.container.name': 'a' });
+    expect(config.annotations).toMatchObject({ 'io.kubernetes.container.restartCount': '0' });
+    expect(config.logPath).toBe('a/0.log');
+  });
+
+  it('keeps probing readiness while a preStop hook runs, but not liveness', async () => {
+    let ready = true;
+    h = await startKubelet({ scripts: { a: { exec: (cmd) => (cmd[0] === '/drain' ? { delayMs: 10 * S } : { exitCode: ready ? 0 : 1 }), onSigterm: { exit: 0 } } } });
+    await h.create('p', {
+      containers: [ctr('a', {
+        readinessProbe: { exec: { command: ['ready'] }, periodSeconds: 1 },
+        livenessProbe: { exec: { command: ['alive'] }, periodSeconds: 1 },
+        lifecycle: { preStop: { exec: { command: ['/drain'] } } },
+      })],
+    });
+    await h.run(2 * S);
+    h.runtime.calls.length = 0;
+    h.api.requestDeletion('default', 'p', 30, h.clock.now());
+    ready = false;
+    await h.run(4 * S);
+    const probes = h.runtime.callsOf('execSync').map((c) => (c.args[1] as string[])[0]);
+    expect(probes).toContain('ready');
+    expect(probes).not.toContain('alive');
+    expect(h.container('p', 'a')?.ready).toBe(false);
+  });
+});

@@ -5,7 +5,7 @@ import { TypedEmitter, silentLogger, type Clock, type Logger, type TimerHandle }
 import { resolveEnv } from '@peapod/downward-api';
 import type { Runtime } from '@peapod/runtime';
 import { kubeletApiFromClient, type KubeletApi } from './api-client.js';
-import type { KubeletEvents, PodRef } from './events.js';
+import type { KubeletEvents, PodRef, ProbeType } from './events.js';
 import { NodeLifecycle, defaultCapacity, nodeArch, nodeOs } from './node.js';
 import { PodWorkers, type PodSyncer } from './pod-workers.js';
 import { isTerminalPhase, podKey } from './pod-util.js';
@@ -124,7 +124,7 @@ export class Kubelet implements PodSyncer {
       const pod = this.pods.get(uid);
       if (pod) this.events.emit('containerExited', refOf(pod), c.name, c.id, c.exitCode ?? 0, c.reason ?? '');
     });
-    this.prober = new ProbeManager(this.clock, handlers, this.events, (uid) => this.workers.resync(uid));
+    this.prober = new ProbeManager(this.clock, handlers, this.events, (uid, type) => this.probeChanged(uid, type));
     this.runtimeManager = new RuntimeManager({
       runtime: this.runtime,
       clock: this.clock,
@@ -356,6 +356,17 @@ export class Kubelet implements PodSyncer {
     this.relister.forget(uid);
     this.statusManager.removePod(uid);
     for (const m of [this.reasons, this.rejected, this.terminatedReported]) m.delete(uid);
+  }
+
+  /**
+   * A probe result changed: the worker re-syncs (to restart a container, or to report readiness).
+   * A terminating pod's worker is busy stopping containers, so readiness changes during preStop
+   * are reported directly, as the kubelet's status manager does.
+   */
+  private probeChanged(uid: string, type: ProbeType): void {
+    this.workers.resync(uid);
+    const pod = this.pods.get(uid);
+    if (type === 'readiness' && pod && this.workers.state(uid) === 'terminating') this.updateStatus(pod, this.relister.observed(uid), false);
   }
 
   private async observe(uid: string): Promise<ObservedPod> {
