@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { badRequest, invalid, type FieldError } from './errors.js';
-import { dropNulls, fieldPath, isInteger, metaOf, schemaAt, unknownFields } from './fields.js';
+import { fieldPath, isInteger, metaOf, prepareForDecode, schemaAt } from './fields.js';
 import type { ResourceInfo } from './resource.js';
 import { apiVersionOf } from './resource.js';
 
@@ -53,8 +53,7 @@ export const decodeObject = <T>(info: ResourceInfo<T>, raw: unknown, fieldValida
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw badRequest(`${cannot}: the object is not a JSON object`);
   }
-  dropNulls(raw);
-  const unknown = fieldValidation === 'Ignore' ? [] : unknownFields(info.schema, raw);
+  const unknown = prepareForDecode(info.schema, raw, fieldValidation !== 'Ignore');
   if (fieldValidation === 'Strict' && unknown.length > 0) {
     throw badRequest(`${cannot}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
   }

@@ -88,8 +88,8 @@ export const fieldPath = (root: z.ZodType, path: readonly PathSegment[]): string
 };
 
 /**
- * What the unknown-field scan needs of a schema, resolved once per schema: an object's fields,
- * a list's or map's element. Leaves, maps of leaves and opaque values are not descended into.
+ * What the decode scan needs of a schema, resolved once per schema: an object's fields, a list's
+ * or map's element. Leaves and opaque values are not descended into.
  */
 interface ScanPlan {
   kind: 'leaf' | 'object' | 'array' | 'record';
@@ -110,20 +110,19 @@ const planOf = (schema: z.ZodType): ScanPlan => {
   } else if (n.kind === 'array') {
     plan = { kind: 'array', item: planOf(n.element) };
   } else if (n.kind === 'record' && !k8sMeta.get(n.schema)?.openapi) {
-    const item = planOf(n.value);
-    if (item.kind !== 'leaf') plan = { kind: 'record', item };
+    plan = { kind: 'record', item: planOf(n.value) };
   }
   plans.set(schema, plan);
   return plan;
 };
 
 /**
- * Paths (as `fieldPath` formats them) of every field in `value` that `schema` does not know,
- * which parsing would silently drop. The API server reports them as warnings
- * (`fieldValidation=Warn`) or refuses the request (`Strict`). Opaque values (raw extensions,
- * managedFields' fieldsV1) are not descended into.
+ * One walk of `value` along `schema`: collects the paths (as `fieldPath` formats them) of fields
+ * the schema does not know, and with `dropNulls` deletes null-valued fields and map entries in
+ * place, as Go's decoder leaves them unset. Opaque values (raw extensions, managedFields'
+ * fieldsV1) are left alone.
  */
-export const unknownFields = (schema: z.ZodType, value: unknown): string[] => {
+const scan = (schema: z.ZodType, value: unknown, dropNulls: boolean, collect: boolean): string[] => {
   const out: string[] = [];
   // Path segments are kept as a stack and joined only when an unknown field turns up.
   const stack: string[] = [];
@@ -137,16 +136,22 @@ export const unknownFields = (schema: z.ZodType, value: unknown): string[] => {
       if (Array.isArray(v)) return;
       const o = v as Record<string, unknown>;
       for (const k in o) {
+        const c = o[k];
+        if (c === null && dropNulls) {
+          delete o[k];
+          continue;
+        }
         const child = plan.fields!.get(k);
-        if (!child) out.push(render(k));
-        else if (child.kind !== 'leaf') {
+        if (!child) {
+          if (collect) out.push(render(k));
+        } else if (child.kind !== 'leaf') {
           stack.push(stack.length ? `.${k}` : k);
-          walk(child, o[k]);
+          walk(child, c);
           stack.pop();
         }
       }
     } else if (plan.kind === 'array') {
-      if (!Array.isArray(v)) return;
+      if (!Array.isArray(v) || plan.item!.kind === 'leaf') return;
       for (let i = 0; i < v.length; i++) {
         stack.push(`[${i}]`);
         walk(plan.item!, v[i]);
@@ -155,9 +160,12 @@ export const unknownFields = (schema: z.ZodType, value: unknown): string[] => {
     } else if (plan.kind === 'record') {
       const o = v as Record<string, unknown>;
       for (const k in o) {
-        stack.push(`[${k}]`);
-        walk(plan.item!, o[k]);
-        stack.pop();
+        if (o[k] === null && dropNulls) delete o[k];
+        else if (plan.item!.kind !== 'leaf') {
+          stack.push(`[${k}]`);
+          walk(plan.item!, o[k]);
+          stack.pop();
+        }
       }
     }
   };
@@ -166,19 +174,15 @@ export const unknownFields = (schema: z.ZodType, value: unknown): string[] => {
 };
 
 /**
- * Drops `null`-valued object fields in place, as Go's decoder leaves such fields unset
- * (`creationTimestamp: null` in `kubectl create --dry-run -o yaml`). Contract: `value` is freshly
- * decoded JSON owned by the caller.
+ * Paths of every field in `value` that `schema` does not know, which parsing would silently
+ * drop. The API server reports them as warnings (`fieldValidation=Warn`) or refuses the request
+ * (`Strict`).
  */
-export const dropNulls = (value: unknown): void => {
-  if (value === null || typeof value !== 'object') return;
-  if (Array.isArray(value)) {
-    for (const e of value) dropNulls(e);
-    return;
-  }
-  const o = value as Record<string, unknown>;
-  for (const k in o) {
-    if (o[k] === null) delete o[k];
-    else if (typeof o[k] === 'object') dropNulls(o[k]);
-  }
-};
+export const unknownFields = (schema: z.ZodType, value: unknown): string[] => scan(schema, value, false, true);
+
+/**
+ * The decoder's pre-pass over freshly decoded JSON owned by the caller: drops null fields in
+ * place (`creationTimestamp: null` from `kubectl create --dry-run -o yaml`) and returns the
+ * unknown fields when `collect`.
+ */
+export const prepareForDecode = (schema: z.ZodType, value: unknown, collect: boolean): string[] => scan(schema, value, true, collect);

@@ -21,7 +21,7 @@ export { RESOURCES, resourceFor, resourceForKind, listSchemaOf } from './resourc
 export type { ResourceKey } from './resources.js';
 export { decodeObject, issuesToFieldErrors, typeMetaOf } from './decode.js';
 export type { DecodeResult, FieldValidation } from './decode.js';
-export { dropNulls, fieldPath, metaOf, schemaAt, unknownFields } from './fields.js';
+export { fieldPath, metaOf, prepareForDecode, schemaAt, unknownFields } from './fields.js';
 export type { PathSegment } from './fields.js';
 
 // Schema metadata consumers: patches and OpenAPI.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { RESOURCES, listSchemaOf } from './resources.js';
 import { decodeObject } from './decode.js';
-import { unknownFields, fieldPath, dropNulls } from './fields.js';
+import { unknownFields, fieldPath, prepareForDecode } from './fields.js';
 import { patchMetaAt, toOpenAPISchemas } from './openapi.js';
 import { applyDefaults } from './defaults.js';
 import { isBadRequest, isInvalid, type StatusError } from './errors.js';
@@ -182,10 +182,17 @@ describe('schema walking', () => {
     expect(fieldPath(PodSchema, ['spec', 'containers', 0, 'resources', 'limits', 'cpu'])).toBe('spec.containers[0].resources.limits[cpu]');
     expect(fieldPath(PodSchema, ['metadata', 'annotations', 'example.com/x'])).toBe('metadata.annotations[example.com/x]');
   });
-  it('dropNulls keeps array elements', () => {
-    const v = { a: null, b: [{ c: null, d: 1 }], e: { f: null } };
-    dropNulls(v);
-    expect(v).toEqual({ b: [{ d: 1 }], e: {} });
+  it('prepareForDecode drops null fields and map entries, keeps opaque values, lists unknown fields', () => {
+    const v = {
+      metadata: { name: 'p', creationTimestamp: null, labels: { a: null, b: 'x' }, managedFields: [{ manager: 'm', fieldsV1: { 'f:x': null } }] },
+      spec: { containers: [{ name: 'c', image: null, bogus: null, extra: 1 }] },
+      status: null,
+    };
+    expect(prepareForDecode(PodSchema, v, true)).toEqual(['spec.containers[0].extra']);
+    expect(v).toEqual({
+      metadata: { name: 'p', labels: { b: 'x' }, managedFields: [{ manager: 'm', fieldsV1: { 'f:x': null } }] },
+      spec: { containers: [{ name: 'c', extra: 1 }] },
+    });
   });
   it.each([
     [PodSchema, ['spec', 'containers'], { patchStrategy: 'merge', patchMergeKey: 'name' }],

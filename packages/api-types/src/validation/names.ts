@@ -48,15 +48,17 @@ export const isDNS1123Subdomain = (v: string): string[] => {
 
 /** Label keys, annotation keys, finalizers, condition types: `[prefix/]name`. */
 export const isQualifiedName = (v: string): string[] => {
-  const parts = v.split('/');
+  // Fast path: the common unprefixed, well-formed name.
+  if (v.length <= 63 && QUALIFIED_NAME.test(v)) return [];
+  const slash = v.indexOf('/');
   let name = v;
   const errs: string[] = [];
-  if (parts.length === 2) {
-    const [prefix] = parts;
-    name = parts[1];
+  if (slash >= 0 && v.indexOf('/', slash + 1) < 0) {
+    const prefix = v.slice(0, slash);
+    name = v.slice(slash + 1);
     if (prefix.length === 0) errs.push('prefix part must be non-empty');
     else errs.push(...isDNS1123Subdomain(prefix).map((m) => `prefix part ${m}`));
-  } else if (parts.length > 2) {
+  } else if (slash >= 0) {
     return [`a qualified name ${regexError(QUALIFIED_NAME_BODY, '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]', ['MyName', 'my.name', '123-abc'])} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
   }
   if (name.length === 0) errs.push('name part must be non-empty');
