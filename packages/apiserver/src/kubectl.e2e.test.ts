@@ -152,7 +152,7 @@ spec:
     expect(out).toMatch(/watched\s+0\/1\s+Testing/);
   });
 
-  it('create deployment, job and cronjob (protobuf bodies)', async () => {
+  it('create deployment, job, cronjob and pdb (protobuf bodies)', async () => {
     expect(await ok(['create', 'deployment', 'imp', '--image=nginx:1', '--replicas=2', '--port=80'])).toContain('deployment.apps/imp created');
     const d = JSON.parse(await ok(['get', 'deploy', 'imp', '-o', 'json']));
     expect(d.spec).toMatchObject({ replicas: 2, selector: { matchLabels: { app: 'imp' } }, template: { metadata: { labels: { app: 'imp' } } } });
@@ -161,6 +161,10 @@ spec:
     expect(await ok(['get', 'job', 'once', '-o', 'jsonpath={.spec.template.spec.restartPolicy} {.spec.template.spec.containers[0].command}'])).toBe('Never ["echo","hi"]');
     expect(await ok(['create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/5 * * * *', '--', 'date'])).toContain('cronjob.batch/tick created');
     expect(await ok(['get', 'cronjob', 'tick', '-o', 'jsonpath={.spec.schedule}'])).toBe('*/5 * * * *');
+    expect(await ok(['create', 'pdb', 'imp', '--selector=app=imp', '--min-available=50%'])).toContain('poddisruptionbudget.policy/imp created');
+    expect(await ok(['get', 'pdb', 'imp', '-o', 'jsonpath={.spec.minAvailable} {.spec.selector.matchLabels.app}'])).toBe('50% imp');
+    await ok(['create', 'pdb', 'imp2', '--selector=app=imp2', '--max-unavailable=1']);
+    expect(JSON.parse(await ok(['get', 'pdb', 'imp2', '-o', 'json'])).spec.maxUnavailable).toBe(1);
   });
 
   it('delete of a bound pod waits until the kubelet finishes it with grace 0', async () => {

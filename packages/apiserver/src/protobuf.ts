@@ -2,7 +2,7 @@ import { StatusError } from '@peapod/api-types';
 
 /**
  * Decoding of Kubernetes' protobuf request bodies for what kubectl's imperative commands send that
- * way (`kubectl create namespace|configmap|secret|serviceaccount|deployment|job|cronjob` use the
+ * way (`kubectl create namespace|configmap|secret|serviceaccount|deployment|job|cronjob|pdb` use the
  * typed clientset, which speaks `application/vnd.kubernetes.protobuf`). The envelope is the magic
  * `k8s\0` and a `runtime.Unknown` {typeMeta, raw}; `raw` is the object in the field numbering of
  * Kubernetes' generated.proto. Only the fields those commands set are described here. A field not
@@ -10,7 +10,7 @@ import { StatusError } from '@peapod/api-types';
  * zero means unset); anything else is refused with 415, so nothing is ever silently dropped.
  */
 
-type Scalar = 'string' | 'bool' | 'int' | 'bytes' | 'time';
+type Scalar = 'string' | 'bool' | 'int' | 'bytes' | 'time' | 'intstr';
 /**
  * `pointer` marks Go pointer fields, which are only marshalled when set; other scalars are always
  * marshalled, so their zero value ("", 0, false) means unset, as an omitted JSON field does.
@@ -38,7 +38,10 @@ const OBJECT_REFERENCE: MessageDesc = {
   5: { name: 'apiVersion', type: 'string' }, 6: { name: 'resourceVersion', type: 'string' }, 7: { name: 'fieldPath', type: 'string' },
 };
 const meta = { 1: { name: 'metadata', type: 'message', message: OBJECT_META } } as const;
-const LABEL_SELECTOR: MessageDesc = { 1: { name: 'matchLabels', type: 'map', value: 'string' } };
+const LABEL_SELECTOR: MessageDesc = {
+  1: { name: 'matchLabels', type: 'map', value: 'string' },
+  2: { name: 'matchExpressions', type: 'message', repeated: true, message: { 1: { name: 'key', type: 'string' }, 2: { name: 'operator', type: 'string' }, 3: { name: 'values', type: 'string', repeated: true } } },
+};
 const CONTAINER: MessageDesc = {
   1: { name: 'name', type: 'string' }, 2: { name: 'image', type: 'string' }, 3: { name: 'command', type: 'string', repeated: true },
   4: { name: 'args', type: 'string', repeated: true }, 5: { name: 'workingDir', type: 'string' },
@@ -78,6 +81,16 @@ const KINDS: Readonly<Record<string, MessageDesc>> = {
       },
     },
   },
+  'policy/v1/PodDisruptionBudget': {
+    ...meta,
+    2: {
+      name: 'spec', type: 'message',
+      message: {
+        1: { name: 'minAvailable', type: 'intstr', pointer: true }, 2: { name: 'selector', type: 'message', message: LABEL_SELECTOR },
+        3: { name: 'maxUnavailable', type: 'intstr', pointer: true }, 4: { name: 'unhealthyPodEvictionPolicy', type: 'string', pointer: true },
+      },
+    },
+  },
   'v1/Namespace': {
     ...meta,
     2: { name: 'spec', type: 'message', message: { 1: { name: 'finalizers', type: 'string', repeated: true } } },
@@ -99,6 +112,8 @@ const UNKNOWN: MessageDesc = {
   2: { name: 'raw', type: 'bytes' }, 3: { name: 'contentEncoding', type: 'string' }, 4: { name: 'contentType', type: 'string' },
 };
 const TIME: MessageDesc = { 1: { name: 'seconds', type: 'int' }, 2: { name: 'nanos', type: 'int' } };
+/** intstr.IntOrString: type 0 is an int (intVal), 1 a string (strVal). */
+const INT_OR_STRING: MessageDesc = { 1: { name: 'type', type: 'int' }, 2: { name: 'intVal', type: 'int' }, 3: { name: 'strVal', type: 'string' } };
 /** Go's zero time.Time, which an unset Time field marshals to. */
 const ZERO_TIME_SECONDS = -62135596800;
 
@@ -160,7 +175,7 @@ function decodeMessage(buf: Uint8Array, desc: MessageDesc, depth = 0): Record<st
       continue;
     }
     let value: unknown;
-    if (field.type === 'string' || field.type === 'bytes' || field.type === 'message' || field.type === 'map' || field.type === 'time') {
+    if (field.type !== 'bool' && field.type !== 'int') {
       if (wire !== 2) throw unsupported(`wire type ${wire} for ${field.name}`);
       const data = r.bytes();
       if (field.type === 'string') value = Buffer.from(data).toString('utf8');
@@ -170,6 +185,9 @@ function decodeMessage(buf: Uint8Array, desc: MessageDesc, depth = 0): Record<st
         const t = decodeMessage(data, TIME, depth + 1) as { seconds?: number };
         if (t.seconds === undefined || t.seconds === ZERO_TIME_SECONDS) continue;
         value = new Date(t.seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      } else if (field.type === 'intstr') {
+        const v = decodeMessage(data, INT_OR_STRING, depth + 1) as { type?: number; intVal?: number; strVal?: string };
+        value = v.type === 1 ? (v.strVal ?? '') : (v.intVal ?? 0);
       } else if (field.type === 'map') {
         const entry = decodeMessage(data, { 1: { name: 'k', type: 'string' }, 2: { name: 'v', type: field.value } }, depth + 1);
         const map = (out[field.name] ??= {}) as Record<string, unknown>;
