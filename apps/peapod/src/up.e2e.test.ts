@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, examples, kubectl, peapod, startUp, tempDir, type RunningUp } from './testing/cli.js';
@@ -40,8 +39,8 @@ describe('peapod up with kubectl', () => {
     expect(pod.status.phase).toBe('Succeeded');
     // The sidecar saw what the main container wrote into the shared emptyDir.
     expect(await kubectl(up.kubeconfig, ['logs', pod.metadata.name, '-c', 'logshipper'])).toContain('logging');
-    await eventually(async () => (await kubectl(up.kubeconfig, ['logs', 'job/hello'])).includes('Hello, Kubernetes!'), 30_000, 'hello log');
-  }, 120_000);
+    await eventually(async () => (await kubectl(up.kubeconfig, ['logs', 'job/hello'])).includes('Hello, Kubernetes!'), 90_000, 'hello log');
+  }, 200_000);
 
   it('rolls a Deployment out, updates its image and undoes it', async () => {
     await kubectl(up.kubeconfig, ['apply', '-f', join(examples, 'deployment.yaml')]);
@@ -51,10 +50,10 @@ describe('peapod up with kubectl', () => {
     const images = async () => JSON.parse(await kubectl(up.kubeconfig, ['get', 'pods', '-l', 'app=web', '-o', 'json'])).items
       .filter((p: { metadata: { deletionTimestamp?: string } }) => !p.metadata.deletionTimestamp)
       .map((p: { spec: { containers: { image: string }[] } }) => p.spec.containers[0].image);
-    await eventually(async () => { const i = await images(); return i.length === 3 && i.every((x: string) => x === 'nginx:1.16.1'); }, 60_000, 'old pods gone');
+    await eventually(async () => { const i = await images(); return i.length === 3 && i.every((x: string) => x === 'nginx:1.16.1'); }, 120_000, 'old pods gone');
     await kubectl(up.kubeconfig, ['rollout', 'undo', 'deployment/web']);
     await kubectl(up.kubeconfig, ['rollout', 'status', 'deployment/web', '--timeout=90s'], { timeoutMs: 100_000 });
-    await eventually(async () => { const i = await images(); return i.length === 3 && i.every((x: string) => x === 'nginx:1.14.2'); }, 60_000, 'rolled back');
+    await eventually(async () => { const i = await images(); return i.length === 3 && i.every((x: string) => x === 'nginx:1.14.2'); }, 120_000, 'rolled back');
   }, 300_000);
 
   it('refuses a second up on the same data dir with a one-line error', async () => {
@@ -64,51 +63,3 @@ describe('peapod up with kubectl', () => {
   }, 60_000);
 });
 
-describe('peapod up errors', () => {
-  it('reports a port in use in one line and leaves nothing locked', async () => {
-    const blocker = createServer().listen(0, '127.0.0.1');
-    await new Promise((r) => blocker.once('listening', r));
-    const port = (blocker.address() as { port: number }).port;
-    const dir = tempDir();
-    try {
-      const r = await peapod(['up', '--data-dir', dir, '--listen', `127.0.0.1:${port}`]);
-      expect(r.code).toBe(1);
-      expect(r.stderr.trim()).toBe(`peapod: 127.0.0.1:${port} is already in use (another peapod up?); stop it or pass --listen HOST:PORT`);
-      const again = await peapod(['kubeconfig', '--data-dir', join(dir, 'nowhere')]);
-      expect(again.stderr.trim()).toMatch(/^peapod: no kubeconfig at .*; start the cluster with 'peapod up' first$/);
-    } finally {
-      blocker.close();
-    }
-  }, 60_000);
-
-  it('rejects bad flags with an actionable line', async () => {
-    const r = await peapod(['up', '--listen', 'nonsense']);
-    expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('peapod: --listen must be HOST:PORT (got "nonsense")');
-    const u = await peapod(['up', '--frobnicate']);
-    expect(u.stderr.trim()).toMatch(/^peapod: Unknown option '--frobnicate'.*; see --help$/);
-  }, 60_000);
-});
-
-describe('peapod up restart', () => {
-  it('keeps every object and adopts running pods after a restart on the same data dir', async () => {
-    const dir = tempDir();
-    let up = await startUp(dir, ['--node-name', 'restart-node']);
-    try {
-      await kubectl(up.kubeconfig, ['apply', '-f', join(examples, 'pod-init-containers.yaml')]);
-      await kubectl(up.kubeconfig, ['create', 'configmap', 'settings', '--from-literal=a=b']);
-      await eventually(async () => (await phaseOf(up.kubeconfig, 'init-demo')) === 'Running', 30_000, 'Running');
-      const before = await podJson(up.kubeconfig, 'init-demo');
-      expect(await up.stop()).toBe(0);
-      up = await startUp(dir, ['--node-name', 'restart-node']);
-      expect(await kubectl(up.kubeconfig, ['get', 'configmap', 'settings', '-o', 'jsonpath={.data.a}'])).toBe('b');
-      const after = await eventually(async () => { const p = await podJson(up.kubeconfig, 'init-demo'); return p.status?.phase === 'Running' && p; }, 30_000, 'Running after restart');
-      const started = (p: { status: { containerStatuses: { state: { running?: { startedAt: string } } }[] } }) => p.status.containerStatuses[0].state.running?.startedAt;
-      expect(after.metadata.uid).toBe(before.metadata.uid);
-      expect(started(after)).toBe(started(before));
-      expect(after.status.containerStatuses[0].restartCount).toBe(0);
-    } finally {
-      await up.stop();
-    }
-  }, 180_000);
-});
