@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=12.21.0
-APT_PACKAGES=(bubblewrap etcd-server etcd-client)
+# bubblewrap: the process runtime's pod sandboxes; etcd: the etcd store backend and its tests;
+# docker.io, containerd, busybox-static: the Docker and containerd adapters and their local images;
+# chromium: the dashboard's browser tests; openssl: TLS test fixtures.
+APT_PACKAGES=(bubblewrap etcd-server etcd-client docker.io containerd busybox-static chromium openssl)
 
 say() { printf '[setup] %s\n' "$*"; }
 
