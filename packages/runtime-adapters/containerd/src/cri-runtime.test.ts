@@ -107,6 +107,36 @@ describe('containerd runtime over CRI', () => {
     }
   });
 
+  it('runs interactive exec sessions through the CRI streaming server: stdin, a terminal, exit codes', async () => {
+    const rt = make();
+    await rt.pullImage({ image });
+    const logDirectory = await mkdtemp(join(tmpdir(), 'peapod-ctrd-'));
+    const meta = { name: 'shell', namespace: 'default', uid: randomUUID() };
+    const sb: PodSandboxConfig = { metadata: { ...meta, attempt: 0 }, logDirectory, labels: podLabels(meta), annotations: {} };
+    const id = await rt.runPodSandbox(sb);
+    const readAll = async (s: NodeJS.ReadableStream) => { let out = ''; for await (const c of s) out += String(c); return out; };
+    try {
+      const cid = await rt.createContainer(id, {
+        metadata: { name: 'sh', attempt: 0 }, image: { image }, command: ['sleep', '30'], args: [], envs: [], mounts: [],
+        labels: containerLabels(meta, 'sh'), annotations: {}, logPath: 'sh/0.log',
+      }, sb);
+      await rt.startContainer(cid);
+      const withStdin = await rt.exec(cid, { cmd: ['sh', '-c', 'read line; echo "got:$line"; echo warn >&2; exit 5'], stdin: true });
+      withStdin.stdin!.write('hello\n');
+      const [out, err, code] = await Promise.all([readAll(withStdin.stdout), readAll(withStdin.stderr!), withStdin.exited]);
+      expect({ out, err, code }).toEqual({ out: 'got:hello\n', err: 'warn\n', code: 5 });
+
+      const term = await rt.exec(cid, { cmd: ['sh', '-c', 'test -t 1 && echo on-a-terminal'], tty: true });
+      expect(term.stderr).toBeUndefined();
+      const [termOut, termCode] = await Promise.all([readAll(term.stdout), term.exited]);
+      expect([termOut, termCode]).toEqual(['on-a-terminal\r\n', 0]);
+    } finally {
+      await rt.removePodSandbox(id);
+      await rt.close();
+      await rm(logDirectory, { recursive: true, force: true });
+    }
+  });
+
   it('reports images and fails pulls from an unreachable registry as ErrImagePull', async () => {
     const rt = make();
     try {

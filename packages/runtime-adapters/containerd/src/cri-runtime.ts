@@ -36,6 +36,7 @@ import {
   type VersionInfo,
 } from '@peapod/runtime';
 import { CriClient, type CriService } from './cri/client.js';
+import { CHANNEL, connectChannels, exitCodeOf, sessionStreams } from './cri/stream.js';
 import type {
   CriContainer,
   CriContainerState,
@@ -110,7 +111,7 @@ export class CriRuntime implements Runtime {
   }
 
   async status(): Promise<RuntimeStatus> {
-    const features = { inPlaceResize: true, sharedVolumes: true, exec: true, attach: false, portForward: false, podIPs: this.options.podNetwork === 'cni' };
+    const features = { inPlaceResize: true, sharedVolumes: true, exec: true, attach: true, portForward: false, podIPs: this.options.podNetwork === 'cni' };
     try {
       const r = await this.rpc<{ status: { conditions: CriRuntimeCondition[] } }>('Status', { verbose: false }, { timeoutMs: 10_000 });
       const conditions = r.status.conditions.map((c) => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) }));
@@ -289,23 +290,49 @@ export class CriRuntime implements Runtime {
     }
   }
 
-  /**
-   * An exec session without stdin or a terminal, over ExecSync: output arrives when the command
-   * ends (CRI's interactive Exec hands out a URL of the runtime's SPDY/WebSocket streaming server,
-   * which this adapter does not speak yet). Sessions asking for stdin or a tty are Unimplemented.
-   */
+  /** CRI Exec, then a session with the streaming server at the URL it returns. */
   async exec(containerId: string, request: ExecRequest): Promise<StreamSession> {
-    if (request.stdin || request.tty) throw runtimeUnimplemented('interactive exec (stdin/tty) over the CRI streaming server');
-    const r = await this.execSync(containerId, request.cmd);
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    stdout.end(r.stdout);
-    stderr.end(r.stderr);
-    return { stdout, stderr, resize: () => undefined, exited: Promise.resolve(r.exitCode), close: () => undefined };
+    const s = await this.criStatus(containerId);
+    if (s.state !== 'CONTAINER_RUNNING') throw runtimeFailedPrecondition(`container "${containerId}" is not running`, RuntimeReason.ExecError);
+    const tty = !!request.tty;
+    // containerd (1.6) copies a terminal's output only while stdin is attached, so a tty always asks for it.
+    const { url } = await this.rpc<{ url: string }>('Exec', { containerId, cmd: request.cmd, tty, stdin: !!request.stdin || tty, stdout: true, stderr: !tty }, { reason: RuntimeReason.ExecError });
+    return this.session(url, request, async (status) => (status === undefined ? -1 : exitCodeOf(status)));
   }
 
-  attach(_containerId: string, _request: AttachRequest): Promise<StreamSession> {
-    return Promise.reject(runtimeUnimplemented('attach over the CRI streaming server'));
+  /** CRI Attach; the exit code is the container's, read once the stream ended. */
+  async attach(containerId: string, request: AttachRequest): Promise<StreamSession> {
+    const s = await this.criStatus(containerId);
+    if (s.state !== 'CONTAINER_RUNNING') throw runtimeFailedPrecondition(`container "${containerId}" is not running`);
+    const tty = !!request.tty;
+    const { url } = await this.rpc<{ url: string }>('Attach', { containerId, tty, stdin: !!request.stdin || tty, stdout: true, stderr: !tty });
+    return this.session(url, request, async () => {
+      for (;;) {
+        const st = await this.criStatus(containerId).catch(() => undefined);
+        if (!st) return -1;
+        if (st.state === 'CONTAINER_EXITED') return st.exitCode;
+        await this.clock.sleep(this.options.pollMs ?? 50);
+      }
+    });
+  }
+
+  private async session(url: string, request: { stdin?: boolean; tty?: boolean }, exitCode: (status: string | undefined) => Promise<number>): Promise<StreamSession> {
+    const conn = await connectChannels(url);
+    const { stdout, stderr, status } = sessionStreams(conn, !!request.tty);
+    let closed = false;
+    const stdin = request.stdin ? new PassThrough() : undefined;
+    stdin?.on('data', (c: Buffer) => conn.send(CHANNEL.stdin, c)).once('end', () => conn.close());
+    return {
+      ...(stdin ? { stdin } : {}),
+      stdout,
+      ...(stderr ? { stderr } : {}),
+      resize: (size) => conn.send(CHANNEL.resize, Buffer.from(JSON.stringify({ Width: size.width, Height: size.height }))),
+      exited: status.then((st) => (closed ? -1 : exitCode(st))),
+      close: () => {
+        closed = true;
+        conn.close();
+      },
+    };
   }
 
   portForward(): Promise<NodeJS.ReadWriteStream> {
