@@ -267,11 +267,8 @@ export class Kubelet implements PodSyncer {
     const key = podKey(mirror);
     this.mirrors.set(key, mirror);
     const staticPod = [...this.pods.values()].find((p) => isStaticPod(p) && podKey(p) === key);
-    if (!staticPod) {
-      // A mirror without its static pod (file removed while the kubelet was down) is deleted.
-      if (this.sourcesReady) void this.api.deletePod(mirror).catch(() => undefined);
-      return;
-    }
+    // A mirror without its static pod is deleted by housekeeping (the static source may not have been read yet).
+    if (!staticPod) return;
     if (mirror.metadata.deletionTimestamp || mirror.metadata.annotations?.[MIRROR_ANNOTATION] !== staticPod.metadata.annotations?.[CONFIG_HASH_ANNOTATION]) void this.ensureMirror(staticPod);
   }
 
@@ -440,7 +437,12 @@ export class Kubelet implements PodSyncer {
         await this.runtimeManager.removePod(observed).catch(() => undefined);
       }
     }
-    for (const p of this.pods.values()) if (isStaticPod(p)) void this.ensureMirror(p);
+    const statics = [...this.pods.values()].filter(isStaticPod);
+    for (const p of statics) void this.ensureMirror(p);
+    // Mirrors whose static pod is gone (its file was removed while the kubelet was down).
+    for (const [key, mirror] of this.mirrors) {
+      if (!statics.some((p) => podKey(p) === key)) void this.api.deletePod(mirror).catch(() => undefined);
+    }
   }
 
   private containerAttempts(uid: string, container: string) {

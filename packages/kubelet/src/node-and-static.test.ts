@@ -110,3 +110,14 @@ describe('Kubelet: streaming', () => {
     await expect(read(h.kubelet.streaming.logs({ ...target, container: 'nope' }, { signal }))).rejects.toMatchObject({ status: { code: 400, message: 'container nope is not valid for pod p' } });
   });
 });
+
+describe('Kubelet: orphaned mirror pods', () => {
+  it('deletes a mirror pod whose manifest is gone after a restart', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'manifests-'));
+    h = await startKubelet({ options: { podManifestPath: dir } });
+    h.api.addPod({ metadata: { name: 'old-node-1', namespace: 'default', annotations: { [MIRROR_ANNOTATION]: 'abc' } }, spec: { nodeName: 'node-1', containers: [ctr('a')] } });
+    await h.run(3 * S);
+    expect(h.api.get('default', 'old-node-1')).toBeUndefined();
+    expect(h.runtime.callsOf('runPodSandbox')).toHaveLength(0);
+  });
+});
