@@ -23,3 +23,10 @@ export {
 export { GarbageCollector, FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './garbage-collector.js';
 export { NodeLifecycleController, NODE_LEASE_NAMESPACE, TAINT_NOT_READY, TAINT_UNREACHABLE } from './node-lifecycle.js';
 export { TaintEvictionController, evictionTime } from './taint-eviction.js';
+export { StatefulSetController, ordinalOf, POD_INDEX_LABEL, STATEFULSET_POD_NAME_LABEL } from './statefulset.js';
+export { DaemonSetController, daemonPodNode, daemonTolerations, shouldRunOn } from './daemonset.js';
+export { CONTROLLER_REVISION_HASH_LABEL, REVISION_HASH_LABEL } from './revisions.js';
+export { CronJobController, SCHEDULED_TIMESTAMP_ANNOTATION, scheduleTimes } from './cronjob.js';
+export { TTLAfterFinishedController } from './ttl-after-finished.js';
+export { PodGCController } from './podgc.js';
+export { DisruptionController } from './disruption.js';
