@@ -87,6 +87,10 @@ describe('admitPodDefaults', () => {
     expect(p.tolerations).toContainEqual({ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
     expect(p.tolerations).toContainEqual({ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
   });
+  it('a match-all toleration covers both default tolerations', () => {
+    const pod: Pod = { metadata: {}, spec: { containers: [{ name: 'c', image: 'x' }], tolerations: [{ operator: 'Exists' }] } };
+    expect(admitPodDefaults(pod).spec!.tolerations).toEqual([{ operator: 'Exists' }]);
+  });
   it('does not duplicate a toleration the pod already has', () => {
     const pod: Pod = { metadata: {}, spec: { containers: [{ name: 'c', image: 'x' }], tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 }] } };
     const t = admitPodDefaults(pod).spec!.tolerations!;
