@@ -82,7 +82,7 @@ describe('docker runtime against the Engine', () => {
     await rt.close();
   });
 
-  it('puts the containers of a pod in one network, IPC and UTS namespace: localhost, hostname and shared memory', async () => {
+  it('puts the containers of a pod in one network, IPC and UTS namespace (localhost, hostname) and port-forwards into it', async () => {
     const rt = new DockerRuntime({ socketPath });
     const sb = sandboxConfig('web-pod');
     const id = await rt.runPodSandbox(sb);
@@ -95,6 +95,15 @@ describe('docker runtime against the Engine', () => {
       expect(fetched.stdout.toString()).toBe('hello-from-web\n');
       expect((await rt.execSync(client, ['hostname'])).stdout.toString()).toBe('web-pod\n');
       expect((await rt.podSandboxStatus(id)).namespaceOptions).toMatchObject({ network: 'Pod', ipc: 'Pod' });
+
+      // port-forward reaches the pod's loopback from the host, and refuses a port nobody listens on
+      const conn = await rt.portForward(id, 8080);
+      conn.write('GET / HTTP/1.0\r\n\r\n');
+      let response = '';
+      for await (const c of conn) response += String(c);
+      expect(response).toMatch(/^HTTP\/1\.[01] 200/);
+      expect(response).toContain('hello-from-web');
+      expect(await rt.portForward(id, 9).then(() => undefined, (e: unknown) => e)).toMatchObject({ code: 'Unavailable' });
     } finally {
       await rt.removePodSandbox(id);
     }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { PassThrough, type Duplex } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import type { ContainerInfo, ContainerInspectInfo } from 'dockerode';
 import { RealClock, silentLogger, type Clock, type Logger, type TimerHandle } from '@peapod/core';
@@ -152,7 +152,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async status(): Promise<RuntimeStatus> {
-    const features = { inPlaceResize: true, sharedVolumes: true, exec: true, attach: true, portForward: false, podIPs: this.network !== 'none' };
+    const features = { inPlaceResize: true, sharedVolumes: true, exec: true, attach: true, portForward: true, podIPs: this.network !== 'none' };
     try {
       await (await this.docker()).ping();
       return {
@@ -432,9 +432,14 @@ export class DockerRuntime implements Runtime {
   async exec(containerId: string, request: ExecRequest): Promise<StreamSession> {
     const info = await this.inspectKind(containerId, 'container');
     if (!info.State.Running) throw runtimeFailedPrecondition(`container "${containerId}" is not running`, RuntimeReason.ExecError);
+    return this.execIn(info.Id, request);
+  }
+
+  /** An Engine exec in a running container (app or sandbox). */
+  private async execIn(id: string, request: ExecRequest): Promise<StreamSession> {
     const docker = await this.docker();
     try {
-      const exec = await docker.getContainer(containerId).exec({ Cmd: request.cmd, AttachStdin: !!request.stdin, AttachStdout: true, AttachStderr: true, Tty: !!request.tty });
+      const exec = await docker.getContainer(id).exec({ Cmd: request.cmd, AttachStdin: !!request.stdin, AttachStdout: true, AttachStderr: true, Tty: !!request.tty });
       const stream = await exec.start({ hijack: true, stdin: !!request.stdin, Tty: !!request.tty });
       const exited = ended(stream).then(async () => (await exec.inspect()).ExitCode ?? -1);
       return this.session(docker, stream, request, exited, {
@@ -443,7 +448,7 @@ export class DockerRuntime implements Runtime {
         kill: () => void exec.inspect().then((i) => { if (i.Running && i.Pid) process.kill(i.Pid, 'SIGKILL'); }).catch(() => undefined),
       });
     } catch (err) {
-      throw fromEngine(err, `exec in container ${containerId}`, RuntimeReason.ExecError);
+      throw fromEngine(err, `exec in container ${id}`, RuntimeReason.ExecError);
     }
   }
 
@@ -499,8 +504,31 @@ export class DockerRuntime implements Runtime {
     };
   }
 
-  portForward(): Promise<NodeJS.ReadWriteStream> {
-    return Promise.reject(runtimeUnimplemented('port-forward (sandboxes have no network reachable from the host with --network none)'));
+  /**
+   * A connection to `port` on the pod's loopback, made from inside the sandbox's network
+   * namespace: `nc 127.0.0.1 <port>` exec'd in the pause container (so the pause image must
+   * carry `nc`, as Peapod's busybox-based one does). Whether anything listens is read from the
+   * namespace's `/proc/net/tcp{,6}` first, so a closed port is Unavailable rather than a stream
+   * that ends at once.
+   */
+  async portForward(podSandboxId: string, port: number): Promise<NodeJS.ReadWriteStream> {
+    const sandbox = await this.inspectKind(podSandboxId, 'sandbox');
+    if (!sandbox.State.Running) throw runtimeFailedPrecondition(`sandbox "${podSandboxId}" is not ready`);
+    const tables = await this.execIn(sandbox.Id, { cmd: ['cat', '/proc/net/tcp', '/proc/net/tcp6'] });
+    const [listing] = await Promise.all([readStream(tables.stdout), tables.exited]);
+    if (!listensOn(listing, port)) throw new RuntimeError('Unavailable', `nothing listens on port ${port} in sandbox "${podSandboxId}"`);
+    const nc = await this.execIn(sandbox.Id, { cmd: ['nc', '127.0.0.1', String(port)], stdin: true });
+    const stdin = nc.stdin!;
+    const out = nc.stdout;
+    const conn: Duplex = new Duplex({
+      write: (chunk: Buffer, _enc, cb) => void stdin.write(chunk, () => cb()),
+      final: (cb) => { stdin.end(); cb(); },
+      read: () => void out.resume(),
+      destroy: (err, cb) => { nc.close(); cb(err); },
+    });
+    out.on('data', (c: Buffer) => { if (!conn.push(c)) out.pause(); });
+    out.once('end', () => conn.push(null));
+    return conn;
   }
 
   async *readContainerLog(containerId: string, options: LogOptions = {}): AsyncIterable<LogEntry> {
@@ -670,6 +698,21 @@ export class DockerRuntime implements Runtime {
       throw fromEngine(err, `list ${kind}es`);
     }
   }
+}
+
+async function readStream(s: NodeJS.ReadableStream): Promise<string> {
+  let out = '';
+  for await (const c of s) out += String(c);
+  return out;
+}
+
+/** Whether a `/proc/net/tcp{,6}` listing has a socket in LISTEN state (0A) on `port`. */
+export function listensOn(procNetTcp: string, port: number): boolean {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  return procNetTcp.split('\n').some((line) => {
+    const f = line.trim().split(/\s+/);
+    return f[1]?.endsWith(`:${hex}`) && f[3] === '0A';
+  });
 }
 
 /** Resolves when a stream has ended (or was never there). */

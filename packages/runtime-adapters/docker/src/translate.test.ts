@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, containerLabels, podLabels, type ContainerConfig, type PodSandboxConfig } from '@peapod/runtime';
-import { negotiateApiVersion } from './docker-runtime.js';
+import { listensOn, negotiateApiVersion } from './docker-runtime.js';
 import { DockerLabel, containerCreateOptions, sandboxCreateOptions, userLabels } from './translate.js';
 
 const meta = { name: 'web', namespace: 'shop', uid: 'uid-1' };
@@ -138,5 +138,18 @@ describe('API version negotiation', () => {
     expect(negotiateApiVersion('1.51', '1.44')).toBe('1.47');
     expect(() => negotiateApiVersion('1.40')).toThrow(/share no version/);
     expect(() => negotiateApiVersion('1.60', '1.50')).toThrow(/share no version/);
+  });
+});
+
+describe('port-forward listening check', () => {
+  it('finds LISTEN sockets on the port in /proc/net/tcp and tcp6 listings', () => {
+    const tcp = [
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+      '   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0',
+      '   1: 0100007F:0050 0100007F:A000 01 00000000:00000000 00:00000000 00000000     0        0 2 1 0 100 0 0 10 0',
+    ].join('\n');
+    expect(listensOn(tcp, 8080)).toBe(true);
+    expect(listensOn(tcp, 80)).toBe(false); // established, not listening
+    expect(listensOn('   0: 00000000000000000000000000000000:1F91 00000000000000000000000000000000:0000 0A 0', 8081)).toBe(true);
   });
 });
