@@ -123,7 +123,9 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
   ]);
   const registry = new ResourceRegistry(deps.resources ?? Object.values(RESOURCES) as Iterable<ResourceInfo<unknown>>);
   const namespaces = new NamespaceLifecycle(deps.store, deps.clock, logger);
-  const rest = new Rest(deps.store, registry, deps.clock, namespaces, (prev, next, manager, op, sub) => updateManagedFields(prev, next, manager, op, sub) as Obj);
+  // managedFields times follow the injected clock, like every other timestamp the server writes.
+  const nowIso = () => new Date(deps.clock.now()).toISOString();
+  const rest = new Rest(deps.store, registry, deps.clock, namespaces, (prev, next, manager, op, sub) => updateManagedFields(prev, next, manager, op, sub, nowIso()) as Obj);
   const limiter = new RateLimiter(deps.clock, options.rateLimit?.qps ?? 2000, options.rateLimit?.burst ?? 4000);
 
   const server: Server = createServer({ cert: pki.serverCert, key: pki.serverKey, ca: pki.caCert });
@@ -137,7 +139,7 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
   const port = (server.address() as AddressInfo).port;
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const openapi = new OpenAPIV3([...registry.all.map((r) => r.info)]);
-  const handler = new ApiHandler({ rest, clock: deps.clock, patch: (req) => applyPatch(req) as Obj, nodeStreamer: deps.nodeStreamer, openapi: (path) => openapi.lookup(path), serverAddress: `${host}:${port}` });
+  const handler = new ApiHandler({ rest, clock: deps.clock, patch: (req) => applyPatch({ ...req, now: nowIso() }) as Obj, nodeStreamer: deps.nodeStreamer, openapi: (path) => openapi.lookup(path), serverAddress: `${host}:${port}` });
   const authorizer = new Authorizer(deps.store, (info: RequestInfo) => objectKey(registry.mustGet(info.group, info.resource), info.namespace, info.name));
   const core = new ApiCore(handler, authorizer);
   await namespaces.start(rest);
