@@ -12,7 +12,6 @@ import {
   runtimeInternal,
   runtimeInvalid,
   runtimeNotFound,
-  runtimeUnimplemented,
   type AttachRequest,
   type Container,
   type ContainerConfig,
