@@ -48,7 +48,7 @@ export class StatusError extends Error {
 const qualified = (t: ErrorTarget) => (t.group ? `${t.kind}.${t.group}` : (t.kind ?? ''));
 const details = (t: ErrorTarget, extra?: { causes?: StatusCause[]; retryAfterSeconds?: number }) => ({
   ...(t.name !== undefined ? { name: t.name } : {}),
-  ...(t.group !== undefined ? { group: t.group } : {}),
+  ...(t.group ? { group: t.group } : {}),
   ...(t.kind !== undefined ? { kind: t.kind } : {}),
   ...(t.uid !== undefined ? { uid: t.uid } : {}),
   ...extra,
