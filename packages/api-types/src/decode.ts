@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { badRequest, invalid, type FieldError } from './errors.js';
+import { showValue } from './validation/field.js';
 import { fieldPath, isInteger, metaOf, prepareForDecode, schemaAt } from './fields.js';
 import type { ResourceInfo } from './resource.js';
 import { apiVersionOf } from './resource.js';
@@ -12,8 +13,6 @@ export interface DecodeResult<T> {
   warnings: string[];
 }
 
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'null' : JSON.stringify(v) ?? String(v));
-
 /** Turns zod issues into Kubernetes field errors with Kubernetes field paths and reasons. */
 export const issuesToFieldErrors = (schema: z.ZodType, issues: readonly z.core.$ZodIssue[]): FieldError[] =>
   issues.map((i): FieldError => {
@@ -23,20 +22,20 @@ export const issuesToFieldErrors = (schema: z.ZodType, issues: readonly z.core.$
       case 'invalid_type':
         return input === undefined
           ? { type: 'FieldValueRequired', field, message: 'Required value' }
-          : { type: 'FieldValueTypeInvalid', field, message: `Invalid value: ${show(input)}: must be of type ${isInteger(schemaAt(schema, i.path as (string | number)[])) ? 'integer' : i.expected}` };
+          : { type: 'FieldValueTypeInvalid', field, message: `Invalid value: ${showValue(input)}: must be of type ${isInteger(schemaAt(schema, i.path as (string | number)[])) ? 'integer' : i.expected}` };
       case 'invalid_union': {
         const at = schemaAt(schema, i.path as (string | number)[]);
         const intOrString = at !== undefined && metaOf(at)?.definition === 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
-        return { type: 'FieldValueTypeInvalid', field, message: `Invalid value: ${show(input)}: must be of type ${intOrString ? 'integer or string' : 'string or number'}` };
+        return { type: 'FieldValueTypeInvalid', field, message: `Invalid value: ${showValue(input)}: must be of type ${intOrString ? 'integer or string' : 'string or number'}` };
       }
       case 'invalid_value':
-        return { type: 'FieldValueNotSupported', field, message: `Unsupported value: ${show(input)}: supported values: ${i.values.map((v) => show(v)).join(', ')}` };
+        return { type: 'FieldValueNotSupported', field, message: `Unsupported value: ${showValue(input)}: supported values: ${i.values.map((v) => showValue(v)).join(', ')}` };
       case 'too_big':
-        return { type: 'FieldValueInvalid', field, message: `Invalid value: ${show(input)}: must be less than or equal to ${String(i.maximum)}` };
+        return { type: 'FieldValueInvalid', field, message: `Invalid value: ${showValue(input)}: must be less than or equal to ${String(i.maximum)}` };
       case 'too_small':
-        return { type: 'FieldValueInvalid', field, message: `Invalid value: ${show(input)}: must be greater than or equal to ${String(i.minimum)}` };
+        return { type: 'FieldValueInvalid', field, message: `Invalid value: ${showValue(input)}: must be greater than or equal to ${String(i.minimum)}` };
       default:
-        return { type: 'FieldValueInvalid', field, message: `Invalid value: ${show(input)}: ${i.message}` };
+        return { type: 'FieldValueInvalid', field, message: `Invalid value: ${showValue(input)}: ${i.message}` };
     }
   });
 
