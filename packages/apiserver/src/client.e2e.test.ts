@@ -1,39 +1,15 @@
+// @peapod/client against the real API server: watch continuity, apply, kubeconfig, auth.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   RESOURCES, isAlreadyExists, isConflict, isNotFound, isUnauthorized, type ConfigMap, type Pod,
 } from '@peapod/api-types';
+import { HttpTransport, SharedInformer, createClient, loadKubeconfig } from '@peapod/client';
 import { RealClock, silentLogger } from '@peapod/core';
+import { createMemoryStore } from '@peapod/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SharedInformer } from './cache/informer.js';
-import { createClient } from './client.js';
-import { HttpTransport } from './http/transport.js';
-import { loadKubeconfig } from './kubeconfig.js';
-import type { Transport } from './types.js';
-
-/** The part of `@peapod/apiserver`'s running server this test uses. */
-interface RunningApiServer {
-  url: string;
-  caCert: string;
-  adminToken: string;
-  transport(): Transport;
-  writeKubeconfig(path: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-/**
- * The API server depends on this package, so this test loads it (and the store) from the
- * workspace sources at run time rather than through a package import, which would be a cycle.
- */
-async function startServer(pkiDir: string): Promise<RunningApiServer> {
-  const src = (pkg: string) => new URL(`../../${pkg}/src/index.ts`, import.meta.url).href;
-  const { startApiServer } = (await import(src('apiserver'))) as {
-    startApiServer(o: { pkiDir: string; port: number }, d: { store: unknown; clock: RealClock }): Promise<RunningApiServer>;
-  };
-  const { createMemoryStore } = (await import(src('store'))) as { createMemoryStore(): unknown };
-  return startApiServer({ pkiDir, port: 0 }, { store: createMemoryStore(), clock: new RealClock() });
-}
+import { startApiServer, type RunningApiServer } from './server.js';
 
 let dir: string;
 let server: RunningApiServer;
@@ -41,7 +17,7 @@ let http: HttpTransport;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'peapod-client-e2e-'));
-  server = await startServer(join(dir, 'pki'));
+  server = await startApiServer({ pkiDir: join(dir, 'pki'), port: 0 }, { store: createMemoryStore(), clock: new RealClock() });
   http = new HttpTransport({ server: server.url, ca: server.caCert, token: server.adminToken });
 });
 
