@@ -71,7 +71,7 @@ describe('containerd runtime over CRI', () => {
     await rt.close();
   });
 
-  it('runs a web server and a sidecar sharing an emptyDir that talk over localhost', async () => {
+  it('runs a web server and a sidecar sharing an emptyDir that talk over localhost, and port-forwards to the server', async () => {
     const rt = make();
     await rt.pullImage({ image });
     const logDirectory = await mkdtemp(join(tmpdir(), 'peapod-ctrd-'));
@@ -99,6 +99,18 @@ describe('containerd runtime over CRI', () => {
       for await (const e of rt.readContainerLog(side)) out.push(renderLogEntry(e));
       expect(out.join('')).toBe('hello-from-sidecar\n');
       expect((await rt.execSync(web, ['cat', '/shared/index.html'])).stdout.toString()).toBe('hello-from-sidecar\n');
+
+      // port-forward through the CRI streaming server
+      const conn = await rt.portForward(id, port);
+      conn.write('GET / HTTP/1.0\r\n\r\n');
+      let response = '';
+      for await (const c of conn) response += String(c);
+      expect(response).toMatch(/^HTTP\/1\.[01] 200/);
+      expect(response).toContain('hello-from-sidecar');
+      const refused = await rt.portForward(id, 1);
+      refused.write('x');
+      const err = await (async () => { try { for await (const _ of refused) { /* no data expected */ } } catch (e) { return e; } })();
+      expect(err).toMatchObject({ code: 'Unavailable' });
     } finally {
       await rt.removePodSandbox(id);
       await rt.close();

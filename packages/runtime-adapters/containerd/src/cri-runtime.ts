@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import { RealClock, type Clock } from '@peapod/core';
 import {
   RUNTIME_CONTRACT_VERSION,
@@ -6,7 +6,6 @@ import {
   RuntimeReason,
   readCriLogFile,
   runtimeFailedPrecondition,
-  runtimeUnimplemented,
   type AttachRequest,
   type Container,
   type ContainerConfig,
@@ -111,7 +110,7 @@ export class CriRuntime implements Runtime {
   }
 
   async status(): Promise<RuntimeStatus> {
-    const features = { inPlaceResize: true, sharedVolumes: true, exec: true, attach: true, portForward: false, podIPs: this.options.podNetwork === 'cni' };
+    const features = { inPlaceResize: true, sharedVolumes: true, exec: true, attach: true, portForward: true, podIPs: this.options.podNetwork === 'cni' };
     try {
       const r = await this.rpc<{ status: { conditions: CriRuntimeCondition[] } }>('Status', { verbose: false }, { timeoutMs: 10_000 });
       const conditions = r.status.conditions.map((c) => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) }));
@@ -335,8 +334,35 @@ export class CriRuntime implements Runtime {
     };
   }
 
-  portForward(): Promise<NodeJS.ReadWriteStream> {
-    return Promise.reject(runtimeUnimplemented('port-forward over the CRI streaming server'));
+  /**
+   * CRI PortForward, then the streaming server's WebSocket port-forward protocol for one port:
+   * channel 0 carries the data, channel 1 errors, each opening with the port number (2 bytes).
+   * The runtime connects to the port only once the session is open, so a port nobody listens on
+   * surfaces as an `Unavailable` error on the returned stream rather than as a rejection.
+   */
+  async portForward(podSandboxId: string, port: number): Promise<NodeJS.ReadWriteStream> {
+    const sandbox = await this.podSandboxStatus(podSandboxId);
+    if (sandbox.state !== 'Ready') throw runtimeFailedPrecondition(`sandbox "${podSandboxId}" is not ready`);
+    const { url } = await this.rpc<{ url: string }>('PortForward', { podSandboxId, port: [port] });
+    const conn = await connectChannels(`${url}${url.includes('?') ? '&' : '?'}port=${port}`);
+    const seen = new Set<number>();
+    const stream: Duplex = new Duplex({
+      write: (chunk: Buffer, _enc, cb) => { conn.send(0, chunk); cb(); },
+      // v4 cannot half-close: the connection closes once the other side is done too.
+      final: (cb) => cb(),
+      read: () => undefined,
+      destroy: (err, cb) => { conn.close(); cb(err); },
+    });
+    conn.onMessage((channel, data) => {
+      if (!seen.has(channel)) {
+        seen.add(channel); // the port number each channel opens with
+        return;
+      }
+      if (channel === 0) stream.push(data);
+      else if (channel === 1 && data.length) stream.destroy(new RuntimeError('Unavailable', `port-forward to port ${port} of sandbox "${podSandboxId}": ${data.toString('utf8')}`));
+    });
+    void conn.closed.then(() => stream.push(null));
+    return stream;
   }
 
   /** The CRI log file the runtime writes (`ContainerStatus.log_path`), followed until the container exits. */
