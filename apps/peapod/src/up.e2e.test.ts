@@ -27,6 +27,11 @@ describe('peapod up with kubectl', () => {
     // A label change reaches the downward volume file; env stays what the container started with.
     await kubectl(up.kubeconfig, ['label', 'pod', 'downward-demo', 'tier=gold']);
     await eventually(async () => (await kubectl(up.kubeconfig, ['logs', 'downward-demo', '--tail', '5'])).includes('tier="gold"'), 30_000, 'label in downward file');
+    // The pod has its own hostname, and describe shows the scheduler's and the kubelet's Events.
+    expect(await kubectl(up.kubeconfig, ['exec', 'nginx', '--', 'hostname'])).toBe('nginx\n');
+    const described = await eventually(async () => { const d = await kubectl(up.kubeconfig, ['describe', 'pod', 'nginx']); return d.includes('Started container nginx') && d; }, 15_000, 'kubelet events');
+    expect(described).toMatch(/Normal\s+Scheduled\s+.*default-scheduler\s+Successfully assigned default\/nginx to e2e-node/);
+    expect(described).toMatch(/Normal\s+Created\s+.*kubelet\s+Created container: nginx/);
     const nginx = await podJson(up.kubeconfig, 'nginx');
     const res = await fetch(`http://${nginx.status.podIP}:80/`);
     expect(res.status).toBe(200);

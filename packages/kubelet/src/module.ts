@@ -1,5 +1,6 @@
-import { KubeClient } from '@peapod/client';
-import { Clock, Logger, silentLogger, type Module } from '@peapod/core';
+import { EventRecorder, KubeClient } from '@peapod/client';
+import { Clock, Logger, createToken, silentLogger, type Module } from '@peapod/core';
+import { reportKubeletEvents } from './event-reporter.js';
 import { Runtime } from '@peapod/runtime';
 import { Kubelet } from './kubelet.js';
 import { KubeletApi, KubeletInstance, KubeletModuleOptions, NodeStreaming } from './tokens.js';
@@ -11,6 +12,9 @@ import { KubeletApi, KubeletInstance, KubeletModuleOptions, NodeStreaming } from
  * module registers the node and starts taking pods; stopping it leaves containers running so that
  * a kubelet started later adopts them.
  */
+/** Unsubscribes the Event reporter of this container's kubelet. */
+const StopReporting = createToken<{ stop?: () => void }>('kubelet.stopReporting');
+
 export const KubeletModule: Module = {
   name: 'kubelet',
   dependsOn: ['client'],
@@ -27,11 +31,20 @@ export const KubeletModule: Module = {
       },
     });
     c.provide(NodeStreaming, { useFactory: (c) => c.resolve(KubeletInstance).streaming });
+    c.provide(StopReporting, { useValue: {} });
   },
   async start(c) {
-    await c.resolve(KubeletInstance).start();
+    const kubelet = c.resolve(KubeletInstance);
+    // With a client at hand, lifecycle notifications also become the Events `kubectl describe` shows.
+    if (c.isRegistered(KubeClient)) {
+      const logger = c.isRegistered(Logger) ? c.resolve(Logger) : silentLogger;
+      const recorder = new EventRecorder(c.resolve(KubeClient), c.resolve(Clock), 'kubelet', logger, undefined, c.resolve(KubeletModuleOptions).nodeName);
+      c.resolve(StopReporting).stop = reportKubeletEvents(kubelet.events, recorder);
+    }
+    await kubelet.start();
   },
   async stop(c) {
+    c.resolve(StopReporting).stop?.();
     await c.resolve(KubeletInstance).stop();
   },
 };
