@@ -3,6 +3,7 @@ import type { CycleState, EnqueueExtensions, FilterPlugin, PreFilterPlugin, PreS
 import { MAX_NODE_SCORE } from '../framework/interfaces.js';
 import type { NodeInfo } from '../framework/node-info.js';
 import { Status } from '../framework/status.js';
+import type { Snapshot } from '../cache/snapshot.js';
 
 export const NAME = 'PodTopologySpread';
 export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
@@ -45,6 +46,21 @@ function eligible(pod: Pod, node: NodeInfo, constraints: Constraint[]): boolean 
 const countsMatching = (pod: Pod, node: NodeInfo, selector: LabelMatcher) =>
   node.pods.filter((p) => p.pod.metadata.namespace === pod.metadata.namespace && !p.pod.metadata.deletionTimestamp && selector.matches(p.pod.metadata.labels)).length;
 
+/** Matching pods per topology domain for the pod's constraints of one kind; undefined when it has none. */
+function domainCounts(pod: Pod, when: 'DoNotSchedule' | 'ScheduleAnyway', snapshot: Snapshot): FilterState | undefined {
+  const constraints = constraintsOf(pod, when);
+  if (!constraints.length) return undefined;
+  const counts = constraints.map(() => new Map<string, number>());
+  for (const node of snapshot.list) {
+    if (!eligible(pod, node, constraints)) continue;
+    constraints.forEach(({ c, selector }, i) => {
+      const v = node.node.metadata.labels![c.topologyKey];
+      counts[i].set(v, (counts[i].get(v) ?? 0) + countsMatching(pod, node, selector));
+    });
+  }
+  return { constraints, counts };
+}
+
 /**
  * Spreads pods across topology domains: DoNotSchedule constraints filter nodes whose domain would
  * exceed `maxSkew` over the least-loaded domain (honouring `minDomains`), ScheduleAnyway ones
@@ -53,17 +69,9 @@ const countsMatching = (pod: Pod, node: NodeInfo, selector: LabelMatcher) =>
 export const podTopologySpread = (): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions => ({
   name: NAME,
   preFilter: (state, pod, snapshot) => {
-    const constraints = constraintsOf(pod, 'DoNotSchedule');
-    if (!constraints.length) return Status.skip();
-    const counts = constraints.map(() => new Map<string, number>());
-    for (const node of snapshot.list) {
-      if (!eligible(pod, node, constraints)) continue;
-      constraints.forEach(({ c, selector }, i) => {
-        const v = node.node.metadata.labels![c.topologyKey];
-        counts[i].set(v, (counts[i].get(v) ?? 0) + countsMatching(pod, node, selector));
-      });
-    }
-    state.write(FILTER_KEY, { constraints, counts } satisfies FilterState);
+    const st = domainCounts(pod, 'DoNotSchedule', snapshot);
+    if (!st) return Status.skip();
+    state.write(FILTER_KEY, st);
     return undefined;
   },
   addPod: (state, pod, added, node) => adjust(state, pod, added, node, 1),
@@ -85,17 +93,9 @@ export const podTopologySpread = (): PreFilterPlugin & FilterPlugin & PreScorePl
     return undefined;
   },
   preScore: (state, pod, _nodes, snapshot) => {
-    const constraints = constraintsOf(pod, 'ScheduleAnyway');
-    if (!constraints.length) return Status.skip();
-    const counts = constraints.map(() => new Map<string, number>());
-    for (const node of snapshot.list) {
-      if (!eligible(pod, node, constraints)) continue;
-      constraints.forEach(({ c, selector }, i) => {
-        const v = node.node.metadata.labels![c.topologyKey];
-        counts[i].set(v, (counts[i].get(v) ?? 0) + countsMatching(pod, node, selector));
-      });
-    }
-    state.write(SCORE_KEY, { constraints, counts } satisfies FilterState);
+    const st = domainCounts(pod, 'ScheduleAnyway', snapshot);
+    if (!st) return Status.skip();
+    state.write(SCORE_KEY, st);
     return undefined;
   },
   score: (state, _pod, node) => {
