@@ -61,6 +61,7 @@ async function storeWrites(open: () => Store, writers: number): Promise<number> 
   return med(async () => {
     const s = open();
     const id = runId++;
+    await s.create(`/pods/default/warmup-${id}`, pod(0)); // connection set-up is not throughput
     const r = await rate(writers, (w, i) => s.create(`/pods/default/r${id}-${w}-${i}`, pod(i, w)));
     await s.close();
     return r;
@@ -95,6 +96,7 @@ function rawEtcd(endpoints: string[], writers: number): Promise<number> {
     const client = new Etcd3({ hosts: endpoints.map((e) => `http://${e}`) });
     const value = JSON.stringify(pod(0));
     const id = runId++;
+    await client.put(`/raw/${id}/warmup`).value(value).exec();
     const r = await rate(writers, (w, i) => client.put(`/raw/${id}/${w}/${i}`).value(value).exec());
     client.close();
     return r;
