@@ -9,7 +9,7 @@ import { recorderFor, type ControllerContext } from './context.js';
 import { QueueController } from './controller.js';
 import { Expectations } from './expectations.js';
 import { podOwnerHandler } from './pod-events.js';
-import { isPodAvailable, isPodReady, omitZero, patchStatus, podFromTemplate, timeOf } from './pod-util.js';
+import { claimCandidates, isPodAvailable, isPodReady, omitZero, patchStatus, podFromTemplate, timeOf } from './pod-util.js';
 import { CONTROLLER_REVISION_HASH_LABEL, syncRevisions, truncateHistory } from './revisions.js';
 
 export const DAEMONSET_GVK = { apiVersion: 'apps/v1', kind: 'DaemonSet' } as const;
@@ -91,7 +91,7 @@ export class DaemonSetController extends QueueController {
     const ds = this.sets.lister.get(namespace, name);
     if (!ds || ds.metadata.deletionTimestamp) return;
     const spec = ds.spec!;
-    const owned = await claim(ds, controllerRef(ds, DAEMONSET_GVK), labelSelectorFromObject(spec.selector), this.pods.lister.list(namespace), this.ctx.client.resource(RESOURCES.pods));
+    const owned = await claim(ds, controllerRef(ds, DAEMONSET_GVK), labelSelectorFromObject(spec.selector), claimCandidates(this.pods, namespace, ds.metadata.uid), this.ctx.client.resource(RESOURCES.pods));
     const { update, revisions } = await syncRevisions(this.ctx.client, ds, DAEMONSET_GVK, spec.template, this.revisions.lister.list(namespace), ds.status?.collisionCount);
     const hash = update.metadata.name!;
     const nodes = this.nodes.lister.list();

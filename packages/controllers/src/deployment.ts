@@ -6,7 +6,7 @@ import { splitKey, type ReconcileResult } from '@peapod/client';
 import { claim } from './claim.js';
 import { recorderFor, type ControllerContext } from './context.js';
 import { QueueController } from './controller.js';
-import { omitZero, patchStatus, rfc3339, setCondition, templateHash, timeOf } from './pod-util.js';
+import { claimCandidates, omitZero, patchStatus, rfc3339, setCondition, templateHash, timeOf } from './pod-util.js';
 
 export const DEPLOYMENT_GVK = { apiVersion: 'apps/v1', kind: 'Deployment' } as const;
 
@@ -113,7 +113,7 @@ export class DeploymentController extends QueueController {
       return;
     }
     const rsClient = this.ctx.client.resource(RESOURCES.replicasets);
-    const rss = await claim(d, controllerRef(d, DEPLOYMENT_GVK), selector, this.replicaSets.lister.list(namespace), rsClient);
+    const rss = await claim(d, controllerRef(d, DEPLOYMENT_GVK), selector, claimCandidates(this.replicaSets, namespace, d.metadata.uid), rsClient);
     if (d.metadata.deletionTimestamp) return this.syncStatus(d, rss);
 
     const paused = d.spec?.paused === true;

@@ -9,7 +9,7 @@ import { QueueController } from './controller.js';
 import { Expectations } from './expectations.js';
 import { podOwnerHandler } from './pod-events.js';
 import { compareForDeletion } from './replicaset.js';
-import { isPodReady, omitZero, podFromTemplate, removeFinalizer, rfc3339, setCondition, timeOf } from './pod-util.js';
+import { claimCandidates, isPodReady, omitZero, podFromTemplate, removeFinalizer, rfc3339, setCondition, timeOf } from './pod-util.js';
 
 export const JOB_GVK = { apiVersion: 'batch/v1', kind: 'Job' } as const;
 /** Holds a Job's finished pods until their outcome is counted in the Job's status. */
@@ -158,7 +158,7 @@ export class JobController extends QueueController {
     const cached = this.jobs.lister.get(namespace, name);
     if (!cached) return;
     const podClient = this.ctx.client.resource(RESOURCES.pods);
-    const pods = await claim(cached, controllerRef(cached, JOB_GVK), this.selector(cached), this.pods.lister.list(namespace), podClient);
+    const pods = await claim(cached, controllerRef(cached, JOB_GVK), this.selector(cached), claimCandidates(this.pods, namespace, cached.metadata.uid), podClient);
     if (cached.status?.conditions?.some(isFinishedCondition)) {
       await this.removeFinalizers(pods.filter((p) => p.metadata.finalizers?.includes(JOB_TRACKING_FINALIZER)));
       return;

@@ -158,3 +158,26 @@ export function ensureNodeNameIndex(inf: { store: { indexValues(index: string): 
     inf.addIndexers({ [NODE_NAME_INDEX]: (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []) });
   }
 }
+
+/** Index of a (shared) informer by controller uid; objects without a controller are under ORPHAN. */
+export const CONTROLLER_UID_INDEX = 'controllers/controller-uid';
+const ORPHAN = '<orphan>';
+
+interface Indexable<T> {
+  store: { indexValues(index: string): string[]; byIndex(index: string, value: string): T[] };
+  addIndexers(i: Record<string, (o: T) => readonly string[]>): void;
+}
+
+/**
+ * What `claim` needs to look at for one owner, without scanning the namespace: the objects it
+ * controls and the orphans (in `namespace`), from a controller-uid index added once per informer.
+ */
+export function claimCandidates<T extends { metadata: Pick<ObjectMeta, 'ownerReferences' | 'namespace'> }>(inf: Indexable<T>, namespace: string | undefined, uid: string | undefined): T[] {
+  try {
+    inf.store.indexValues(CONTROLLER_UID_INDEX);
+  } catch {
+    inf.addIndexers({ [CONTROLLER_UID_INDEX]: (o) => [controllerOf(o)?.uid ?? ORPHAN] });
+  }
+  const inNs = (o: T) => !namespace || o.metadata.namespace === namespace;
+  return [...inf.store.byIndex(CONTROLLER_UID_INDEX, uid ?? ''), ...inf.store.byIndex(CONTROLLER_UID_INDEX, ORPHAN)].filter(inNs);
+}

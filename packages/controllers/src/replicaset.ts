@@ -8,7 +8,7 @@ import { recorderFor } from './context.js';
 import { QueueController } from './controller.js';
 import { Expectations } from './expectations.js';
 import { podOwnerHandler } from './pod-events.js';
-import { isPodActive, omitZero, patchStatus, isPodAvailable, isPodReady, podFromTemplate, rfc3339, setCondition, timeOf } from './pod-util.js';
+import { claimCandidates, isPodActive, isPodAvailable, isPodReady, omitZero, patchStatus, podFromTemplate, rfc3339, setCondition, timeOf } from './pod-util.js';
 
 export const REPLICASET_GVK = { apiVersion: 'apps/v1', kind: 'ReplicaSet' } as const;
 /** At most this many creates or deletes per reconcile (Kubernetes' burstReplicas). */
@@ -68,7 +68,7 @@ export class ReplicaSetController extends QueueController {
     if (!rs) { this.expectations.delete(key); return; }
     const selector = labelSelectorFromObject(rs.spec?.selector);
     const pods = this.ctx.client.resource(RESOURCES.pods);
-    const owned = await claim(rs, controllerRef(rs, REPLICASET_GVK), selector, this.podInformer.lister.list(namespace), pods);
+    const owned = await claim(rs, controllerRef(rs, REPLICASET_GVK), selector, claimCandidates(this.podInformer, namespace, rs.metadata.uid), pods);
     const active = owned.filter(isPodActive);
 
     let manageError: unknown;

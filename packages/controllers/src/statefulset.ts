@@ -7,7 +7,7 @@ import { claim } from './claim.js';
 import { recorderFor, type ControllerContext } from './context.js';
 import { QueueController } from './controller.js';
 import { podOwnerHandler } from './pod-events.js';
-import { isPodAvailable, isPodReady, omitZero, patchStatus, podFromTemplate } from './pod-util.js';
+import { claimCandidates, isPodAvailable, isPodReady, omitZero, patchStatus, podFromTemplate } from './pod-util.js';
 import { CONTROLLER_REVISION_HASH_LABEL, syncRevisions, truncateHistory } from './revisions.js';
 
 export const STATEFULSET_GVK = { apiVersion: 'apps/v1', kind: 'StatefulSet' } as const;
@@ -59,7 +59,7 @@ export class StatefulSetController extends QueueController {
     if (!set || set.metadata.deletionTimestamp) return;
     const spec = set.spec!;
     const podClient = this.ctx.client.resource(RESOURCES.pods);
-    const owned = await claim(set, controllerRef(set, STATEFULSET_GVK), labelSelectorFromObject(spec.selector), this.pods.lister.list(namespace), podClient);
+    const owned = await claim(set, controllerRef(set, STATEFULSET_GVK), labelSelectorFromObject(spec.selector), claimCandidates(this.pods, namespace, set.metadata.uid), podClient);
     const pods = owned.filter((p) => ordinalOf(name, p.metadata.name!) !== undefined);
     const { update, revisions } = await syncRevisions(this.ctx.client, set, STATEFULSET_GVK, spec.template, this.revisions.lister.list(namespace), set.status?.collisionCount);
     const current = revisions.find((r) => r.metadata.name === set.status?.currentRevision) ?? update;
