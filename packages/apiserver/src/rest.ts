@@ -12,6 +12,7 @@ import type { UserInfo } from './auth.js';
 import { listPrefix, objectKey, type ResourceRegistry, type ServedResource } from './registry.js';
 import { strategyFor, type Strategy } from './strategies.js';
 import type { Obj } from './obj.js';
+import type { PodSecurityAdmission } from './pod-security/admission.js';
 
 /** Per-request settings every write carries. */
 export interface WriteContext {
@@ -92,6 +93,7 @@ export class Rest {
     private readonly clock: Clock,
     private readonly namespaces: NamespaceGate,
     private readonly managedFields: ManagedFieldsUpdater,
+    private readonly podSecurity?: PodSecurityAdmission,
   ) {}
 
   strategy(r: ServedResource): Strategy {
@@ -186,6 +188,7 @@ export class Rest {
       defaultObject(r, obj);
       admitCreate(r, obj);
       validateCreate(r, obj);
+      await this.podSecurity?.validate(r, obj, undefined, undefined, ctx.warnings);
       const out = this.managedFields(undefined, obj, ctx.fieldManager, operation);
       if (ctx.dryRun) return out;
       try {
@@ -224,7 +227,9 @@ export class Rest {
       if (r.info.namespaced && next.metadata?.namespace && next.metadata.namespace !== namespace) {
         throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       }
-      return this.prepareUpdate(r, strategy, next, current, ctx, opts.subresource, operation);
+      const out = this.prepareUpdate(r, strategy, next, current, ctx, opts.subresource, operation);
+      if (out !== current) await this.podSecurity?.validate(r, out, current, opts.subresource, ctx.warnings);
+      return out;
     };
     let result: Obj;
     try {
