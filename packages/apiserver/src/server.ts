@@ -26,6 +26,7 @@ import { Rest } from './rest.js';
 import { chooseProtocol, runSession, sessionRequest } from './streaming.js';
 import { OpenAPIV3 } from './openapi/index.js';
 import { applyPatch, updateManagedFields } from './patch/index.js';
+import { PodSecurityAdmission } from './pod-security/admission.js';
 import { resolveContainer } from './subresources.js';
 
 export interface ApiServerOptions {
@@ -125,7 +126,7 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
   const namespaces = new NamespaceLifecycle(deps.store, deps.clock, logger);
   // managedFields times follow the injected clock, like every other timestamp the server writes.
   const nowIso = () => new Date(deps.clock.now()).toISOString();
-  const rest = new Rest(deps.store, registry, deps.clock, namespaces, (prev, next, manager, op, sub) => updateManagedFields(prev, next, manager, op, sub, nowIso()) as Obj);
+  const rest = new Rest(deps.store, registry, deps.clock, namespaces, (prev, next, manager, op, sub) => updateManagedFields(prev, next, manager, op, sub, nowIso()) as Obj, new PodSecurityAdmission(deps.store, registry, logger));
   const limiter = new RateLimiter(deps.clock, options.rateLimit?.qps ?? 2000, options.rateLimit?.burst ?? 4000);
 
   const server: Server = createServer({ cert: pki.serverCert, key: pki.serverKey, ca: pki.caCert });
