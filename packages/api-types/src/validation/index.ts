@@ -4,7 +4,7 @@ import type { ObjectMeta } from '../meta/v1.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { validateEphemeralContainersUpdate, validatePod, validatePodResize, validatePodStatusUpdate, validatePodUpdate } from './pod-lifecycle.js';
 import {
-  immutableData, jobUpdate, selectorImmutable, statefulSetUpdate, validateConfigMap, validateControllerRevision, validateCronJob,
+  immutableData, jobUpdate, persistentVolumeClaimUpdate, selectorImmutable, statefulSetUpdate, validateConfigMap, validateControllerRevision, validateCronJob,
   validateDaemonSet, validateDeployment, validateEvent, validateJob, validateLease, validateNamespace, validateNode,
   validatePersistentVolumeClaim, validatePodDisruptionBudget, validatePodTemplate, validateReplicaSet, validateSecret,
   validateServiceAccount, validateStatefulSet,
@@ -44,6 +44,7 @@ const UPDATE: Record<string, UpdateRule> = {
   'batch/Job': jobUpdate,
   '/ConfigMap': immutableData,
   '/Secret': immutableData,
+  '/PersistentVolumeClaim': persistentVolumeClaimUpdate,
 };
 
 const key = (info: Pick<ResourceInfo, 'group' | 'kind'>) => `${info.group}/${info.kind}`;

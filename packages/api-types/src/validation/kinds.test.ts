@@ -4,7 +4,7 @@ import { applyDefaults } from '../defaults.js';
 import { validateObject, validateObjectUpdate } from './index.js';
 import type { ResourceInfo } from '../resource.js';
 import type { ObjectMeta } from '../meta/v1.js';
-import type { PodSpec, PodTemplateSpec, ConfigMap } from '../core/v1.js';
+import type { PodSpec, PodTemplateSpec, ConfigMap, PersistentVolumeClaim } from '../core/v1.js';
 import type { Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec } from '../apps/v1.js';
 import type { Job, JobSpec } from '../batch/v1.js';
 
@@ -135,6 +135,18 @@ describe('validateObjectUpdate', () => {
     const old = stored(RESOURCES.secrets, { metadata: m(), data: {} });
     const next = { ...structuredClone(old), type: 'example.com/custom' };
     expect(validateObjectUpdate(RESOURCES.secrets, next, old).map((e) => e.field)).toEqual(['type']);
+  });
+  it('pvc spec is fixed except a growing storage request', () => {
+    const old = stored<PersistentVolumeClaim>(RESOURCES.persistentvolumeclaims, { metadata: m(), spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+    const grow = structuredClone(old);
+    grow.spec!.resources!.requests!.storage = '2Gi';
+    expect(validateObjectUpdate(RESOURCES.persistentvolumeclaims, grow, old)).toEqual([]);
+    const shrink = structuredClone(old);
+    shrink.spec!.resources!.requests!.storage = '512Mi';
+    expect(validateObjectUpdate(RESOURCES.persistentvolumeclaims, shrink, old).map((e) => `${e.field}: ${e.message}`)).toEqual(['spec.resources.requests.storage: Forbidden: field can not be less than previous value']);
+    const modes = structuredClone(old);
+    modes.spec!.accessModes = ['ReadWriteMany'];
+    expect(validateObjectUpdate(RESOURCES.persistentvolumeclaims, modes, old).map((e) => e.message)).toEqual(['Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims']);
   });
   it('status updates of other kinds check metadata only', () => {
     const old = stored(RESOURCES.deployments, deploy());

@@ -6,7 +6,8 @@ import type { Eviction, PodDisruptionBudget } from '../policy/v1.js';
 import type { Scale } from '../autoscaling/v1.js';
 import type { Lease } from '../coordination/v1.js';
 import type { LabelSelector, ObjectMeta } from '../meta/v1.js';
-import { deepEqual } from '../helpers.js';
+import { deepEqual, quantityOf } from '../helpers.js';
+import { compareQuantities } from '../quantity.js';
 import { labelSelectorFromObject } from '../selectors.js';
 import { forbidden, IMMUTABLE, invalidValue, nonNegative, notSupported, required, tooLong } from './field.js';
 import { validateObjectMeta, type NameValidator } from './meta.js';
@@ -385,4 +386,16 @@ export const validateEviction = (e: Eviction): Errs => {
     errs.push(notSupported('deleteOptions.propagationPolicy', o.propagationPolicy, ['Foreground', 'Background', 'Orphan']));
   }
   return errs;
+};
+
+/** A claim's spec is fixed after creation except its storage request, which may only grow. */
+export const persistentVolumeClaimUpdate = (next: PersistentVolumeClaim, old: PersistentVolumeClaim): Errs => {
+  const strip = (p: PersistentVolumeClaim) => ({ ...p.spec, resources: { ...p.spec?.resources, requests: undefined }, volumeAttributesClassName: undefined });
+  if (!deepEqual(strip(next), strip(old))) {
+    return [forbidden('spec', 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims')];
+  }
+  const [n, o] = [next.spec?.resources?.requests?.storage, old.spec?.resources?.requests?.storage];
+  const [nq, oq] = [n === undefined ? null : quantityOf(n), o === undefined ? null : quantityOf(o)];
+  if (nq && oq && compareQuantities(nq, oq) < 0) return [forbidden('spec.resources.requests.storage', 'field can not be less than previous value')];
+  return [];
 };
