@@ -6,6 +6,7 @@ import {
   RuntimeReason,
   readCriLogFile,
   runtimeFailedPrecondition,
+  sumPodSandboxStats,
   type AttachRequest,
   type Container,
   type ContainerConfig,
@@ -397,17 +398,7 @@ export class CriRuntime implements Runtime {
   /** Sums its containers' usage (CRI's PodSandboxStats is optional in runtimes of containerd 1.6's age). */
   async podSandboxStats(id: string): Promise<PodSandboxStats> {
     const [sb, containers] = await Promise.all([this.podSandboxStatus(id), this.listContainerStats({ podSandboxId: id })]);
-    const timestamp = this.clock.now();
-    const sum = (f: (c: ContainerStats) => number | undefined) => containers.reduce((a, c) => a + (f(c) ?? 0), 0);
-    return {
-      id: sb.id,
-      metadata: sb.metadata,
-      labels: sb.labels,
-      annotations: sb.annotations,
-      cpu: { timestamp, usageCoreNanoSeconds: sum((c) => c.cpu?.usageCoreNanoSeconds) },
-      memory: { timestamp, workingSetBytes: sum((c) => c.memory?.workingSetBytes) },
-      containers,
-    };
+    return sumPodSandboxStats(sb, containers, this.clock.now());
   }
 
   async listPodSandboxStats(filter: PodSandboxFilter = {}): Promise<PodSandboxStats[]> {

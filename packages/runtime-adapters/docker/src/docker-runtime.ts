@@ -12,6 +12,7 @@ import {
   runtimeInternal,
   runtimeInvalid,
   runtimeNotFound,
+  sumPodSandboxStats,
   type AttachRequest,
   type Container,
   type ContainerConfig,
@@ -574,20 +575,10 @@ export class DockerRuntime implements Runtime {
     return Promise.all(cs.map((c) => this.containerStats(c.id)));
   }
 
+  /** The sum of its containers' usage (no pod-level cgroup is read). */
   async podSandboxStats(id: string): Promise<PodSandboxStats> {
-    const sb = await this.podSandboxStatus(id);
-    const containers = await this.listContainerStats({ podSandboxId: sb.id });
-    const timestamp = this.clock.now();
-    const sum = (f: (c: ContainerStats) => number | undefined) => containers.reduce((acc, c) => acc + (f(c) ?? 0), 0);
-    return {
-      id: sb.id,
-      metadata: sb.metadata,
-      labels: sb.labels,
-      annotations: sb.annotations,
-      cpu: { timestamp, usageCoreNanoSeconds: sum((c) => c.cpu?.usageCoreNanoSeconds) },
-      memory: { timestamp, workingSetBytes: sum((c) => c.memory?.workingSetBytes), usageBytes: sum((c) => c.memory?.usageBytes) },
-      containers,
-    };
+    const [sb, containers] = await Promise.all([this.podSandboxStatus(id), this.listContainerStats({ podSandboxId: id })]);
+    return sumPodSandboxStats(sb, containers, this.clock.now());
   }
 
   async listPodSandboxStats(filter: PodSandboxFilter = {}): Promise<PodSandboxStats[]> {
