@@ -71,6 +71,7 @@ export function podReferences(pod: Obj): { configmaps: Set<string>; secrets: Set
 }
 
 const READ = new Set(['get', 'list', 'watch']);
+const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 
 /**
  * Authorization. Peapod has no RBAC yet: every identity outside `system:nodes` may do anything.
@@ -96,12 +97,15 @@ export class Authorizer {
       if (READ.has(info.verb) && !info.subresource) return;
       const target = info.verb === 'create' ? (body as Obj | undefined)?.metadata?.name : info.name;
       if (target === node && info.verb !== 'deletecollection') return;
-      throw deny(`node '${node}' can only modify its own Node object`);
+      if (info.verb === 'deletecollection') throw deny(`node '${node}' cannot delete collections of nodes`);
+      // NodeRestriction admission's wording: it is the admission plugin, not the authorizer, that refuses.
+      throw forbidden({ kind: 'nodes', name: target || undefined }, `node "${node}" is not allowed to modify node "${target ?? ''}"`);
     }
     if (info.group === 'coordination.k8s.io' && r === 'leases') {
       const target = info.verb === 'create' ? (body as Obj | undefined)?.metadata?.name : info.name;
-      if (info.namespace === NODE_LEASE_NAMESPACE && target === node) return;
-      throw deny(`node '${node}' can only access its own Lease in ${NODE_LEASE_NAMESPACE}`);
+      if (info.namespace !== NODE_LEASE_NAMESPACE) throw deny(`can only access leases in the "${NODE_LEASE_NAMESPACE}" system namespace`);
+      if (target === node) return;
+      throw deny('can only access node lease with the same name as the requesting node');
     }
     if ((info.group === '' || info.group === 'events.k8s.io') && r === 'events') {
       if (info.verb !== 'delete' && info.verb !== 'deletecollection') return;
@@ -115,8 +119,11 @@ export class Authorizer {
       }
       if (info.verb === 'create' && !info.subresource) {
         const pod = body as Obj | undefined;
-        if (pod?.spec?.nodeName === node && pod?.metadata?.annotations?.['kubernetes.io/config.mirror'] !== undefined) return;
-        throw deny(`node '${node}' can only create mirror pods bound to itself`);
+        // NodeRestriction admission's checks and wording, in its order.
+        const refuse = (why: string) => forbidden({ kind: 'pods', name: pod?.metadata?.name || undefined }, why);
+        if (pod?.metadata?.annotations?.[MIRROR_POD_ANNOTATION] === undefined) throw refuse(`pod does not have "${MIRROR_POD_ANNOTATION}" annotation, node "${node}" can only create mirror pods`);
+        if (pod?.spec?.nodeName !== node) throw refuse(`node "${node}" can only create pods with spec.nodeName set to itself`);
+        return;
       }
       if (info.verb === 'deletecollection') throw deny(`node '${node}' cannot delete collections of pods`);
       const pod = await this.store.get<Obj>(this.keyOf(info), { ignoreNotFound: true });

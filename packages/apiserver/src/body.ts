@@ -1,5 +1,5 @@
 import { badRequest, requestEntityTooLarge, unsupportedMediaType } from '@peapod/api-types';
-import { parseDocument } from 'yaml';
+import { Composer, Parser, type CST } from 'yaml';
 import { decodeProtobuf } from './protobuf.js';
 
 /** Largest request body accepted (kube-apiserver's 3 MiB limit); larger bodies get 413. */
@@ -50,7 +50,7 @@ export function decodeBody(raw: Buffer | string, format: BodyFormat): unknown {
       throw badRequest(`error decoding JSON: ${(err as Error).message}`);
     }
   } else {
-    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+    const doc = parseYaml(text);
     if (doc.errors.length) throw badRequest(`error converting YAML to JSON: ${doc.errors[0].message}`);
     try {
       value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
@@ -60,6 +60,27 @@ export function decodeBody(raw: Buffer | string, format: BodyFormat): unknown {
   }
   checkDepth(value);
   return value;
+}
+
+const YAML_COLLECTIONS = new Set(['flow-collection', 'block-map', 'block-seq']);
+
+/**
+ * The first YAML document, composed only after an iterative depth check of the syntax tree: the
+ * composer recurses per nesting level, and a deeply nested body would otherwise exhaust the stack
+ * (which can abort the whole process, not just throw).
+ */
+function parseYaml(text: string) {
+  const tokens = [...new Parser().parse(text)];
+  const stack: Array<[unknown, number]> = tokens.map((t) => [t, 0]);
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    const depth = YAML_COLLECTIONS.has((v as CST.Token).type) ? d + 1 : d;
+    if (depth > MAX_DEPTH) throw badRequest(`error converting YAML to JSON: nesting exceeds the maximum depth of ${MAX_DEPTH}`);
+    for (const child of Object.values(v as object)) if (child !== null && typeof child === 'object') stack.push([child, depth]);
+  }
+  const docs = [...new Composer({ uniqueKeys: true, prettyErrors: false, strict: true }).compose(tokens, true)];
+  if (docs.length > 1) throw badRequest(`error converting YAML to JSON: a request body holds one document, found ${docs.length}`);
+  return docs[0];
 }
 
 /** Iterative depth check, so a hostile body cannot blow the stack of later recursive walks. */

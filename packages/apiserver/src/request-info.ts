@@ -22,12 +22,31 @@ export interface RequestInfo {
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 const VERBS: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', GET: 'get', HEAD: 'get', DELETE: 'delete' };
 
+const decodeSegment = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest(`invalid URL escape in path segment "${segment}"`);
+  }
+};
+
+/**
+ * Names in a path must stay one segment (apimachinery's IsValidPathSegmentName): `.`, `..`, and
+ * names holding `/` or `%` (after decoding) are refused with 400, so an encoded slash or a dot
+ * segment can never address another object or reach a node with a crafted name.
+ */
+function checkPathSegmentName(what: string, name: string): void {
+  if (name === '') return;
+  const errors = [...(name === '.' || name === '..' ? [`may not be '${name}'`] : []), ...['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`)];
+  if (errors.length) throw badRequest(`invalid ${what} ${JSON.stringify(name)}: [${errors.join(', ')}]`);
+}
+
 /**
  * Parses a path; `query` decides list vs watch. Throws 404 for malformed resource paths
  * (too many segments), as the real server answers for paths it does not serve.
  */
 export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
-  const parts = path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = path.split('/').filter((p) => p !== '').map(decodeSegment);
   const base: RequestInfo = { isResource: false, path, verb: (method || 'GET').toLowerCase(), group: '', version: '', resource: '', subresource: '', namespace: '', name: '' };
   let rest: string[];
   if (parts[0] === 'api' && parts.length >= 3) {
@@ -51,6 +70,8 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   }
   if (rest.length > 3 || rest.length === 0) throw notFound({});
   [info.resource, info.name = '', info.subresource = ''] = rest;
+  checkPathSegmentName('namespace', info.namespace);
+  checkPathSegmentName('resource name', info.name);
   const watch = query.get('watch') === 'true' || query.get('watch') === '1' || legacyWatch;
   if (info.name === '' && info.subresource === '') {
     if (info.verb === 'get') info.verb = watch ? 'watch' : 'list';

@@ -75,7 +75,19 @@ export interface RunningApiServer {
 }
 
 const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
-const clientName = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown';
+
+/**
+ * The request path exactly as sent, with its query. WHATWG URL parsing would resolve `..` and
+ * `%2e%2e` segments, turning `/pods/x/..` into a different, valid path; the real server
+ * refuses such names instead (see `parseRequestInfo`).
+ */
+function requestTarget(rawUrl: string | undefined): { path: string; query: URLSearchParams } {
+  const url = rawUrl ?? '/';
+  const q = url.indexOf('?');
+  return { path: q < 0 ? url : url.slice(0, q), query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)) };
+}
+/** The peer address; the socket is gone (null) once a refused request's connection has closed. */
+const clientName = (req: IncomingMessage) => req.socket?.remoteAddress ?? 'unknown';
 
 /** Writes a Status error (never throws). */
 function sendError(res: ServerResponse, err: StatusError): void {
@@ -157,21 +169,21 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
     let user = '';
     const done = (status: number) => logger.info('request', { method: req.method, path: req.url, status, user, ms: Math.round((performance.now() - started) * 10) / 10, client: clientName(req) });
     void (async () => {
-      const u = new URL(req.url ?? '/', 'https://localhost');
-      if (HEALTH.has(u.pathname)) {
+      const u = requestTarget(req.url);
+      if (HEALTH.has(u.path)) {
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok');
         return done(200);
       }
       const who = identify(req);
       user = who.name;
-      const info = parseRequestInfo(req.method ?? 'GET', u.pathname, u.searchParams);
+      const info = parseRequestInfo(req.method ?? 'GET', u.path, u.query);
       let body: unknown;
       const raw = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
       if (raw && raw.length) body = decodeBody(raw, mediaInfo(req.headers['content-type']).format);
       const abort = new AbortController();
       res.on('close', () => abort.abort());
       const out = await core.serve({
-        method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, body, info,
+        method: req.method ?? 'GET', path: u.path, query: u.query, body, info,
         contentType: req.headers['content-type'], accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'], user: who, userAgent: req.headers['user-agent'], signal: abort.signal,
       });
       await respond(res, out);
@@ -196,17 +208,17 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
       logger.info('request', { method: 'UPGRADE', path: req.url, status: s.code, user, ms: Math.round(performance.now() - started) });
     };
     void (async () => {
-      const u = new URL(req.url ?? '/', 'https://localhost');
+      const u = requestTarget(req.url);
       const who = identify(req);
       user = who.name;
-      const info = parseRequestInfo('POST', u.pathname, u.searchParams);
+      const info = parseRequestInfo('POST', u.path, u.query);
       if (!info.isResource || info.resource !== 'pods' || (info.subresource !== 'exec' && info.subresource !== 'attach')) throw badRequest('only pods/exec and pods/attach accept WebSocket upgrades');
-      await authorizer.authorize(who, info, u.searchParams, undefined);
+      await authorizer.authorize(who, info, u.query, undefined);
       if (!deps.nodeStreamer) throw new StatusError({ code: 503, reason: 'ServiceUnavailable', message: `${info.subresource} is not available: no node streaming endpoint is configured` });
       const protocol = chooseProtocol(String(req.headers['sec-websocket-protocol'] ?? '').split(','));
       if (!protocol) throw badRequest(`unsupported streaming protocol; this server speaks v5.channel.k8s.io and v4.channel.k8s.io`);
       const pod = await rest.get(registry.mustGet('', 'pods'), info.namespace, info.name);
-      const session = sessionRequest(info.subresource, pod, resolveContainer(pod, u.searchParams.get('container') || undefined), u.searchParams);
+      const session = sessionRequest(info.subresource, pod, resolveContainer(pod, u.query.get('container') || undefined), u.query);
       const streamer = deps.nodeStreamer;
       wss.handleUpgrade(req, socket, head, (ws) => {
         logger.info('request', { method: 'UPGRADE', path: req.url, status: 101, user, ms: Math.round(performance.now() - started) });
