@@ -1,0 +1,142 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { eventually, examples, kubectl, startUp, tempDir, type RunningUp } from '../../../apps/peapod/src/testing/cli.js';
+import { dashboardAssets, serveDashboard } from './index.js';
+
+/**
+ * The dashboard in a real browser (Debian's chromium driven by playwright-core) against a real
+ * `peapod up` started from source. Screenshots go to test-artifacts/ (git-ignored).
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const pkg = join(import.meta.dirname, '..');
+const artifacts = join(pkg, 'test-artifacts');
+const BUDGET_BYTES = 2 * 1024 * 1024;
+
+let up: RunningUp;
+let front: Server | undefined;
+let base: string;
+let context: BrowserContext;
+let page: Page;
+let token: string;
+
+const get = (url: string, ca: string) => new Promise<IncomingMessage>((res, rej) => httpsRequest(url, { ca }, res).on('error', rej).end());
+
+/**
+ * The page's origin. When `peapod up` mounts the dashboard itself, that is the API server; until
+ * then, a local front serves /ui with `serveDashboard` and passes every other request through to
+ * the API server untouched, so the browser still talks to the real API over one origin.
+ */
+async function dashboardOrigin(server: string, ca: string): Promise<string> {
+  const probe = await get(`${server}/ui/`, ca);
+  probe.resume();
+  if (probe.statusCode === 200 && String(probe.headers['content-type']).startsWith('text/html')) return server;
+  front = createServer((req, res) => {
+    if (serveDashboard(req, res)) return;
+    const upstream = httpsRequest(`${server}${req.url}`, { method: req.method, headers: req.headers, ca }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    res.on('close', () => upstream.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => front!.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+}
+
+const shot = (name: string) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+
+describe('dashboard in a browser against peapod up', () => {
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's browser with \`apt-get install -y chromium\` (tools/setup.sh does)`);
+    mkdirSync(artifacts, { recursive: true });
+    const [started] = await Promise.all([
+      startUp(tempDir('peapod-dashboard-')),
+      build({ configFile: join(pkg, 'vite.config.ts') }),
+    ]);
+    up = started;
+    const kc = parse(readFileSync(up.kubeconfig, 'utf8')) as { clusters: { cluster: { server: string; 'certificate-authority-data': string } }[] };
+    const { server, 'certificate-authority-data': caData } = kc.clusters[0].cluster;
+    token = readFileSync(join(up.dataDir, 'pki/admin.token'), 'utf8').trim();
+    base = await dashboardOrigin(server, Buffer.from(caData, 'base64').toString());
+    context = await chromium.launchPersistentContext(tempDir('peapod-chromium-'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      ignoreHTTPSErrors: true,
+      viewport: { width: 1400, height: 900 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = context.pages()[0] ?? await context.newPage();
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await new Promise((r) => (front ? front.close(r) : r(undefined)));
+    await up?.stop();
+  }, 60_000);
+
+  it('the built assets stay under the 2 MB budget', () => {
+    const { totalBytes } = dashboardAssets();
+    console.log(`dashboard assets: ${(totalBytes / 1024).toFixed(1)} KiB (budget ${BUDGET_BYTES / 1024 / 1024} MiB)`);
+    expect(totalBytes).toBeLessThan(BUDGET_BYTES);
+  });
+
+  it('asks for the token, then shows the node and a pod created with kubectl appears live', async () => {
+    await page.goto(`${base}/ui/`);
+    await page.fill('input[name=token]', 'not-the-token');
+    await page.click('button[type=submit]');
+    await page.getByText('That token was not accepted.').waitFor();
+    await page.fill('input[name=token]', token);
+    await page.click('button[type=submit]');
+    await page.locator('tr[data-node] .badge', { hasText: 'Ready' }).waitFor();
+    await kubectl(up.kubeconfig, ['run', 'dash-live', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo hello from dash-live; sleep 600']);
+    const row = page.locator('tr[data-pod="dash-live"]');
+    await row.waitFor({ timeout: 15_000 });
+    await row.locator('.badge', { hasText: 'Running' }).waitFor({ timeout: 20_000 });
+    await shot('cluster-view');
+  });
+
+  // The seeds' sidecar only stops at the end of its 30 s grace period (it ignores SIGTERM as PID 1).
+  it('draws the sidecar Job: the sidecar starts first and stops last', async () => {
+    // The cluster view stays open while both pods run, so their transitions are seen live.
+    await kubectl(up.kubeconfig, ['apply', '-f', join(examples, 'job-sidecar.yaml')]);
+    await kubectl(up.kubeconfig, ['apply', '-f', '-'], { input: JSON.stringify({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'crasher' },
+      spec: { restartPolicy: 'Always', containers: [{ name: 'crash', image: 'busybox', command: ['sh', '-c', 'echo crashing; exit 1'] }] },
+    }) });
+    await page.locator('.group[data-owner="Job/myjob"] .badge', { hasText: 'Succeeded' }).waitFor({ timeout: 60_000 });
+
+    await page.locator('.group[data-owner="Job/myjob"] tr[data-pod] a').click();
+    const sidecar = page.locator('.lane[data-lane="logshipper"]');
+    const main = page.locator('.lane[data-lane="myjob"]');
+    await expect(sidecar.getAttribute('data-kind')).resolves.toBe('sidecar');
+    const running = async (lane: typeof sidecar) => {
+      const seg = lane.locator('.seg[data-state="running"]').first();
+      return { from: Number(await seg.getAttribute('data-from')), to: Number(await seg.getAttribute('data-to')) };
+    };
+    const [s, m] = [await running(sidecar), await running(main)];
+    expect(s.from).toBeLessThan(m.from);
+    expect(s.to).toBeGreaterThan(m.to);
+    await expect(main.locator('.mark.exit').first().getAttribute('data-mark')).resolves.toMatch(/^exit 0/);
+    await page.locator('.lane[data-condition="Ready"]').waitFor();
+    await shot('pod-sidecar-job');
+  }, 90_000);
+
+  it('shows the crash-looping pod (created with the Job) restarting with back-off', async () => {
+    await page.goto(`${base}/ui/#/pods/default/crasher`);
+    const lane = page.locator('.lane[data-lane="crash"]');
+    await eventually(async () => Number(await lane.getAttribute('data-restarts')) >= 1, 40_000, 'a restart of the crash-looping container');
+    await lane.locator('.seg[data-state="waiting"][data-reason="CrashLoopBackOff"]').first().waitFor({ timeout: 20_000 });
+    expect(await lane.locator('.mark.exit.warning[data-mark^="exit 1"]').count()).toBeGreaterThanOrEqual(1);
+    await page.locator('pre[data-log="crash"]', { hasText: 'crashing' }).waitFor({ timeout: 10_000 });
+    await shot('pod-crash-loop');
+  }, 60_000);
+});

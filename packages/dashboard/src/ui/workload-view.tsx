@@ -1,0 +1,117 @@
+import type { Deployment, Job, Pod, ReplicaSet } from '@peapod/api-types';
+import { useRef } from 'preact/hooks';
+import { podState } from './cluster.js';
+import { href, useListWatch, useNow } from './hooks.js';
+import { observePod } from './pod-history.js';
+
+const byName = (name: string) => `fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}`;
+const REVISION = 'deployment.kubernetes.io/revision';
+const ownedBy = (uid: string | undefined) => (o: { metadata: { ownerReferences?: { uid: string; controller?: boolean }[] } }) =>
+  uid !== undefined && (o.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === uid);
+
+interface Sample { at: number; values: Record<string, { replicas: number; ready: number }> }
+
+/** Keeps one sample per change (at most one per 250 ms), so bars show the rollout over time. */
+function useSamples(current: Sample['values'], now: number): Sample[] {
+  const samples = useRef<Sample[]>([]);
+  const last = samples.current.at(-1);
+  if (!last || JSON.stringify(last.values) !== JSON.stringify(current)) {
+    if (last && now - last.at < 250) samples.current[samples.current.length - 1] = { at: last.at, values: current };
+    else samples.current.push({ at: now, values: current });
+  }
+  return samples.current;
+}
+
+/** Bars over time: one row per series; each bar's height is its replicas, the dark part the ready ones. */
+function Bars({ samples, series, max, now }: { samples: Sample[]; series: { key: string; label: string; tone: string }[]; max: number; now: number }) {
+  const start = samples[0]?.at ?? now;
+  const span = Math.max(1000, now - start);
+  return (
+    <div class="bars">
+      {series.map((s) => (
+        <div class="bar-row" key={s.key} data-series={s.key}>
+          <div class="label"><b>{s.label}</b></div>
+          <svg viewBox="0 0 1000 60" preserveAspectRatio="none">
+            {samples.map((p, i) => {
+              const v = p.values[s.key];
+              if (!v) return null;
+              const x0 = (1000 * (p.at - start)) / span;
+              const x1 = (1000 * ((samples[i + 1]?.at ?? now) - start)) / span;
+              const h = (v: number) => (56 * v) / Math.max(1, max);
+              return (
+                <g key={p.at}>
+                  <rect class={`bar ${s.tone}`} x={x0} width={Math.max(2, x1 - x0)} y={60 - h(v.replicas)} height={h(v.replicas)} />
+                  <rect class={`bar ${s.tone} ready`} x={x0} width={Math.max(2, x1 - x0)} y={60 - h(v.ready)} height={h(v.ready)} />
+                </g>
+              );
+            })}
+          </svg>
+          <small>{samples.at(-1)?.values[s.key] ? `${samples.at(-1)!.values[s.key].ready}/${samples.at(-1)!.values[s.key].replicas} ready` : '0'}</small>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** Two streams: the Deployment and the ReplicaSets of its namespace (filtered by controller). */
+export function DeploymentView({ namespace, name }: { namespace: string; name: string }) {
+  const deployments = useListWatch<Deployment>(`/apis/apps/v1/namespaces/${namespace}/deployments?${byName(name)}`);
+  const replicaSets = useListWatch<ReplicaSet>(`/apis/apps/v1/namespaces/${namespace}/replicasets`);
+  const now = useNow(500);
+  const d = deployments.items[0];
+  const mine = replicaSets.items.filter(ownedBy(d?.metadata.uid)).sort((a, b) => Number(a.metadata.annotations?.[REVISION] ?? 0) - Number(b.metadata.annotations?.[REVISION] ?? 0));
+  const values = Object.fromEntries(mine.map((rs) => [rs.metadata.name!, { replicas: rs.status?.replicas ?? 0, ready: rs.status?.readyReplicas ?? 0 }]));
+  const samples = useSamples(values, now);
+  if (!d) return <p class="muted">{deployments.synced ? `Deployment ${namespace}/${name} does not exist.` : 'loading…'}</p>;
+  const newest = mine.at(-1)?.metadata.name;
+  const seen = [...new Set(samples.flatMap((s) => Object.keys(s.values)))];
+  const max = Math.max(d.spec?.replicas ?? 1, ...samples.flatMap((s) => Object.values(s.values).map((v) => v.replicas)));
+  const st = d.status;
+  return (
+    <div class="workload">
+      <h2>Deployment {namespace}/{name}</h2>
+      <p>{st?.updatedReplicas ?? 0} updated · {st?.readyReplicas ?? 0} ready · {st?.availableReplicas ?? 0} available of {d.spec?.replicas ?? 1} · strategy {d.spec?.strategy?.type ?? 'RollingUpdate'}</p>
+      <p>{(st?.conditions ?? []).map((c) => <span key={c.type} class={`badge ${c.status === 'True' ? 'ok' : 'warn'}`} title={c.message}>{c.type}: {c.reason}</span>)}</p>
+      <h3>Rollout: ReplicaSets over time</h3>
+      <Bars samples={samples} now={now} max={max}
+        series={seen.map((rs) => ({ key: rs, label: `${rs} ${rs === newest ? '(new)' : '(old)'}`, tone: rs === newest ? 'new' : 'old' }))} />
+    </div>
+  );
+}
+
+/** Two streams: the Job and its namespace's pods (filtered by controller). */
+export function JobView({ namespace, name }: { namespace: string; name: string }) {
+  const jobs = useListWatch<Job>(`/apis/batch/v1/namespaces/${namespace}/jobs?${byName(name)}`);
+  const pods = useListWatch<Pod>(`/api/v1/namespaces/${namespace}/pods`, observePod);
+  const now = useNow(500);
+  const j = jobs.items[0];
+  const st = j?.status;
+  const samples = useSamples({
+    active: { replicas: st?.active ?? 0, ready: st?.ready ?? 0 },
+    succeeded: { replicas: st?.succeeded ?? 0, ready: st?.succeeded ?? 0 },
+    failed: { replicas: st?.failed ?? 0, ready: st?.failed ?? 0 },
+  }, now);
+  if (!j) return <p class="muted">{jobs.synced ? `Job ${namespace}/${name} does not exist.` : 'loading…'}</p>;
+  const completions = j.spec?.completions ?? 1;
+  const mine = pods.items.filter(ownedBy(j.metadata.uid)).sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''));
+  const max = Math.max(completions, j.spec?.parallelism ?? 1, st?.failed ?? 0);
+  return (
+    <div class="workload">
+      <h2>Job {namespace}/{name}</h2>
+      <p data-job-progress>{st?.succeeded ?? 0}/{completions} completions · {st?.failed ?? 0} failed (backoffLimit {j.spec?.backoffLimit ?? 6}) · {st?.active ?? 0} active</p>
+      <div class="progress"><div class="done" style={{ width: `${(100 * (st?.succeeded ?? 0)) / completions}%` }} /></div>
+      <p>{(st?.conditions ?? []).map((c) => <span key={c.type} class={`badge ${c.type === 'Failed' ? 'bad' : c.type === 'Complete' ? 'ok' : 'warn'}`} title={c.message}>{c.type}{c.reason ? `: ${c.reason}` : ''}</span>)}</p>
+      <h3>Over time</h3>
+      <Bars samples={samples} now={now} max={max} series={[{ key: 'active', label: 'active', tone: 'new' }, { key: 'succeeded', label: 'succeeded', tone: 'done' }, { key: 'failed', label: 'failed', tone: 'bad' }]} />
+      <h3>Pods</h3>
+      <table class="pods">
+        <tbody>
+          {mine.map((p) => {
+            const s = podState(p);
+            return <tr key={p.metadata.uid}><td><a href={href('pods', namespace, p.metadata.name!)}>{p.metadata.name}</a></td><td><span class={`badge ${s.tone}`}>{s.text}</span></td></tr>;
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
