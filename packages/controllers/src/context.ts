@@ -1,5 +1,4 @@
-import type { KubeClient, SharedInformerFactory } from '@peapod/client';
-import { EventRecorder } from '@peapod/client';
+import { EventRecorder, type EventType, type KubeClient, type KubeObject, type SharedInformerFactory } from '@peapod/client';
 import type { Clock, Logger } from '@peapod/core';
 
 /** Tunables of the controllers, with kube-controller-manager's defaults. */
@@ -63,6 +62,37 @@ export interface ControllerContext {
   options: ResolvedOptions;
 }
 
-/** An event recorder reporting as `component` (e.g. `replicaset-controller`). */
-export const recorderFor = (ctx: ControllerContext, component: string): EventRecorder =>
-  new EventRecorder(ctx.client, ctx.clock, component, ctx.logger);
+/** What controllers record events through. */
+export interface Recorder {
+  event(obj: KubeObject, type: EventType, reason: string, message: string): void;
+}
+
+/** Per involved object, at most 25 events at once, then one per 5 minutes (client-go's EventSourceObjectSpamFilter). */
+const SPAM_BURST = 25;
+const SPAM_REFILL_MS = 5 * 60_000;
+const SPAM_TRACKED = 4096;
+
+/**
+ * An event recorder reporting as `component` (e.g. `replicaset-controller`), with client-go's
+ * spam filter: a burst of 1,000 pod creations yields 25 events about the ReplicaSet, not 1,000
+ * writes competing with the pods themselves.
+ */
+export function recorderFor(ctx: ControllerContext, component: string): Recorder {
+  const inner = new EventRecorder(ctx.client, ctx.clock, component, ctx.logger);
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return {
+    event(obj, type, reason, message) {
+      const key = obj.metadata.uid ?? `${obj.metadata.namespace}/${obj.metadata.name}`;
+      const now = ctx.clock.now();
+      const b = buckets.get(key) ?? { tokens: SPAM_BURST, at: now };
+      b.tokens = Math.min(SPAM_BURST, b.tokens + (now - b.at) / SPAM_REFILL_MS);
+      b.at = now;
+      buckets.delete(key);
+      if (buckets.size >= SPAM_TRACKED) buckets.delete(buckets.keys().next().value!);
+      buckets.set(key, b);
+      if (b.tokens < 1) return;
+      b.tokens--;
+      void inner.event(obj, type, reason, message);
+    },
+  };
+}

@@ -123,7 +123,8 @@ export class CronJobController extends QueueController {
         annotations: { ...t.metadata?.annotations, [SCHEDULED_TIMESTAMP_ANNOTATION]: rfc3339(scheduled) },
         ownerReferences: [controllerRef(cj, CRONJOB_GVK)],
       },
-      spec: structuredClone(t.spec!),
+      // Same schema as Job.spec; the emitted declarations name it twice, hence the cast.
+      spec: structuredClone(t.spec!) as Job['spec'],
     };
     try {
       const created = await this.ctx.client.resource(RESOURCES.jobs).create(job);
