@@ -8,7 +8,7 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: ['@peapod/source'] } },
   test: {
-    include: ['{packages,apps,tools}/**/src/**/*.test.ts', 'packages/runtime-adapters/*/src/**/*.test.ts'],
+    include: ['{packages,apps,tools,examples}/**/src/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     pool: 'forks',
     testTimeout: 30_000,

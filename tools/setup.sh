@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 
 PNPM_VERSION=12.21.0
 # bubblewrap: the process runtime's pod sandboxes; etcd: the etcd store backend and its tests;
-# docker.io, containerd, busybox-static: the Docker and containerd adapters and their local images;
+# docker.io, containerd, busybox-static, docker-registry: the Docker and containerd adapters, their local images and a local registry for pull tests;
 # chromium: the dashboard's browser tests; openssl: TLS test fixtures.
-APT_PACKAGES=(bubblewrap etcd-server etcd-client docker.io containerd busybox-static chromium openssl)
+APT_PACKAGES=(bubblewrap etcd-server etcd-client docker.io containerd busybox-static docker-registry curl chromium openssl)
 
 say() { printf '[setup] %s\n' "$*"; }
 

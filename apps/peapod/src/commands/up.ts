@@ -5,7 +5,10 @@ import { ClientModule, KubeClient, Transport } from '@peapod/client';
 import { Clock, Container, Logger, RealClock, composeModules, type ComposedApp, type Module } from '@peapod/core';
 import { ControllersModule, ControllersOptions } from '@peapod/controllers';
 import { RuntimeModule } from '@peapod/runtime';
+import { ContainerdRuntimeModule } from '@peapod/runtime-containerd';
+import { DockerRuntimeModule } from '@peapod/runtime-docker';
 import { ProcessRuntimeModule } from '@peapod/runtime-process';
+import { WindowsRuntimeModule } from '@peapod/runtime-windows';
 import { SchedulerModule } from '@peapod/scheduler';
 import { StoreConfig, StoreModule } from '@peapod/store';
 import { lockDataDir } from '../data-dir.js';
@@ -22,7 +25,9 @@ Flags:
   --data-dir DIR            state, certificates, kubeconfig and logs (default ./.peapod)
   --listen HOST:PORT        API server address (default 127.0.0.1:6443)
   --store URL               sqlite:///PATH, memory:// or etcd://HOST:PORT[,...] (default sqlite DIR/state.db)
-  --runtime NAME            container runtime for the local node (default process)
+  --runtime NAME            container runtime for the local node: process (default), docker,
+                            containerd, windows, or an npm package announcing a runtime plugin
+  --runtime-opt KEY=VALUE   a runtime option (repeatable), e.g. socketPath=/run/docker.sock
   --node-name NAME          name of the local node (default: the host name)
   --pod-manifest-path DIR   run static pods from manifests in DIR
   --fake-nodes N            add N simulated nodes running the fake runtime
@@ -34,6 +39,7 @@ export interface UpOptions {
   port: number;
   storeUrl: string;
   runtime: string;
+  runtimeOptions: Record<string, string>;
   nodeName: string;
   podManifestPath?: string;
   fakeNodes: number;
@@ -46,6 +52,7 @@ export function upOptions(argv: string[]): UpOptions | undefined {
     listen: { type: 'string' },
     store: { type: 'string' },
     runtime: { type: 'string' },
+    'runtime-opt': { type: 'string', multiple: true },
     'node-name': { type: 'string' },
     'pod-manifest-path': { type: 'string' },
     'fake-nodes': { type: 'string' },
@@ -62,6 +69,11 @@ export function upOptions(argv: string[]): UpOptions | undefined {
     port,
     storeUrl: flags.store ?? '',
     runtime: flags.runtime ?? 'process',
+    runtimeOptions: Object.fromEntries(((flags['runtime-opt'] ?? []) as unknown as string[]).map((kv) => {
+      const i = kv.indexOf('=');
+      if (i <= 0) throw new CliError(`--runtime-opt must be KEY=VALUE (got "${kv}")`);
+      return [kv.slice(0, i), kv.slice(i + 1)];
+    })),
     nodeName: (flags['node-name'] ?? (process.env.HOSTNAME || 'peapod')).toLowerCase(),
     podManifestPath: flags['pod-manifest-path'],
     fakeNodes,
@@ -112,7 +124,7 @@ export function composeCluster(o: UpOptions, logger: Logger, hooks?: Parameters<
     nodeAgentModule({
       nodeName: o.nodeName,
       runtime: o.runtime,
-      runtimeOptions: o.runtime === 'process' ? { stateDir: join(o.dataDir, 'runtime') } : {},
+      runtimeOptions: { ...(o.runtime === 'process' ? { stateDir: join(o.dataDir, 'runtime') } : {}), ...o.runtimeOptions },
       rootDir: nodeRootDir(o.dataDir, o.nodeName),
       podManifestPath: o.podManifestPath,
       transport: asNode(o.nodeName),
@@ -127,7 +139,7 @@ export function composeCluster(o: UpOptions, logger: Logger, hooks?: Parameters<
       labels: { 'peapod.dev/fake-node': 'true' },
     }, nodes)),
   ];
-  return composeModules([StoreModule, ApiServerModule, ClientModule, SchedulerModule, ControllersModule, RuntimeModule, ProcessRuntimeModule, ...nodeModules], c, hooks);
+  return composeModules([StoreModule, ApiServerModule, ClientModule, SchedulerModule, ControllersModule, RuntimeModule, ProcessRuntimeModule, DockerRuntimeModule, ContainerdRuntimeModule, WindowsRuntimeModule, ...nodeModules], c, hooks);
 }
 
 /** Resolves once the node reports Ready (or throws after `timeoutMs`). */
