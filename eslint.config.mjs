@@ -12,6 +12,7 @@ const depConstraints = [
   { sourceTag: 'type:runtime-adapter', onlyDependOnLibsWithTags: ['type:core', 'type:api', 'type:runtime', 'type:downward', 'type:runtime-adapter'] },
   { sourceTag: 'type:kubelet', onlyDependOnLibsWithTags: ['type:core', 'type:api', 'type:client', 'type:runtime', 'type:downward'] },
   { sourceTag: 'type:component', onlyDependOnLibsWithTags: ['type:core', 'type:api', 'type:client'] },
+  { sourceTag: 'type:dashboard', onlyDependOnLibsWithTags: ['type:core', 'type:api'] },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['*'] },
 ];
