@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- e2e tests drive `peapod up` through the app's own CLI test helpers
 import { eventually, examples, kubectl, startUp, tempDir, type RunningUp } from '../../../apps/peapod/src/testing/cli.js';
 import { dashboardAssets, serveDashboard } from './index.js';
 

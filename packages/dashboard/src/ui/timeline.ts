@@ -142,7 +142,7 @@ function containerLane(name: string, kind: LaneKind, obs: Observation[], start: 
 export function eventContainer(e: Event): string | undefined {
   const path = /\{([^}]+)\}/.exec(e.involvedObject?.fieldPath ?? '')?.[1];
   if (path) return path;
-  return /\b(?:container:?|Stopping container|failed container) ([a-z0-9]([-a-z0-9]*[a-z0-9])?)\b/.exec(e.message ?? '')?.[1];
+  return /\bcontainer[:=]?\s?([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\b/.exec(e.message ?? '')?.[1];
 }
 
 export const eventTime = (e: Event): number => ms(e.eventTime ?? e.lastTimestamp ?? e.firstTimestamp ?? e.metadata.creationTimestamp);
