@@ -13,11 +13,19 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RESOURCES, type Deployment, type Pod } from '@peapod/api-types';
 import { InformerFactory, createClient, type KubeClient, type Transport } from '@peapod/client';
-import { RealClock, silentLogger } from '@peapod/core';
+import { RealClock, silentLogger, type Logger } from '@peapod/core';
 import { resolveOptions, type ControllerContext } from '../src/context.js';
 import { DeploymentController } from '../src/deployment.js';
 import { GarbageCollector } from '../src/garbage-collector.js';
 import { ReplicaSetController } from '../src/replicaset.js';
+
+/** Counts failed reconciles (retried with backoff), which the figures should show. */
+const failures = new Map<string, number>();
+const countingLogger: Logger = {
+  ...silentLogger,
+  warn: (msg, f) => { if (msg.startsWith('reconcile failed')) { const k = String(f?.err).slice(0, 90); failures.set(k, (failures.get(k) ?? 0) + 1); } },
+  child: () => countingLogger,
+};
 
 const REPLICAS = 1_000;
 const NODES = 100;
@@ -92,7 +100,7 @@ async function once(): Promise<{ floor: number; create: number; rollout: number 
     await pods.deleteCollection({ namespace: 'default', gracePeriodSeconds: 0 });
 
     simulateNodes(client, informers);
-    const ctx: ControllerContext = { client, informers, clock, logger: silentLogger, options: resolveOptions() };
+    const ctx: ControllerContext = { client, informers, clock, logger: countingLogger, options: resolveOptions() };
     const abort = new AbortController();
     setMaxListeners(0, abort.signal);
     const controllers = [new ReplicaSetController(ctx), new DeploymentController(ctx), new GarbageCollector(ctx)];
@@ -130,6 +138,8 @@ const results: Awaited<ReturnType<typeof once>>[] = [];
 for (let i = 0; i < runs; i++) {
   const r = await once();
   results.push(r);
+  for (const [err, n] of failures) console.log(`  retried reconcile x${n}: ${err}`);
+  failures.clear();
   console.log(`run ${i + 1}: floor ${r.floor.toFixed(0)} ms, create->available ${r.create.toFixed(0)} ms, rolling update ${r.rollout.toFixed(0)} ms`);
 }
 const s = (k: 'floor' | 'create' | 'rollout') => (median(results.map((r) => r[k])) / 1000).toFixed(2);
