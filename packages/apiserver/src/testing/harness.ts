@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:https';
+import { request, type Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RealClock } from '@peapod/core';
@@ -58,7 +58,7 @@ export interface TestServer {
   /** Runs the real kubectl against the server; never rejects (look at `code`). */
   kubectl(args: string[], opts?: { env?: Record<string, string>; input?: string; timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
   /** One raw HTTPS request; `token` defaults to the admin token (`null` sends none). */
-  call(method: string, path: string, opts?: { body?: unknown; raw?: string | Buffer; contentType?: string; token?: string | null; headers?: Record<string, string> }): Promise<CallResult>;
+  call(method: string, path: string, opts?: { body?: unknown; raw?: string | Buffer; contentType?: string; token?: string | null; headers?: Record<string, string>; agent?: Agent }): Promise<CallResult>;
   close(): Promise<void>;
 }
 
@@ -84,7 +84,7 @@ export async function startTestServer(opts: { store?: 'memory' | 'sqlite' } & Pa
       const raw = o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
       const token = o.token === undefined ? server.adminToken : o.token;
       const req = request({
-        host: url.hostname, port: url.port, method, path, ca: server.caCert,
+        host: url.hostname, port: url.port, method, path, ca: server.caCert, agent: o.agent,
         headers: {
           ...(raw !== undefined ? { 'content-type': o.contentType ?? 'application/json', 'content-length': String(Buffer.byteLength(raw)) } : {}),
           ...(token ? { authorization: `Bearer ${token}` } : {}),
