@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import type { Controller } from '../src/controller.js';
 /** The part of `@peapod/apiserver`'s running server the tests use. */
 interface RunningApiServer {
   transport(): Transport;
+  writeKubeconfig(path: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,8 @@ export interface TestCluster {
   /** The in-process transport under `client`, for building further clients. */
   transport: Transport;
   ctx: ControllerContext;
+  /** Runs the real kubectl against the server (HTTPS, admin kubeconfig); never rejects. */
+  kubectl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Runs a controller until `close`. */
   run(c: Controller, workers?: number): void;
   close(): Promise<void>;
@@ -49,8 +53,15 @@ export async function startCluster(options: ControllersOptions = {}): Promise<Te
   const abort = new AbortController();
   setMaxListeners(0, abort.signal);
   const running: Promise<void>[] = [];
+  const kubeconfig = join(dir, 'kubeconfig');
+  await server.writeKubeconfig(kubeconfig);
   return {
     clock, client, ctx, transport,
+    kubectl: (args) => new Promise((resolve) => {
+      execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: dir }, timeout: 20_000 }, (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      });
+    }),
     run(c, workers = 2) { running.push(c.run(workers, abort.signal)); },
     async close() {
       abort.abort();
