@@ -21,16 +21,21 @@ export const valueElement = (v: Json): PathElement => `v:${JSON.stringify(v)}`;
 export const keyElement = (keys: readonly (readonly [string, Json])[]): PathElement =>
   `k:${JSON.stringify(Object.fromEntries([...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))}`;
 
-/** A trie of path elements; a node exists only while it or something below it is a member. */
+/**
+ * A trie of path elements; a node exists only while it or something below it is a member.
+ * `size` counts the members at and below the node. Nodes are shared between sets (set operations
+ * reuse unchanged subtrees of their inputs), which is safe because a set is never changed after
+ * it is built.
+ */
 interface Node {
   member: boolean;
+  size: number;
   children: Map<PathElement, Node>;
 }
-const node = (): Node => ({ member: false, children: new Map() });
+const node = (): Node => ({ member: false, size: 0, children: new Map() });
 
 export class FieldSet {
-  private readonly root: Node = node();
-  private count = 0;
+  private root: Node = node();
 
   static of(paths: Iterable<FieldPath>): FieldSet {
     const s = new FieldSet();
@@ -40,15 +45,16 @@ export class FieldSet {
 
   insert(path: FieldPath): void {
     if (path.length === 0) return;
+    const trail: Node[] = [this.root];
     let n = this.root;
     for (const pe of path) {
       let c = n.children.get(pe);
       if (!c) n.children.set(pe, (c = node()));
-      n = c;
+      trail.push((n = c));
     }
     if (!n.member) {
       n.member = true;
-      this.count++;
+      for (const t of trail) t.size++;
     }
   }
 
@@ -63,11 +69,11 @@ export class FieldSet {
   }
 
   get size(): number {
-    return this.count;
+    return this.root.size;
   }
 
   isEmpty(): boolean {
-    return this.count === 0;
+    return this.root.size === 0;
   }
 
   *[Symbol.iterator](): IterableIterator<FieldPath> {
@@ -82,33 +88,44 @@ export class FieldSet {
   /** A set over an already built trie. */
   private static over(root: Node | undefined): FieldSet {
     const out = new FieldSet();
-    if (!root) return out;
-    out.root.children = root.children;
-    const count = (n: Node): number => (n.member ? 1 : 0) + [...n.children.values()].reduce((sum, c) => sum + count(c), 0);
-    out.count = count(root);
+    if (root) out.root = root;
     return out;
   }
 
   /**
-   * A new trie with the members of `n` that `keep` accepts (told whether `other`, the parallel
-   * node of another set, is a member), or undefined when nothing is left.
+   * The members of `n` that `keep` accepts, told whether `other` (the parallel node of another
+   * set) is a member, or undefined when nothing is left; `cut` drops a whole subtree. Both see
+   * only `other`, so below a node `other` lacks everything is kept or nothing is.
    */
-  private static prune(n: Node, other: Node | undefined, keep: (n: Node, other: Node | undefined) => boolean, cut?: (other: Node | undefined) => boolean): Node | undefined {
+  private static prune(n: Node, other: Node | undefined, keep: (other: Node | undefined) => boolean, cut?: (other: Node | undefined) => boolean): Node | undefined {
     if (cut?.(other)) return undefined;
-    const out = node();
-    out.member = n.member && keep(n, other);
+    if (!other) return keep(undefined) ? n : undefined;
+    const member = n.member && keep(other);
+    let changed = member !== n.member;
+    let size = member ? 1 : 0;
+    const children = new Map<PathElement, Node>();
     for (const [pe, c] of n.children) {
-      const kept = FieldSet.prune(c, other?.children.get(pe), keep, cut);
-      if (kept) out.children.set(pe, kept);
+      const kept = FieldSet.prune(c, other.children.get(pe), keep, cut);
+      if (kept !== c) changed = true;
+      if (kept) {
+        children.set(pe, kept);
+        size += kept.size;
+      }
     }
-    return out.member || out.children.size > 0 ? out : undefined;
+    if (!changed) return n;
+    return size > 0 ? { member, size, children } : undefined;
   }
 
-  /** A new trie holding the members of both (set operations never share nodes with their inputs). */
+  /** A trie holding the members of both. */
   private static merged(a: Node | undefined, b: Node | undefined): Node {
-    const out: Node = { member: (a?.member ?? false) || (b?.member ?? false), children: new Map() };
-    for (const pe of new Set([...(a?.children.keys() ?? []), ...(b?.children.keys() ?? [])])) {
-      out.children.set(pe, FieldSet.merged(a?.children.get(pe), b?.children.get(pe)));
+    if (!a) return b!;
+    if (!b) return a;
+    const member = a.member || b.member;
+    const out: Node = { member, size: member ? 1 : 0, children: new Map() };
+    for (const pe of new Set([...a.children.keys(), ...b.children.keys()])) {
+      const c = FieldSet.merged(a.children.get(pe), b.children.get(pe));
+      out.children.set(pe, c);
+      out.size += c.size;
     }
     return out;
   }
@@ -121,20 +138,21 @@ export class FieldSet {
 
   difference(other: FieldSet): FieldSet {
     if (other.isEmpty() || this.isEmpty()) return this;
-    return FieldSet.over(FieldSet.prune(this.root, other.root, (_n, o) => !o?.member));
+    return FieldSet.over(FieldSet.prune(this.root, other.root, (o) => !o?.member));
   }
 
   intersection(other: FieldSet): FieldSet {
-    return FieldSet.over(FieldSet.prune(this.root, other.root, (_n, o) => o?.member ?? false));
+    return FieldSet.over(FieldSet.prune(this.root, other.root, (o) => o?.member ?? false));
   }
 
-  /** Drops every path equal to or below one of `prefixes`. */
-  without(prefixes: readonly FieldPath[]): FieldSet {
-    return FieldSet.over(FieldSet.prune(this.root, FieldSet.of(prefixes).root, () => true, (c) => c?.member ?? false));
+  /** Drops every path equal to or below one of `prefixes` (a set of them, or a list). */
+  without(prefixes: readonly FieldPath[] | FieldSet): FieldSet {
+    const cut = prefixes instanceof FieldSet ? prefixes : FieldSet.of(prefixes);
+    return FieldSet.over(FieldSet.prune(this.root, cut.root, () => true, (c) => c?.member ?? false));
   }
 
   equals(other: FieldSet): boolean {
-    return this.count === other.count && this.difference(other).isEmpty();
+    return this.size === other.size && this.difference(other).isEmpty();
   }
 
   /**
@@ -142,10 +160,13 @@ export class FieldSet {
    * `EnsureNamedFieldsAreMembers`): a struct field someone set something under counts as set.
    */
   withNamedFieldMembers(): FieldSet {
-    const mark = (n: Node, named: boolean): Node => ({
-      member: n.member || named,
-      children: new Map([...n.children].map(([pe, c]) => [pe, mark(c, pe.startsWith('f:'))])),
-    });
+    const mark = (n: Node, named: boolean): Node => {
+      const children = new Map([...n.children].map(([pe, c]) => [pe, mark(c, pe.startsWith('f:'))]));
+      const member = n.member || named;
+      let size = member ? 1 : 0;
+      for (const c of children.values()) size += c.size;
+      return { member, size, children };
+    };
     return FieldSet.over(mark(this.root, false));
   }
 

@@ -47,17 +47,30 @@ const STRIPPED: FieldPath[] = [
  */
 const KEPT_FROM_CONFIG = new Set(['f:apiVersion', 'f:kind', 'f:metadata.f:name', 'f:metadata.f:namespace', 'f:metadata.f:resourceVersion', 'f:metadata.f:uid']);
 
-/** Paths this request may not set, so no manager gains or loses them through it. */
-function ignoredPaths(info: ResourceInfo, subresource: string | undefined, obj: Json | undefined): FieldPath[] {
+/** Paths a request may not set, so no manager gains or loses them through it; as a list and as a set. */
+interface Ignored {
+  paths: readonly FieldPath[];
+  set: FieldSet;
+}
+
+/** Ignored paths of requests that are not to `status`, which depend only on the two keys here. */
+const staticIgnored = new Map<string, Ignored>();
+
+function ignoredPaths(info: ResourceInfo, subresource: string | undefined, obj: Json | undefined): Ignored {
   const reset: FieldPath[] = [];
   if (subresource === 'status') {
     for (const k of Object.keys(isObject(obj) ? obj : {})) if (k !== 'metadata' && k !== 'status') reset.push([fieldElement(k)]);
     reset.push(['f:spec']);
-  } else if (!subresource && info.subresources?.includes('status')) {
-    reset.push(['f:status']);
+    return ignored([...STRIPPED, ...reset]);
   }
-  return [...STRIPPED, ...reset];
+  const hasStatus = !subresource && (info.subresources?.includes('status') ?? false);
+  const key = `${subresource ?? ''}/${hasStatus}`;
+  let out = staticIgnored.get(key);
+  if (!out) staticIgnored.set(key, (out = ignored(hasStatus ? [...STRIPPED, ['f:status']] : STRIPPED)));
+  return out;
 }
+
+const ignored = (paths: readonly FieldPath[]): Ignored => ({ paths, set: FieldSet.of(paths) });
 
 const nowRFC3339 = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -138,8 +151,8 @@ function recordUpdate(previous: Json | undefined, next: Json, ctx: FieldManagerC
   const lhs = stripManagedFields(previous);
   const rhs = stripManagedFields(next)!;
   const diff = compare(lhs, rhs, ctx.root);
-  const taken = diff.added.union(diff.modified).without(ignored);
-  const removed = diff.removed.without(ignored);
+  const taken = diff.added.union(diff.modified).without(ignored.set);
+  const removed = diff.removed.without(ignored.set);
   const changed = !(diff.added.isEmpty() && diff.modified.isEmpty() && diff.removed.isEmpty());
   const me = { manager: ctx.manager, operation: 'Update' as const, apiVersion: apiVersionOf(ctx.info), ...(ctx.subresource ? { subresource: ctx.subresource } : {}) };
   const now = ctx.now ?? nowRFC3339();
@@ -215,20 +228,20 @@ export function serverSideApply(live: Json | undefined, config: JsonObject, opts
 
 function apply(live: Json | undefined, config: JsonObject, opts: ApplyOptions): Json {
   const ignored = ignoredPaths(opts.info, opts.subresource, config);
-  const applied = removePaths(config, ignored.filter((p) => !KEPT_FROM_CONFIG.has(p.join('.'))), opts.root) as JsonObject;
+  const applied = removePaths(config, ignored.paths.filter((p) => !KEPT_FROM_CONFIG.has(p.join('.'))), opts.root) as JsonObject;
   const entries = decodeManagedFields(live);
   const me = { manager: opts.manager, operation: 'Apply' as const, apiVersion: apiVersionOf(opts.info), ...(opts.subresource ? { subresource: opts.subresource } : {}) };
   const previous = entries.find((e) => identity(e) === identity(me));
   const others = entries.filter((e) => e !== previous);
-  const fields = toFieldSet(stripManagedFields(applied)!, opts.root).without(ignored);
+  const fields = toFieldSet(stripManagedFields(applied)!, opts.root).without(ignored.set);
 
   const base = stripManagedFields(live);
   let merged = merge(base === undefined ? undefined : clone(base), applied, opts.root);
   if (previous) merged = prune(merged, previous.fields, [fields, ...others.map((e) => e.fields)], opts.root);
 
   const diff = compare(base, merged, opts.root);
-  const changed = diff.added.union(diff.modified).without(ignored);
-  const removed = diff.removed.without(ignored);
+  const changed = diff.added.union(diff.modified).without(ignored.set);
+  const removed = diff.removed.without(ignored.set);
   let conflicts = others.flatMap((e) => [...e.fields.intersection(changed)].map((path) => ({ entry: e, path })));
   if (conflicts.length && !opts.force && opts.manager === LAST_APPLIED_MANAGER && base !== undefined) {
     const allowed = fieldsFromLastApplied(base, apiVersionOf(opts.info), opts.root);

@@ -126,7 +126,9 @@ export function compare(lhs: Json | undefined, rhs: Json | undefined, node: Sche
     else if (!deepEqual(l, r)) c.modified.insert(path);
   };
   const isEmpty = (v: Json | undefined) => v === undefined || v === null || (Array.isArray(v) ? v.length === 0 : isObject(v) && Object.keys(v).length === 0);
-  const walk = (l: Json | undefined, r: Json | undefined, n: SchemaNode, path: PathElement[], required: boolean) => {
+  // The path of the value being walked; `insert` copies what it keeps, so one array serves the whole walk.
+  const path: PathElement[] = [];
+  const walk = (l: Json | undefined, r: Json | undefined, n: SchemaNode, required: boolean) => {
     const present = r ?? l;
     if (isLeaf(n, present) || (isEmpty(l) && isEmpty(r)) || (l !== undefined && r !== undefined && kindOf(l) !== kindOf(r))) {
       leaf(path, l, r);
@@ -145,15 +147,20 @@ export function compare(lhs: Json | undefined, rhs: Json | undefined, node: Sche
         return items.length ? items : undefined;
       };
       for (const pe of l === undefined ? ri.keys() : r === undefined ? li.keys() : new Set([...li.keys(), ...ri.keys()])) {
-        if (repeated.has(pe)) leaf([...path, pe], all(ll, pe), all(rl, pe));
-        else walk(li.get(pe), ri.get(pe), n.items, [...path, pe], false);
+        path.push(pe);
+        if (repeated.has(pe)) leaf(path, all(ll, pe), all(rl, pe));
+        else walk(li.get(pe), ri.get(pe), n.items, false);
+        path.pop();
       }
     } else {
       const lo = isObject(l) ? l : {};
       const ro = isObject(r) ? r : {};
       const keys = l === undefined ? Object.keys(ro) : r === undefined ? Object.keys(lo) : new Set([...Object.keys(lo), ...Object.keys(ro)]);
+      const requiredFields = n.body?.required;
       for (const k of keys) {
-        walk(lo[k], ro[k], n.field(k), [...path, fieldElement(k)], n.body?.required?.includes(k) ?? false);
+        path.push(fieldElement(k));
+        walk(lo[k], ro[k], n.field(k), requiredFields?.includes(k) ?? false);
+        path.pop();
       }
     }
     const isField = path.length > 0 && path[path.length - 1].startsWith('f:');
@@ -161,7 +168,7 @@ export function compare(lhs: Json | undefined, rhs: Json | undefined, node: Sche
     if (l === undefined) c.added.insert(path);
     else if (r === undefined) c.removed.insert(path);
   };
-  walk(lhs, rhs, node, [], false);
+  walk(lhs, rhs, node, false);
   return c;
 }
 
