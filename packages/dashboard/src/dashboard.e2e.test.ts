@@ -113,9 +113,15 @@ describe('dashboard in a browser against peapod up', () => {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'crasher' },
       spec: { restartPolicy: 'Always', containers: [{ name: 'crash', image: 'busybox', command: ['sh', '-c', 'echo crashing; exit 1'] }] },
     }) });
+    await kubectl(up.kubeconfig, ['apply', '-f', join(examples, 'deployment.yaml')]);
     await page.locator('.group[data-owner="Job/myjob"] .badge', { hasText: 'Succeeded' }).waitFor({ timeout: 60_000 });
+    await shot('cluster-groups');
 
-    await page.locator('.group[data-owner="Job/myjob"] tr[data-pod] a').click();
+    await page.locator('.group[data-owner="Job/myjob"] h3 a').click();
+    await page.locator('[data-job-progress]', { hasText: '1/1 completions · 0 failed' }).waitFor({ timeout: 10_000 });
+    await page.locator('.badge', { hasText: 'Complete' }).waitFor();
+    await shot('job-view');
+    await page.locator('.workload table.pods a').click();
     const sidecar = page.locator('.lane[data-lane="logshipper"]');
     const main = page.locator('.lane[data-lane="myjob"]');
     await expect(sidecar.getAttribute('data-kind')).resolves.toBe('sidecar');
@@ -139,5 +145,21 @@ describe('dashboard in a browser against peapod up', () => {
     expect(await lane.locator('.mark.exit.warning[data-mark^="exit 1"]').count()).toBeGreaterThanOrEqual(1);
     await page.locator('pre[data-log="crash"]', { hasText: 'crashing' }).waitFor({ timeout: 10_000 });
     await shot('pod-crash-loop');
+  }, 60_000);
+
+  it('draws a Deployment rollout as old and new ReplicaSet bars', async () => {
+    await page.goto(`${base}/ui/#/deployments/default/web`);
+    await page.locator('[data-deployment-status]', { hasText: '3 ready' }).waitFor({ timeout: 30_000 });
+    await kubectl(up.kubeconfig, ['set', 'image', 'deployment/web', 'web=nginx:1.16']);
+    const rows = page.locator('.bar-row[data-series]');
+    await eventually(async () => (await rows.count()) === 2, 20_000, 'a second ReplicaSet');
+    const oldRow = page.locator('.bar-row', { hasText: '(old)' });
+    const newRow = page.locator('.bar-row', { hasText: '(new)' });
+    await newRow.getByText('3/3 ready').waitFor({ timeout: 30_000 });
+    await oldRow.getByText('0/0 ready').waitFor({ timeout: 30_000 });
+    // Both ReplicaSets were drawn with replicas at some time: the rollout is visible, not only its end.
+    expect(await oldRow.locator('rect.bar').count()).toBeGreaterThan(2);
+    expect(await newRow.locator('rect.bar').count()).toBeGreaterThan(2);
+    await shot('deployment-rollout');
   }, 60_000);
 });

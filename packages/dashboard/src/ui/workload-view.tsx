@@ -70,7 +70,7 @@ export function DeploymentView({ namespace, name }: { namespace: string; name: s
   return (
     <div class="workload">
       <h2>Deployment {namespace}/{name}</h2>
-      <p>{st?.updatedReplicas ?? 0} updated · {st?.readyReplicas ?? 0} ready · {st?.availableReplicas ?? 0} available of {d.spec?.replicas ?? 1} · strategy {d.spec?.strategy?.type ?? 'RollingUpdate'}</p>
+      <p data-deployment-status>{st?.updatedReplicas ?? 0} updated · {st?.readyReplicas ?? 0} ready · {st?.availableReplicas ?? 0} available of {d.spec?.replicas ?? 1} · strategy {d.spec?.strategy?.type ?? 'RollingUpdate'}</p>
       <p>{(st?.conditions ?? []).map((c) => <span key={c.type} class={`badge ${c.status === 'True' ? 'ok' : 'warn'}`} title={c.message}>{c.type}: {c.reason}</span>)}</p>
       <h3>Rollout: ReplicaSets over time</h3>
       <Bars samples={samples} now={now} max={max}
