@@ -121,7 +121,8 @@ describe('dashboard in a browser against peapod up', () => {
     await page.locator('[data-job-progress]', { hasText: '1/1 completions · 0 failed' }).waitFor({ timeout: 10_000 });
     await page.locator('.badge', { hasText: 'Complete' }).waitFor();
     await shot('job-view');
-    await page.locator('.workload table.pods a').click();
+    await page.locator('.bar-row[data-run] .badge', { hasText: 'Succeeded' }).waitFor();
+    await page.locator('.bar-row[data-run] a').click();
     const sidecar = page.locator('.lane[data-lane="logshipper"]');
     const main = page.locator('.lane[data-lane="myjob"]');
     await expect(sidecar.getAttribute('data-kind')).resolves.toBe('sidecar');

@@ -79,39 +79,54 @@ export function DeploymentView({ namespace, name }: { namespace: string; name: s
   );
 }
 
+const finishedAt = (p: Pod) => Math.max(...[...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].map((c) => Date.parse(c.state?.terminated?.finishedAt ?? '') || 0));
+
+/** One row per pod of the Job, from its start to its end, coloured by outcome: completions and failures over time. */
+function PodRuns({ pods, now }: { pods: Pod[]; now: number }) {
+  const runs = pods.map((p) => {
+    const start = Date.parse(p.status?.startTime ?? p.metadata.creationTimestamp ?? '') || now;
+    const done = p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+    return { p, start, end: done ? Math.max(start, finishedAt(p)) : now, tone: p.status?.phase === 'Failed' ? 'bad' : done ? 'done' : 'new' };
+  });
+  const t0 = Math.min(...runs.map((r) => r.start));
+  const span = Math.max(1000, Math.max(...runs.map((r) => r.end)) - t0);
+  return (
+    <div class="bars">
+      {runs.map(({ p, start, end, tone }) => {
+        const s = podState(p);
+        return (
+          <div class="bar-row" key={p.metadata.uid} data-run={p.metadata.name}>
+            <div class="label"><a href={href('pods', p.metadata.namespace!, p.metadata.name!)}>{p.metadata.name}</a></div>
+            <svg viewBox="0 0 1000 20" preserveAspectRatio="none" class="runs">
+              <rect class={`bar ready ${tone}`} x={(1000 * (start - t0)) / span} width={Math.max(3, (1000 * (end - start)) / span)} y={2} height={16} />
+            </svg>
+            <span class={`badge ${s.tone}`}>{s.text}</span>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
 /** Two streams: the Job and its namespace's pods (filtered by controller). */
 export function JobView({ namespace, name }: { namespace: string; name: string }) {
   const jobs = useListWatch<Job>(`/apis/batch/v1/namespaces/${namespace}/jobs?${byName(name)}`);
   const pods = useListWatch<Pod>(`/api/v1/namespaces/${namespace}/pods`, observePod);
   const now = useNow(500);
   const j = jobs.items[0];
-  const st = j?.status;
-  const samples = useSamples({
-    active: { replicas: st?.active ?? 0, ready: st?.ready ?? 0 },
-    succeeded: { replicas: st?.succeeded ?? 0, ready: st?.succeeded ?? 0 },
-    failed: { replicas: st?.failed ?? 0, ready: st?.failed ?? 0 },
-  }, now);
   if (!j) return <p class="muted">{jobs.synced ? `Job ${namespace}/${name} does not exist.` : 'loading…'}</p>;
+  const st = j.status;
   const completions = j.spec?.completions ?? 1;
   const mine = pods.items.filter(ownedBy(j.metadata.uid)).sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''));
-  const max = Math.max(completions, j.spec?.parallelism ?? 1, st?.failed ?? 0);
+  const bad = new Set(['Failed', 'FailureTarget', 'Suspended']);
   return (
     <div class="workload">
       <h2>Job {namespace}/{name}</h2>
       <p data-job-progress>{st?.succeeded ?? 0}/{completions} completions · {st?.failed ?? 0} failed (backoffLimit {j.spec?.backoffLimit ?? 6}) · {st?.active ?? 0} active</p>
-      <div class="progress"><div class="done" style={{ width: `${(100 * (st?.succeeded ?? 0)) / completions}%` }} /></div>
-      <p>{(st?.conditions ?? []).map((c) => <span key={c.type} class={`badge ${c.type === 'Failed' ? 'bad' : c.type === 'Complete' ? 'ok' : 'warn'}`} title={c.message}>{c.type}{c.reason ? `: ${c.reason}` : ''}</span>)}</p>
-      <h3>Over time</h3>
-      <Bars samples={samples} now={now} max={max} series={[{ key: 'active', label: 'active', tone: 'new' }, { key: 'succeeded', label: 'succeeded', tone: 'done' }, { key: 'failed', label: 'failed', tone: 'bad' }]} />
-      <h3>Pods</h3>
-      <table class="pods">
-        <tbody>
-          {mine.map((p) => {
-            const s = podState(p);
-            return <tr key={p.metadata.uid}><td><a href={href('pods', namespace, p.metadata.name!)}>{p.metadata.name}</a></td><td><span class={`badge ${s.tone}`}>{s.text}</span></td></tr>;
-          })}
-        </tbody>
-      </table>
+      <div class="progress"><div class="done" style={{ width: `${(100 * (st?.succeeded ?? 0)) / completions}%` }} /><div class="failed" style={{ width: `${(100 * (st?.failed ?? 0)) / Math.max(completions, (j.spec?.backoffLimit ?? 6) + 1)}%` }} /></div>
+      <p>{(st?.conditions ?? []).filter((c) => c.status === 'True').map((c) => <span key={c.type} class={`badge ${bad.has(c.type) ? 'bad' : 'ok'}`} title={c.message}>{c.type}{c.reason ? `: ${c.reason}` : ''}</span>)}</p>
+      <h3>Pods over time</h3>
+      {mine.length ? <PodRuns pods={mine} now={now} /> : <p class="muted">no pods</p>}
     </div>
   );
 }
