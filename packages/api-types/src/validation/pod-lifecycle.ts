@@ -53,7 +53,11 @@ export const validatePodUpdate = (next: Pod, old: Pod): Errs => {
   validateMirrorAnnotationUpdate(errs, next, old);
   const ns = next.spec;
   const os = old.spec;
-  if (!ns || !os) return errs;
+  if (!ns) {
+    errs.push({ type: 'FieldValueRequired', field: 'spec', message: 'Required value' });
+    return errs;
+  }
+  if (!os) return errs;
   validatePodSpec(errs, ns, 'spec', { isPod: true });
 
   if (ns.activeDeadlineSeconds !== undefined) {

@@ -94,6 +94,15 @@ describe('bombs and oversized bodies', () => {
   });
 });
 
+describe('updates that drop required parts', () => {
+  it('refuses a pod replaced without its spec, keeping the stored spec (regression: the update was accepted and left a pod without containers)', async () => {
+    const res = await t.call('PUT', '/api/v1/namespaces/default/pods/web', { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web' } }, headers: CLOSE });
+    expectStatus(res, 422, 'Invalid');
+    expect(res.json.message).toBe('Pod "web" is invalid: spec: Required value');
+    expect((await t.call('GET', '/api/v1/namespaces/default/pods/web', { headers: CLOSE })).json.spec.containers[0].name).toBe('c');
+  });
+});
+
 describe('path traversal on log and exec', () => {
   const logs = () => t.streamer.calls.length;
 
