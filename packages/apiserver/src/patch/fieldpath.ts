@@ -45,16 +45,19 @@ export class FieldSet {
 
   insert(path: FieldPath): void {
     if (path.length === 0) return;
-    const trail: Node[] = [this.root];
     let n = this.root;
     for (const pe of path) {
       let c = n.children.get(pe);
       if (!c) n.children.set(pe, (c = node()));
-      trail.push((n = c));
+      n = c;
     }
-    if (!n.member) {
-      n.member = true;
-      for (const t of trail) t.size++;
+    if (n.member) return;
+    n.member = true;
+    let m = this.root;
+    m.size++;
+    for (const pe of path) {
+      m = m.children.get(pe)!;
+      m.size++;
     }
   }
 
