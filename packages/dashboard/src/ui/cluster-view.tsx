@@ -22,7 +22,7 @@ export function ClusterView() {
         <table class="nodes">
           <thead><tr><th>Name</th><th>Status</th><th>CPU requested</th><th>Memory requested</th><th>Pods</th><th>Taints</th></tr></thead>
           <tbody>
-            {nodeUsage(nodes.items, pods.items).sort((a, b) => a.node.metadata.name!.localeCompare(b.node.metadata.name!)).map((u) => (
+            {nodeUsage(nodes.items, pods.items).sort((a, b) => (a.node.metadata.name ?? '').localeCompare((b.node.metadata.name ?? ''))).map((u) => (
               <tr key={u.node.metadata.uid} data-node={u.node.metadata.name}>
                 <td>{u.node.metadata.name}</td>
                 <td><span class={`badge ${u.ready ? 'ok' : 'bad'}`}>{u.ready ? 'Ready' : 'NotReady'}</span>{u.node.spec?.unschedulable && <span class="badge warn">SchedulingDisabled</span>}</td>
@@ -44,7 +44,7 @@ export function ClusterView() {
         <h2>Namespaces</h2>
         <div class="chips">
           <button class={ns === '' ? 'chip on' : 'chip'} onClick={() => setNs('')}>all</button>
-          {namespaces.items.map((n) => n.metadata.name!).sort().map((name) => (
+          {namespaces.items.map((n) => (n.metadata.name ?? '')).sort().map((name) => (
             <button key={name} class={ns === name ? 'chip on' : 'chip'} onClick={() => setNs(name)}>
               {name} <small>{pods.items.filter((p) => p.metadata.namespace === name).length}</small>
             </button>
@@ -77,11 +77,11 @@ function Group({ group: g, now }: { group: OwnerGroup; now: number }) {
       </h3>
       <table class="pods">
         <tbody>
-          {g.pods.sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!)).map((p) => {
+          {g.pods.sort((a, b) => (a.metadata.name ?? '').localeCompare((b.metadata.name ?? ''))).map((p) => {
             const s = podState(p);
             return (
               <tr key={p.metadata.uid} data-pod={p.metadata.name}>
-                <td><a href={href('pods', p.metadata.namespace!, p.metadata.name!)}>{p.metadata.name}</a></td>
+                <td><a href={href('pods', (p.metadata.namespace ?? ''), (p.metadata.name ?? ''))}>{p.metadata.name}</a></td>
                 <td><span class={`badge ${s.tone}`} data-phase={p.status?.phase}>{s.text}</span></td>
                 <td title="ready containers">{readyCount(p)}</td>
                 <td title="restarts">{restartCount(p)} ↻</td>

@@ -55,4 +55,4 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('app')!);
+render(<App />, document.getElementById('app') as HTMLElement);

@@ -20,7 +20,7 @@ export function PodView({ namespace, name }: { namespace: string; name: string }
   const pod = pods.items[0];
   if (!pod) return <p class="muted">{pods.synced ? `Pod ${namespace}/${name} does not exist (yet).` : 'loading…'}</p>;
   const uid = pod.metadata.uid;
-  const timeline = buildTimeline(historyOf(uid!), eventVersions.current.filter((e) => e.involvedObject.uid === uid || !e.involvedObject.uid), now);
+  const timeline = buildTimeline(historyOf(uid ?? ''), eventVersions.current.filter((e) => e.involvedObject.uid === uid || !e.involvedObject.uid), now);
   const s = podState(pod);
   const owner = pod.metadata.ownerReferences?.find((r) => r.controller);
   const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].map((c) => c.name);

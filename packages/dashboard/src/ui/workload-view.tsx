@@ -26,6 +26,10 @@ function useSamples(current: Sample['values'], now: number): Sample[] {
 function Bars({ samples, series, max, now }: { samples: Sample[]; series: { key: string; label: string; tone: string }[]; max: number; now: number }) {
   const start = samples[0]?.at ?? now;
   const span = Math.max(1000, now - start);
+  const latest = (key: string) => {
+    const v = samples.at(-1)?.values[key];
+    return v ? `${v.ready}/${v.replicas} ready` : '0';
+  };
   return (
     <div class="bars">
       {series.map((s) => (
@@ -46,7 +50,7 @@ function Bars({ samples, series, max, now }: { samples: Sample[]; series: { key:
               );
             })}
           </svg>
-          <small>{samples.at(-1)?.values[s.key] ? `${samples.at(-1)!.values[s.key].ready}/${samples.at(-1)!.values[s.key].replicas} ready` : '0'}</small>
+          <small>{latest(s.key)}</small>
         </div>
       ))}
     </div>
@@ -60,7 +64,7 @@ export function DeploymentView({ namespace, name }: { namespace: string; name: s
   const now = useNow(500);
   const d = deployments.items[0];
   const mine = replicaSets.items.filter(ownedBy(d?.metadata.uid)).sort((a, b) => Number(a.metadata.annotations?.[REVISION] ?? 0) - Number(b.metadata.annotations?.[REVISION] ?? 0));
-  const values = Object.fromEntries(mine.map((rs) => [rs.metadata.name!, { replicas: rs.status?.replicas ?? 0, ready: rs.status?.readyReplicas ?? 0 }]));
+  const values = Object.fromEntries(mine.map((rs) => [(rs.metadata.name ?? ''), { replicas: rs.status?.replicas ?? 0, ready: rs.status?.readyReplicas ?? 0 }]));
   const samples = useSamples(values, now);
   if (!d) return <p class="muted">{deployments.synced ? `Deployment ${namespace}/${name} does not exist.` : 'loading…'}</p>;
   const newest = mine.at(-1)?.metadata.name;
@@ -96,7 +100,7 @@ function PodRuns({ pods, now }: { pods: Pod[]; now: number }) {
         const s = podState(p);
         return (
           <div class="bar-row" key={p.metadata.uid} data-run={p.metadata.name}>
-            <div class="label"><a href={href('pods', p.metadata.namespace!, p.metadata.name!)}>{p.metadata.name}</a></div>
+            <div class="label"><a href={href('pods', (p.metadata.namespace ?? ''), (p.metadata.name ?? ''))}>{p.metadata.name}</a></div>
             <svg viewBox="0 0 1000 20" preserveAspectRatio="none" class="runs">
               <rect class={`bar ready ${tone}`} x={(1000 * (start - t0)) / span} width={Math.max(3, (1000 * (end - start)) / span)} y={2} height={16} />
             </svg>
