@@ -1,6 +1,6 @@
 export { startApiServer } from './server.js';
-export type { ApiServerDeps, RunningApiServer } from './server.js';
-export { ApiServer, ApiServerOptions, NodeStreamer } from './tokens.js';
+export type { ApiServerDeps, HttpHandler, RunningApiServer } from './server.js';
+export { ApiServer, ApiServerOptions, HttpHandlers, NodeStreamer } from './tokens.js';
 export type { LogOptions, PodTarget, StreamIO, StreamResult, TerminalSize } from './node-streamer.js';
 export { InProcessTransport } from './inprocess.js';
 export { ADMIN_USER, NODES_GROUP, NODE_LEASE_NAMESPACE, nodeUser } from './auth.js';

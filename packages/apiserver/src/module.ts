@@ -1,7 +1,7 @@
 import { Clock, createToken, Logger, type Module } from '@peapod/core';
 import { Store } from '@peapod/store';
 import { startApiServer, type RunningApiServer } from './server.js';
-import { ApiServer, ApiServerOptions, NodeStreamer } from './tokens.js';
+import { ApiServer, ApiServerOptions, HttpHandlers, NodeStreamer } from './tokens.js';
 
 /**
  * Resolves the NodeStreamer on first use: its provider (the kubelet side) usually starts after the
@@ -40,6 +40,7 @@ export const ApiServerModule: Module = {
       clock: c.resolve(Clock),
       ...(c.isRegistered(Logger) ? { logger: c.resolve(Logger) } : {}),
       ...(c.isRegistered(NodeStreamer) ? { nodeStreamer: lazyStreamer(() => c.resolve(NodeStreamer)) } : {}),
+      ...(c.isRegistered(HttpHandlers) ? { httpHandlers: c.resolve(HttpHandlers) } : {}),
     });
   },
   async stop(c) {

@@ -51,11 +51,19 @@ export interface ApiServerOptions {
 }
 
 /** Collaborators the server is built with (the module takes them from the container). */
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
 export interface ApiServerDeps {
   store: Store;
   clock: Clock;
   logger?: Logger;
   nodeStreamer?: NodeStreamer;
+  /**
+   * Extra HTTP handlers on the same port, tried in order before authentication (e.g. the
+   * dashboard's static assets, which hold no data). A handler answers and returns true, or
+   * returns false to let the API route the request.
+   */
+  httpHandlers?: readonly HttpHandler[];
   /** Resources to serve (default: every entry of api-types' RESOURCES). */
   resources?: Iterable<ResourceInfo<unknown>>;
 }
@@ -169,6 +177,7 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
     let user = '';
     const done = (status: number) => logger.info('request', { method: req.method, path: req.url, status, user, ms: Math.round((performance.now() - started) * 10) / 10, client: clientName(req) });
     void (async () => {
+      for (const h of deps.httpHandlers ?? []) if (h(req, res)) return done(res.statusCode);
       const u = requestTarget(req.url);
       if (HEALTH.has(u.path)) {
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok');

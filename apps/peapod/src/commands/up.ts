@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { RESOURCES, serviceUnavailable, type Node } from '@peapod/api-types';
-import { ApiServer, ApiServerModule, ApiServerOptions, NodeStreamer, nodeUser } from '@peapod/apiserver';
+import { ApiServer, ApiServerModule, ApiServerOptions, HttpHandlers, NodeStreamer, nodeUser } from '@peapod/apiserver';
 import { ClientModule, KubeClient, Transport } from '@peapod/client';
 import { Clock, Container, Logger, RealClock, composeModules, type ComposedApp, type Module } from '@peapod/core';
 import { ControllersModule, ControllersOptions } from '@peapod/controllers';
+import { serveDashboard } from '@peapod/dashboard';
 import { RuntimeModule } from '@peapod/runtime';
 import { ContainerdRuntimeModule } from '@peapod/runtime-containerd';
 import { DockerRuntimeModule } from '@peapod/runtime-docker';
@@ -116,6 +117,7 @@ export function composeCluster(o: UpOptions, logger: Logger, hooks?: Parameters<
     .provide(StoreConfig, { useValue: { url: o.storeUrl || `sqlite://${join(o.dataDir, 'state.db')}` } })
     .provide(ApiServerOptions, { useValue: { host: o.host, port: o.port, pkiDir: join(o.dataDir, 'pki'), kubeconfigPath: join(o.dataDir, 'kubeconfig') } })
     .provide(NodeStreamer, { useValue: router })
+    .provide(HttpHandlers, { useValue: [serveDashboard] })
     // One process owns the data dir (it is locked), so no leader election: a restart acts at once.
     .provide(ControllersOptions, { useValue: { controllers: o.controllers, leaderElection: false } })
     .provide(Transport, { useFactory: (c) => c.resolve(ApiServer).transport() });
@@ -187,7 +189,7 @@ export async function up(argv: string[]): Promise<number> {
   await waitNodeReady(app, o.nodeName, 30_000);
   const api = app.container.resolve(ApiServer);
   const kubeconfig = join(o.dataDir, 'kubeconfig');
-  say(`API server at ${api.url}`);
+  say(`API server at ${api.url} (dashboard at ${api.url}/ui/, token in ${join(o.dataDir, 'pki', 'admin.token')})`);
   console.log(`export KUBECONFIG=${kubeconfig}`);
   say(`ready in ${Math.round(performance.now() - t0)} ms: node ${o.nodeName} is Ready${o.fakeNodes ? ` (+${o.fakeNodes} simulated nodes)` : ''}`);
   await new Promise<void>((resolve) => {
