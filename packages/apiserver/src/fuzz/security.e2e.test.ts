@@ -1,3 +1,4 @@
+import { Agent } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startTestServer, type CallResult, type TestServer } from '../testing/harness.js';
@@ -57,9 +58,14 @@ describe('unauthenticated requests', () => {
     expect(endpoints.length).toBeGreaterThan(200);
     expect(endpoints).toContainEqual({ method: 'POST', path: '/api/v1/namespaces/default/pods/x/eviction' });
     const wrong = [null, 'not-a-token', `${t.server.adminToken}x`, NODE_TOKENS.n1.slice(0, -1)];
-    for (const { method, path } of endpoints) {
-      for (const token of wrong) unauthorized(await t.call(method, path, { token, body: method === 'GET' || method === 'DELETE' ? undefined : {}, headers: CLOSE }));
-      unauthorized(await t.call(method, path, { token: null, headers: { ...CLOSE, authorization: 'Basic YWRtaW46YWRtaW4=' } }));
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (const { method, path } of endpoints) {
+        for (const token of wrong) unauthorized(await t.call(method, path, { agent, token, body: method === 'GET' || method === 'DELETE' ? undefined : {} }));
+        unauthorized(await t.call(method, path, { agent, token: null, headers: { authorization: 'Basic YWRtaW46YWRtaW4=' } }));
+      }
+    } finally {
+      agent.destroy();
     }
     console.log(`[security summary] ${endpoints.length} endpoints x ${wrong.length + 1} credential cases: all 401`);
   });
