@@ -65,6 +65,17 @@ describe('Kubelet volumes', () => {
   let h: Harness;
   afterEach(async () => h?.stop());
 
+  it('mounts configMap, secret, downwardAPI and projected volumes read-only whatever the mount says', async () => {
+    h = await startKubelet({});
+    await h.create('ro', {
+      volumes: [{ name: 'info', downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } }, { name: 'scratch', emptyDir: {} }],
+      containers: [ctr('a', { volumeMounts: [{ name: 'info', mountPath: '/info', readOnly: false }, { name: 'scratch', mountPath: '/scratch' }] })],
+    });
+    await h.run(2000);
+    const mounts = (h.runtime.callsOf('createContainer')[0].args[1] as { mounts: { containerPath: string; readonly?: boolean }[] }).mounts;
+    expect(mounts.map((m) => [m.containerPath, !!m.readonly])).toEqual([['/info', true], ['/scratch', false]]);
+  });
+
   it('mounts one emptyDir into every container of the pod and keeps the pod ContainerCreating while a volume fails', async () => {
     h = await startKubelet({ scripts: { writer: { steps: [{ writeFile: '/shared/msg', content: 'hello' }] }, reader: { steps: [{ sleep: 1000 }, { catFile: '/shared/msg' }] } } });
     const mount = [{ name: 'shared', mountPath: '/shared' }];

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Container, Pod } from '@peapod/api-types';
 import type { Clock, Logger, TypedEmitter } from '@peapod/core';
-import { expandCommandAndArgs, type EnvVarValue } from '@peapod/downward-api';
+import { expandCommandAndArgs, payloadVolumeKind, type EnvVarValue } from '@peapod/downward-api';
 import {
   containerAnnotations,
   containerLabels,
@@ -359,7 +359,10 @@ export class RuntimeManager {
     const mounts: Mount[] = (c.volumeMounts ?? []).map((m) => {
       const hostPath = volumes.get(m.name);
       if (hostPath === undefined) throw new Error(`unable to find volume "${m.name}" for mount "${m.mountPath}"`);
-      return { containerPath: m.mountPath, hostPath: m.subPath ? join(hostPath, m.subPath) : hostPath, readonly: m.readOnly };
+      // configMap, secret, downwardAPI and projected volumes are always read-only to containers, as in Kubernetes.
+      const volume = pod.spec?.volumes?.find((v) => v.name === m.name);
+      const readonly = m.readOnly || (volume !== undefined && payloadVolumeKind(volume) !== undefined);
+      return { containerPath: m.mountPath, hostPath: m.subPath ? join(hostPath, m.subPath) : hostPath, readonly };
     });
     return {
       metadata: { name: c.name, attempt: restartCount },
