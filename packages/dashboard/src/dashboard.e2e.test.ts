@@ -53,6 +53,16 @@ async function dashboardOrigin(server: string, ca: string): Promise<string> {
   return `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
 }
 
+/** Exits on SIGTERM, so pods stop at once instead of after their grace period (PID 1 ignores it otherwise). */
+const UNTIL_TERM = 'trap "exit 0" TERM; while :; do sleep 1; done';
+const deployment = {
+  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' },
+  spec: {
+    replicas: 3, selector: { matchLabels: { app: 'web' } },
+    template: { metadata: { labels: { app: 'web' } }, spec: { terminationGracePeriodSeconds: 2, containers: [{ name: 'web', image: 'nginx:1.14.2', command: ['sh', '-c', UNTIL_TERM] }] } },
+  },
+};
+
 const shot = (name: string) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 
 describe('dashboard in a browser against peapod up', () => {
@@ -81,6 +91,12 @@ describe('dashboard in a browser against peapod up', () => {
   afterAll(async () => {
     await context?.close();
     await new Promise((r) => (front ? front.close(r) : r(undefined)));
+    // Pods outlive `peapod up` (as containers outlive a kubelet restart): remove them first, once
+    // their controllers are gone so that none is recreated.
+    if (up) {
+      await kubectl(up.kubeconfig, ['delete', 'deployment,replicaset,job', '--all', '--cascade=orphan', '--timeout=20s']).catch(() => undefined);
+      await kubectl(up.kubeconfig, ['delete', 'pod', '--all', '--grace-period=1', '--timeout=20s']).catch(() => undefined);
+    }
     await up?.stop();
   }, 60_000);
 
@@ -98,7 +114,7 @@ describe('dashboard in a browser against peapod up', () => {
     await page.fill('input[name=token]', token);
     await page.click('button[type=submit]');
     await page.locator('tr[data-node] .badge', { hasText: 'Ready' }).waitFor();
-    await kubectl(up.kubeconfig, ['run', 'dash-live', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo hello from dash-live; sleep 600']);
+    await kubectl(up.kubeconfig, ['run', 'dash-live', '--image=busybox', '--restart=Never', '--', 'sh', '-c', `echo hello from dash-live; ${UNTIL_TERM}`]);
     const row = page.locator('tr[data-pod="dash-live"]');
     await row.waitFor({ timeout: 15_000 });
     await row.locator('.badge', { hasText: 'Running' }).waitFor({ timeout: 20_000 });
@@ -113,7 +129,7 @@ describe('dashboard in a browser against peapod up', () => {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'crasher' },
       spec: { restartPolicy: 'Always', containers: [{ name: 'crash', image: 'busybox', command: ['sh', '-c', 'echo crashing; exit 1'] }] },
     }) });
-    await kubectl(up.kubeconfig, ['apply', '-f', join(examples, 'deployment.yaml')]);
+    await kubectl(up.kubeconfig, ['apply', '-f', '-'], { input: JSON.stringify(deployment) });
     await page.locator('.group[data-owner="Job/myjob"] .badge', { hasText: 'Succeeded' }).waitFor({ timeout: 60_000 });
     await shot('cluster-groups');
 

@@ -11,13 +11,16 @@ const ownedBy = (uid: string | undefined) => (o: { metadata: { ownerReferences?:
 
 interface Sample { at: number; values: Record<string, { replicas: number; ready: number }> }
 
-/** Keeps one sample per change (at most one per 250 ms), so bars show the rollout over time. */
-function useSamples(current: Sample['values'], now: number): Sample[] {
+const MAX_SAMPLES = 1000;
+
+/** Keeps one sample per change, stamped when it rendered, so the bars show a rollout over time. */
+function useSamples(current: Sample['values']): Sample[] {
   const samples = useRef<Sample[]>([]);
   const last = samples.current.at(-1);
+  if (!last && !Object.keys(current).length) return samples.current;
   if (!last || JSON.stringify(last.values) !== JSON.stringify(current)) {
-    if (last && now - last.at < 250) samples.current[samples.current.length - 1] = { at: last.at, values: current };
-    else samples.current.push({ at: now, values: current });
+    samples.current.push({ at: Date.now(), values: current });
+    if (samples.current.length > MAX_SAMPLES) samples.current.splice(1, 1);
   }
   return samples.current;
 }
@@ -25,7 +28,9 @@ function useSamples(current: Sample['values'], now: number): Sample[] {
 /** Bars over time: one row per series; each bar's height is its replicas, the dark part the ready ones. */
 function Bars({ samples, series, max, now }: { samples: Sample[]; series: { key: string; label: string; tone: string }[]; max: number; now: number }) {
   const start = samples[0]?.at ?? now;
-  const span = Math.max(1000, now - start);
+  // Samples are stamped at render time, which may be after the last clock tick.
+  const end = Math.max(now, samples.at(-1)?.at ?? now);
+  const span = Math.max(1000, end - start);
   const latest = (key: string) => {
     const v = samples.at(-1)?.values[key];
     return v ? `${v.ready}/${v.replicas} ready` : '0';
@@ -40,7 +45,7 @@ function Bars({ samples, series, max, now }: { samples: Sample[]; series: { key:
               const v = p.values[s.key];
               if (!v) return null;
               const x0 = (1000 * (p.at - start)) / span;
-              const x1 = (1000 * ((samples[i + 1]?.at ?? now) - start)) / span;
+              const x1 = (1000 * ((samples[i + 1]?.at ?? end) - start)) / span;
               const h = (v: number) => (56 * v) / Math.max(1, max);
               return (
                 <g key={p.at}>
@@ -65,7 +70,7 @@ export function DeploymentView({ namespace, name }: { namespace: string; name: s
   const d = deployments.items[0];
   const mine = replicaSets.items.filter(ownedBy(d?.metadata.uid)).sort((a, b) => Number(a.metadata.annotations?.[REVISION] ?? 0) - Number(b.metadata.annotations?.[REVISION] ?? 0));
   const values = Object.fromEntries(mine.map((rs) => [(rs.metadata.name ?? ''), { replicas: rs.status?.replicas ?? 0, ready: rs.status?.readyReplicas ?? 0 }]));
-  const samples = useSamples(values, now);
+  const samples = useSamples(values);
   if (!d) return <p class="muted">{deployments.synced ? `Deployment ${namespace}/${name} does not exist.` : 'loading…'}</p>;
   const newest = mine.at(-1)?.metadata.name;
   const seen = [...new Set(samples.flatMap((s) => Object.keys(s.values)))];
