@@ -1,15 +1,13 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- e2e tests drive `peapod up` through the app's own CLI test helpers
-import { eventually, examples, kubectl, startUp, tempDir, type RunningUp } from '../../../apps/peapod/src/testing/cli.js';
-import { dashboardAssets, serveDashboard } from './index.js';
+import { DASHBOARD_DIST, dashboardAssets } from '@peapod/dashboard';
+import { eventually, examples, kubectl, startUp, tempDir, type RunningUp } from './testing/cli.js';
 
 /**
  * The dashboard in a real browser (Debian's chromium driven by playwright-core) against a real
@@ -17,41 +15,17 @@ import { dashboardAssets, serveDashboard } from './index.js';
  */
 
 const CHROMIUM = '/usr/bin/chromium';
-const pkg = join(import.meta.dirname, '..');
+const pkg = join(DASHBOARD_DIST, '../..');
 const artifacts = join(pkg, 'test-artifacts');
 const BUDGET_BYTES = 2 * 1024 * 1024;
 
 let up: RunningUp;
-let front: Server | undefined;
 let base: string;
 let context: BrowserContext;
 let page: Page;
 let token: string;
 
 const get = (url: string, ca: string) => new Promise<IncomingMessage>((res, rej) => httpsRequest(url, { ca }, res).on('error', rej).end());
-
-/**
- * The page's origin. When `peapod up` mounts the dashboard itself, that is the API server; until
- * then, a local front serves /ui with `serveDashboard` and passes every other request through to
- * the API server untouched, so the browser still talks to the real API over one origin.
- */
-async function dashboardOrigin(server: string, ca: string): Promise<string> {
-  const probe = await get(`${server}/ui/`, ca);
-  probe.resume();
-  if (probe.statusCode === 200 && String(probe.headers['content-type']).startsWith('text/html')) return server;
-  front = createServer((req, res) => {
-    if (serveDashboard(req, res)) return;
-    const upstream = httpsRequest(`${server}${req.url}`, { method: req.method, headers: req.headers, ca }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    res.on('close', () => upstream.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((r) => front!.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
-}
 
 /** Exits on SIGTERM, so pods stop at once instead of after their grace period (PID 1 ignores it otherwise). */
 const UNTIL_TERM = 'trap "exit 0" TERM; while :; do sleep 1; done';
@@ -77,7 +51,11 @@ describe('dashboard in a browser against peapod up', () => {
     const kc = parse(readFileSync(up.kubeconfig, 'utf8')) as { clusters: { cluster: { server: string; 'certificate-authority-data': string } }[] };
     const { server, 'certificate-authority-data': caData } = kc.clusters[0].cluster;
     token = readFileSync(join(up.dataDir, 'pki/admin.token'), 'utf8').trim();
-    base = await dashboardOrigin(server, Buffer.from(caData, 'base64').toString());
+    // `peapod up` serves the dashboard on the API server's own port.
+    const probe = await get(`${server}/ui/`, Buffer.from(caData, 'base64').toString());
+    probe.resume();
+    expect([probe.statusCode, String(probe.headers['content-type'])]).toEqual([200, 'text/html; charset=utf-8']);
+    base = server;
     context = await chromium.launchPersistentContext(tempDir('peapod-chromium-'), {
       executablePath: CHROMIUM,
       headless: true,
@@ -90,7 +68,6 @@ describe('dashboard in a browser against peapod up', () => {
 
   afterAll(async () => {
     await context?.close();
-    await new Promise((r) => (front ? front.close(r) : r(undefined)));
     // Pods outlive `peapod up` (as containers outlive a kubelet restart): remove them first, once
     // their controllers are gone so that none is recreated.
     if (up) {
