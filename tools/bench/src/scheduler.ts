@@ -7,7 +7,7 @@
  *   npx tsx --conditions=@peapod/source tools/bench/src/scheduler.ts [--quick]
  */
 import { RESOURCES, type Node, type Pod } from '@peapod/api-types';
-import { ClientModule, Transport } from '@peapod/client';
+import { ClientModule, Transport, createClient } from '@peapod/client';
 import { Clock, Container, RealClock, composeModules } from '@peapod/core';
 import { SchedulerModule, Scheduler } from '@peapod/scheduler';
 import { gc, percentile, pool, printTable, quick, rssMB, tempApiServer } from './lib.js';
@@ -31,7 +31,7 @@ async function run(nodes: number, initial: number, measured: number) {
   const { server, close } = await tempApiServer('sqlite');
   const c = Container.create().provide(Clock, { useValue: new RealClock() }).provide(Transport, { useValue: server.transport() });
   const app = composeModules([ClientModule, SchedulerModule], c);
-  const client = (await import('@peapod/client')).createClient(server.transport());
+  const client = createClient(server.transport());
   const pods = client.resource(RESOURCES.pods);
   gc();
   const rss0 = rssMB();

@@ -7,17 +7,17 @@
  *   npx tsx tools/bench/src/up.ts [--quick]
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { median, printTable, quick, repeat } from './lib.js';
-import { tempDir } from '../../../apps/peapod/src/testing/cli.js';
 
 const main = resolve(import.meta.dirname, '../../../apps/peapod/dist/main.js');
 
 const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 async function coldStart(extra: string[] = [], idleMs = 0): Promise<{ ms: number; rss: number }> {
-  const dir = tempDir('peapod-bench-up-');
+  const dir = mkdtempSync(join(tmpdir(), 'peapod-bench-up-'));
   const t0 = performance.now();
   const p = spawn(process.execPath, [main, 'up', '--data-dir', dir, '--listen', '127.0.0.1:0', '--node-name', 'bench', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
