@@ -71,6 +71,25 @@ const NAMESPACES: Strategy = {
 
 const WORKLOAD: Strategy = { statusSubresource: true, tracksGeneration: true };
 const NODES: Strategy = { statusSubresource: true, keepStatusOnCreate: true, tracksGeneration: false };
+
+const JOB_UID_LABEL = 'batch.kubernetes.io/controller-uid';
+/**
+ * Jobs get the selector Kubernetes generates (unless `spec.manualSelector`): the Job's uid as the
+ * `batch.kubernetes.io/controller-uid` label on the selector and the pod template, plus the job-name
+ * labels (and their legacy unprefixed twins), so `kubectl logs job/x` finds exactly its pods.
+ */
+const JOBS: Strategy = {
+  ...WORKLOAD,
+  prepareForCreate(job) {
+    const spec = job.spec as { manualSelector?: boolean; selector?: unknown; template?: { metadata?: { labels?: Record<string, string> } } } | undefined;
+    if (!spec || spec.manualSelector === true) return;
+    const { uid = '', name = '' } = job.metadata;
+    spec.template ??= {};
+    spec.template.metadata ??= {};
+    spec.template.metadata.labels = { ...spec.template.metadata.labels, [JOB_UID_LABEL]: uid, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name };
+    spec.selector = { matchLabels: { [JOB_UID_LABEL]: uid } };
+  },
+};
 const PLAIN: Strategy = { statusSubresource: false, tracksGeneration: false };
 const PLAIN_WITH_STATUS: Strategy = { statusSubresource: true, tracksGeneration: false };
 
@@ -78,6 +97,7 @@ export function strategyFor(group: string, plural: string, subresources: readonl
   if (group === '' && plural === 'pods') return PODS;
   if (group === '' && plural === 'namespaces') return NAMESPACES;
   if (group === '' && plural === 'nodes') return NODES;
+  if (group === 'batch' && plural === 'jobs') return JOBS;
   if (['apps', 'batch', 'policy'].includes(group)) return subresources.includes('status') ? WORKLOAD : PLAIN;
   return subresources.includes('status') ? PLAIN_WITH_STATUS : PLAIN;
 }
