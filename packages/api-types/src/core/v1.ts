@@ -323,7 +323,8 @@ export const VolumeMountSchema = def('io.k8s.api.core.v1.VolumeMount', {
 });
 export type VolumeMount = z.infer<typeof VolumeMountSchema>;
 
-export const ContainerSchema = def('io.k8s.api.core.v1.Container', {
+/** The fields Container and EphemeralContainer share (the API defines them twice with one shape). */
+const containerFields = {
   args: z.array(z.string()).optional(),
   command: z.array(z.string()).optional(),
   env: listOf(EnvVarSchema, { patchMergeKey: 'name', patchStrategy: 'merge' }).optional(),
@@ -349,7 +350,9 @@ export const ContainerSchema = def('io.k8s.api.core.v1.Container', {
   resizePolicy: listOf(ContainerResizePolicySchema, { listType: 'atomic' }).optional(),
   /** `Always` on an init container makes it a sidecar (restartable init container). */
   restartPolicy: z.string().optional(),
-});
+};
+
+export const ContainerSchema = def('io.k8s.api.core.v1.Container', containerFields);
 export type Container = z.infer<typeof ContainerSchema>;
 
 export const PodDNSConfigOptionSchema = def('io.k8s.api.core.v1.PodDNSConfigOption', {
@@ -366,32 +369,8 @@ export const PodDNSConfigSchema = def('io.k8s.api.core.v1.PodDNSConfig', {
 export type PodDNSConfig = z.infer<typeof PodDNSConfigSchema>;
 
 export const EphemeralContainerSchema = def('io.k8s.api.core.v1.EphemeralContainer', {
-  args: z.array(z.string()).optional(),
-  command: z.array(z.string()).optional(),
-  env: listOf(EnvVarSchema, { patchMergeKey: 'name', patchStrategy: 'merge' }).optional(),
-  envFrom: z.array(EnvFromSourceSchema).optional(),
-  image: z.string().optional(),
-  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
-  lifecycle: LifecycleSchema.optional(),
-  livenessProbe: ProbeSchema.optional(),
-  name: z.string(),
-  ports: listOf(ContainerPortSchema, { listType: 'map', listMapKeys: ['containerPort',  'protocol'], patchMergeKey: 'containerPort', patchStrategy: 'merge' }).optional(),
-  readinessProbe: ProbeSchema.optional(),
-  resources: ResourceRequirementsSchema.optional(),
-  securityContext: SecurityContextSchema.optional(),
-  startupProbe: ProbeSchema.optional(),
-  stdin: z.boolean().optional(),
-  stdinOnce: z.boolean().optional(),
+  ...containerFields,
   targetContainerName: z.string().optional(),
-  terminationMessagePath: z.string().optional(),
-  terminationMessagePolicy: z.enum(['FallbackToLogsOnError', 'File']).optional(),
-  tty: z.boolean().optional(),
-  volumeDevices: listOf(VolumeDeviceSchema, { patchMergeKey: 'devicePath', patchStrategy: 'merge' }).optional(),
-  volumeMounts: listOf(VolumeMountSchema, { patchMergeKey: 'mountPath', patchStrategy: 'merge' }).optional(),
-  workingDir: z.string().optional(),
-  resizePolicy: listOf(ContainerResizePolicySchema, { listType: 'atomic' }).optional(),
-  /** `Always` on an init container makes it a sidecar (restartable init container). */
-  restartPolicy: z.string().optional(),
 });
 export type EphemeralContainer = z.infer<typeof EphemeralContainerSchema>;
 
