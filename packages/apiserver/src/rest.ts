@@ -330,16 +330,28 @@ export class Rest {
       else if (policy === 'Background') finalizers = finalizers.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
       if (finalizers.length) m.finalizers = finalizers;
       else delete m.finalizers;
-      const grace = strategy.gracePeriod?.(current, opts.gracePeriodSeconds);
       const nowMs = this.clock.now();
-      if (grace !== undefined && grace > 0) {
-        const until = nowMs + grace * 1000;
-        // A repeated delete may only shorten a running grace period.
-        if (!m.deletionTimestamp || until < Date.parse(m.deletionTimestamp)) {
-          if (!m.deletionTimestamp && strategy.tracksGeneration) m.generation = (m.generation ?? 0) + 1;
-          m.deletionTimestamp = rfc3339(until);
+      let grace: number | undefined;
+      if (m.deletionTimestamp && strategy.gracePeriod && m.deletionGracePeriodSeconds) {
+        // Already in its grace period: a repeated delete may only shorten it (a negative request means 1 s),
+        // and the deletion time moves as if the first request had asked for the shorter grace. A repeat
+        // without a grace, or with one no shorter, leaves the pending deletion as it is (Kubernetes' BeforeDelete).
+        const requested = opts.gracePeriodSeconds === undefined || opts.gracePeriodSeconds >= 0 ? opts.gracePeriodSeconds : 1;
+        if (requested === undefined || requested >= m.deletionGracePeriodSeconds) {
+          deleteNow = false;
+          return current;
+        }
+        m.deletionTimestamp = rfc3339(Date.parse(m.deletionTimestamp) + (requested - m.deletionGracePeriodSeconds) * 1000);
+        m.deletionGracePeriodSeconds = grace = requested;
+      } else if (!m.deletionTimestamp) {
+        grace = strategy.gracePeriod?.(current, opts.gracePeriodSeconds);
+        if (grace !== undefined && grace > 0) {
+          if (strategy.tracksGeneration) m.generation = (m.generation ?? 0) + 1;
+          m.deletionTimestamp = rfc3339(nowMs + grace * 1000);
           m.deletionGracePeriodSeconds = grace;
         }
+      }
+      if (grace !== undefined && grace > 0) {
         strategy.markDeleting?.(next);
         deleteNow = false;
         return next;
