@@ -100,6 +100,19 @@ describe('FakeApiServer', () => {
     await expect(cm.get('c', { namespace: 'x' })).rejects.toSatisfy(isNotFound);
   });
 
+  it('holds a Foreground or Orphan deletion with the garbage collector\'s finalizer', async () => {
+    const cm = createClient(new FakeApiServer()).resource(RESOURCES.configmaps);
+    for (const [policy, finalizer] of [['Foreground', 'foregroundDeletion'], ['Orphan', 'orphan']] as const) {
+      await cm.create({ metadata: { name: policy.toLowerCase(), namespace: 'x', finalizers: ['f'] } } as never);
+      const held = await cm.delete(policy.toLowerCase(), { namespace: 'x', propagationPolicy: policy });
+      expect(held.metadata).toMatchObject({ finalizers: ['f', finalizer] });
+      expect(held.metadata.deletionTimestamp).toBeDefined();
+    }
+    await cm.create({ metadata: { name: 'bg', namespace: 'x' } } as never);
+    await cm.delete('bg', { namespace: 'x', propagationPolicy: 'Background' });
+    await expect(cm.get('bg', { namespace: 'x' })).rejects.toSatisfy(isNotFound);
+  });
+
   it('watches from a resourceVersion, turns selector transitions into ADDED/DELETED, and answers 410 once compacted', async () => {
     const { api, pods } = setup();
     const p = await pods.create(pod('web'));

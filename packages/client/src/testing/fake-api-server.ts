@@ -33,7 +33,8 @@ type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string
  * - the main resource ignores `status`, the `status` subresource changes only `status`;
  *   `ephemeralcontainers` changes only `spec.ephemeralContainers`; pods' `binding` sets
  *   `spec.nodeName` once (409 after); `eviction` deletes;
- * - deletion: finalizers hold an object with a deletionTimestamp; bound, non-terminal pods are
+ * - deletion: finalizers hold an object with a deletionTimestamp (`propagationPolicy` Foreground or
+ *   Orphan adds `foregroundDeletion` or `orphan`, for the garbage collector); bound, non-terminal pods are
  *   deleted gracefully (deletionTimestamp + deletionGracePeriodSeconds, removed by a delete with
  *   grace 0, as the kubelet does); preconditions;
  * - patches: JSON, merge, strategic (merge keys from the schemas) and apply (approximated as a
@@ -342,12 +343,15 @@ export class FakeApiServer implements Transport {
       const unscheduled = !cur.spec?.nodeName;
       grace = unscheduled || phase === 'Succeeded' || phase === 'Failed' ? 0 : (opts?.gracePeriodSeconds ?? (cur.spec?.terminationGracePeriodSeconds as number | undefined) ?? 30);
     }
-    const hasFinalizers = ((cur.metadata.finalizers as unknown[] | undefined)?.length ?? 0) > 0;
+    // Foreground and orphan propagation hold the object with the garbage collector's finalizer.
+    const finalizers = [...(cur.metadata.finalizers as string[] | undefined) ?? []];
+    const propagation = opts?.propagationPolicy && PROPAGATION_FINALIZERS[opts.propagationPolicy];
+    if (propagation && !cur.metadata.deletionTimestamp && !finalizers.includes(propagation)) finalizers.push(propagation);
     const prevGrace = cur.metadata.deletionGracePeriodSeconds as number | undefined;
-    if (grace > 0 || hasFinalizers) {
+    if (grace > 0 || finalizers.length) {
       // Graceful or held deletion: mark it; a later delete may only shorten the grace period.
       if (prevGrace !== undefined && prevGrace <= grace) return cur;
-      const meta = { ...cur.metadata, deletionTimestamp: this.timestamp(grace), deletionGracePeriodSeconds: grace };
+      const meta = { ...cur.metadata, deletionTimestamp: this.timestamp(grace), deletionGracePeriodSeconds: grace, ...(finalizers.length ? { finalizers } : {}) };
       return this.commit(r.info, cur, { ...cur, metadata: meta }, dryRun);
     }
     const gone: Obj = { ...cur, metadata: { ...cur.metadata, resourceVersion: String(this.rv + 1) } };
@@ -400,6 +404,8 @@ function initialStatus(info: ResourceInfo, obj: Obj): Obj['status'] {
   if (info.plural === 'namespaces') return { phase: 'Active' };
   return info.plural === 'nodes' || !info.subresources?.includes('status') ? obj.status : undefined;
 }
+
+const PROPAGATION_FINALIZERS: Partial<Record<NonNullable<DeleteOptions['propagationPolicy']>, string>> = { Foreground: 'foregroundDeletion', Orphan: 'orphan' };
 
 /** Metadata only the server sets: an update keeps the stored values (and cannot add them). */
 const SYSTEM_META = ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
