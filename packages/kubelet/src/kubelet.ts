@@ -327,10 +327,10 @@ export class Kubelet implements PodSyncer {
     return { terminal: false, resyncInMs: waits.length ? Math.min(...waits) : undefined };
   }
 
-  async syncTerminatingPod(pod: Pod, gracePeriodSeconds: number): Promise<void> {
+  async syncTerminatingPod(pod: Pod, gracePeriodSeconds: number, signal: AbortSignal): Promise<void> {
     const ref = refOf(pod);
     this.prober.setTerminating(ref.uid);
-    await this.runtimeManager.killPod(pod, ref, await this.observe(ref.uid), gracePeriodSeconds);
+    await this.runtimeManager.killPod(pod, ref, await this.observe(ref.uid), gracePeriodSeconds, signal);
     this.updateStatus(pod, await this.observe(ref.uid), true);
   }
 

@@ -7,8 +7,9 @@
  *                                 │ deleted, removed from the API, terminal phase, past its
  *                                 │ deadline, or asked to stop
  *                                 ▼
- *                            terminating    stop every container (preStop, grace, sidecars last)
- *                                 │
+ *                            terminating ◀─┐ stop every container (preStop, grace, sidecars last);
+ *                                 │  └─────┘ a shorter grace period abandons the step, which starts
+ *                                 │          again with it (the runtime then kills sooner)
  *                                 ▼
  *                             terminated    final status, volumes torn down, deletion finished
  *                                 │
@@ -28,8 +29,12 @@ export type PodWorkerState = 'syncing' | 'terminating' | 'terminated';
 export interface PodSyncer {
   /** One sync of a running pod. `terminal`: the pod has finished (phase Succeeded/Failed) or must stop. */
   syncPod(pod: Pod): Promise<{ terminal: boolean; resyncInMs?: number }>;
-  /** Stops every container of the pod within `gracePeriodSeconds`; throws to be retried. */
-  syncTerminatingPod(pod: Pod, gracePeriodSeconds: number): Promise<void>;
+  /**
+   * Stops every container of the pod within `gracePeriodSeconds`; throws to be retried. `signal`
+   * aborts when the grace period got shorter: stop waiting (containers may still be stopping) and
+   * throw; the step is then run again with the shorter grace.
+   */
+  syncTerminatingPod(pod: Pod, gracePeriodSeconds: number, signal: AbortSignal): Promise<void>;
   /** Writes the final status and releases the pod's resources; idempotent. */
   syncTerminatedPod(pod: Pod): Promise<void>;
   /** The pod is gone from the API and terminated: remove what is left of it in the runtime. */
@@ -57,6 +62,8 @@ interface Worker {
   stopRequested: boolean;
   /** Seconds; only ever decreases once termination started. */
   gracePeriod?: number;
+  /** The termination step in progress: the grace it was given, and how to abandon it. */
+  terminating?: { grace: number; abort: AbortController };
   timer?: TimerHandle;
   done?: Promise<void>;
 }
@@ -75,6 +82,7 @@ export class PodWorkers {
     if (!w) this.workers.set(uid, (w = { pod, immediate: 0, state: 'syncing', running: false, pending: false, removed: false, stopRequested: false }));
     w.pod = pod;
     if (sync) this.trigger(w);
+    this.shortenGrace(w);
   }
 
   /** Stops the pod (deadline exceeded, rejected, static pod file removed); it then terminates. */
@@ -84,6 +92,7 @@ export class PodWorkers {
     w.stopRequested = true;
     if (gracePeriodSeconds !== undefined) w.gracePeriod = Math.min(w.gracePeriod ?? gracePeriodSeconds, gracePeriodSeconds);
     this.trigger(w);
+    this.shortenGrace(w);
   }
 
   /** The pod is gone from the API: terminate it if needed, then forget it. */
@@ -141,6 +150,11 @@ export class PodWorkers {
     return w.removed || w.stopRequested || !!w.pod.metadata.deletionTimestamp || isTerminalPhase(w.pod.status?.phase);
   }
 
+  /** A termination in progress with a longer grace than the pod now has is abandoned; the pending step starts over with the new grace (`pod_workers.go` cancels the running sync). */
+  private shortenGrace(w: Worker): void {
+    if (w.terminating && this.gracePeriod(w) < w.terminating.grace) w.terminating.abort.abort();
+  }
+
   /** Kubelet's effective grace period: the pod's deletion grace, else its spec, never below 1 s, never increasing. */
   private gracePeriod(w: Worker): number {
     const requested = w.pod.metadata.deletionGracePeriodSeconds ?? w.pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE;
@@ -180,7 +194,16 @@ export class PodWorkers {
       }
     }
     if (w.state === 'terminating') {
-      await this.syncer.syncTerminatingPod(w.pod, this.gracePeriod(w));
+      const t = (w.terminating = { grace: this.gracePeriod(w), abort: new AbortController() });
+      try {
+        await this.syncer.syncTerminatingPod(w.pod, t.grace, t.abort.signal);
+      } catch (err) {
+        // abandoned for a shorter grace: the trigger that aborted it runs the step again
+        if (t.abort.signal.aborted) return;
+        throw err;
+      } finally {
+        w.terminating = undefined;
+      }
       w.state = 'terminated';
     }
     await this.syncer.syncTerminatedPod(w.pod);

@@ -66,6 +66,27 @@ describe('Kubelet: graceful termination', () => {
     expect(h.api.get('default', 'p')).toBeUndefined();
   });
 
+  it('a second delete with a shorter grace kills sooner: SIGTERM ignored, grace 30, killed 2 s after a grace-1 delete', async () => {
+    h = await startKubelet({ scripts: { a: { onSigterm: 'ignore' }, b: { onSigterm: 'ignore', exec: { '*': { delayMs: 3600 * S } } } } });
+    await h.create('p', { containers: [ctr('a'), ctr('b', { lifecycle: { preStop: { exec: { command: ['/bin/drain'] } } } })] });
+    const names = namesOf(h);
+    const exits: string[] = [];
+    h.kubelet.events.on('containerExited', (_p, c, _id, code) => exits.push(`${c}:${code}`));
+    h.api.requestDeletion('default', 'p', undefined, h.clock.now());
+    await h.run(5 * S);
+    expect(exits).toEqual([]);
+    expect(h.api.get('default', 'p')?.metadata.deletionGracePeriodSeconds).toBe(30);
+    h.api.requestDeletion('default', 'p', 1, h.clock.now());
+    await h.run(2 * S);
+    // a: SIGTERM at once with 30 s, then again with the 2 s minimum; b's hung preStop gets the new 1 s, then 2 s to stop
+    expect(exits).toEqual(['a:137']);
+    await h.run(1 * S);
+    expect(exits.sort()).toEqual(['a:137', 'b:137']);
+    const stops = h.runtime.callsOf('stopContainer').map((c) => `${names.get(c.args[0] as string)}@${Math.round((c.at - T0) / S)}:${c.args[1] as number / S}s`);
+    expect(stops).toEqual(['a@0:30s', 'a@5:2s', 'b@6:2s']);
+    expect(h.api.get('default', 'p')).toBeUndefined();
+  });
+
   it('runs preStop (sleep) before SIGTERM and counts it against the grace period', async () => {
     h = await startKubelet({ scripts: { a: { onSigterm: 'ignore' } } });
     await h.create('p', { terminationGracePeriodSeconds: 10, containers: [ctr('a', { lifecycle: { preStop: { sleep: { seconds: 4 } } } })] });

@@ -193,14 +193,16 @@ export class RuntimeManager {
    * Stops every container of the pod and its sandbox: preStop hooks of all containers start
    * together; regular containers are signalled once their hook is done, sidecars only after every
    * regular container and every later sidecar has exited; each gets what is left of the grace
-   * period, but never less than 2 s, before the kill.
+   * period, but never less than 2 s, before the kill. When `signal` aborts, it stops waiting and
+   * rejects with the signal's reason; stops already asked of the runtime go on, and a later call
+   * with a shorter grace makes the runtime kill sooner.
    */
-  async killPod(pod: Pod, ref: PodRef, observed: ObservedPod, gracePeriodOverride?: number): Promise<void> {
+  async killPod(pod: Pod, ref: PodRef, observed: ObservedPod, gracePeriodOverride?: number, signal?: AbortSignal): Promise<void> {
     const running = observed.containers.filter((c) => c.state !== 'exited');
     const ordering = new TerminationOrdering(pod, new Set(running.map((c) => c.name)), this.deps.clock);
     await Promise.all(running.map(async (c) => {
       const spec = findSpec(pod, c.name);
-      await this.killContainer(pod, ref, c.id, c.name, spec, `Stopping container ${c.name}`, gracePeriodOverride ?? this.graceFor(pod), ordering);
+      await this.killContainer(pod, ref, c.id, c.name, spec, `Stopping container ${c.name}`, gracePeriodOverride ?? this.graceFor(pod), { ordering, signal });
     }));
     await Promise.all(observed.sandboxes.filter((s) => s.ready).map((s) => this.deps.runtime.stopPodSandbox(s.id)));
   }
@@ -231,7 +233,10 @@ export class RuntimeManager {
     return this.killContainer(pod, ref, id, k.name, k.container, k.message, this.graceFor(pod, probe?.terminationGracePeriodSeconds));
   }
 
-  private async killContainer(pod: Pod, ref: PodRef, id: string, name: string, spec: Container | undefined, message: string, graceSeconds: number, ordering?: TerminationOrdering): Promise<void> {
+  private async killContainer(
+    pod: Pod, ref: PodRef, id: string, name: string, spec: Container | undefined, message: string, graceSeconds: number,
+    { ordering, signal }: { ordering?: TerminationOrdering; signal?: AbortSignal } = {},
+  ): Promise<void> {
     const { clock, events, runtime } = this.deps;
     events.emit('containerKilling', ref, name, message);
     let grace = graceSeconds;
@@ -239,17 +244,20 @@ export class RuntimeManager {
     if (preStop && grace > 0) {
       const started = clock.now();
       const ac = new AbortController();
+      const hookSignal = signal ? AbortSignal.any([signal, ac.signal]) : ac.signal;
       const outcome = await Promise.race([
-        this.runHook(pod, id, spec!, preStop, grace * 1000, ac.signal),
-        clock.sleep(grace * 1000, ac.signal).then(() => ({ ok: false, output: `PreStop hook did not finish within ${grace}s` }), () => ({ ok: true, output: '' })),
+        this.runHook(pod, id, spec!, preStop, grace * 1000, hookSignal),
+        clock.sleep(grace * 1000, hookSignal).then(() => ({ ok: false, output: `PreStop hook did not finish within ${grace}s` }), () => ({ ok: true, output: '' })),
       ]);
       ac.abort();
+      signal?.throwIfAborted();
       if (!outcome.ok) events.emit('hookFailed', ref, name, 'preStop', outcome.output);
       grace -= Math.floor((clock.now() - started) / 1000);
     }
-    if (ordering && grace > 0) grace -= await ordering.waitForTurn(name, grace);
+    if (ordering && grace > 0) grace -= await ordering.waitForTurn(name, grace, signal);
+    signal?.throwIfAborted();
     try {
-      await runtime.stopContainer(id, Math.max(grace, MIN_GRACE_SECONDS) * 1000);
+      await unlessAborted(runtime.stopContainer(id, Math.max(grace, MIN_GRACE_SECONDS) * 1000), signal);
     } finally {
       ordering?.terminated(name);
     }
@@ -390,6 +398,17 @@ export class RuntimeManager {
 }
 
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Settles as `work` does, or rejects with the signal's reason once it aborts (the work goes on; its outcome is then ignored). */
+function unlessAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
 
 function findSpec(pod: Pod, name: string): Container | undefined {
   const spec = pod.spec!;

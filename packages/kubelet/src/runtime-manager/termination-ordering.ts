@@ -28,13 +28,14 @@ export class TerminationOrdering {
     }
   }
 
-  /** Waits (at most `graceSeconds`) for the containers `name` must outlive; returns whole seconds waited. */
-  async waitForTurn(name: string, graceSeconds: number): Promise<number> {
+  /** Waits (at most `graceSeconds`, or until `signal` aborts) for the containers `name` must outlive; returns whole seconds waited. */
+  async waitForTurn(name: string, graceSeconds: number, signal?: AbortSignal): Promise<number> {
     const waits = (this.prereqs.get(name) ?? []).map((n) => this.done.get(n)!.promise);
     if (!waits.length) return 0;
     const start = this.clock.now();
     const ac = new AbortController();
-    await Promise.race([Promise.all(waits), this.clock.sleep(graceSeconds * 1000, ac.signal).catch(() => undefined)]);
+    const sleepSignal = signal ? AbortSignal.any([signal, ac.signal]) : ac.signal;
+    await Promise.race([Promise.all(waits), this.clock.sleep(graceSeconds * 1000, sleepSignal).catch(() => undefined)]);
     ac.abort();
     return Math.floor((this.clock.now() - start) / 1000);
   }
