@@ -1,3 +1,4 @@
+import { serviceUnavailable } from '@peapod/api-types';
 import { Clock, createToken, Logger, type Module } from '@peapod/core';
 import { Store } from '@peapod/store';
 import { startApiServer, type RunningApiServer } from './server.js';
@@ -11,6 +12,11 @@ const lazyStreamer = (get: () => NodeStreamer): NodeStreamer => ({
   logs: (target, opts) => get().logs(target, opts),
   exec: (target, command, io) => get().exec(target, command, io),
   attach: (target, io) => get().attach(target, io),
+  portForward: (target, port, stream, signal) => {
+    const s = get();
+    if (!s.portForward) throw serviceUnavailable(`port-forward is not available: node "${target.node}" has no port-forward endpoint`);
+    return s.portForward(target, port, stream, signal);
+  },
 });
 
 /** Holds the running server of one container between start and stop. */

@@ -1,3 +1,5 @@
+import type { Duplex } from 'node:stream';
+
 /**
  * The narrow door from the API server to a node's streaming endpoint (the kubelet implements it:
  * in process for `peapod up`, over HTTPS for remote agents). The API server has already
@@ -48,6 +50,9 @@ export interface StreamResult {
   exitCode: number;
 }
 
+/** The pod a port-forward is for (any container's port: they share the pod's network). */
+export type PortForwardTarget = Omit<PodTarget, 'container'>;
+
 export interface NodeStreamer {
   /** The container's log bytes; ends at the log's end unless `follow`. */
   logs(target: PodTarget, opts: LogOptions): AsyncIterable<Uint8Array>;
@@ -55,4 +60,13 @@ export interface NodeStreamer {
   exec(target: PodTarget, command: readonly string[], io: StreamIO): Promise<StreamResult>;
   /** Attaches to the container's main process; resolves when it exits or the client detaches. */
   attach(target: PodTarget, io: StreamIO): Promise<StreamResult>;
+  /**
+   * Connects `stream` to `port` inside the pod's network: what the client writes goes to the port,
+   * what the port answers is written back, and `stream` ends when the pod closes its side (the
+   * client ending its side half-closes the connection to the pod). Resolves once the connection is
+   * closed; `signal` aborts it. Rejects (before any byte flows) when nothing accepts the
+   * connection, with a message the client is shown. Absent for nodes that cannot forward ports
+   * (the API server then answers 503).
+   */
+  portForward?(target: PortForwardTarget, port: number, stream: Duplex, signal: AbortSignal): Promise<void>;
 }

@@ -5,16 +5,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RealClock } from '@peapod/core';
 import { createMemoryStore, createSqliteStore, type Store } from '@peapod/store';
-import type { LogOptions, NodeStreamer, PodTarget, StreamIO, StreamResult } from '../node-streamer.js';
+import { finished } from 'node:stream/promises';
+import type { Duplex } from 'node:stream';
+import type { LogOptions, NodeStreamer, PodTarget, PortForwardTarget, StreamIO, StreamResult } from '../node-streamer.js';
 import { startApiServer, type ApiServerOptions, type RunningApiServer } from '../server.js';
 
 /**
  * A node streaming endpoint for tests: logs are `line N` for the container, following adds a
  * line every 20 ms until aborted; exec runs `echo ARGS` (stdout), `cat` (stdin to stdout) and
- * `exit N`; attach echoes stdin. Every call is recorded.
+ * `exit N`; attach echoes stdin; port-forward echoes what the client sends on any port but 1,
+ * where nothing listens. Every call is recorded.
  */
 export class FakeNodeStreamer implements NodeStreamer {
   readonly calls: Array<{ op: string; target: PodTarget; command?: readonly string[] }> = [];
+  readonly forwards: Array<{ target: PortForwardTarget; port: number }> = [];
 
   async *logs(target: PodTarget, opts: LogOptions): AsyncIterable<Uint8Array> {
     this.calls.push({ op: 'logs', target });
@@ -38,6 +42,14 @@ export class FakeNodeStreamer implements NodeStreamer {
     this.calls.push({ op: 'attach', target });
     if (io.stdin) for await (const chunk of io.stdin) io.stdout?.(chunk);
     return { exitCode: 0 };
+  }
+
+  async portForward(target: PortForwardTarget, port: number, stream: Duplex, signal: AbortSignal): Promise<void> {
+    this.forwards.push({ target, port });
+    if (port === 1) throw new Error(`dial tcp 127.0.0.1:${port}: connect: connection refused`);
+    signal.addEventListener('abort', () => stream.destroy(), { once: true });
+    stream.pipe(stream);
+    await finished(stream).catch(() => undefined);
   }
 }
 
