@@ -2,7 +2,6 @@ import { RESOURCES, isNotFound, type ConfigMap, type OwnerReference } from '@pea
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { podTemplate, settle, startCluster, until, type TestCluster } from '../test/cluster.js';
 import { GarbageCollector } from './garbage-collector.js';
-import { DeploymentController } from './deployment.js';
 import { ReplicaSetController } from './replicaset.js';
 
 let c: TestCluster;
@@ -79,27 +78,5 @@ describe('garbage collector', () => {
     await cm('real-dep', [{ apiVersion: 'v1', kind: 'Secret', name: 'real', uid: secret.metadata.uid! }]);
     await settle(200);
     expect(await exists('real-dep')).toBe(true);
-  });
-
-  it('kubectl delete of a Deployment (background and foreground) removes its ReplicaSets and pods', async () => {
-    c.run(new ReplicaSetController(c.ctx));
-    c.run(new DeploymentController(c.ctx));
-    const count = async (app: string) => [
-      (await c.client.resource(RESOURCES.replicasets).list({ namespace: 'default', labelSelector: `app=${app}` })).items.length,
-      (await c.client.resource(RESOURCES.pods).list({ namespace: 'default', labelSelector: `app=${app}` })).items.length,
-    ].join('/');
-    for (const [app, cascade] of [['bgd', 'background'], ['fgd', 'foreground']]) {
-      await c.client.resource(RESOURCES.deployments).create({
-        metadata: { name: app, namespace: 'default' },
-        spec: { replicas: 2, selector: { matchLabels: { app } }, template: podTemplate({ app }) },
-      });
-      await until(async () => (await count(app)) === '1/2', `${app} running`);
-      const del = await c.kubectl(['delete', 'deployment', app, `--cascade=${cascade}`, '--timeout=15s']);
-      expect(del.stdout).toContain(`deployment.apps "${app}" deleted`);
-      expect(del.code).toBe(0);
-      // Foreground: kubectl returned only once the Deployment was gone, which needed its dependents gone first.
-      if (cascade === 'foreground') expect(await count(app)).toBe('0/0');
-      await until(async () => (await count(app)) === '0/0', `${app} collected`);
-    }
   });
 });

@@ -49,7 +49,7 @@ describe('Job controller', () => {
     expect(p1.metadata.name).toMatch(/^idx-1-/);
     expect(p1.metadata.labels?.['batch.kubernetes.io/job-completion-index']).toBe('1');
     expect(p1.spec?.hostname).toBe('idx-1');
-    expect(p1.spec?.containers[0].env).toContainEqual({ name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } });
+    expect(p1.spec?.containers[0].env).toContainEqual({ name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } });
     await setPodPhase(c.client, byIndex.get('0')!, 'Succeeded');
     await setPodPhase(c.client, byIndex.get('2')!, 'Succeeded');
     await until(async () => (await get('idx')).status?.completedIndexes === '0,2', 'completedIndexes 0,2');

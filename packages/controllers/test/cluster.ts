@@ -1,51 +1,35 @@
-import { execFile } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Pod } from '@peapod/api-types';
 import { RESOURCES } from '@peapod/api-types';
-import { InformerFactory, createClient, type KubeClient, type Transport } from '@peapod/client';
+import { InformerFactory, createClient, type KubeClient } from '@peapod/client';
+import { FakeApiServer } from '@peapod/client/testing';
 import { FakeClock, silentLogger, type Logger } from '@peapod/core';
 import { resolveOptions, type ControllerContext, type ControllersOptions } from '../src/context.js';
 import type { Controller } from '../src/controller.js';
 
-/** The part of `@peapod/apiserver`'s running server the tests use. */
-interface RunningApiServer {
-  transport(): Transport;
-  writeKubeconfig(path: string): Promise<void>;
-  close(): Promise<void>;
-}
-
 /**
- * A real API server (memory store) on a fake clock, an in-process client and a started informer
- * factory: what the controllers' integration tests run against. The API server depends on
- * packages this one may not import, so it is loaded from the workspace sources at run time.
+ * `@peapod/client`'s in-memory API server on a fake clock, a client and a started informer
+ * factory: what the controllers' unit tests run against. The fake serves Kubernetes' storage
+ * semantics (resourceVersions, conflicts, finalizers, graceful pod deletion, subresources,
+ * selectors on watches) but no admission: a test sets the fields the API server would default.
+ * Behaviour through the real API server and kubectl is covered by the app's e2e tests.
  */
 export interface TestCluster {
   clock: FakeClock;
   client: KubeClient;
-  /** The in-process transport under `client`, for building further clients. */
-  transport: Transport;
+  /** The fake API server under `client`, for building further clients. */
+  server: FakeApiServer;
   ctx: ControllerContext;
-  /** Runs the real kubectl against the server (HTTPS, admin kubeconfig); never rejects. */
-  kubectl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Runs a controller until `close`. */
   run(c: Controller, workers?: number): void;
   close(): Promise<void>;
 }
 
 export async function startCluster(options: ControllersOptions = {}): Promise<TestCluster> {
-  const src = (pkg: string) => new URL(`../../${pkg}/src/index.ts`, import.meta.url).href;
-  const { startApiServer } = (await import(src('apiserver'))) as {
-    startApiServer(o: { pkiDir: string; port: number }, d: { store: unknown; clock: FakeClock }): Promise<RunningApiServer>;
-  };
-  const { createMemoryStore } = (await import(src('store'))) as { createMemoryStore(): unknown };
-  const dir = await mkdtemp(join(tmpdir(), 'peapod-controllers-'));
   const clock = new FakeClock(Date.UTC(2025, 0, 1));
-  const server = await startApiServer({ pkiDir: join(dir, 'pki'), port: 0 }, { store: createMemoryStore(), clock });
-  const transport = server.transport();
-  const client = createClient(transport);
+  const server = new FakeApiServer({ clock });
+  const client = createClient(server);
+  await client.resource(RESOURCES.namespaces).create({ metadata: { name: 'default' } });
   const logger = process.env.CONTROLLERS_DEBUG ? consoleLogger : silentLogger;
   const informers = new InformerFactory({ client, clock, logger });
   informers.start();
@@ -53,22 +37,14 @@ export async function startCluster(options: ControllersOptions = {}): Promise<Te
   const abort = new AbortController();
   setMaxListeners(0, abort.signal);
   const running: Promise<void>[] = [];
-  const kubeconfig = join(dir, 'kubeconfig');
-  await server.writeKubeconfig(kubeconfig);
   return {
-    clock, client, ctx, transport,
-    kubectl: (args) => new Promise((resolve) => {
-      execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: dir }, timeout: 20_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      });
-    }),
+    clock, client, ctx, server,
     run(c, workers = 2) { running.push(c.run(workers, abort.signal)); },
     async close() {
       abort.abort();
       await Promise.all(running);
       await informers.stop();
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
+      server.closeWatches();
     },
   };
 }

@@ -1,0 +1,173 @@
+/**
+ * A 1,000-replica Deployment on 100 simulated nodes (issue 8): from create to every replica
+ * available, then a full rolling update (new image, default 25 % surge/unavailable) to completion
+ * with only new pods left. The ReplicaSet, Deployment and garbage-collector controllers run on an
+ * in-process API server (memory store, as `tempApiServer`); a simulated scheduler+kubelet binds
+ * each new pod round-robin to one of 100 nodes, reports it Running and Ready, and finishes deleted
+ * pods (grace 0), so the figures are the controllers' and the API's, not the kubelet's.
+ * The floor is the same API work without controllers: create + bind + ready 1,000 pods directly.
+ * Besides the times it prints API requests per pod and reconciles per controller (and any
+ * reconcile that failed and was retried), the quantities the controllers' cost is made of.
+ *
+ *   npx tsx --conditions=@peapod/source tools/bench/src/controllers.ts [--quick] [--runs N]
+ */
+import { setMaxListeners } from 'node:events';
+import { cpus, loadavg } from 'node:os';
+import { RESOURCES, type Deployment, type Pod } from '@peapod/api-types';
+import { InformerFactory, createClient, type KubeClient, type Transport } from '@peapod/client';
+import { DeploymentController, GarbageCollector, ReplicaSetController, resolveOptions, type ControllerContext, type QueueController } from '@peapod/controllers';
+import { RealClock, silentLogger, type Logger } from '@peapod/core';
+import { emit } from './emit.mjs';
+import { median, printTable, quick, tempApiServer } from './lib.js';
+
+const REPLICAS = 1_000;
+const NODES = 100;
+const WORKERS = 5;
+const runsFlag = process.argv.indexOf('--runs');
+const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : quick ? 1 : 5;
+
+/** Failed reconciles (retried with backoff), by message. */
+const failures = new Map<string, number>();
+const countingLogger: Logger = {
+  ...silentLogger,
+  warn: (msg, f) => { if (msg.startsWith('reconcile failed')) { const k = String(f?.err).slice(0, 100); failures.set(k, (failures.get(k) ?? 0) + 1); } },
+  child: () => countingLogger,
+};
+
+/** A transport that counts requests by verb and resource (`PATCH replicasets/status`). */
+function counting(inner: Transport, counts: Map<string, number>): Transport {
+  return {
+    request(req) {
+      const [, , ...rest] = req.path.split('/').filter(Boolean);
+      const segs = req.path.startsWith('/apis/') ? rest.slice(1) : rest;
+      const [plural, , sub] = segs[0] === 'namespaces' ? segs.slice(2) : segs;
+      const k = `${req.method} ${plural}${sub ? `/${sub}` : ''}`;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+      return inner.request(req);
+    },
+    watch: (req) => inner.watch(req),
+    stream: (req) => inner.stream(req),
+  };
+}
+
+const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const ready = (pod: Pod): Pod => ({
+  ...pod,
+  status: {
+    ...pod.status, phase: 'Running',
+    conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now() }],
+    containerStatuses: pod.spec!.containers.map((c) => ({ name: c.name, image: c.image ?? '', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: now() } } })),
+  },
+});
+
+/** Binds a pod to a node and reports it Running and Ready, as the scheduler and a kubelet would. */
+async function bindAndReady(client: KubeClient, name: string, namespace: string | undefined, node: string): Promise<void> {
+  const pods = client.resource(RESOURCES.pods);
+  await pods.createSubresource(name, 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: node } }, { namespace });
+  await pods.updateStatus(ready(await pods.get(name, { namespace })));
+}
+
+/** Plays scheduler and kubelets: binds new pods round-robin, reports them ready, finishes deletions. */
+function simulateNodes(client: KubeClient, informers: InformerFactory): void {
+  let next = 0;
+  const handle = async (pod: Pod) => {
+    const { name, namespace } = pod.metadata;
+    if (pod.metadata.deletionTimestamp) await client.resource(RESOURCES.pods).delete(name!, { namespace, gracePeriodSeconds: 0 });
+    else if (!pod.spec?.nodeName) await bindAndReady(client, name!, namespace, `node-${next++ % NODES}`);
+  };
+  const go = (p: Pod) => { handle(p).catch(() => undefined); };
+  informers.informerFor(RESOURCES.pods).addEventHandler({ onAdd: go, onUpdate: (_o, p) => { if (p.metadata.deletionTimestamp) go(p); } });
+}
+
+const done = (d: Deployment | undefined, image: string) => !!d && (d.status?.observedGeneration ?? 0) >= (d.metadata.generation ?? 0)
+  && d.status?.updatedReplicas === REPLICAS && d.status?.availableReplicas === REPLICAS && d.status?.replicas === REPLICAS
+  && d.spec?.template.spec?.containers[0].image === image;
+
+async function waitFor(check: () => boolean, ms = 120_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+interface Run { floor: number; create: number; rollout: number; requests: Map<string, number>; reconciles: Map<string, number> }
+
+async function once(): Promise<Run> {
+  const { server, close } = await tempApiServer('memory');
+  const clock = new RealClock();
+  const requests = new Map<string, number>();
+  const client = createClient(counting(server.transport(), requests));
+  const informers = new InformerFactory({ client, clock, logger: silentLogger });
+  try {
+    // Floor: the same pod writes without controllers.
+    const pods = client.resource(RESOURCES.pods);
+    let t = performance.now();
+    await Promise.all(Array.from({ length: REPLICAS }, async (_, i) => {
+      const p = await pods.create({ metadata: { name: `floor-${i}`, namespace: 'default' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } } as Pod);
+      await bindAndReady(client, p.metadata.name!, 'default', `node-${i % NODES}`);
+    }));
+    const floor = performance.now() - t;
+    await pods.deleteCollection({ namespace: 'default', gracePeriodSeconds: 0 });
+
+    simulateNodes(client, informers);
+    const ctx: ControllerContext = { client, informers, clock, logger: countingLogger, options: resolveOptions() };
+    const abort = new AbortController();
+    setMaxListeners(0, abort.signal);
+    const reconciles = new Map<string, number>();
+    const controllers: QueueController[] = [new ReplicaSetController(ctx), new DeploymentController(ctx), new GarbageCollector(ctx)];
+    for (const c of controllers) {
+      const reconcile = c.reconcile.bind(c);
+      c.reconcile = (key) => { reconciles.set(c.name, (reconciles.get(c.name) ?? 0) + 1); return reconcile(key); };
+    }
+    informers.start();
+    const running = controllers.map((c) => c.run(WORKERS, abort.signal));
+    const deploys = informers.informerFor(RESOURCES.deployments);
+    await informers.waitForCacheSync();
+    requests.clear();
+
+    t = performance.now();
+    await client.resource(RESOURCES.deployments).create({
+      metadata: { name: 'bench', namespace: 'default' },
+      spec: { replicas: REPLICAS, selector: { matchLabels: { app: 'bench' } }, template: { metadata: { labels: { app: 'bench' } }, spec: { containers: [{ name: 'app', image: 'busybox:1' }] } } },
+    });
+    await waitFor(() => done(deploys.lister.get('default', 'bench'), 'busybox:1'));
+    const create = performance.now() - t;
+
+    t = performance.now();
+    await client.resource(RESOURCES.deployments).patch('bench', 'strategic', { spec: { template: { spec: { containers: [{ name: 'app', image: 'busybox:2' }] } } } }, { namespace: 'default' });
+    await waitFor(() => done(deploys.lister.get('default', 'bench'), 'busybox:2')
+      && informers.informerFor(RESOURCES.pods).lister.list('default').length === REPLICAS);
+    const rollout = performance.now() - t;
+
+    abort.abort();
+    await Promise.all(running);
+    return { floor, create, rollout, requests: new Map(requests), reconciles };
+  } finally {
+    await informers.stop();
+    await close();
+  }
+}
+
+const results: Run[] = [];
+for (let i = 0; i < RUNS; i++) {
+  const r = await once();
+  results.push(r);
+  for (const [err, n] of failures) console.log(`  retried reconcile x${n}: ${err}`);
+  failures.clear();
+  console.log(`run ${i + 1}: floor ${r.floor.toFixed(0)} ms, create->available ${r.create.toFixed(0)} ms, rolling update ${r.rollout.toFixed(0)} ms`);
+}
+const secs = (k: 'floor' | 'create' | 'rollout') => median(results.map((r) => r[k])) / 1000;
+const last = results.at(-1)!;
+printTable(`Deployment of ${REPLICAS} replicas on ${NODES} simulated nodes: median of ${RUNS} runs (Node ${process.version}, load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`, [
+  { measure: `floor: create + bind + ready ${REPLICAS} pods directly (s)`, median: secs('floor'), target: '' },
+  { measure: 'Deployment create -> all available (s)', median: secs('create'), target: '< 5 s' },
+  { measure: 'full rolling update -> complete (s)', median: secs('rollout'), target: '< 10 s' },
+]);
+const perPod = [...last.requests].filter(([k]) => !k.startsWith('GET ')).sort((a, b) => b[1] - a[1]);
+const writes = perPod.reduce((n, [, v]) => n + v, 0);
+console.log(`\nLast run, create + rolling update (${2 * REPLICAS} pods made): ${(writes / (2 * REPLICAS)).toFixed(2)} API writes per pod made (the floor makes 2, plus 1 GET); `
+  + `writes: ${perPod.map(([k, v]) => `${k} ${v}`).join(', ')}; reconciles: ${[...last.reconciles].map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+const floor = { name: `create+bind+ready ${REPLICAS} pods directly, no controllers`, value: secs('floor') };
+emit('controllers.deployment_available_s', secs('create'), 's', floor);
+emit('controllers.rolling_update_s', secs('rollout'), 's', floor);
