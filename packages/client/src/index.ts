@@ -27,3 +27,5 @@ export { runWorkers } from './workqueue/workers.js';
 export type { ReconcileResult, Reconciler } from './workqueue/workers.js';
 export { EventRecorder } from './events/recorder.js';
 export type { EventType } from './events/recorder.js';
+export { LeaderElector, leaderElectionDefaults, leaderIdentity, resolveLeaderElection } from './leader-election.js';
+export type { LeaderElectionOptions, LeaderElectionSetting, LeaderElectorEvents, LeaderWork } from './leader-election.js';

@@ -1,4 +1,4 @@
-import { EventRecorder, type EventType, type KubeClient, type KubeObject, type SharedInformerFactory } from '@peapod/client';
+import { EventRecorder, type EventType, type KubeClient, type KubeObject, type LeaderElectionSetting, type SharedInformerFactory } from '@peapod/client';
 import type { Clock, Logger } from '@peapod/core';
 
 /** Tunables of the controllers, with kube-controller-manager's defaults. */
@@ -12,8 +12,8 @@ export interface ControllersOptions {
   workers?: number;
   /** This process's leader-election identity (default a random one). */
   identity?: string;
-  /** Leader election through a Lease (default on). */
-  leaderElection?: boolean | Partial<LeaderElectionOptions>;
+  /** Leader election through the `kube-system/kube-controller-manager` Lease (default on). */
+  leaderElection?: LeaderElectionSetting;
   /** How long a node may go without a heartbeat before it is marked Ready=Unknown (default 50 s). */
   nodeMonitorGracePeriodSeconds?: number;
   /** How often node health is checked (default 5 s). */
@@ -27,21 +27,8 @@ export interface ControllersOptions {
   terminatedPodGCThreshold?: number;
 }
 
-export interface LeaderElectionOptions {
-  namespace: string;
-  name: string;
-  leaseDurationSeconds: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
-}
-
-export const DEFAULT_LEADER_ELECTION: LeaderElectionOptions = {
-  namespace: 'kube-system',
-  name: 'kube-controller-manager',
-  leaseDurationSeconds: 15,
-  renewDeadlineMs: 10_000,
-  retryPeriodMs: 2_000,
-};
+/** The Lease the controller managers of a cluster compete for. */
+export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 
 export type ResolvedOptions = Required<Omit<ControllersOptions, 'leaderElection' | 'controllers' | 'identity'>>;
 

@@ -5,13 +5,11 @@ export { ControllerManager as ControllerManagerImpl } from './manager.js';
 export { BUILTIN_CONTROLLERS, defaultControllerRegistry } from './controllers.js';
 export { enabledControllers } from './registry.js';
 export type { ControllerDescriptor } from './registry.js';
-export { DEFAULT_LEADER_ELECTION, resolveOptions } from './context.js';
-export type { ControllerContext, LeaderElectionOptions, ResolvedOptions } from './context.js';
+export { CONTROLLER_MANAGER_LEASE, resolveOptions } from './context.js';
+export type { ControllerContext, ResolvedOptions } from './context.js';
 export { QueueController } from './controller.js';
 export type { Controller } from './controller.js';
 export { Expectations } from './expectations.js';
-export { LeaderElector } from './leader-election.js';
-export type { LeaderElectorEvents } from './leader-election.js';
 export { ReplicaSetController, compareForDeletion } from './replicaset.js';
 export {
   DeploymentController, DESIRED_REPLICAS_ANNOTATION, MAX_REPLICAS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION,

@@ -1,9 +1,9 @@
 import { RESOURCES } from '@peapod/api-types';
-import { ClientModule, Transport as TransportToken, createClient, type Transport } from '@peapod/client';
+import { ClientModule, Transport as TransportToken, createClient, leaderElectionDefaults, type Transport } from '@peapod/client';
 import { Registry, composeModules, Container, Clock } from '@peapod/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { settle, startCluster, until, type TestCluster } from '../test/cluster.js';
-import { DEFAULT_LEADER_ELECTION } from './context.js';
+import { CONTROLLER_MANAGER_LEASE } from './context.js';
 import type { Controller } from './controller.js';
 import { BUILTIN_CONTROLLERS, defaultControllerRegistry } from './controllers.js';
 import { ControllerManager } from './manager.js';
@@ -43,16 +43,16 @@ function manager(id: string, log: string[], transport: Transport) {
   const registry = new Registry<ControllerDescriptor>('controller');
   registry.add('probe', probe(log, id));
   return new ControllerManager(registry, { ...c.ctx, client: createClient(transport) }, {
-    identity: id, leaderElection: DEFAULT_LEADER_ELECTION, workers: 1,
+    identity: id, leaderElection: leaderElectionDefaults(CONTROLLER_MANAGER_LEASE), workers: 1,
   });
 }
 
 describe('controller manager and leader election', () => {
   it('two managers never both lead; a crashed leader is replaced after the lease expires', async () => {
     const log: string[] = [];
-    const ta = cuttable(c.transport);
+    const ta = cuttable(c.server);
     const a = manager('a', log, ta);
-    const b = manager('b', log, c.transport);
+    const b = manager('b', log, c.server);
     a.start();
     await until(() => a.isLeader(), 'a leads');
     b.start();
@@ -80,10 +80,10 @@ describe('controller manager and leader election', () => {
       if (aDown < 0 && !a.isLeader()) aDown = t;
       if (bUp < 0 && b.isLeader()) bUp = t;
     }
-    // Renew deadline 10 s, lease 15 s, retry every 2 s (a little slack for the retry cadence).
-    expect(aDown).toBeGreaterThanOrEqual(10);
-    expect(aDown).toBeLessThanOrEqual(13);
-    expect(bUp).toBeGreaterThanOrEqual(15);
+    // a stops 10 s after its last renewal (at most 2 s before the cut); b waits 15 s from when it saw that renewal.
+    expect(aDown).toBeGreaterThanOrEqual(8);
+    expect(aDown).toBeLessThanOrEqual(11);
+    expect(bUp).toBeGreaterThanOrEqual(13);
     expect(bUp).toBeLessThanOrEqual(20);
     await until(() => log.includes('a:stop') && log.includes('b:start'), 'controllers moved');
     expect(log).toEqual(['a:start', 'a:stop', 'b:start']);
@@ -111,7 +111,7 @@ describe('controller manager and leader election', () => {
 
   it('the module runs the enabled controllers once it leads', async () => {
     const container = Container.create();
-    container.provide(TransportToken, { useValue: c.transport });
+    container.provide(TransportToken, { useValue: c.server });
     container.provide(Clock, { useValue: c.clock });
     container.provide(ControllersOptions, { useValue: { controllers: 'replicaset', identity: 'solo' } });
     const app = composeModules([ClientModule, ControllersModule], container);

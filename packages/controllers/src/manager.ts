@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { TypedEmitter } from '@peapod/core';
-import type { ControllerContext, LeaderElectionOptions } from './context.js';
+import { LeaderElector, type LeaderElectionOptions } from '@peapod/client';
+import type { ControllerContext } from './context.js';
 import type { Controller } from './controller.js';
-import { LeaderElector } from './leader-election.js';
 import { enabledControllers, type ControllerRegistry } from './registry.js';
 
 export type ControllerManagerEvents = {
@@ -25,23 +25,22 @@ export interface ControllerManagerOptions {
 /**
  * kube-controller-manager: runs the enabled controllers of the registry while this process
  * leads (Lease-based election, so two control-plane processes never both act), and stops them
- * when it loses the lead; it campaigns again afterwards. Controllers are built afresh each time
- * leadership is gained, so none carries state from an earlier term.
+ * the moment it loses the lead; it campaigns again afterwards. Controllers are built afresh each
+ * time leadership is gained, so none carries state from an earlier term.
  */
 export class ControllerManager extends TypedEmitter<ControllerManagerEvents> {
   private readonly elector?: LeaderElector;
+  /** The controllers of the current term, and the abort that ends it (without leader election: start to stop). */
   private term?: { abort: AbortController; done: Promise<void>; names: string[] };
-  /** Start and stop run one after the other, so a new term never overlaps the end of the last. */
-  private transitions: Promise<void> = Promise.resolve();
   private readonly names: string[];
 
   constructor(private readonly registry: ControllerRegistry, private readonly ctx: ControllerContext, private readonly options: ControllerManagerOptions) {
     super();
     this.names = enabledControllers(registry, options.controllers);
     if (options.leaderElection) {
-      this.elector = new LeaderElector(ctx.client, ctx.clock, options.identity, options.leaderElection, ctx.logger.child({ component: 'leader-election' }));
-      this.elector.on('started', () => { this.emit('leadershipAcquired'); void this.serialize(() => this.startControllers()); });
-      this.elector.on('stopped', () => { this.emit('leadershipLost'); void this.serialize(() => this.stopControllers()); });
+      this.elector = new LeaderElector(ctx.client, ctx.clock, options.identity, options.leaderElection, ctx.logger.child({ component: 'leader-election' }), (signal) => this.runTerm(signal));
+      this.elector.on('started', () => this.emit('leadershipAcquired'));
+      this.elector.on('stopped', () => this.emit('leadershipLost'));
     }
   }
 
@@ -56,23 +55,20 @@ export class ControllerManager extends TypedEmitter<ControllerManagerEvents> {
 
   start(): void {
     if (this.elector) this.elector.start();
-    else this.startControllers();
+    else if (!this.term) void this.runTerm(new AbortController().signal);
   }
 
   async stop(): Promise<void> {
-    await this.elector?.stop();
-    await this.serialize(() => this.stopControllers());
+    if (this.elector) return this.elector.stop();
+    this.term?.abort.abort();
+    await this.term?.done;
   }
 
-  private serialize(step: () => void | Promise<void>): Promise<void> {
-    this.transitions = this.transitions.then(step, step);
-    return this.transitions;
-  }
-
-  private startControllers(): void {
-    if (this.term || (this.elector && !this.elector.isLeader())) return;
+  /** Builds the enabled controllers afresh and runs them until `signal` aborts. */
+  private async runTerm(signal: AbortSignal): Promise<void> {
     const abort = new AbortController();
     setMaxListeners(0, abort.signal);
+    signal.addEventListener('abort', () => abort.abort(), { once: true });
     const controllers: Controller[] = this.names.map((name) => this.registry.get(name).create(this.ctx));
     const done = Promise.all(controllers.map(async (c, i) => {
       this.emit('controllerStarted', this.names[i]);
@@ -84,15 +80,10 @@ export class ControllerManager extends TypedEmitter<ControllerManagerEvents> {
         this.emit('controllerStopped', this.names[i], err);
       }
     })).then(() => undefined);
-    this.term = { abort, done, names: [...this.names] };
+    const term = { abort, done, names: [...this.names] };
+    this.term = term;
     this.ctx.logger.info('controllers started', { controllers: this.names });
-  }
-
-  private async stopControllers(): Promise<void> {
-    const term = this.term;
-    if (!term) return;
-    this.term = undefined;
-    term.abort.abort();
-    await term.done;
+    await done;
+    if (this.term === term) this.term = undefined;
   }
 }

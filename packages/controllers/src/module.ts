@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import { KubeClient, SharedInformerFactory } from '@peapod/client';
+import { KubeClient, SharedInformerFactory, leaderIdentity, resolveLeaderElection } from '@peapod/client';
 import { Clock, Logger, silentLogger, type Module } from '@peapod/core';
-import { DEFAULT_LEADER_ELECTION, resolveOptions } from './context.js';
+import { CONTROLLER_MANAGER_LEASE, resolveOptions } from './context.js';
 import { ControllerManager as Manager } from './manager.js';
 import { defaultControllerRegistry } from './controllers.js';
 import { ControllerManager, ControllerRegistry, ControllersOptions } from './tokens.js';
@@ -23,11 +21,10 @@ export const ControllersModule: Module = {
         const o = c.isRegistered(ControllersOptions) ? c.resolve(ControllersOptions) : {};
         const logger = c.isRegistered(Logger) ? c.resolve(Logger).child({ component: 'controller-manager' }) : silentLogger;
         const ctx = { client: c.resolve(KubeClient), informers: c.resolve(SharedInformerFactory), clock: c.resolve(Clock), logger, options: resolveOptions(o) };
-        const le = o.leaderElection ?? true;
         return new Manager(c.resolve(ControllerRegistry), ctx, {
           controllers: o.controllers,
-          identity: o.identity ?? `${hostname()}_${randomUUID()}`,
-          leaderElection: le === false ? false : { ...DEFAULT_LEADER_ELECTION, ...(le === true ? {} : le) },
+          identity: o.identity ?? leaderIdentity(),
+          leaderElection: resolveLeaderElection(o.leaderElection, CONTROLLER_MANAGER_LEASE),
           workers: ctx.options.workers,
         });
       },
