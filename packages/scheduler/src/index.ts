@@ -1,6 +1,6 @@
 export { Scheduler as SchedulerImpl, numFeasibleNodesToFind } from './scheduler.js';
 export type { SchedulerEvents, SchedulerOptions, SchedulingReporter } from './scheduler.js';
-export { SchedulerModule } from './module.js';
+export { SCHEDULER_LEASE, SchedulerModule } from './module.js';
 export { PluginRegistry, Scheduler, SchedulerConfig } from './tokens.js';
 export { Framework } from './framework/framework.js';
 export type { PluginConfig, Profile } from './framework/framework.js';

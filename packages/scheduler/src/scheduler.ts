@@ -149,15 +149,26 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
 
   // ---- the loop ----
 
-  /** Schedules pods until `signal` aborts; waits for in-flight bindings before returning. */
+  /**
+   * Schedules pods until `signal` aborts (the end of a leadership term: no new cycle starts after
+   * it), then waits for in-flight bindings. Pods still queued stay queued, fed by the informers, for
+   * a later `run`; `close` ends the queue for good.
+   */
   async run(signal: AbortSignal): Promise<void> {
-    signal.addEventListener('abort', () => this.queue.close(), { once: true });
+    const interrupt = () => this.queue.interrupt();
+    signal.addEventListener('abort', interrupt, { once: true });
     while (!signal.aborted) {
       const q = await this.queue.pop();
       if (!q) break;
       await this.scheduleOne(q);
     }
+    signal.removeEventListener('abort', interrupt);
     await Promise.allSettled([...this.inflightBindings]);
+  }
+
+  /** Stops the queue and its timers; call once no `run` is left. */
+  close(): void {
+    this.queue.close();
   }
 
   /** One scheduling cycle for one queued pod; the binding cycle continues in the background. */

@@ -124,6 +124,11 @@ export class SchedulingQueue {
     }
   }
 
+  /** Ends every waiting `pop` with undefined without closing: the pods stay queued for the next loop. */
+  interrupt(): void {
+    for (const w of this.waiters.splice(0)) w(undefined);
+  }
+
   close(): void {
     this.closed = true;
     for (const t of this.timers) t.cancel();
