@@ -4,15 +4,17 @@
  * resources, three volumes), next to a floor measured in the same run: `JSON.parse(JSON.stringify(pod))`.
  * Each measured step starts from the pod's JSON text, as the API server receives it.
  *
- *   npx tsx --conditions=@peapod/source packages/api-types/bench/validate.ts
+ *   npx tsx --conditions=@peapod/source packages/api-types/bench/validate.ts [--quick]
  *
  * Prints the median of RUNS runs of N pods each, single-threaded, per second of CPU time and of wall time.
  */
 import { RESOURCES, applyDefaults, decodeObject, validateObject } from '../src/index.js';
 import { webPod } from '../src/testdata/objects.js';
+import { emit } from '../../../tools/bench/src/emit.mjs';
 
-const N = 20_000;
-const RUNS = 7;
+const quick = process.argv.includes('--quick');
+const N = quick ? 2_000 : 20_000;
+const RUNS = quick ? 3 : 7;
 const text = JSON.stringify(webPod());
 
 /**
@@ -53,3 +55,4 @@ const full = measure('JSON.parse + decode + defaults + validation', () => {
   if (errs.length) throw new Error(`benchmark pod is invalid: ${errs[0].message}`);
 });
 console.log(`full pipeline / floor: ${(full / floor).toFixed(2)}`);
+emit('api-types.validate_per_cpu_s', full, 'pods/cpu-s', { name: 'JSON.parse(JSON.stringify(pod))', value: floor });

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { RealClock } from '@peapod/core';
 import { createSqliteStore } from '@peapod/store';
 import { startApiServer } from '../src/index.js';
+import { emit } from '../../../tools/bench/src/emit.mjs';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 1 : 3;
@@ -78,12 +79,15 @@ function load(t: Target, clients: number, total: number, prefix: string): Promis
 }
 
 async function measure(name: string, t: Target) {
+  const out: Record<number, { rate: number; p50: number; p99: number }> = {};
   for (const clients of [1, 32]) {
     await load(t, clients, Math.min(200, PER_RUN), `${name.length}-warm-${clients}`);
     const results = [];
     for (let i = 0; i < RUNS; i++) results.push(await load(t, clients, PER_RUN, `${name.length}-${clients}-${i}`));
-    console.log(`${name.padEnd(34)} clients=${String(clients).padStart(2)}  ${median(results.map((r) => r.rate)).toFixed(0).padStart(6)} creates/s  p50 ${median(results.map((r) => r.p50)).toFixed(2)} ms  p99 ${median(results.map((r) => r.p99)).toFixed(2)} ms`);
+    const m = out[clients] = { rate: median(results.map((r) => r.rate)), p50: median(results.map((r) => r.p50)), p99: median(results.map((r) => r.p99)) };
+    console.log(`${name.padEnd(34)} clients=${String(clients).padStart(2)}  ${m.rate.toFixed(0).padStart(6)} creates/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms`);
   }
+  return out;
 }
 
 if (process.argv.includes('--load')) {
@@ -109,8 +113,12 @@ await new Promise<void>((r) => bare.listen(0, '127.0.0.1', () => r()));
 const bareTarget: Target = { ...api, url: new URL(`https://127.0.0.1:${(bare.address() as AddressInfo).port}`) };
 
 console.log(`pod creates over HTTPS, ${RUNS} run(s) of ${PER_RUN} per configuration, medians (node ${process.version})`);
-await measure('bare Node HTTPS (parse + echo)', bareTarget);
-await measure('peapod apiserver + sqlite store', api);
+const floor = await measure('bare Node HTTPS (parse + echo)', bareTarget);
+const peapod = await measure('peapod apiserver + sqlite store', api);
+const bareName = (clients: number) => `bare Node HTTPS server (parse + echo), ${clients} client${clients > 1 ? 's' : ''}`;
+emit('apiserver.creates_per_s', peapod[32].rate, 'creates/s', { name: bareName(32), value: floor[32].rate });
+emit('apiserver.create_p50_ms', peapod[1].p50, 'ms', { name: bareName(1), value: floor[1].p50 });
+emit('apiserver.create_p99_ms', peapod[1].p99, 'ms', { name: bareName(1), value: floor[1].p99 });
 bare.close();
 await server.close();
 await store.close();

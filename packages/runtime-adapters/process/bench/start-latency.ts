@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { containerLabels, podLabels, type PodSandboxConfig } from '@peapod/runtime';
 import { ProcessRuntime } from '../src/index.js';
+import { emit } from '../../../../tools/bench/src/emit.mjs';
 
 const runs = Number(process.argv[2] ?? 100);
 const rounds = Number(process.argv[3] ?? 3);
@@ -84,6 +85,8 @@ for (let r = 0; r < rounds; r++) {
 }
 console.log(`\n${runs} runs x ${rounds} rounds (median over rounds)`);
 for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(46)} p50 ${median(v.p50).toFixed(2).padStart(7)} ms   p99 ${median(v.p99).toFixed(2).padStart(7)} ms`);
+const [, bwrapFloor, runtime] = Object.values(results);
+emit('runtime.process.start_p50_ms', median(runtime.p50), 'ms', { name: 'raw bwrap sandbox until its command runs', value: median(bwrapFloor.p50) });
 await rt.close();
 clearInterval(keepAlive);
 rmSync(stateDir, { recursive: true, force: true });
