@@ -25,8 +25,14 @@ export { fieldPath, metaOf, prepareForDecode, schemaAt, unknownFields } from './
 export type { PathSegment } from './fields.js';
 
 // Schema metadata consumers: patches and OpenAPI.
-export { patchMetaAt, toOpenAPISchemas } from './openapi.js';
-export type { PatchMeta } from './openapi.js';
+export { patchMetaAt, toOpenAPISchemas } from './openapi/schemas.js';
+export type { PatchMeta } from './openapi/schemas.js';
+export { SchemaNode, REF_PREFIX, refTo } from './openapi/model.js';
+export type { Definitions, OpenAPISchema, Shape } from './openapi/model.js';
+export { definitionOf, definitions, schemaFor } from './openapi/definitions.js';
+// Patching (apimachinery's jsonpatch, strategicpatch and structured-merge-diff): shared by the API server and client fakes.
+export { PATCH_CONTENT_TYPES, applyPatch, patchTypeOf, updateManagedFields } from './patch/index.js';
+export type { PatchRequest, PatchType } from './patch/index.js';
 
 // Defaulting and validation.
 export {

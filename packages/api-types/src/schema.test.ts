@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { RESOURCES, listSchemaOf } from './resources.js';
 import { decodeObject } from './decode.js';
 import { unknownFields, fieldPath, prepareForDecode } from './fields.js';
-import { patchMetaAt, toOpenAPISchemas } from './openapi.js';
+import { patchMetaAt, toOpenAPISchemas } from './openapi/schemas.js';
 import { applyDefaults } from './defaults.js';
 import { isBadRequest, isInvalid, type StatusError } from './errors.js';
 import { PodSchema } from './core/v1.js';

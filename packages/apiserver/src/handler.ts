@@ -1,12 +1,11 @@
 import {
-  badRequest, invalid, methodNotSupported, notFound, serviceUnavailable, type FieldValidation,
+  badRequest, invalid, methodNotSupported, notFound, patchTypeOf, serviceUnavailable, type FieldValidation,
 } from '@peapod/api-types';
 import type { Clock } from '@peapod/core';
 import type { WatchEvent } from '@peapod/store';
 import type { UserInfo } from './auth.js';
 import { aggregatedContentType, aggregatedDiscovery, apiGroupList, apiResourceList, apiVersions, wantsAggregated } from './discovery.js';
 import type { NodeStreamer } from './node-streamer.js';
-import { patchTypeOf } from './patch/index.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import type { ServedResource } from './registry.js';
 import type { DeleteRequest, ListQuery, Rest, WatchQuery, WriteContext } from './rest.js';

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
-import { RESOURCES, StatusError, badRequest, isStatusError, toStatusError, tooManyRequests, type ResourceInfo } from '@peapod/api-types';
+import { RESOURCES, StatusError, applyPatch, badRequest, isStatusError, toStatusError, tooManyRequests, updateManagedFields, type ResourceInfo } from '@peapod/api-types';
 import type { Transport } from '@peapod/client';
 import { silentLogger, type Clock, type Logger } from '@peapod/core';
 import type { Store } from '@peapod/store';
@@ -25,7 +25,6 @@ import type { Obj } from './obj.js';
 import { Rest } from './rest.js';
 import { chooseProtocol, runSession, sessionRequest } from './streaming.js';
 import { OpenAPIV3 } from './openapi/index.js';
-import { applyPatch, updateManagedFields } from './patch/index.js';
 import { PodSecurityAdmission } from './pod-security/admission.js';
 import { resolveContainer } from './subresources.js';
 

@@ -1,17 +1,12 @@
-import { apiVersionOf, badRequest, type ResourceInfo } from '@peapod/api-types';
+import { PATCH_CONTENT_TYPES as PATCH_TYPE_OF_MEDIA, apiVersionOf, badRequest, type ResourceInfo } from '@peapod/api-types';
 import { resourcePath } from './paths.js';
 import type {
   ApiRequest, DeleteOptions, KubeClient, KubeObject, ListOptions, ObjectList, PatchOptions, PatchType,
   PodLogOptions, ResourceClient, Transport, WatchEvent, WatchOptions, WriteOptions,
 } from './types.js';
 
-/** Content-Type per patch kind, as the API server dispatches on it. */
-export const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
-  json: 'application/json-patch+json',
-  merge: 'application/merge-patch+json',
-  strategic: 'application/strategic-merge-patch+json',
-  apply: 'application/apply-patch+yaml',
-};
+/** Content-Type per patch kind: the inverse of the table the API server dispatches on. */
+export const PATCH_CONTENT_TYPES = Object.fromEntries(Object.entries(PATCH_TYPE_OF_MEDIA).map(([media, type]) => [type, media])) as Record<PatchType, string>;
 
 type Query = Record<string, string | undefined>;
 const str = (v: number | boolean | undefined) => (v === undefined ? undefined : String(v));

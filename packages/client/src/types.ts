@@ -1,4 +1,4 @@
-import type { ResourceInfo, Status } from '@peapod/api-types';
+import type { PatchType, ResourceInfo, Status } from '@peapod/api-types';
 
 /**
  * The client contract every component (scheduler, kubelet, controllers, the app) uses to talk to
@@ -57,7 +57,7 @@ export interface DeleteOptions extends NamespaceOption {
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: boolean;
 }
-export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+export type { PatchType };
 export interface PatchOptions extends WriteOptions {
   /** e.g. `status`, `scale`, `ephemeralcontainers`, `resize`. */
   subresource?: string;

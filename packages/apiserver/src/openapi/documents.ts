@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { RESOURCES, type ResourceInfo } from '@peapod/api-types';
-import { definitionOf, definitions } from './definitions.js';
+import { REF_PREFIX, RESOURCES, definitionOf, definitions, refTo, type Definitions, type GroupVersionKind, type OpenAPISchema, type ResourceInfo } from '@peapod/api-types';
 import { FIELD_DESCRIPTIONS } from './descriptions.js';
-import { REF_PREFIX, refTo, type Definitions, type GroupVersionKind, type OpenAPISchema } from './model.js';
 
 /**
  * The OpenAPI v3 documents: `/openapi/v3` (an index of group-versions) and one document per

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESOURCES, type ResourceInfo } from '@peapod/api-types';
-import { OpenAPIV3, REF_PREFIX, SchemaNode, groupVersionPath, type OpenAPISchema } from './index.js';
+import { REF_PREFIX, RESOURCES, SchemaNode, type OpenAPISchema, type ResourceInfo } from '@peapod/api-types';
+import { OpenAPIV3, groupVersionPath } from './index.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const openapi = new OpenAPIV3();

@@ -72,6 +72,18 @@ describe('FakeApiServer', () => {
     expect(m.metadata.labels).toEqual({ tier: 'fe' });
   });
 
+  it('serves server-side apply as the API server does: creates, records managers, 409 on a conflict unless forced', async () => {
+    const { pods } = setup();
+    const applied = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+    const created = await pods.patch('web', 'apply', applied, { namespace: 'default', fieldManager: 'alice' });
+    expect(created.metadata.labels).toEqual({ app: 'web' });
+    expect(created.metadata.managedFields?.map((f) => f.manager)).toEqual(['alice']);
+    const other = { ...applied, metadata: { ...applied.metadata, labels: { app: 'other' } } };
+    await expect(pods.patch('web', 'apply', other, { namespace: 'default', fieldManager: 'bob' })).rejects.toSatisfy(isConflict);
+    const forced = await pods.patch('web', 'apply', other, { namespace: 'default', fieldManager: 'bob', force: true });
+    expect(forced.metadata.labels).toEqual({ app: 'other' });
+  });
+
   it('binds a pod once', async () => {
     const { pods } = setup();
     await pods.create(pod('web'));

@@ -1,14 +1,12 @@
 import {
-  StatusError, alreadyExists, apiVersionOf, badRequest, conflict, invalid, methodNotSupported, notFound, objectField,
-  parseFieldSelector, parseLabelSelector, resourceFor, resourceVersionTooOld, unsupportedMediaType,
+  StatusError, alreadyExists, apiVersionOf, applyPatch, badRequest, conflict, invalid, methodNotSupported, notFound, objectField,
+  parseFieldSelector, parseLabelSelector, patchTypeOf, resourceFor, resourceVersionTooOld,
   type FieldMatcher, type LabelMatcher, type ResourceInfo, type Status,
 } from '@peapod/api-types';
 import { RealClock, type Clock } from '@peapod/core';
 import { parse as parseYaml } from 'yaml';
-import { PATCH_CONTENT_TYPES } from '../client.js';
 import { keyOf, objectKey } from '../cache/store.js';
 import type { ApiRequest, ApiResponse, DeleteOptions, KubeObject, Transport, WatchEvent } from '../types.js';
-import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 
 export interface FakeApiServerOptions {
   /** Stamps creationTimestamp and deletionTimestamp; default the wall clock. */
@@ -37,8 +35,9 @@ type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string
  *   Orphan adds `foregroundDeletion` or `orphan`, for the garbage collector); bound, non-terminal pods are
  *   deleted gracefully (deletionTimestamp + deletionGracePeriodSeconds, removed by a delete with
  *   grace 0, as the kubelet does); preconditions;
- * - patches: JSON, merge, strategic (merge keys from the schemas) and apply (approximated as a
- *   strategic merge that creates a missing object; no managedFields or conflicts);
+ * - patches: JSON, merge, strategic merge and server-side apply through the API server's own patch
+ *   code in `@peapod/api-types` (apply creates a missing object and records managedFields; conflicts
+ *   are 409 unless `force`); other writes do not record managedFields;
  * - list and watch with namespace, label and field selectors (objects moving in or out of a
  *   selector are ADDED/DELETED for that watcher), watch from a resourceVersion with 410 once it is
  *   compacted, bookmarks on demand, `log` streams from `setLogs`.
@@ -98,7 +97,7 @@ export class FakeApiServer implements Transport {
       }
       case 'PATCH':
         if (r.name === undefined) throw methodNotSupported(target(r), 'patch');
-        return ok(this.patch(r, req.body, req.contentType, dryRun));
+        return ok(this.patch(r, req.body, req.contentType, q, dryRun));
       case 'DELETE':
         if (r.name === undefined) {
           for (const o of this.list(r, q).items) this.delete({ ...r, name: o.metadata.name }, req.body as DeleteOptions | undefined, dryRun);
@@ -262,22 +261,13 @@ export class FakeApiServer implements Transport {
     throw methodNotSupported(target(r), `create ${r.subresource}`);
   }
 
-  private patch(r: Route, body: unknown, contentType: string | undefined, dryRun: boolean): Obj {
-    const isApply = contentType === PATCH_CONTENT_TYPES.apply;
-    const patch = isApply && typeof body === 'string' ? parseYaml(body) : body;
-    const key = objectKey(r.namespace, r.name!);
-    const cur = this.coll(r.info).get(key);
-    if (!cur) {
-      if (isApply && !r.subresource) return this.create(r, { ...(patch as object), metadata: { ...(patch as Obj).metadata, name: r.name } }, dryRun);
-      throw notFound(target(r));
-    }
-    let next: unknown;
-    switch (contentType) {
-      case PATCH_CONTENT_TYPES.json: next = jsonPatch(cur, patch); break;
-      case PATCH_CONTENT_TYPES.merge: next = mergePatch(cur, patch); break;
-      case PATCH_CONTENT_TYPES.strategic: case PATCH_CONTENT_TYPES.apply: next = strategicMergePatch(r.info.schema, cur, patch); break;
-      default: throw unsupportedMediaType(contentType ?? '');
-    }
+  private patch(r: Route, body: unknown, contentType: string | undefined, q: Record<string, string | undefined>, dryRun: boolean): Obj {
+    const type = patchTypeOf(contentType);
+    const patch = type === 'apply' && typeof body === 'string' ? parseYaml(body) : body;
+    const cur = this.coll(r.info).get(objectKey(r.namespace, r.name!));
+    if (!cur && (type !== 'apply' || r.subresource)) throw notFound(target(r));
+    const next = applyPatch({ type, current: cur, patch, info: r.info, fieldManager: q.fieldManager ?? '', force: q.force === 'true', subresource: r.subresource });
+    if (!cur) return this.create(r, { ...next, metadata: { ...next.metadata, name: r.name } }, dryRun);
     const rv = (patch as Obj)?.metadata?.resourceVersion;
     if (rv !== undefined && rv !== cur.metadata.resourceVersion) throw conflict(target(r));
     return this.write(r, cur, asObject(next), dryRun);

@@ -1,3 +1,2 @@
 export { FakeApiServer } from './fake-api-server.js';
 export type { FakeApiServerOptions } from './fake-api-server.js';
-export { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';

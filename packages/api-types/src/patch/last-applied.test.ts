@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RESOURCES, isConflict, type ResourceInfo } from '@peapod/api-types';
+import { RESOURCES } from '../resources.js';
+import { isConflict } from '../errors.js';
+import type { ResourceInfo } from '../resource.js';
 import { applyPatch, updateManagedFields } from './index.js';
 import { LAST_APPLIED } from './last-applied.js';
 

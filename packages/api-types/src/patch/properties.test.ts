@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RESOURCES, type ResourceInfo } from '@peapod/api-types';
+import { RESOURCES } from '../resources.js';
+import type { ResourceInfo } from '../resource.js';
 import { SchemaNode } from '../openapi/model.js';
 import { schemaFor } from '../openapi/definitions.js';
 import { FieldSet, fieldElement, keyElement, valueElement } from './fieldpath.js';

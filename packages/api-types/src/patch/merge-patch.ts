@@ -1,4 +1,4 @@
-import { badRequest } from '@peapod/api-types';
+import { badRequest } from '../errors.js';
 import { clone, isObject, type Json, type JsonObject } from './json.js';
 
 /**

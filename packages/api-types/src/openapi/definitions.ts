@@ -1,4 +1,6 @@
-import { k8sMeta, toOpenAPISchemas, type ResourceInfo } from '@peapod/api-types';
+import { k8sMeta } from '../schema.js';
+import { toOpenAPISchemas } from './schemas.js';
+import type { ResourceInfo } from '../resource.js';
 import { SchemaNode, type Definitions, type OpenAPISchema } from './model.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isBadRequest } from '@peapod/api-types';
+import { isBadRequest } from '../errors.js';
 import { applyMergePatch } from './merge-patch.js';
 import type { Json } from './json.js';
 

@@ -1,3 +1,5 @@
+import type { GroupVersionKind } from '../schema.js';
+
 /**
  * The OpenAPI v3 schema objects Peapod publishes, and the view of them that patching uses.
  *
@@ -6,12 +8,6 @@
  * Kubernetes' apiserver and kubectl do. Definitions are keyed by Kubernetes definition name
  * (`io.k8s.api.core.v1.Pod`) and referenced as `#/components/schemas/<name>`.
  */
-export interface GroupVersionKind {
-  group: string;
-  version: string;
-  kind: string;
-}
-
 export interface OpenAPISchema {
   type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
   format?: string;

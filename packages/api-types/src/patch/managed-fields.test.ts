@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RESOURCES, isBadRequest, isConflict, type ResourceInfo, type StatusError } from '@peapod/api-types';
+import { RESOURCES } from '../resources.js';
+import { isBadRequest, isConflict, type StatusError } from '../errors.js';
+import type { ResourceInfo } from '../resource.js';
 import { applyPatch, updateManagedFields } from './index.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,4 +1,4 @@
-import { badRequest } from '@peapod/api-types';
+import { badRequest } from '../errors.js';
 import { isObject, type Json, type JsonObject } from './json.js';
 
 /**

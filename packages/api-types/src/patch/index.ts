@@ -1,4 +1,6 @@
-import { apiVersionOf, badRequest, notFound, resourceForKind, unsupportedMediaType, type ResourceInfo } from '@peapod/api-types';
+import { apiVersionOf, type ResourceInfo } from '../resource.js';
+import { badRequest, notFound, unsupportedMediaType } from '../errors.js';
+import { resourceForKind } from '../resources.js';
 import { schemaFor } from '../openapi/definitions.js';
 import { applyJsonPatch } from './json-patch.js';
 import { clone, isObject, type Json, type JsonObject } from './json.js';

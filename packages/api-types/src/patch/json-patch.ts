@@ -1,4 +1,4 @@
-import { StatusError, badRequest, requestEntityTooLarge } from '@peapod/api-types';
+import { StatusError, badRequest, requestEntityTooLarge } from '../errors.js';
 import { clone, deepEqual, isObject, type Json, type JsonObject } from './json.js';
 
 /**

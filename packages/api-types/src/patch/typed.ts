@@ -1,4 +1,4 @@
-import { StatusError } from '@peapod/api-types';
+import { StatusError } from '../errors.js';
 import type { SchemaNode } from '../openapi/model.js';
 import { FieldSet, fieldElement, formatPath, keyElement, valueElement, type FieldPath, type PathElement } from './fieldpath.js';
 import { deepEqual, isObject, type Json, type JsonObject } from './json.js';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RESOURCES, isNotFound, type ResourceInfo, type StatusError } from '@peapod/api-types';
+import { RESOURCES } from '../resources.js';
+import { isNotFound, type StatusError } from '../errors.js';
+import type { ResourceInfo } from '../resource.js';
 import { applyPatch, patchTypeOf, type PatchType } from './index.js';
 
 const pods = RESOURCES.pods as ResourceInfo;

@@ -1,13 +1,13 @@
 import type { z } from 'zod';
-import { metaOf, nodeOf, schemaAt, type PathSegment } from './fields.js';
-import { k8sMeta, type K8sSchemaMeta } from './schema.js';
-import { RESOURCES, listSchemaOf } from './resources.js';
-import type { ResourceInfo } from './resource.js';
-import { DeleteOptionsSchema, PartialObjectMetadataSchema, TableSchema, WatchEventSchema } from './meta/v1.js';
-import { StatusSchema } from './meta/status.js';
-import { BindingSchema } from './core/v1.js';
-import { EvictionSchema } from './policy/v1.js';
-import { ScaleSchema } from './autoscaling/v1.js';
+import { metaOf, nodeOf, schemaAt, type PathSegment } from '../fields.js';
+import { k8sMeta, type K8sSchemaMeta } from '../schema.js';
+import { RESOURCES, listSchemaOf } from '../resources.js';
+import type { ResourceInfo } from '../resource.js';
+import { DeleteOptionsSchema, PartialObjectMetadataSchema, TableSchema, WatchEventSchema } from '../meta/v1.js';
+import { StatusSchema } from '../meta/status.js';
+import { BindingSchema } from '../core/v1.js';
+import { EvictionSchema } from '../policy/v1.js';
+import { ScaleSchema } from '../autoscaling/v1.js';
 
 /** What strategic merge patch and server-side apply need to know about one field. */
 export interface PatchMeta {

@@ -1,4 +1,4 @@
-import { StatusError, badRequest } from '@peapod/api-types';
+import { StatusError, badRequest } from '../errors.js';
 import type { SchemaNode } from '../openapi/model.js';
 import { clone, deepEqual, isObject, type Json, type JsonObject } from './json.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isBadRequest, isInvalid, isRequestEntityTooLarge, type StatusError } from '@peapod/api-types';
+import { isBadRequest, isInvalid, isRequestEntityTooLarge, type StatusError } from '../errors.js';
 import { applyJsonPatch } from './json-patch.js';
 import type { Json } from './json.js';
 

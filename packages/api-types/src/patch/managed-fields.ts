@@ -1,4 +1,5 @@
-import { StatusError, apiVersionOf, type ResourceInfo } from '@peapod/api-types';
+import { StatusError } from '../errors.js';
+import { apiVersionOf, type ResourceInfo } from '../resource.js';
 import type { SchemaNode } from '../openapi/model.js';
 import { FieldSet, fieldElement, formatPath, type FieldPath } from './fieldpath.js';
 import { clone, deepEqual, isObject, type Json, type JsonObject } from './json.js';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RESOURCES, isBadRequest, isInvalid, type ResourceInfo } from '@peapod/api-types';
+import { RESOURCES } from '../resources.js';
+import { isBadRequest, isInvalid } from '../errors.js';
+import type { ResourceInfo } from '../resource.js';
 import { SchemaNode } from '../openapi/model.js';
 import { schemaFor } from '../openapi/definitions.js';
 import { applyStrategicMergePatch } from './strategic.js';
