@@ -155,7 +155,10 @@ export class Kubelet implements PodSyncer {
     if (this.options.podManifestPath) {
       this.staticSource = new StaticPodSource(this.options.podManifestPath, this.options.nodeName, this.clock, this.logger, this.options.fileCheckPeriodMs, this.options.parseManifest);
     }
-    this.streaming = new KubeletStreamingServer({ attempts: (uid, container) => this.containerAttempts(uid, container) }, this.runtime, this.clock);
+    this.streaming = new KubeletStreamingServer({
+      attempts: (uid, container) => this.containerAttempts(uid, container),
+      sandbox: (uid) => (this.pods.has(uid) ? this.relister.observed(uid).sandboxes.find((s) => s.ready)?.id : undefined),
+    }, this.runtime, this.clock);
   }
 
   get nodeName(): string {

@@ -1,3 +1,5 @@
+import { Duplex, PassThrough } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +110,38 @@ describe('Kubelet: streaming', () => {
     expect(out.join('')).toBe('hi\n');
     await expect(read(h.kubelet.streaming.logs({ ...target, uid: 'other' }, { signal }))).rejects.toMatchObject({ status: { code: 404 } });
     await expect(read(h.kubelet.streaming.logs({ ...target, container: 'nope' }, { signal }))).rejects.toMatchObject({ status: { code: 400, message: 'container nope is not valid for pod p' } });
+  });
+});
+
+describe('Kubelet: port-forward', () => {
+  it('connects to a port the pod listens on, both ways with half-close, and refuses closed ports and other pods', async () => {
+    h = await startKubelet({ scripts: { a: () => ({ listen: [8080] }) } });
+    const pod = await h.create('p', { containers: [ctr('a')] });
+    await h.run(3 * S);
+    const target = { namespace: 'default', pod: 'p', uid: pod.metadata.uid! };
+    const fromClient = new PassThrough();
+    const toClient = new PassThrough();
+    const signal = new AbortController().signal;
+    const done = h.kubelet.streaming.portForward(target, 8080, Duplex.from({ readable: fromClient, writable: toClient }), signal);
+    const echoed: Buffer[] = [];
+    toClient.on('data', (c: Buffer) => echoed.push(c));
+    // The fake runtime's listener echoes: what the client sends comes back, and its half-close ends the reply.
+    fromClient.end('ping');
+    await done;
+    await finished(toClient);
+    expect(Buffer.concat(echoed).toString()).toBe('ping');
+    await expect(h.kubelet.streaming.portForward(target, 9, new PassThrough(), signal)).rejects.toMatchObject({ status: { code: 503, message: expect.stringContaining('nothing listens on port 9') } });
+    await expect(h.kubelet.streaming.portForward({ ...target, uid: 'other' }, 8080, new PassThrough(), signal)).rejects.toMatchObject({ status: { code: 400 } });
+  });
+
+  it('drops the connection when the client aborts', async () => {
+    h = await startKubelet({ scripts: { a: () => ({ listen: [80] }) } });
+    const pod = await h.create('p', { containers: [ctr('a')] });
+    await h.run(3 * S);
+    const abort = new AbortController();
+    const done = h.kubelet.streaming.portForward({ namespace: 'default', pod: 'p', uid: pod.metadata.uid! }, 80, new PassThrough(), abort.signal);
+    abort.abort();
+    await expect(done).resolves.toBeUndefined();
   });
 });
 

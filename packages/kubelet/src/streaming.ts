@@ -1,14 +1,19 @@
+import { Duplex } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { badRequest, notFound } from '@peapod/api-types';
+import { badRequest, notFound, serviceUnavailable } from '@peapod/api-types';
 import type { Clock } from '@peapod/core';
-import type { StreamSession, Streaming } from '@peapod/runtime';
+import { isRuntimeError, type StreamSession, type Streaming } from '@peapod/runtime';
 
-/** The container a streaming request is for, as the API server resolved it. */
-export interface ContainerTarget {
+/** The pod a streaming request is for, as the API server resolved it. */
+export interface PodRef {
   node?: string;
   namespace: string;
   pod: string;
   uid: string;
+}
+
+/** The container a streaming request is for. */
+export interface ContainerTarget extends PodRef {
   container: string;
 }
 
@@ -42,12 +47,22 @@ export interface NodeStreaming {
   logs(target: ContainerTarget, opts: StreamLogOptions): AsyncIterable<Uint8Array>;
   exec(target: ContainerTarget, command: readonly string[], io: StreamIO): Promise<{ exitCode: number }>;
   attach(target: ContainerTarget, io: StreamIO): Promise<{ exitCode: number }>;
+  /**
+   * `kubectl port-forward`: connects `stream` to `port` in the pod's network (the runtime's
+   * `portForward` on the pod's ready sandbox). The client ending `stream` half-closes the
+   * connection; the pod closing it ends `stream`. Resolves once the connection is closed, or when
+   * `signal` aborts (which drops it). Rejects before any byte flows when the pod has no ready
+   * sandbox here or nothing accepts the connection.
+   */
+  portForward(target: PodRef, port: number, stream: Duplex, signal: AbortSignal): Promise<void>;
 }
 
 /** What the streaming server needs to know about the pods this kubelet runs. */
 export interface ContainerLocator {
   /** Container ids of `container` in pod `uid`, newest attempt first; undefined when the pod or container is unknown. */
   attempts(uid: string, container: string): { id: string; running: boolean }[] | undefined;
+  /** The id of pod `uid`'s ready sandbox; undefined when the pod is unknown or has none. */
+  sandbox(uid: string): string | undefined;
 }
 
 export class KubeletStreamingServer implements NodeStreaming {
@@ -83,6 +98,19 @@ export class KubeletStreamingServer implements NodeStreaming {
   async attach(target: ContainerTarget, io: StreamIO): Promise<{ exitCode: number }> {
     const id = this.running(target);
     return this.relay(await this.runtime.attach(id, { stdin: !!io.stdin, tty: io.tty }), io);
+  }
+
+  async portForward(target: PodRef, port: number, stream: Duplex, signal: AbortSignal): Promise<void> {
+    const sandbox = this.locator.sandbox(target.uid);
+    if (!sandbox) throw badRequest(`pod ${target.pod} has no running sandbox on this node`);
+    let conn: Duplex;
+    try {
+      const c = await this.runtime.portForward(sandbox, port);
+      conn = c instanceof Duplex ? c : Duplex.from(c);
+    } catch (err) {
+      throw isRuntimeError(err) ? serviceUnavailable(err.message) : err;
+    }
+    await splice(stream, conn, signal);
   }
 
   private attemptsOf(target: ContainerTarget) {
@@ -121,4 +149,26 @@ export class KubeletStreamingServer implements NodeStreaming {
       void Promise.allSettled(pumps);
     }
   }
+}
+
+/**
+ * Copies both ways between the client's stream and the pod's connection, passing half-closes
+ * on; resolves when the pod's connection is closed. The client's stream going away (reset) or
+ * `signal` aborting drops the connection.
+ */
+function splice(client: Duplex, conn: Duplex, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const drop = () => conn.destroy();
+    signal.addEventListener('abort', drop, { once: true });
+    client.once('close', () => { if (!client.readableEnded) drop(); });
+    conn.on('error', drop);
+    conn.once('close', () => {
+      signal.removeEventListener('abort', drop);
+      if (!client.writableEnded) client.end();
+      resolve();
+    });
+    client.pipe(conn);
+    conn.pipe(client);
+    if (signal.aborted) drop();
+  });
 }
