@@ -10,6 +10,7 @@
  */
 import { RESOURCES, applyDefaults, decodeObject, validateObject } from '../src/index.js';
 import { webPod } from '../src/testdata/objects.js';
+// nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
 import { emit } from '../../../tools/bench/src/emit.mjs';
 
 const quick = process.argv.includes('--quick');

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { RealClock } from '@peapod/core';
 import { createSqliteStore } from '@peapod/store';
 import { startApiServer } from '../src/index.js';
+// nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
 import { emit } from '../../../tools/bench/src/emit.mjs';
 
 const quick = process.argv.includes('--quick');

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Container, Pod } from '@peapod/api-types';
 import { resolveEnv, writeAtomically, type Payload } from '../src/index.js';
+// nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
 import { emit } from '../../../tools/bench/src/emit.mjs';
 
 const RUNS = 7;

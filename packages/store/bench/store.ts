@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { Etcd3 } from 'etcd3';
 import { createEtcdStore, createMemoryStore, createSqliteStore, WatchCache, type Store, type StoredObject } from '../src/index.js';
 import { startEtcdCluster } from '../src/testdata/etcd-cluster.js';
+// nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
 import { emit } from '../../../tools/bench/src/emit.mjs';
 
 const quick = process.argv.includes('--quick');

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { containerLabels, podLabels, type PodSandboxConfig } from '@peapod/runtime';
 import { latencyBenchArgs, runLatencyBench, startPrivateEngine, timed } from '@peapod/runtime/testing';
 import { CriClient, CriRuntime, linuxTranslator } from '../src/index.js';
+// nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
 import { emit } from '../../../../tools/bench/src/emit.mjs';
 
 const BURST = 20;

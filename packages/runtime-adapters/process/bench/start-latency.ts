@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { containerLabels, podLabels, type PodSandboxConfig } from '@peapod/runtime';
 import { ProcessRuntime } from '../src/index.js';
+// nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
 import { emit } from '../../../../tools/bench/src/emit.mjs';
 
 const runs = Number(process.argv[2] ?? 100);
