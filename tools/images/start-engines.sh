@@ -4,6 +4,9 @@
 #   start-engines.sh docker DIR       -> DIR/docker.sock, images loaded
 #   start-engines.sh containerd DIR   -> DIR/containerd.sock, CRI ready, images imported
 #   start-engines.sh stop DIR         -> stops whatever this script started in DIR
+#   start-engines.sh check docker|containerd
+#                                     -> exits 3 with the install command when the engine's packages
+#                                        are missing (tests decide from it whether to skip), else 0
 #
 # Each engine comes with a private image registry (Debian's docker-registry) on 127.0.0.1 holding
 # `peapod/busybox:1.36`, so pulls are tested for real; the engine does not have that reference
@@ -26,8 +29,16 @@ wait_ready() { # CMD... until it succeeds, 30 s at most
   echo "engine did not become ready: $*" >&2; tail -20 "$dir"/*.log >&2 || true; exit 1
 }
 
+needs() { # the programs starting an engine of kind $1 takes
+  case "$1" in
+    docker) need dockerd; need docker; need containerd; need runc ;;
+    containerd) need containerd; need ctr; need runc ;;
+    *) echo "unknown engine: $1" >&2; exit 2 ;;
+  esac
+  need docker-registry; need curl; need "${BUSYBOX:-/bin/busybox}"
+}
+
 start_registry() { # -> $registry (127.0.0.1:PORT)
-  need docker-registry; need curl
   local port
   port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
   registry="127.0.0.1:$port"
@@ -37,11 +48,13 @@ start_registry() { # -> $registry (127.0.0.1:PORT)
   wait_ready curl -sf "http://$registry/v2/"
 }
 
-cmd=${1:?usage: $0 docker|containerd|stop DIR}; dir=${2:?usage: $0 docker|containerd|stop DIR}
+cmd=${1:?usage: $0 docker|containerd|stop DIR}
+if [ "$cmd" = check ]; then needs "${2:?usage: $0 check docker|containerd}"; exit 0; fi
+dir=${2:?usage: $0 docker|containerd|stop DIR}
 mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
 case "$cmd" in
   docker)
-    need dockerd; need docker; need containerd; need runc
+    needs docker
     start_registry
     setsid dockerd --data-root "$dir/docker-root" --exec-root "$dir/docker-exec" -H "unix://$dir/docker.sock" \
       --pidfile "$dir/dockerd.pid" --iptables=false --bridge=none >"$dir/dockerd.log" 2>&1 < /dev/null &
@@ -56,7 +69,7 @@ case "$cmd" in
     echo "$registry"
     ;;
   containerd)
-    need containerd; need ctr; need runc
+    needs containerd
     start_registry
     { containerd config default \
       | sed -e 's/restrict_oom_score_adj = false/restrict_oom_score_adj = true/' \
