@@ -23,13 +23,21 @@ export const PORT_FORWARD_TUNNEL_PROTOCOL = `${SPDY_UPGRADE}+${PORT_FORWARD_PROT
 /** How long the second stream of a pair may take to arrive (the kubelet's stream creation timeout). */
 export const PAIR_TIMEOUT_MS = 30_000;
 
+/** The streamer's portForward, or a 503 for nodes whose streaming endpoint cannot forward ports. */
+export function portForwardOf(streamer: NodeStreamer, node: string): NonNullable<NodeStreamer['portForward']> {
+  if (!streamer.portForward) throw serviceUnavailable(`port-forward is not available: node "${node}" has no port-forward endpoint`);
+  return streamer.portForward.bind(streamer);
+}
+
 const offered = (header: string | string[] | undefined) => (Array.isArray(header) ? header : [header ?? '']).flatMap((v) => v.split(',')).map((v) => v.trim());
 
-const tunnels = new WebSocketServer({
-  noServer: true,
-  clientTracking: false,
-  handleProtocols: (protocols) => (protocols.has(PORT_FORWARD_TUNNEL_PROTOCOL) ? PORT_FORWARD_TUNNEL_PROTOCOL : false),
-});
+/**
+ * The tunnel's subprotocol has a `/`, which RFC 6455 tokens (and so the `ws` library) refuse; Go's
+ * client sends it anyway. The request's header is checked here and dropped before `ws` sees it,
+ * and the answer names the protocol explicitly.
+ */
+const tunnels = new WebSocketServer({ noServer: true, clientTracking: false })
+  .on('headers', (headers: string[]) => headers.push(`Sec-WebSocket-Protocol: ${PORT_FORWARD_TUNNEL_PROTOCOL}`));
 
 export interface PortForwardUpgrade {
   req: IncomingMessage;
@@ -51,9 +59,8 @@ export interface PortForwardUpgrade {
  */
 export function upgradePortForward(u: PortForwardUpgrade): void {
   const { pod } = u;
-  const portForward = u.streamer.portForward?.bind(u.streamer);
   if (!pod.spec?.nodeName) throw badRequest(`pod ${pod.metadata.name} does not have a host assigned`);
-  if (!portForward) throw serviceUnavailable(`port-forward is not available: node "${pod.spec.nodeName}" has no port-forward endpoint`);
+  const portForward = portForwardOf(u.streamer, pod.spec.nodeName);
   const target: PortForwardTarget = { node: pod.spec.nodeName, namespace: pod.metadata.namespace, pod: pod.metadata.name, uid: pod.metadata.uid };
   const serve = (transport: Duplex) => {
     u.upgraded();
@@ -70,6 +77,7 @@ export function upgradePortForward(u: PortForwardUpgrade): void {
   if (!offered(u.req.headers['sec-websocket-protocol']).includes(PORT_FORWARD_TUNNEL_PROTOCOL)) {
     throw badRequest(`unsupported streaming protocol; port-forward speaks ${PORT_FORWARD_TUNNEL_PROTOCOL} over WebSocket, or an upgrade to ${SPDY_UPGRADE}`);
   }
+  delete u.req.headers['sec-websocket-protocol'];
   tunnels.handleUpgrade(u.req, u.socket, u.head, (ws) => serve(createWebSocketStream(ws)));
 }
 
