@@ -90,6 +90,7 @@ export class SpdySession {
   private lastPeerStream = 0;
   private goingAway = false;
   private closed = false;
+  private closing?: Promise<void>;
   private inbound: Promise<void> = Promise.resolve();
   private outbound: Promise<void> = Promise.resolve();
 
@@ -115,11 +116,12 @@ export class SpdySession {
   }
 
   /** Sends GOAWAY and closes the transport once everything queued is written. */
-  async close(status: number = GoAwayStatus.Ok, err?: Error): Promise<void> {
-    if (this.closed) return;
+  close(status: number = GoAwayStatus.Ok, err?: Error): Promise<void> {
     this.goingAway = true;
-    await this.send({ type: 'goAway', lastGoodStreamId: this.lastPeerStream, status }).catch(() => undefined);
-    this.shutdown(err);
+    this.closing ??= this.closed ? Promise.resolve() : this.send({ type: 'goAway', lastGoodStreamId: this.lastPeerStream, status })
+      .catch(() => undefined)
+      .then(() => this.shutdown(err));
+    return this.closing;
   }
 
   /** @internal */
