@@ -59,6 +59,7 @@ export function quantityDivide(q: Quantity | string | number, divisor: Quantity 
 export function compareQuantities(a: Quantity | string | number, b: Quantity | string | number): number {
   const x = toQ(a);
   const y = toQ(b);
+  if (x.scale === y.scale) return x.num < y.num ? -1 : x.num > y.num ? 1 : 0;
   const l = x.num * 10n ** BigInt(y.scale);
   const r = y.num * 10n ** BigInt(x.scale);
   return l < r ? -1 : l > r ? 1 : 0;

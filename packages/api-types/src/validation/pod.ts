@@ -35,7 +35,12 @@ const MAX_INT32 = 2147483647;
 const FILE_MODE_MSG = 'must be a number between 0 and 0777 (octal), both inclusive';
 const STANDARD_CONTAINER_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
 
-const countSet = (o: object, keys: readonly string[]) => keys.filter((k) => (o as Record<string, unknown>)[k] !== undefined);
+/** Which of `keys` are set on `o`, in `keys` order (walks `o`'s few fields rather than probing every key). */
+const countSet = (o: object, keys: readonly string[]): string[] => {
+  const set: string[] = [];
+  for (const k in o) if ((o as Record<string, unknown>)[k] !== undefined && keys.includes(k)) set.push(k);
+  return set.length > 1 ? keys.filter((k) => set.includes(k)) : set;
+};
 
 /** Rejects absolute paths and `..` elements (validateLocalDescendingPath). */
 const localDescendingPath = (errs: Errs, field: string, p: string) => {
