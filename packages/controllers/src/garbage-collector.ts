@@ -48,21 +48,29 @@ export class GarbageCollector extends QueueController {
     }
   }
 
+  /**
+   * Updates the graph with an object's current state and, as Kubernetes' GraphBuilder, enqueues
+   * only what may need action: the object itself when one of its owners is not in the graph (it
+   * may be gone) or is being deleted, or when it is being deleted with the orphan/foreground
+   * finalizer; and foreground owners waiting on it when its references or deletion changed. An
+   * owner already in the graph and alive needs no check (its removal enqueues its dependents),
+   * which keeps a busy workload's pod updates from each costing a reconcile.
+   */
   private upsert(info: ResourceInfo<Obj>, old: Obj | undefined, obj: Obj): void {
     const uid = obj.metadata.uid!;
     this.nodes.set(uid, { info, obj });
     const before = old?.metadata.ownerReferences ?? [];
     const after = obj.metadata.ownerReferences ?? [];
-    for (const r of before) if (!after.some((a) => a.uid === r.uid)) { this.dependents.get(r.uid)?.delete(uid); this.queue.add(r.uid); }
+    for (const r of before) if (!after.some((a) => a.uid === r.uid)) { this.dependents.get(r.uid)?.delete(uid); this.enqueueIfWaiting(r.uid); }
     for (const r of after) {
       let set = this.dependents.get(r.uid);
       if (!set) this.dependents.set(r.uid, (set = new Set()));
       set.add(uid);
     }
     const deleting = obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).some((f) => f === ORPHAN_FINALIZER || f === FOREGROUND_FINALIZER);
-    if (after.length || deleting) this.queue.add(uid);
+    if (deleting || after.some((r) => this.nodes.get(r.uid)?.obj.metadata.deletionTimestamp !== undefined || !this.nodes.has(r.uid))) this.queue.add(uid);
     // A changed blockOwnerDeletion, or a dependent starting to go, may unblock a foreground owner.
-    if (old && (!deepEqual(before, after) || (!old.metadata.deletionTimestamp && obj.metadata.deletionTimestamp))) for (const r of after) this.queue.add(r.uid);
+    if (old && (!deepEqual(before, after) || (!old.metadata.deletionTimestamp && obj.metadata.deletionTimestamp))) for (const r of after) this.enqueueIfWaiting(r.uid);
   }
 
   private remove(obj: Obj): void {
@@ -70,9 +78,15 @@ export class GarbageCollector extends QueueController {
     this.nodes.delete(uid);
     for (const r of obj.metadata.ownerReferences ?? []) {
       this.dependents.get(r.uid)?.delete(uid);
-      this.queue.add(r.uid);
+      this.enqueueIfWaiting(r.uid);
     }
     for (const d of this.dependents.get(uid) ?? []) this.queue.add(d);
+  }
+
+  /** Enqueues an owner that is being deleted in the foreground: it waits on its dependents. */
+  private enqueueIfWaiting(uid: string): void {
+    const owner = this.nodes.get(uid)?.obj;
+    if (owner?.metadata.deletionTimestamp && owner.metadata.finalizers?.includes(FOREGROUND_FINALIZER)) this.queue.add(uid);
   }
 
   async reconcile(uid: string): Promise<ReconcileResult> {

@@ -37,9 +37,9 @@ async function renewLease(name: string): Promise<void> {
 const ready = async (name: string) => (await nodes().get(name)).status?.conditions?.find((x) => x.type === 'Ready');
 const taints = async (name: string) => ((await nodes().get(name)).spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`).sort();
 /** Advances the fake clock in monitor-period steps, letting the controllers act in between. */
-async function advance(ms: number, each?: () => Promise<void>) {
-  for (let t = 0; t < ms; t += 5_000) {
-    await c.clock.advance(Math.min(5_000, ms - t));
+async function advance(ms: number, each?: () => Promise<void>, step = 5_000) {
+  for (let t = 0; t < ms; t += step) {
+    await c.clock.advance(Math.min(step, ms - t));
     await each?.();
     await settle(30);
   }
@@ -92,6 +92,44 @@ describe('node lifecycle and taint eviction', () => {
     // The kubelet comes back: taints go.
     await kubeletHeartbeat('n1');
     await until(async () => (await taints('n1')).length === 0, 'taints removed');
+  });
+
+  it('honours configured timings: grace period, a pod\'s tolerationSeconds, and defaultTolerationSeconds for pods without one', async () => {
+    await c.close();
+    c = await startCluster({ nodeMonitorGracePeriodSeconds: 20, nodeMonitorPeriodSeconds: 1, defaultTolerationSeconds: 60 });
+    c.run(new NodeLifecycleController(c.ctx));
+    c.run(new TaintEvictionController(c.ctx));
+    c.run(new ReplicaSetController(c.ctx));
+    await nodes().create({ metadata: { name: 'n3' } } as Node);
+    await kubeletHeartbeat('n3');
+    const podClient = c.client.resource(RESOURCES.pods);
+    const template = podTemplate({ app: 'tol' });
+    await c.client.resource(RESOURCES.replicasets).create({
+      metadata: { name: 'tol', namespace: 'default' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'tol' } }, template: { ...template, spec: { ...template.spec, tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }] } } },
+    });
+    await podClient.create({ metadata: { name: 'bare', namespace: 'default' }, spec: { nodeName: 'n3', containers: [{ name: 'app', image: 'busybox' }] } } as Pod);
+    const [rsPod] = await until(async () => { const p = (await podClient.list({ namespace: 'default', labelSelector: 'app=tol' })).items; return p.length === 1 && p; }, 'pod');
+    await podClient.createSubresource(rsPod.metadata.name!, 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: rsPod.metadata.name }, target: { kind: 'Node', name: 'n3' } }, { namespace: 'default' });
+    const deleting = async () => (await podClient.list({ namespace: 'default' })).items.filter((p) => p.metadata.deletionTimestamp).map((p) => (p.metadata.name === 'bare' ? 'bare' : 'rs')).sort();
+
+    // Unknown after the configured 20 s of silence, not before.
+    await advance(18_000, undefined, 1_000);
+    expect((await ready('n3'))?.status).toBe('True');
+    await advance(4_000, undefined, 1_000);
+    await until(async () => (await taints('n3')).includes('node.kubernetes.io/unreachable:NoExecute'), 'unreachable taint');
+    const tainted = c.clock.now();
+    // The ReplicaSet's pod tolerates the taint for its own 30 s; the bare pod gets the configured default, 60 s.
+    await advance(28_000, undefined, 1_000);
+    expect(await deleting()).toEqual([]);
+    await advance(4_000, undefined, 1_000);
+    await until(async () => (await deleting()).includes('rs'), 'ReplicaSet pod evicted after 30 s');
+    expect(c.clock.now() - tainted).toBeLessThan(60_000);
+    await until(async () => (await podClient.list({ namespace: 'default', labelSelector: 'app=tol' })).items.some((p) => !p.metadata.deletionTimestamp), 'replacement');
+    await advance(56_000 - (c.clock.now() - tainted), undefined, 1_000);
+    expect(await deleting()).toEqual(['rs']);
+    await advance(6_000, undefined, 1_000);
+    await until(async () => (await deleting()).includes('bare'), 'bare pod evicted after 60 s');
   });
 
   it('a node reporting Ready=False gets the not-ready taints at once', async () => {

@@ -147,7 +147,17 @@ export class ReplicaSetController extends QueueController {
     const now = this.ctx.clock.now();
     const templateLabels = rs.spec?.template?.metadata?.labels ?? {};
     const minReady = rs.spec?.minReadySeconds ?? 0;
-    const fullyLabeled = active.filter((p) => Object.entries(templateLabels).every(([k, v]) => p.metadata.labels?.[k] === v)).length;
+    // One pass: this runs on every sync of a ReplicaSet of possibly thousands of pods.
+    const labels = Object.entries(templateLabels);
+    let fullyLabeled = 0;
+    let ready = 0;
+    let available = 0;
+    for (const p of active) {
+      if (labels.every(([k, v]) => p.metadata.labels?.[k] === v)) fullyLabeled++;
+      if (!isPodReady(p)) continue;
+      ready++;
+      if (isPodAvailable(p, minReady, now)) available++;
+    }
     let conditions = rs.status?.conditions;
     if (manageError) {
       conditions = setCondition(conditions, {
@@ -160,8 +170,8 @@ export class ReplicaSetController extends QueueController {
     return omitZero({
       replicas: active.length,
       fullyLabeledReplicas: fullyLabeled,
-      readyReplicas: active.filter(isPodReady).length,
-      availableReplicas: active.filter((p) => isPodAvailable(p, minReady, now)).length,
+      readyReplicas: ready,
+      availableReplicas: available,
       observedGeneration: rs.metadata.generation,
       conditions: conditions?.length ? conditions : undefined,
     }, ['replicas']);
