@@ -1,6 +1,6 @@
 import type { Node, Pod } from '@peapod/api-types';
 import { NodeInfo, podInfoOf } from '../framework/node-info.js';
-import { Snapshot } from './snapshot.js';
+import type { Snapshot } from './snapshot.js';
 
 interface PodState {
   nodeName: string;
@@ -9,13 +9,24 @@ interface PodState {
   pod: Pod;
 }
 
+/** A cached node in the cache's recency list (most recently changed first). */
+interface NodeItem {
+  info: NodeInfo;
+  prev?: NodeItem;
+  next?: NodeItem;
+}
+
 /**
  * The scheduler's view of nodes and the pods on them, fed by informers plus its own assumptions
  * (a pod is assumed on its node the moment the cycle picks it, so a burst does not overcommit
  * a node before bindings land). Pods without a node never enter the cache.
+ *
+ * Nodes sit in a list ordered by their last change, as kube-scheduler's cache: a snapshot update
+ * walks only the nodes changed since that snapshot's generation.
  */
 export class SchedulerCache {
-  private readonly nodes = new Map<string, NodeInfo>();
+  private readonly nodes = new Map<string, NodeItem>();
+  private head: NodeItem | undefined;
   private readonly pods = new Map<string, PodState>();
   /** Pods bound to nodes the cache has not seen yet, by node name; placed when the node appears. */
   private readonly waiting = new Map<string, Set<string>>();
@@ -23,25 +34,27 @@ export class SchedulerCache {
 
   addOrUpdateNode(node: Node): void {
     const name = node.metadata.name!;
-    const ni = this.nodes.get(name);
-    if (ni) {
-      ni.setNode(node);
-      this.touch(ni);
+    const item = this.nodes.get(name);
+    if (item) {
+      item.info.setNode(node);
+      this.touch(item);
       return;
     }
-    const fresh = new NodeInfo(node);
+    const fresh: NodeItem = { info: new NodeInfo(node) };
     this.nodes.set(name, fresh);
-    for (const uid of this.waiting.get(name) ?? []) fresh.addPod(podInfoOf(this.pods.get(uid)!.pod));
+    for (const uid of this.waiting.get(name) ?? []) fresh.info.addPod(podInfoOf(this.pods.get(uid)!.pod));
     this.waiting.delete(name);
     this.touch(fresh);
   }
 
   /** Pods bound to a removed node stay known, waiting for a node of that name to come back. */
   removeNode(name: string): void {
-    const ni = this.nodes.get(name);
-    if (!ni) return;
+    const item = this.nodes.get(name);
+    if (!item) return;
     this.nodes.delete(name);
-    if (ni.pods.length) this.waiting.set(name, new Set(ni.pods.map((p) => p.pod.metadata.uid!)));
+    this.unlink(item);
+    const { pods } = item.info;
+    if (pods.length) this.waiting.set(name, new Set(pods.map((p) => p.pod.metadata.uid!)));
     this.generation++;
   }
 
@@ -59,8 +72,8 @@ export class SchedulerCache {
     if (!st) return;
     this.pods.delete(uid);
     this.waiting.get(st.nodeName)?.delete(uid);
-    const ni = this.nodes.get(st.nodeName);
-    if (ni?.removePod(uid)) this.touch(ni);
+    const item = this.nodes.get(st.nodeName);
+    if (item?.info.removePod(uid)) this.touch(item);
   }
 
   assumePod(pod: Pod, nodeName: string): void {
@@ -80,43 +93,47 @@ export class SchedulerCache {
     return this.nodes.size;
   }
 
-  /** Brings `snap` up to date, cloning only nodes changed since it was last updated. */
+  /** Brings `snap` up to date, cloning only the nodes changed since it was last updated. */
   updateSnapshot(snap: Snapshot): Snapshot {
     if (snap.generation === this.generation) return snap;
-    let structural = snap.byName.size !== this.nodes.size;
-    for (const [name, ni] of this.nodes) {
-      const cur = snap.byName.get(name);
-      if (!cur) structural = true;
-      if (!cur || cur.generation !== ni.generation) snap.byName.set(name, ni.clone());
-    }
-    for (const name of snap.byName.keys()) if (!this.nodes.has(name)) { snap.byName.delete(name); structural = true; }
-    // Rebuild the lists: cheap relative to a cycle, and keeps `list` order stable by name.
-    if (structural || snap.list.length !== snap.byName.size) {
-      snap.list = [...snap.byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    } else {
-      snap.list = snap.list.map((n) => snap.byName.get(n.name)!);
-    }
-    snap.withAffinityPods = snap.list.filter((n) => n.pods.some((p) => hasPodAffinity(p.pod)));
-    snap.generation = this.generation;
+    const changed: NodeInfo[] = [];
+    for (let item = this.head; item && item.info.generation > snap.generation; item = item.next) changed.push(item.info.clone());
+    // Deleted nodes leave no trace in the list: find them when the snapshot has names the cache lacks.
+    const removed: string[] = [];
+    let extra = snap.byName.size - this.nodes.size;
+    for (const ni of changed) if (!snap.byName.has(ni.name)) extra++;
+    if (extra > 0) for (const name of snap.byName.keys()) if (!this.nodes.has(name)) removed.push(name);
+    snap.apply(changed, removed, this.generation);
     return snap;
   }
 
   private place(uid: string, nodeName: string, pod: Pod, assumed: boolean): void {
     this.pods.set(uid, { nodeName, assumed, pod });
-    const ni = this.nodes.get(nodeName);
-    if (!ni) {
+    const item = this.nodes.get(nodeName);
+    if (!item) {
       let w = this.waiting.get(nodeName);
       if (!w) this.waiting.set(nodeName, (w = new Set()));
       w.add(uid);
       return;
     }
-    ni.addPod(podInfoOf(pod));
-    this.touch(ni);
+    item.info.addPod(podInfoOf(pod));
+    this.touch(item);
   }
 
-  private touch(ni: NodeInfo): void {
-    ni.generation = ++this.generation;
+  /** Bumps the node's generation and moves it to the head of the recency list. */
+  private touch(item: NodeItem): void {
+    item.info.generation = ++this.generation;
+    if (this.head === item) return;
+    this.unlink(item);
+    item.next = this.head;
+    if (this.head) this.head.prev = item;
+    this.head = item;
+  }
+
+  private unlink(item: NodeItem): void {
+    if (item.prev) item.prev.next = item.next;
+    else if (this.head === item) this.head = item.next;
+    if (item.next) item.next.prev = item.prev;
+    item.prev = item.next = undefined;
   }
 }
-
-export const hasPodAffinity = (pod: Pod): boolean => !!(pod.spec?.affinity?.podAffinity || pod.spec?.affinity?.podAntiAffinity);

@@ -33,8 +33,14 @@ export interface Profile {
   percentageOfNodesToScore?: number;
 }
 
-const SKIPPED_FILTERS = 'framework/skippedFilters';
-const SKIPPED_SCORES = 'framework/skippedScores';
+/** The cycle's Filter plugins and weighted Score plugins, without those whose Pre* step returned Skip. */
+const ACTIVE_FILTERS = 'framework/activeFilters';
+const ACTIVE_SCORES = 'framework/activeScores';
+
+interface WeightedScore {
+  plugin: ScorePlugin;
+  weight: number;
+}
 const implementsPoint = <T extends Plugin>(p: Plugin, method: string): p is T => typeof (p as unknown as Record<string, unknown>)[method] === 'function';
 
 /**
@@ -49,7 +55,7 @@ export class Framework {
   private readonly filters: FilterPlugin[];
   private readonly postFilters: PostFilterPlugin[];
   private readonly preScores: PreScorePlugin[];
-  private readonly scores: { plugin: ScorePlugin; weight: number }[];
+  private readonly scores: WeightedScore[];
   private readonly reserves: ReservePlugin[];
   private readonly permits: PermitPlugin[];
   private readonly preBinds: PreBindPlugin[];
@@ -107,7 +113,7 @@ export class Framework {
         if (nodeNames.size === 0) return { status: Status.unresolvable('node(s) didn\'t satisfy plugin(s) [' + p.name + ']').withPlugin(p.name) };
       }
     }
-    state.write(SKIPPED_FILTERS, skipped);
+    state.write(ACTIVE_FILTERS, skipped.size ? this.filters.filter((p) => !skipped.has(p.name)) : this.filters);
     return { status: Status.success(), nodeNames };
   }
 
@@ -121,11 +127,10 @@ export class Framework {
   }
 
   runFilters(state: CycleState, pod: Pod, node: NodeInfo): Status {
-    const skipped = state.read<Set<string>>(SKIPPED_FILTERS);
-    for (const p of this.filters) {
-      if (skipped?.has(p.name)) continue;
-      const s = asStatus(p.filter(state, pod, node));
-      if (!s.ok) return s.withPlugin(p.name);
+    const filters = state.read<FilterPlugin[]>(ACTIVE_FILTERS) ?? this.filters;
+    for (let i = 0; i < filters.length; i++) {
+      const s = filters[i].filter(state, pod, node);
+      if (s && !s.ok) return s.withPlugin(filters[i].name);
     }
     return Status.success();
   }
@@ -148,17 +153,16 @@ export class Framework {
       if (s.code === Code.Skip) { skipped.add(p.name); continue; }
       if (!s.ok) return s.withPlugin(p.name);
     }
-    state.write(SKIPPED_SCORES, skipped);
+    state.write(ACTIVE_SCORES, skipped.size ? this.scores.filter((s) => !skipped.has(s.plugin.name)) : this.scores);
     return Status.success();
   }
 
   /** Weighted sum of normalized scores per node, in `nodes` order. */
   runScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): { totals: number[]; status: Status } {
     const totals = new Array<number>(nodes.length).fill(0);
-    const skipped = state.read<Set<string>>(SKIPPED_SCORES);
-    for (const { plugin, weight } of this.scores) {
-      if (skipped?.has(plugin.name)) continue;
-      const scores = nodes.map((n) => ({ name: n.name, score: 0 }));
+    // One scratch list for every plugin: NormalizeScore rewrites it in place.
+    const scores = nodes.map((n) => ({ name: n.name, score: 0 }));
+    for (const { plugin, weight } of state.read<WeightedScore[]>(ACTIVE_SCORES) ?? this.scores) {
       for (let i = 0; i < nodes.length; i++) {
         const r = plugin.score(state, pod, nodes[i]);
         if (r instanceof Status) return { totals, status: r.withPlugin(plugin.name) };

@@ -1,5 +1,5 @@
-import type { Node, Pod } from '@peapod/api-types';
-import { podRequestsOf, resourcesOf, type Resources, addResources, subResources, zeroResources } from './resources.js';
+import type { Node, Pod, Taint } from '@peapod/api-types';
+import { addResources, copyResources, podRequestsOf, resourcesOf, subResources, zeroResources, type Resources } from './resources.js';
 
 /** A pod as the scheduler caches it, with its requests computed once. */
 export interface PodInfo {
@@ -9,6 +9,10 @@ export interface PodInfo {
   nonZeroRequests: Resources;
   /** `protocol/hostIP/hostPort` of every host port the pod uses. */
   hostPorts: string[];
+  /** Has pod affinity or anti-affinity terms (required or preferred). */
+  hasAffinity: boolean;
+  /** Has required anti-affinity terms, which every incoming pod must respect. */
+  hasRequiredAntiAffinity: boolean;
 }
 
 export function podInfoOf(pod: Pod): PodInfo {
@@ -17,20 +21,54 @@ export function podInfoOf(pod: Pod): PodInfo {
   for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
     for (const p of c.ports ?? []) if (p.hostPort) hostPorts.push(`${p.protocol ?? 'TCP'}/${p.hostIP || '0.0.0.0'}/${p.hostPort}`);
   }
-  return { pod, requests, nonZeroRequests: nonZero, hostPorts };
+  const a = pod.spec?.affinity;
+  return {
+    pod, requests, nonZeroRequests: nonZero, hostPorts,
+    hasAffinity: !!(a?.podAffinity || a?.podAntiAffinity),
+    hasRequiredAntiAffinity: !!a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length,
+  };
+}
+
+/** Normalizes `busybox` to `docker.io/library/busybox:latest` so image names from pods and node status compare. */
+export function normalizedImageName(image: string): string {
+  let name = image;
+  if (!/[:@][^/]*$/.test(name)) name += ':latest';
+  const first = name.split('/')[0];
+  if (!name.includes('/')) name = `docker.io/library/${name}`;
+  else if (!first.includes('.') && !first.includes(':') && first !== 'localhost') name = `docker.io/${name}`;
+  return name;
+}
+
+const NO_IMAGES: ReadonlyMap<string, number> = new Map();
+
+function imageSizesOf(node: Node): ReadonlyMap<string, number> {
+  const images = node.status?.images;
+  if (!images?.length) return NO_IMAGES;
+  const sizes = new Map<string, number>();
+  for (const img of images) for (const n of img.names ?? []) sizes.set(normalizedImageName(n), img.sizeBytes ?? 0);
+  return sizes;
 }
 
 /**
  * Everything a Filter or Score plugin may ask about one node: the Node, the pods on it (bound and
- * assumed), their summed requests and host ports. Snapshots hold clones, so a scheduling cycle
- * never sees a half-updated node.
+ * assumed), and aggregates kept up to date on every add/remove so plugins answer in O(1) per
+ * node (summed requests, host ports, counts of pods with affinity, image sizes by normalized
+ * name). Snapshots hold clones, so a scheduling cycle never sees a half-updated node.
  */
 export class NodeInfo {
-  pods: PodInfo[] = [];
+  /** The node's name and the spec fields filters read, copied here so a cycle touches fewer objects per node. */
+  name = '';
+  unschedulable = false;
+  taints: readonly Taint[] | undefined;
+  allocatable: Resources = zeroResources();
   requested: Resources = zeroResources();
   nonZeroRequested: Resources = zeroResources();
-  allocatable: Resources = zeroResources();
+  pods: PodInfo[] = [];
   usedPorts = new Set<string>();
+  podsWithAffinity = 0;
+  podsWithRequiredAntiAffinity = 0;
+  /** `node.status.images` by normalized name, for ImageLocality. */
+  imageSizes: ReadonlyMap<string, number> = NO_IMAGES;
   /** Bumped on every change; snapshots copy only nodes whose generation moved. */
   generation = 0;
 
@@ -38,13 +76,13 @@ export class NodeInfo {
     this.setNode(node);
   }
 
-  get name(): string {
-    return this.node.metadata.name!;
-  }
-
   setNode(node: Node): void {
     this.node = node;
+    this.name = node.metadata.name!;
+    this.unschedulable = !!node.spec?.unschedulable;
+    this.taints = node.spec?.taints;
     this.allocatable = resourcesOf(node.status?.allocatable ?? node.status?.capacity);
+    this.imageSizes = imageSizesOf(node);
   }
 
   addPod(pi: PodInfo): void {
@@ -52,6 +90,8 @@ export class NodeInfo {
     addResources(this.requested, pi.requests);
     addResources(this.nonZeroRequested, pi.nonZeroRequests);
     for (const p of pi.hostPorts) this.usedPorts.add(p);
+    if (pi.hasAffinity) this.podsWithAffinity++;
+    if (pi.hasRequiredAntiAffinity) this.podsWithRequiredAntiAffinity++;
   }
 
   /** Removes the pod with this uid; returns whether it was there. */
@@ -62,18 +102,27 @@ export class NodeInfo {
     subResources(this.requested, pi.requests);
     subResources(this.nonZeroRequested, pi.nonZeroRequests);
     for (const p of pi.hostPorts) this.usedPorts.delete(p);
+    if (pi.hasAffinity) this.podsWithAffinity--;
+    if (pi.hasRequiredAntiAffinity) this.podsWithRequiredAntiAffinity--;
     return true;
   }
 
+  /** A copy whose parts are allocated together (and whose pod list and sums are its own). */
   clone(): NodeInfo {
     const c = Object.create(NodeInfo.prototype) as NodeInfo;
-    c.node = this.node;
+    c.name = this.name;
+    c.unschedulable = this.unschedulable;
+    c.taints = this.taints;
+    c.allocatable = copyResources(this.allocatable);
+    c.requested = copyResources(this.requested);
+    c.nonZeroRequested = copyResources(this.nonZeroRequested);
     c.pods = this.pods.slice();
-    c.requested = { ...this.requested, scalar: { ...this.requested.scalar } };
-    c.nonZeroRequested = { ...this.nonZeroRequested, scalar: { ...this.nonZeroRequested.scalar } };
-    c.allocatable = this.allocatable;
     c.usedPorts = new Set(this.usedPorts);
+    c.podsWithAffinity = this.podsWithAffinity;
+    c.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity;
+    c.imageSizes = this.imageSizes;
     c.generation = this.generation;
+    c.node = this.node;
     return c;
   }
 }

@@ -51,7 +51,8 @@ function maxInto(into: Resources, r: Resources): void {
   for (const [k, v] of Object.entries(r.scalar)) into.scalar[k] = Math.max(into.scalar[k] ?? 0, v);
 }
 
-const clone = (r: Resources): Resources => ({ ...r, scalar: { ...r.scalar } });
+/** A copy with the same shape as `zeroResources()`, so hot code sees one hidden class. */
+export const copyResources = (r: Resources): Resources => ({ milliCPU: r.milliCPU, memory: r.memory, ephemeralStorage: r.ephemeralStorage, pods: r.pods, scalar: { ...r.scalar } });
 
 /**
  * A pod's effective requests as Kubernetes' `PodRequests` computes them: the sum of regular
@@ -81,7 +82,7 @@ export function podRequestsOf(pod: Pod): { requests: Resources; nonZero: Resourc
         addResources(sidecars, r);
         maxInto(initPeak, sidecars);
       } else {
-        const during = clone(sidecars);
+        const during = copyResources(sidecars);
         addResources(during, r);
         maxInto(initPeak, during);
       }

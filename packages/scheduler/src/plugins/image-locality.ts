@@ -1,6 +1,7 @@
 import type { PreScorePlugin, ScorePlugin } from '../framework/interfaces.js';
-import type { NodeInfo } from '../framework/node-info.js';
 import { MAX_NODE_SCORE } from '../framework/interfaces.js';
+import { normalizedImageName } from '../framework/node-info.js';
+import { Status } from '../framework/status.js';
 
 export const NAME = 'ImageLocality';
 const MB = 1024 * 1024;
@@ -8,21 +9,11 @@ const MIN_THRESHOLD = 23 * MB;
 const MAX_CONTAINER_THRESHOLD = 1000 * MB;
 const KEY = `${NAME}/spread`;
 
-/** Normalizes `busybox` to `docker.io/library/busybox:latest` so node image lists compare. */
-export function normalizedImageName(image: string): string {
-  let name = image;
-  if (!/[:@][^/]*$/.test(name)) name += ':latest';
-  const first = name.split('/')[0];
-  if (!name.includes('/')) name = `docker.io/library/${name}`;
-  else if (!first.includes('.') && !first.includes(':') && first !== 'localhost') name = `docker.io/${name}`;
-  return name;
+interface Spread {
+  /** Each container's image (normalized) and the share of nodes that hold it. */
+  images: { name: string; spread: number }[];
+  containers: number;
 }
-
-const imagesOf = (node: NodeInfo): Map<string, number> => {
-  const sizes = new Map<string, number>();
-  for (const img of node.node.status?.images ?? []) for (const n of img.names ?? []) sizes.set(normalizedImageName(n), img.sizeBytes ?? 0);
-  return sizes;
-};
 
 /**
  * Prefers nodes that already hold the pod's images (from `node.status.images`), weighting each
@@ -30,25 +21,24 @@ const imagesOf = (node: NodeInfo): Map<string, number> => {
  */
 export const imageLocality = (): PreScorePlugin & ScorePlugin => ({
   name: NAME,
+  /** The pod's images with the share of nodes holding each; Skip when no node holds any (every score would be 0). */
   preScore: (state, pod, _nodes, snapshot) => {
-    const wanted = new Set([...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => normalizedImageName(c.image ?? '')));
-    const holders = new Map<string, number>();
-    for (const n of snapshot.list) for (const name of imagesOf(n).keys()) if (wanted.has(name)) holders.set(name, (holders.get(name) ?? 0) + 1);
-    state.write(KEY, { holders, total: snapshot.list.length });
+    const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+    const images = containers.map((c) => normalizedImageName(c.image ?? ''));
+    if (!images.some((name) => snapshot.imageNodes.has(name))) return Status.skip();
+    const spread: Spread = { images: images.map((name) => ({ name, spread: (snapshot.imageNodes.get(name) ?? 0) / snapshot.list.length })), containers: containers.length };
+    state.write(KEY, spread);
     return undefined;
   },
-  score: (state, pod, node) => {
-    const spread = state.read<{ holders: Map<string, number>; total: number }>(KEY);
-    const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
-    if (!spread || !node.node.status?.images?.length) return 0;
-    const sizes = imagesOf(node);
+  score: (state, _pod, node) => {
+    const spread = state.read<Spread>(KEY);
+    if (!spread || !node.imageSizes.size) return 0;
     let sum = 0;
-    for (const c of containers) {
-      const name = normalizedImageName(c.image ?? '');
-      const size = sizes.get(name);
-      if (size) sum += Math.floor((size * (spread.holders.get(name) ?? 0)) / spread.total);
+    for (const { name, spread: share } of spread.images) {
+      const size = node.imageSizes.get(name);
+      if (size) sum += Math.floor(size * share);
     }
-    const max = MAX_CONTAINER_THRESHOLD * Math.max(1, containers.length);
+    const max = MAX_CONTAINER_THRESHOLD * Math.max(1, spread.containers);
     const clamped = Math.min(Math.max(sum, MIN_THRESHOLD), max);
     return Math.floor(((clamped - MIN_THRESHOLD) * MAX_NODE_SCORE) / (max - MIN_THRESHOLD));
   },

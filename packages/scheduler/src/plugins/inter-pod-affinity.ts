@@ -27,18 +27,42 @@ function termOf(owner: Pod, t: PodAffinityTerm, weight = 1): Term {
 }
 
 const termMatches = (term: Term, pod: Pod) => (!term.namespaces || term.namespaces.has(pod.metadata.namespace ?? '')) && term.selector.matches(pod.metadata.labels);
-const pair = (key: string, value: string) => `${key}\u0000${value}`;
-const bump = (m: Map<string, number>, k: string, d: number) => m.set(k, (m.get(k) ?? 0) + d);
+
+/** Counts by topology key, then value. Entries that fall to zero are removed, as Kubernetes' topologyToMatchedTermCount. */
+type TopologyCounts = Map<string, Map<string, number>>;
+
+function bump(m: TopologyCounts, key: string, value: string, d: number): void {
+  let byValue = m.get(key);
+  if (!byValue) m.set(key, (byValue = new Map()));
+  const n = (byValue.get(value) ?? 0) + d;
+  if (n) byValue.set(value, n);
+  else byValue.delete(value);
+  if (!byValue.size) m.delete(key);
+}
+
+const countAt = (m: TopologyCounts, key: string, labels: Record<string, string>) => {
+  const v = labels[key];
+  return v === undefined ? 0 : (m.get(key)?.get(v) ?? 0);
+};
+
+/** Sum over the node's topology pairs present in `m`: O(topology keys), not O(node labels). */
+function sumAt(m: TopologyCounts, labels: Record<string, string>): number {
+  let total = 0;
+  for (const key of m.keys()) total += countAt(m, key, labels);
+  return total;
+}
+
+const copyCounts = (m: TopologyCounts): TopologyCounts => new Map([...m].map(([k, v]) => [k, new Map(v)]));
 
 interface FilterState {
   affinity: Term[];
   antiAffinity: Term[];
-  /** Existing pods' required anti-affinity terms that match the incoming pod, by topology pair. */
-  existingAnti: Map<string, number>;
-  /** Pods matching every affinity term of the incoming pod, by each term's topology pair. */
-  affinityCounts: Map<string, number>;
-  /** Pods matching each anti-affinity term of the incoming pod, by topology pair. */
-  antiCounts: Map<string, number>;
+  /** Existing pods' required anti-affinity terms that match the incoming pod. */
+  existingAnti: TopologyCounts;
+  /** Pods matching every affinity term of the incoming pod, at each term's topology pair. */
+  affinityCounts: TopologyCounts;
+  /** Pods matching each anti-affinity term of the incoming pod. */
+  antiCounts: TopologyCounts;
 }
 
 const required = (pod: Pod) => ({
@@ -50,17 +74,17 @@ const required = (pod: Pod) => ({
 function account(st: FilterState, incoming: Pod, existing: Pod, node: NodeInfo, delta: number): void {
   const labels = node.node.metadata.labels ?? {};
   for (const t of required(existing).antiAffinity) {
-    if (labels[t.topologyKey] !== undefined && termMatches(t, incoming)) bump(st.existingAnti, pair(t.topologyKey, labels[t.topologyKey]), delta);
+    if (labels[t.topologyKey] !== undefined && termMatches(t, incoming)) bump(st.existingAnti, t.topologyKey, labels[t.topologyKey], delta);
   }
   if (st.affinity.length && st.affinity.every((t) => termMatches(t, existing))) {
-    for (const t of st.affinity) if (labels[t.topologyKey] !== undefined) bump(st.affinityCounts, pair(t.topologyKey, labels[t.topologyKey]), delta);
+    for (const t of st.affinity) if (labels[t.topologyKey] !== undefined) bump(st.affinityCounts, t.topologyKey, labels[t.topologyKey], delta);
   }
   for (const t of st.antiAffinity) {
-    if (labels[t.topologyKey] !== undefined && termMatches(t, existing)) bump(st.antiCounts, pair(t.topologyKey, labels[t.topologyKey]), delta);
+    if (labels[t.topologyKey] !== undefined && termMatches(t, existing)) bump(st.antiCounts, t.topologyKey, labels[t.topologyKey], delta);
   }
 }
 
-const copyState = (s: FilterState): FilterState => ({ ...s, existingAnti: new Map(s.existingAnti), affinityCounts: new Map(s.affinityCounts), antiCounts: new Map(s.antiCounts) });
+const copyState = (s: FilterState): FilterState => ({ ...s, existingAnti: copyCounts(s.existingAnti), affinityCounts: copyCounts(s.affinityCounts), antiCounts: copyCounts(s.antiCounts) });
 
 /**
  * Required pod (anti-)affinity filters nodes by the pods already in each topology domain, both
@@ -70,10 +94,12 @@ export const interPodAffinity = (): PreFilterPlugin & FilterPlugin & PreScorePlu
   name: NAME,
   preFilter: (state, pod, snapshot) => {
     const { affinity, antiAffinity } = required(pod);
+    const own = affinity.length > 0 || antiAffinity.length > 0;
+    // Nothing to check: no terms of its own and no existing pod with required anti-affinity.
+    if (!own && !snapshot.withRequiredAntiAffinityPods.length) return Status.skip();
     const st: FilterState = { affinity, antiAffinity, existingAnti: new Map(), affinityCounts: new Map(), antiCounts: new Map() };
-    // Existing anti-affinity lives only on nodes with affinity pods; the incoming terms need every pod.
-    const nodes = affinity.length || antiAffinity.length ? snapshot.list : snapshot.withAffinityPods;
-    for (const node of nodes) for (const p of node.pods) account(st, pod, p.pod, node, 1);
+    // Existing anti-affinity lives only on nodes with such pods; the incoming terms need every pod.
+    for (const node of own ? snapshot.list : snapshot.withRequiredAntiAffinityPods) for (const p of node.pods) account(st, pod, p.pod, node, 1);
     state.write(FILTER_KEY, st);
     return undefined;
   },
@@ -89,17 +115,14 @@ export const interPodAffinity = (): PreFilterPlugin & FilterPlugin & PreScorePlu
     const st = state.read<FilterState>(FILTER_KEY);
     if (!st) return undefined;
     const labels = node.node.metadata.labels ?? {};
-    for (const [k, v] of Object.entries(labels)) if ((st.existingAnti.get(pair(k, v)) ?? 0) > 0) return Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
+    if (sumAt(st.existingAnti, labels) > 0) return Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
     if (st.affinity.length) {
-      const satisfied = st.affinity.every((t) => labels[t.topologyKey] !== undefined && (st.affinityCounts.get(pair(t.topologyKey, labels[t.topologyKey])) ?? 0) > 0);
+      const satisfied = st.affinity.every((t) => countAt(st.affinityCounts, t.topologyKey, labels) > 0);
       // The first pod of a group that selects itself may go anywhere the topology keys exist.
       const firstOfGroup = st.affinityCounts.size === 0 && st.affinity.every((t) => termMatches(t, pod) && labels[t.topologyKey] !== undefined);
       if (!satisfied && !firstOfGroup) return Status.unresolvable(ERR_REASON_AFFINITY);
     }
-    for (const t of st.antiAffinity) {
-      const v = labels[t.topologyKey];
-      if (v !== undefined && (st.antiCounts.get(pair(t.topologyKey, v)) ?? 0) > 0) return Status.unschedulable(ERR_REASON_ANTI_AFFINITY);
-    }
+    for (const t of st.antiAffinity) if (countAt(st.antiCounts, t.topologyKey, labels) > 0) return Status.unschedulable(ERR_REASON_ANTI_AFFINITY);
     return undefined;
   },
   preScore: (state, pod, _nodes, snapshot) => {
@@ -109,17 +132,17 @@ export const interPodAffinity = (): PreFilterPlugin & FilterPlugin & PreScorePlu
       ...weighted(pod.spec?.affinity?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution, 1),
       ...weighted(pod.spec?.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution, -1),
     ];
-    const scores = new Map<string, number>();
-    const nodes = mine.length ? snapshot.list : snapshot.withAffinityPods;
-    for (const node of nodes) {
+    if (!mine.length && !snapshot.withAffinityPods.length) return Status.skip();
+    const scores: TopologyCounts = new Map();
+    for (const node of mine.length ? snapshot.list : snapshot.withAffinityPods) {
       const labels = node.node.metadata.labels ?? {};
       for (const { pod: existing } of node.pods) {
         const theirs = [
           ...(existing.spec?.affinity?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((w) => termOf(existing, w.podAffinityTerm, w.weight)),
           ...(existing.spec?.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((w) => termOf(existing, w.podAffinityTerm, -w.weight)),
         ];
-        for (const t of mine) if (labels[t.topologyKey] !== undefined && termMatches(t, existing)) bump(scores, pair(t.topologyKey, labels[t.topologyKey]), t.weight);
-        for (const t of theirs) if (labels[t.topologyKey] !== undefined && termMatches(t, pod)) bump(scores, pair(t.topologyKey, labels[t.topologyKey]), t.weight);
+        for (const t of mine) if (labels[t.topologyKey] !== undefined && termMatches(t, existing)) bump(scores, t.topologyKey, labels[t.topologyKey], t.weight);
+        for (const t of theirs) if (labels[t.topologyKey] !== undefined && termMatches(t, pod)) bump(scores, t.topologyKey, labels[t.topologyKey], t.weight);
       }
     }
     if (!scores.size) return Status.skip();
@@ -127,10 +150,8 @@ export const interPodAffinity = (): PreFilterPlugin & FilterPlugin & PreScorePlu
     return undefined;
   },
   score: (state, _pod, node) => {
-    const scores = state.read<Map<string, number>>(SCORE_KEY);
-    let total = 0;
-    for (const [k, v] of Object.entries(node.node.metadata.labels ?? {})) total += scores?.get(pair(k, v)) ?? 0;
-    return total;
+    const scores = state.read<TopologyCounts>(SCORE_KEY);
+    return scores ? sumAt(scores, node.node.metadata.labels ?? {}) : 0;
   },
   /** Raw scores may be negative: map [min, max] onto [0, 100]. */
   normalizeScore: (_state, _pod, scores) => {

@@ -1,5 +1,5 @@
 import { nodeSelectorTermMatches, podMatchesNodeSelectorAndAffinity } from '@peapod/api-types';
-import type { EnqueueExtensions, FilterPlugin, PreFilterPlugin, ScorePlugin } from '../framework/interfaces.js';
+import type { EnqueueExtensions, FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/interfaces.js';
 import { Status } from '../framework/status.js';
 import { defaultNormalizeScore } from './normalize.js';
 
@@ -10,7 +10,7 @@ export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector
  * `spec.nodeSelector` and required node affinity filter; preferred terms add their weights.
  * A required term that names nodes by `metadata.name` narrows the nodes PreFilter offers.
  */
-export const nodeAffinity = (): PreFilterPlugin & FilterPlugin & ScorePlugin & EnqueueExtensions => ({
+export const nodeAffinity = (): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions => ({
   name: NAME,
   preFilter: (_state, pod) => {
     const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
@@ -25,6 +25,8 @@ export const nodeAffinity = (): PreFilterPlugin & FilterPlugin & ScorePlugin & E
     return terms?.length ? { result: { nodeNames: names } } : undefined;
   },
   filter: (_state, pod, node) => (podMatchesNodeSelectorAndAffinity(pod, node.node) ? undefined : Status.unresolvable(ERR_REASON_POD)),
+  /** Without preferred terms every node scores 0: skip Score. */
+  preScore: (_state, pod) => (pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ? undefined : Status.skip()),
   score: (_state, pod, node) => {
     let score = 0;
     for (const t of pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {

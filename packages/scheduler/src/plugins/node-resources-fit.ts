@@ -15,32 +15,51 @@ export type ScoringStrategy = 'LeastAllocated' | 'MostAllocated';
 interface Computed {
   requests: Resources;
   nonZero: Resources;
+  /** The requested extended resources, listed once per cycle rather than per node. */
+  scalars: [string, number][];
 }
 
 const computed = (state: CycleState, pod: Pod): Computed => {
   let c = state.read<Computed>(KEY);
   if (!c) {
     const r = podRequestsOf(pod);
-    c = { requests: r.requests, nonZero: r.nonZero };
+    c = { requests: r.requests, nonZero: r.nonZero, scalars: Object.entries(r.requests.scalar).filter(([, v]) => v > 0) };
     state.write(KEY, c);
   }
   return c;
 };
 
-/** Every resource the pod requests that the node lacks, as Kubernetes' `fitsRequest` reports them. */
-export function insufficientResources(req: Resources, node: NodeInfo): string[] {
-  const out: string[] = [];
+const INSUFFICIENT_CPU = insufficient('cpu');
+const INSUFFICIENT_MEMORY = insufficient('memory');
+const INSUFFICIENT_EPHEMERAL_STORAGE = insufficient('ephemeral-storage');
+
+/**
+ * Every resource the node lacks for the pod's requests, as Kubernetes' `fitsRequest` reports them;
+ * undefined when it fits (the per-node fast path allocates nothing).
+ */
+function missingResources(req: Resources, node: NodeInfo, scalars: readonly [string, number][]): string[] | undefined {
   const alloc = node.allocatable;
   const used = node.requested;
-  if (node.pods.length + 1 > alloc.pods) out.push(ERR_TOO_MANY_PODS);
-  if (req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) out.push(insufficient('cpu'));
-  if (req.memory > 0 && req.memory > alloc.memory - used.memory) out.push(insufficient('memory'));
-  if (req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) out.push(insufficient('ephemeral-storage'));
-  for (const [name, v] of Object.entries(req.scalar)) {
-    if (v > 0 && v > (alloc.scalar[name] ?? 0) - (used.scalar[name] ?? 0)) out.push(insufficient(name));
+  let out: string[] | undefined;
+  if (node.pods.length + 1 > alloc.pods) (out ??= []).push(ERR_TOO_MANY_PODS);
+  if (req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) (out ??= []).push(INSUFFICIENT_CPU);
+  if (req.memory > 0 && req.memory > alloc.memory - used.memory) (out ??= []).push(INSUFFICIENT_MEMORY);
+  if (req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) (out ??= []).push(INSUFFICIENT_EPHEMERAL_STORAGE);
+  for (let i = 0; i < scalars.length; i++) {
+    const [name, v] = scalars[i];
+    if (v > (alloc.scalar[name] ?? 0) - (used.scalar[name] ?? 0)) (out ??= []).push(insufficient(name));
   }
   return out;
 }
+
+/** Share of `allocatable` left free (LeastAllocated) or used (MostAllocated) after placement, 0..100. */
+function allocationScore(strategy: ScoringStrategy, requested: number, allocatable: number): number {
+  if (allocatable <= 0) return 0;
+  const r = Math.min(requested, allocatable);
+  return strategy === 'LeastAllocated' ? ((allocatable - r) * MAX_NODE_SCORE) / allocatable : (r * MAX_NODE_SCORE) / allocatable;
+}
+
+const fraction = (requested: number, allocatable: number) => (allocatable > 0 ? Math.min(1, requested / allocatable) : 1);
 
 /**
  * Filters nodes without room for the pod's requests (init/sidecar rules and overhead included),
@@ -56,18 +75,14 @@ export const nodeResourcesFit = (args?: { scoringStrategy?: ScoringStrategy }): 
       return undefined;
     },
     filter: (state, pod, node) => {
-      const reasons = insufficientResources(computed(state, pod).requests, node);
-      return reasons.length ? Status.unschedulable(...reasons) : undefined;
+      const { requests, scalars } = computed(state, pod);
+      const missing = missingResources(requests, node, scalars);
+      return missing ? Status.unschedulable(...missing) : undefined;
     },
     score: (state, pod, node) => {
       const req = computed(state, pod).nonZero;
-      const part = (requested: number, allocatable: number) => {
-        if (allocatable <= 0) return 0;
-        const r = Math.min(requested, allocatable);
-        return strategy === 'LeastAllocated' ? ((allocatable - r) * MAX_NODE_SCORE) / allocatable : (r * MAX_NODE_SCORE) / allocatable;
-      };
-      const cpu = part(node.nonZeroRequested.milliCPU + req.milliCPU, node.allocatable.milliCPU);
-      const mem = part(node.nonZeroRequested.memory + req.memory, node.allocatable.memory);
+      const cpu = allocationScore(strategy, node.nonZeroRequested.milliCPU + req.milliCPU, node.allocatable.milliCPU);
+      const mem = allocationScore(strategy, node.nonZeroRequested.memory + req.memory, node.allocatable.memory);
       return Math.floor((cpu + mem) / 2);
     },
     eventsToRegister: () => ['NodeAdded', 'NodeAllocatableChanged', 'PodDeleted', 'PodScaledDown'],
@@ -81,9 +96,8 @@ export const nodeResourcesBalancedAllocation = (): ScorePlugin => ({
   name: BALANCED_NAME,
   score: (state, pod, node) => {
     const req = computed(state, pod).nonZero;
-    const frac = (requested: number, allocatable: number) => (allocatable > 0 ? Math.min(1, requested / allocatable) : 1);
-    const cpu = frac(node.nonZeroRequested.milliCPU + req.milliCPU, node.allocatable.milliCPU);
-    const mem = frac(node.nonZeroRequested.memory + req.memory, node.allocatable.memory);
+    const cpu = fraction(node.nonZeroRequested.milliCPU + req.milliCPU, node.allocatable.milliCPU);
+    const mem = fraction(node.nonZeroRequested.memory + req.memory, node.allocatable.memory);
     const std = Math.abs(cpu - mem) / 2;
     return Math.floor((1 - std) * MAX_NODE_SCORE);
   },

@@ -10,7 +10,7 @@ const UNSCHEDULABLE_TAINT = { key: 'node.kubernetes.io/unschedulable', effect: '
 export const nodeUnschedulable = (): FilterPlugin & EnqueueExtensions => ({
   name: NAME,
   filter: (_state, pod, node) => {
-    if (!node.node.spec?.unschedulable) return undefined;
+    if (!node.unschedulable) return undefined;
     const tolerated = (pod.spec?.tolerations ?? []).some((t) => toleratesTaint(t, UNSCHEDULABLE_TAINT));
     return tolerated ? undefined : Status.unresolvable(ERR_REASON_UNSCHEDULABLE);
   },

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '@peapod/api-types';
 import { CycleState } from '../framework/interfaces.js';
-import { NodeInfo, podInfoOf } from '../framework/node-info.js';
+import { NodeInfo, normalizedImageName, podInfoOf } from '../framework/node-info.js';
 import { podRequestsOf } from '../framework/resources.js';
 import { Snapshot } from '../cache/snapshot.js';
 import { makeNode, makePod } from '../testing/fixtures.js';
-import { imageLocality, normalizedImageName } from './image-locality.js';
+import { imageLocality } from './image-locality.js';
 import { nodeAffinity } from './node-affinity.js';
 import { nodePorts } from './node-ports.js';
 import { nodeResourcesBalancedAllocation, nodeResourcesFit } from './node-resources-fit.js';
@@ -77,8 +77,10 @@ describe('TaintToleration', () => {
       nodeWith(makeNode('tolerated', { taints: [{ key: 'b', effect: 'PreferNoSchedule' }] })),
       nodeWith(makeNode('two', { taints: [{ key: 'a', effect: 'PreferNoSchedule' }, { key: 'c', effect: 'PreferNoSchedule' }] })),
     ];
-    const scores = nodes.map((n) => ({ name: n.name, score: plugin.score(new CycleState(), pod, n) as number }));
-    plugin.normalizeScore!(new CycleState(), pod, scores);
+    const state = new CycleState();
+    plugin.preScore(state, pod, nodes, new Snapshot());
+    const scores = nodes.map((n) => ({ name: n.name, score: plugin.score(state, pod, n) as number }));
+    plugin.normalizeScore!(state, pod, scores);
     expect(scores.map((s) => s.score)).toEqual([100, 50, 100, 0]);
   });
 
@@ -142,7 +144,7 @@ describe('ImageLocality', () => {
     const big = 500 * 1024 * 1024;
     const nodes = [nodeWith(makeNode('has', { images: [{ names: ['docker.io/library/app:1'], sizeBytes: big }] })), nodeWith(makeNode('lacks', { images: [{ names: ['other'], sizeBytes: big }] }))];
     const snap = new Snapshot();
-    snap.list = nodes;
+    snap.apply(nodes, [], 1);
     const state = new CycleState();
     const pod = makePod('p', { image: 'app:1' });
     plugin.preScore(state, pod, nodes, snap);

@@ -1,21 +1,32 @@
-import { findUntoleratedTaint, toleratesTaint } from '@peapod/api-types';
-import type { EnqueueExtensions, FilterPlugin, ScorePlugin } from '../framework/interfaces.js';
+import { findUntoleratedTaint, toleratesTaint, type Toleration } from '@peapod/api-types';
+import type { EnqueueExtensions, FilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/interfaces.js';
 import { Status } from '../framework/status.js';
 import { defaultNormalizeScore } from './normalize.js';
 
 export const NAME = 'TaintToleration';
 export const untoleratedTaintReason = (key: string, value = '') => `node(s) had untolerated taint {${key}: ${value}}`;
+const FILTER_EFFECTS = ['NoSchedule', 'NoExecute'];
+const KEY = `${NAME}/preferNoSchedule`;
 
 /** NoSchedule/NoExecute taints must be tolerated; each untolerated PreferNoSchedule taint lowers the score. */
-export const taintToleration = (): FilterPlugin & ScorePlugin & EnqueueExtensions => ({
+export const taintToleration = (): FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions => ({
   name: NAME,
   filter: (_state, pod, node) => {
-    const taint = findUntoleratedTaint(node.node.spec?.taints, pod.spec?.tolerations, ['NoSchedule', 'NoExecute']);
+    const taints = node.taints;
+    const taint = taints?.length ? findUntoleratedTaint(taints, pod.spec?.tolerations, FILTER_EFFECTS) : undefined;
     return taint ? Status.unresolvable(untoleratedTaintReason(taint.key, taint.value)) : undefined;
   },
-  score: (_state, pod, node) => {
-    const tolerations = (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
-    return (node.node.spec?.taints ?? []).filter((taint) => taint.effect === 'PreferNoSchedule' && !tolerations.some((t) => toleratesTaint(t, taint))).length;
+  /** The pod's tolerations that can tolerate PreferNoSchedule, once per cycle. */
+  preScore: (state, pod) => {
+    state.write(KEY, (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule'));
+  },
+  score: (state, _pod, node) => {
+    const taints = node.taints;
+    if (!taints?.length) return 0;
+    const tolerations = state.read<Toleration[]>(KEY) ?? [];
+    let n = 0;
+    for (const taint of taints) if (taint.effect === 'PreferNoSchedule' && !tolerations.some((t) => toleratesTaint(t, taint))) n++;
+    return n;
   },
   normalizeScore: (_state, _pod, scores) => defaultNormalizeScore(scores, true),
   eventsToRegister: () => ['NodeAdded', 'NodeTaintChanged'],
