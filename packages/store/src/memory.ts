@@ -19,6 +19,18 @@ function lowerBound(keys: readonly string[], key: string): number {
   return lo;
 }
 
+/** Merges two ascending arrays of distinct strings. */
+function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
+  const out = new Array<string>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = a[i]! < b[j]! ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}
+
 /** The newest version at or before `rev`, or undefined. Versions are in ascending revision order. */
 function versionAt(vs: readonly Version[], rev: number): Version | undefined {
   for (let i = vs.length - 1; i >= 0; i--) if (vs[i]!.rev <= rev) return vs[i];
@@ -29,12 +41,25 @@ function versionAt(vs: readonly Version[], rev: number): Version | undefined {
 export class MemoryKV implements KV {
   private rev = 0;
   private compacted = 0;
-  /** Every key that has a version, sorted. */
-  private keys: string[] = [];
+  /**
+   * Every key that has a version: `sorted`, plus keys created since the last range read in
+   * `added`. New keys are merged in on the next read, so a burst of creates costs O(1) each rather
+   * than an O(n) insertion into the sorted array (reads are rare: lists come from the watch cache).
+   */
+  private sorted: string[] = [];
+  private added: string[] = [];
   private readonly versions = new Map<string, Version[]>();
   /** Committed events after `compacted`, for watches that start in the past. */
   private log: KVEvent[] = [];
   private readonly hub = new LocalHub(() => this.rev);
+
+  private keys(): string[] {
+    if (this.added.length) {
+      this.sorted = mergeSorted(this.sorted, this.added.sort());
+      this.added = [];
+    }
+    return this.sorted;
+  }
 
   async get(key: string): Promise<KVEntry | undefined> {
     const v = this.versions.get(key)?.at(-1);
@@ -45,8 +70,9 @@ export class MemoryKV implements KV {
     const rev = this.checkRev(atRev);
     const entries: KVEntry[] = [];
     let more = 0;
-    for (let i = lowerBound(this.keys, start); i < this.keys.length && this.keys[i]! < end; i++) {
-      const key = this.keys[i]!;
+    const keys = this.keys();
+    for (let i = lowerBound(keys, start); i < keys.length && keys[i]! < end; i++) {
+      const key = keys[i]!;
       const v = versionAt(this.versions.get(key)!, rev);
       if (!v || v.value === null) continue;
       if (limit && entries.length >= limit) more++;
@@ -57,8 +83,9 @@ export class MemoryKV implements KV {
 
   async count(start: string, end: string): Promise<number> {
     let n = 0;
-    for (let i = lowerBound(this.keys, start); i < this.keys.length && this.keys[i]! < end; i++) {
-      if (this.versions.get(this.keys[i]!)!.at(-1)!.value !== null) n++;
+    const keys = this.keys();
+    for (let i = lowerBound(keys, start); i < keys.length && keys[i]! < end; i++) {
+      if (this.versions.get(keys[i]!)!.at(-1)!.value !== null) n++;
     }
     return n;
   }
@@ -72,7 +99,7 @@ export class MemoryKV implements KV {
     if (!vs) {
       vs = [];
       this.versions.set(key, vs);
-      this.keys.splice(lowerBound(this.keys, key), 0, key);
+      this.added.push(key);
     }
     vs.push({ rev, value });
     const event: KVEvent = { key, rev, value, prev: current?.value ?? null };
@@ -103,7 +130,7 @@ export class MemoryKV implements KV {
         else if (keep > 0) vs.splice(0, keep);
       }
     }
-    this.keys = this.keys.filter((k) => this.versions.has(k));
+    this.sorted = this.keys().filter((k) => this.versions.has(k));
     this.log = this.log.slice(this.firstLogIndexAfter(rev));
     this.compacted = rev;
   }
