@@ -11,6 +11,7 @@ export * from './autoscaling/v1.js';
 export * from './policy/v1.js';
 export * from './coordination/v1.js';
 export * from './events/v1.js';
+export * from './authentication/v1.js';
 export { k8sMeta, int32, int64, quantity, intOrString, time, microTime } from './schema.js';
 export type { GroupVersionKind, K8sSchemaMeta } from './schema.js';
 

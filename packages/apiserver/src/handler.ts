@@ -6,6 +6,7 @@ import type { WatchEvent } from '@peapod/store';
 import type { UserInfo } from './auth.js';
 import { aggregatedContentType, aggregatedDiscovery, apiGroupList, apiResourceList, apiVersions, wantsAggregated } from './discovery.js';
 import type { NodeStreamer } from './node-streamer.js';
+import type { ServiceAccountTokens } from './serviceaccount-token.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import type { ServedResource } from './registry.js';
 import type { DeleteRequest, ListQuery, Rest, WatchQuery, WriteContext } from './rest.js';
@@ -66,6 +67,8 @@ export interface HandlerDeps {
   /** Applies a patch document to an object (the patch module's `applyPatch`). */
   patch: PatchFn;
   nodeStreamer?: NodeStreamer;
+  /** Signs TokenRequests (serviceaccounts/token). */
+  serviceAccountTokens?: ServiceAccountTokens;
   /** Serves `/openapi/...` (JSON text and its strong ETag); undefined for unknown paths. */
   openapi?: (path: string) => { json: string; etag: string } | undefined;
   /** Address advertised in `/api`. */
@@ -81,7 +84,7 @@ export class ApiHandler {
   private readonly sub: Subresources;
 
   constructor(private readonly deps: HandlerDeps) {
-    this.sub = new Subresources(deps.rest, deps.patch, deps.nodeStreamer);
+    this.sub = new Subresources(deps.rest, deps.patch, deps.nodeStreamer, deps.serviceAccountTokens);
   }
 
   async handle(req: HandlerRequest): Promise<HandlerResponse> {
@@ -298,6 +301,7 @@ export class ApiHandler {
     switch (`${s}:${verb}`) {
       case 'binding:create': return out(201, await this.sub.bind(info, req.body, ctx));
       case 'eviction:create': return out(201, await this.sub.evict(info, req.body, ctx));
+      case 'token:create': return out(201, await this.sub.createToken(info, req.body));
       case 'scale:get': return out(200, this.sub.scaleOf(r, await this.deps.rest.get(r, info.namespace, info.name)));
       case 'scale:update': return out(200, await this.sub.updateScale(r, info, req.body, ctx));
     }

@@ -70,6 +70,17 @@ const KINDS: Readonly<Record<string, MessageDesc>> = {
       message: { 1: { name: 'replicas', type: 'int', pointer: true }, 2: { name: 'selector', type: 'message', message: LABEL_SELECTOR }, 3: { name: 'template', type: 'message', message: POD_TEMPLATE } },
     },
   },
+  'authentication.k8s.io/v1/TokenRequest': {
+    ...meta,
+    2: {
+      name: 'spec', type: 'message',
+      message: {
+        1: { name: 'audiences', type: 'string', repeated: true }, 4: { name: 'expirationSeconds', type: 'int', pointer: true },
+        3: { name: 'boundObjectRef', type: 'message', message: { 1: { name: 'kind', type: 'string' }, 2: { name: 'apiVersion', type: 'string' }, 3: { name: 'name', type: 'string' }, 4: { name: 'uid', type: 'string' } } },
+      },
+    },
+    3: { name: 'status', type: 'message', message: { 1: { name: 'token', type: 'string' }, 2: { name: 'expirationTimestamp', type: 'time' } } },
+  },
   'batch/v1/Job': { ...meta, 2: { name: 'spec', type: 'message', message: JOB_SPEC } },
   'batch/v1/CronJob': {
     ...meta,

@@ -5,6 +5,7 @@ import {
 import { decodeFor } from './admission.js';
 import type { NodeStreamer } from './node-streamer.js';
 import type { RequestInfo } from './request-info.js';
+import type { ServiceAccountTokens } from './serviceaccount-token.js';
 import type { ServedResource } from './registry.js';
 import type { Rest, WriteContext } from './rest.js';
 import type { Obj } from './obj.js';
@@ -27,13 +28,14 @@ const podTarget = (name: string) => ({ kind: 'pods', name });
 /**
  * The subresources with their own semantics: status/ephemeralcontainers/resize/finalize (which
  * part of the object a write may change), binding, eviction (PodDisruptionBudgets), scale
- * (autoscaling/v1 Scale) and log (streamed from the node).
+ * (autoscaling/v1 Scale), log (streamed from the node) and serviceaccounts/token.
  */
 export class Subresources {
   constructor(
     private readonly rest: Rest,
     private readonly patchFn: PatchFn,
     private readonly streamer?: NodeStreamer,
+    private readonly tokens?: ServiceAccountTokens,
   ) {}
 
   decode(r: ServedResource, body: unknown, ctx: WriteContext): Obj {
@@ -190,6 +192,13 @@ export class Subresources {
       gracePeriodSeconds: opts.gracePeriodSeconds, preconditions: opts.preconditions, propagationPolicy: opts.propagationPolicy,
     }, ctx);
     return success(201);
+  }
+
+  /** serviceaccounts/token (TokenRequest): a signed token for the ServiceAccount, answered in the request's status. */
+  async createToken(info: RequestInfo, body: unknown): Promise<Obj> {
+    if (!this.tokens) throw serviceUnavailable('serviceaccounts/token is not available: no token signer is configured');
+    const sa = await this.rest.get(this.rest.registry.mustGet('', 'serviceaccounts'), info.namespace, info.name);
+    return this.tokens.request(sa, body) as Promise<Obj>;
   }
 
   /** pods/log: resolves pod, node and container, then streams from the node. */
