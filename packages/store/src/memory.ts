@@ -1,34 +1,12 @@
 import { CompactedError, FutureRevisionError, inRange, type KV, type KVEntry, type KVEvent, type KVWatch, type RangeResult, type TxnResult, type WatchSink } from './kv.js';
 import { KVStore, type StoreOptions } from './kv-store.js';
 import { LocalHub } from './local-hub.js';
+import { SortedKeys, lowerBound } from './sorted-keys.js';
 
 interface Version {
   rev: number;
   /** null: deleted at `rev`. */
   value: string | null;
-}
-
-function lowerBound(keys: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Merges two ascending arrays of distinct strings. */
-function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
-  const out = new Array<string>(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length) out[k++] = a[i]! < b[j]! ? a[i++]! : b[j++]!;
-  while (i < a.length) out[k++] = a[i++]!;
-  while (j < b.length) out[k++] = b[j++]!;
-  return out;
 }
 
 /** The newest version at or before `rev`, or undefined. Versions are in ascending revision order. */
@@ -41,25 +19,12 @@ function versionAt(vs: readonly Version[], rev: number): Version | undefined {
 export class MemoryKV implements KV {
   private rev = 0;
   private compacted = 0;
-  /**
-   * Every key that has a version: `sorted`, plus keys created since the last range read in
-   * `added`. New keys are merged in on the next read, so a burst of creates costs O(1) each rather
-   * than an O(n) insertion into the sorted array (reads are rare: lists come from the watch cache).
-   */
-  private sorted: string[] = [];
-  private added: string[] = [];
+  /** Every key that has a version. */
+  private keys = new SortedKeys();
   private readonly versions = new Map<string, Version[]>();
   /** Committed events after `compacted`, for watches that start in the past. */
   private log: KVEvent[] = [];
   private readonly hub = new LocalHub(() => this.rev);
-
-  private keys(): string[] {
-    if (this.added.length) {
-      this.sorted = mergeSorted(this.sorted, this.added.sort());
-      this.added = [];
-    }
-    return this.sorted;
-  }
 
   async get(key: string): Promise<KVEntry | undefined> {
     const v = this.versions.get(key)?.at(-1);
@@ -70,7 +35,7 @@ export class MemoryKV implements KV {
     const rev = this.checkRev(atRev);
     const entries: KVEntry[] = [];
     let more = 0;
-    const keys = this.keys();
+    const keys = this.keys.view();
     for (let i = lowerBound(keys, start); i < keys.length && keys[i]! < end; i++) {
       const key = keys[i]!;
       const v = versionAt(this.versions.get(key)!, rev);
@@ -83,7 +48,7 @@ export class MemoryKV implements KV {
 
   async count(start: string, end: string): Promise<number> {
     let n = 0;
-    const keys = this.keys();
+    const keys = this.keys.view();
     for (let i = lowerBound(keys, start); i < keys.length && keys[i]! < end; i++) {
       if (this.versions.get(keys[i]!)!.at(-1)!.value !== null) n++;
     }
@@ -99,7 +64,7 @@ export class MemoryKV implements KV {
     if (!vs) {
       vs = [];
       this.versions.set(key, vs);
-      this.added.push(key);
+      this.keys.add(key);
     }
     vs.push({ rev, value });
     const event: KVEvent = { key, rev, value, prev: current?.value ?? null };
@@ -130,7 +95,7 @@ export class MemoryKV implements KV {
         else if (keep > 0) vs.splice(0, keep);
       }
     }
-    this.sorted = this.keys().filter((k) => this.versions.has(k));
+    this.keys = new SortedKeys(this.versions.keys());
     this.log = this.log.slice(this.firstLogIndexAfter(rev));
     this.compacted = rev;
   }

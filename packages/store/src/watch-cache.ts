@@ -8,6 +8,7 @@ import type {
   DeleteOptions, GetOptions, ListOptions, ListResult, Store, StoredObject, UpdateOptions, Watch, WatchEvent, WatchOptions,
 } from './types.js';
 import { WatchQueue } from './watch-queue.js';
+import { SortedKeys, lowerBound } from './sorted-keys.js';
 
 export interface WatchCacheOptions extends StoreOptions {
   /** Recent events kept so watches can start in the past without reading the backend. */
@@ -41,17 +42,6 @@ function freeze<T>(v: T): T {
   return v;
 }
 
-function lowerBound(keys: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** Index of the first event with a revision above `rev`. */
 function firstAfter(events: readonly KVEvent[], rev: number): number {
   let lo = 0;
@@ -76,7 +66,7 @@ function firstAfter(events: readonly KVEvent[], rev: number): number {
  */
 export class WatchCache implements Store {
   private readonly objects = new Map<string, StoredObject>();
-  private keys: string[] = [];
+  private keys = new SortedKeys();
   /** Recent events, oldest first; every event after `historyFloor` is here. */
   private history: KVEvent[] = [];
   private historyFloor = 0;
@@ -112,7 +102,7 @@ export class WatchCache implements Store {
     for (const w of this.watchers) w.queue.fail(resourceVersionTooOld());
     this.objects.clear();
     for (const e of all.entries) this.objects.set(e.key, freeze(decode(e.value, e.modRev)));
-    this.keys = [...this.objects.keys()];
+    this.keys = new SortedKeys(this.objects.keys());
     this.rev = this.historyFloor = this.loadedAt = all.rev;
     this.history = [];
     this.handle = kv.watch('', '\uffff', all.rev, {
@@ -161,10 +151,10 @@ export class WatchCache implements Store {
       const memo = (e.memo ??= {});
       if (e.value !== null) {
         const obj = freeze((memo.obj ??= decode(e.value, e.rev)) as StoredObject);
-        if (!this.objects.has(e.key)) this.keys.splice(lowerBound(this.keys, e.key), 0, e.key);
+        if (!this.objects.has(e.key)) this.keys.add(e.key);
         this.objects.set(e.key, obj);
       } else if (this.objects.delete(e.key)) {
-        this.keys.splice(lowerBound(this.keys, e.key), 1);
+        this.keys.delete(e.key);
       }
       this.history.push(e);
       this.rev = e.rev;
@@ -270,17 +260,18 @@ export class WatchCache implements Store {
     const limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : 0;
     const end = prefixEnd(prefix);
     const items: T[] = [];
-    let i = lowerBound(this.keys, prefix);
-    for (; i < this.keys.length && this.keys[i]! < end; i++) {
+    const keys = this.keys.view();
+    let i = lowerBound(keys, prefix);
+    for (; i < keys.length && keys[i]! < end; i++) {
       if (limit && items.length >= limit) break;
-      const obj = this.objects.get(this.keys[i]!)!;
+      const obj = this.objects.get(keys[i]!)!;
       if (matcher.matches(obj)) items.push(obj as T);
     }
     const rev = this.revision();
     const result: ListResult<T> = { items, resourceVersion: String(rev) };
-    if (limit && i < this.keys.length && this.keys[i]! < end) {
-      result.continue = encodeContinue(rev, keyEnd(this.keys[i - 1]!), prefix);
-      if (matcher.empty) result.remainingItemCount = lowerBound(this.keys, end) - i;
+    if (limit && i < keys.length && keys[i]! < end) {
+      result.continue = encodeContinue(rev, keyEnd(keys[i - 1]!), prefix);
+      if (matcher.empty) result.remainingItemCount = lowerBound(keys, end) - i;
     }
     return result;
   }
@@ -300,8 +291,9 @@ export class WatchCache implements Store {
       if (queue.closed) return;
       if (opts.sendInitialEvents) {
         const initial: WatchEvent<StoredObject>[] = [];
-        for (let i = lowerBound(this.keys, start); i < this.keys.length && this.keys[i]! < end; i++) {
-          const obj = this.objects.get(this.keys[i]!)!;
+        const keys = this.keys.view();
+        for (let i = lowerBound(keys, start); i < keys.length && keys[i]! < end; i++) {
+          const obj = this.objects.get(keys[i]!)!;
           if (matcher.matches(obj)) initial.push({ type: 'ADDED', object: obj });
         }
         w.sent = this.revision();
