@@ -49,7 +49,7 @@ export {
   readCriLogFile,
   renderLogEntry,
 } from './cri-log.js';
-export { selectContainers, selectPodSandboxes, sumPodSandboxStats } from './listing.js';
+export { podSandboxStatsFromContainers, selectContainers, selectPodSandboxes, sumPodSandboxStats } from './listing.js';
 export { RUNTIME_CONTRACT_VERSION, loadRuntimePlugin } from './registry.js';
 export type { LoadRuntimePluginOptions, RuntimeContext, RuntimeFactory, RuntimeOptions, RuntimePlugin } from './registry.js';
 export { Runtime, RuntimeRegistry } from './tokens.js';

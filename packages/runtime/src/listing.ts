@@ -1,4 +1,5 @@
 import { matchesLabels } from './labels.js';
+import type { Runtime } from './services.js';
 import type { Container, ContainerFilter, ContainerStats, ContainerStatus, PodSandbox, PodSandboxFilter, PodSandboxStats, PodSandboxStatus } from './types.js';
 
 /**
@@ -34,4 +35,13 @@ export function sumPodSandboxStats(sandbox: PodSandboxStatus, containers: Contai
     memory: { timestamp: now, workingSetBytes: containers.reduce((a, c) => a + (c.memory?.workingSetBytes ?? 0), 0) },
     containers,
   };
+}
+
+/**
+ * `podSandboxStats` of a runtime whose pods have no cgroup of their own, from its own calls: the
+ * sandbox's status and its containers' stats, summed by `sumPodSandboxStats`.
+ */
+export async function podSandboxStatsFromContainers(rt: Pick<Runtime, 'podSandboxStatus' | 'listContainerStats'>, id: string, now: () => number): Promise<PodSandboxStats> {
+  const [sandbox, containers] = await Promise.all([rt.podSandboxStatus(id), rt.listContainerStats({ podSandboxId: id })]);
+  return sumPodSandboxStats(sandbox, containers, now());
 }

@@ -6,7 +6,7 @@ import {
   RuntimeReason,
   readCriLogFile,
   runtimeFailedPrecondition,
-  sumPodSandboxStats,
+  podSandboxStatsFromContainers,
   type AttachRequest,
   type Container,
   type ContainerConfig,
@@ -397,8 +397,7 @@ export class CriRuntime implements Runtime {
 
   /** Sums its containers' usage (CRI's PodSandboxStats is optional in runtimes of containerd 1.6's age). */
   async podSandboxStats(id: string): Promise<PodSandboxStats> {
-    const [sb, containers] = await Promise.all([this.podSandboxStatus(id), this.listContainerStats({ podSandboxId: id })]);
-    return sumPodSandboxStats(sb, containers, this.clock.now());
+    return podSandboxStatsFromContainers(this, id, () => this.clock.now());
   }
 
   async listPodSandboxStats(filter: PodSandboxFilter = {}): Promise<PodSandboxStats[]> {

@@ -12,7 +12,7 @@ import {
   runtimeInternal,
   runtimeInvalid,
   runtimeNotFound,
-  sumPodSandboxStats,
+  podSandboxStatsFromContainers,
   type AttachRequest,
   type Container,
   type ContainerConfig,
@@ -114,6 +114,12 @@ export class DockerRuntime implements Runtime {
   private readonly logger: Logger;
   private client: Promise<{ docker: Docker; version: VersionInfo }> | undefined;
   private readonly starting = new Set<string>();
+  /**
+   * Containers this instance created and has not finished starting. The Engine lists them
+   * `created` and cannot have recorded a start error for them yet, so lists report them without
+   * an inspect each (a burst of pods keeps many in this state while the kubelet relists).
+   */
+  private readonly unstarted = new Set<string>();
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.socketPath = options.socketPath ?? '/var/run/docker.sock';
@@ -249,7 +255,9 @@ export class DockerRuntime implements Runtime {
       },
     });
     try {
-      return (await (await this.docker()).createContainer(opts)).id;
+      const { id } = await (await this.docker()).createContainer(opts);
+      this.unstarted.add(id);
+      return id;
     } catch (err) {
       throw fromEngine(err, `create container ${config.metadata.name}`, RuntimeReason.CreateContainerError);
     }
@@ -260,14 +268,18 @@ export class DockerRuntime implements Runtime {
     if (this.starting.has(id)) throw runtimeFailedPrecondition(`container "${id}" is being started`);
     this.starting.add(id);
     try {
-      const info = await this.inspectKind(id, 'container');
-      if (info.State.Status !== 'created' || info.State.Error) throw runtimeFailedPrecondition(`container "${id}" is ${info.State.Error ? 'failed' : info.State.Status}, not created`);
+      // One this instance created and never started is known to be startable without asking.
+      if (!this.unstarted.has(id)) {
+        const info = await this.inspectKind(id, 'container');
+        if (info.State.Status !== 'created' || info.State.Error) throw runtimeFailedPrecondition(`container "${id}" is ${info.State.Error ? 'failed' : info.State.Status}, not created`);
+      }
       await (await this.docker()).getContainer(id).start();
     } catch (err) {
       // The Engine leaves the container "created" with the error recorded; status reports it Exited (StartError).
       throw fromEngine(err, `start container ${id}`, RuntimeReason.RunContainerError);
     } finally {
       this.starting.delete(id);
+      this.unstarted.delete(id);
     }
   }
 
@@ -311,6 +323,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async removeContainer(id: string): Promise<void> {
+    this.unstarted.delete(id);
     try {
       await (await this.docker()).getContainer(id).remove({ force: true });
     } catch (err) {
@@ -326,7 +339,7 @@ export class DockerRuntime implements Runtime {
     const out: Container[] = [];
     for (const c of raw) {
       // A container whose start failed is listed "created" by the Engine; inspect tells it apart.
-      const state = c.State === 'created' ? (await this.containerStatus(c.Id).catch(() => undefined))?.state : stateOf(c.State);
+      const state = c.State === 'created' && !this.unstarted.has(c.Id) ? (await this.containerStatus(c.Id).catch(() => undefined))?.state : stateOf(c.State);
       if (!state) continue;
       const item: Container = {
         id: c.Id,
@@ -577,8 +590,7 @@ export class DockerRuntime implements Runtime {
 
   /** The sum of its containers' usage (no pod-level cgroup is read). */
   async podSandboxStats(id: string): Promise<PodSandboxStats> {
-    const [sb, containers] = await Promise.all([this.podSandboxStatus(id), this.listContainerStats({ podSandboxId: id })]);
-    return sumPodSandboxStats(sb, containers, this.clock.now());
+    return podSandboxStatsFromContainers(this, id, () => this.clock.now());
   }
 
   async listPodSandboxStats(filter: PodSandboxFilter = {}): Promise<PodSandboxStats[]> {
