@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { isCliError } from './errors.js';
 import { up } from './commands/up.js';
+import { server } from './commands/server.js';
 import { version } from './commands/version.js';
 import { kubeconfig } from './commands/kubeconfig.js';
 import { status } from './commands/status.js';
@@ -10,13 +11,14 @@ const USAGE = `Usage: peapod <command> [flags]
 
 Commands:
   up          run the all-in-one cluster (API server, store, scheduler, controllers, one kubelet)
+  server      run a control plane (API server, scheduler, controllers) on etcd; several are safe
   status      show the health of each component and node of a running cluster
   kubeconfig  print the admin kubeconfig of a data dir
   version     print the version
 
 Run 'peapod <command> --help' for a command's flags.`;
 
-const commands: Record<string, (argv: string[]) => Promise<number>> = { up, status, kubeconfig, version };
+const commands: Record<string, (argv: string[]) => Promise<number>> = { up, server, status, kubeconfig, version };
 
 async function main(argv: string[]): Promise<number> {
   const { positionals } = parseArgs({ args: argv.slice(0, 1), allowPositionals: true, strict: false });

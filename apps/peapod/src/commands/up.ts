@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { RESOURCES, serviceUnavailable, type Node } from '@peapod/api-types';
+import { RESOURCES, isStatusError, serviceUnavailable, type Node } from '@peapod/api-types';
 import { ApiServer, ApiServerModule, ApiServerOptions, HttpHandlers, NodeStreamer, nodeUser } from '@peapod/apiserver';
-import { ClientModule, KubeClient, Transport } from '@peapod/client';
-import { Clock, Container, Logger, RealClock, composeModules, type ComposedApp, type Module } from '@peapod/core';
+import { ClientModule, KubeClient, Transport, leaderIdentity, type LeaderElectionSetting } from '@peapod/client';
+import { Clock, Container, Logger, RealClock, composeModules, type ComposeHooks, type ComposedApp, type Module } from '@peapod/core';
 import { ControllersModule, ControllersOptions } from '@peapod/controllers';
 import { serveDashboard } from '@peapod/dashboard';
 import { RuntimeModule } from '@peapod/runtime';
@@ -10,8 +10,8 @@ import { ContainerdRuntimeModule } from '@peapod/runtime-containerd';
 import { DockerRuntimeModule } from '@peapod/runtime-docker';
 import { ProcessRuntimeModule } from '@peapod/runtime-process';
 import { WindowsRuntimeModule } from '@peapod/runtime-windows';
-import { SchedulerModule } from '@peapod/scheduler';
-import { StoreConfig, StoreModule } from '@peapod/store';
+import { SchedulerConfig, SchedulerModule } from '@peapod/scheduler';
+import { Store, StoreConfig, StoreModule } from '@peapod/store';
 import { lockDataDir } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { fileLogger } from '../logger.js';
@@ -82,25 +82,37 @@ export function upOptions(argv: string[]): UpOptions | undefined {
   };
 }
 
-/** Maps start-up failures users can fix to one-line errors. */
-function explain(err: unknown, o: UpOptions): unknown {
-  const e = err as NodeJS.ErrnoException;
-  if (e?.code === 'EADDRINUSE') return new CliError(`${o.host}:${o.port} is already in use (another peapod up?); stop it or pass --listen HOST:PORT`);
-  if (e?.code === 'EACCES' && e.syscall === 'listen') return new CliError(`no permission to listen on ${o.host}:${o.port}; pass --listen with a port above 1024`);
-  if (e?.code === 'EADDRNOTAVAIL') return new CliError(`cannot listen on ${o.host}: no such local address; pass --listen 127.0.0.1:PORT`);
-  return err;
-}
-
 /** Simulated nodes: generous capacity so demos and benchmarks are not limited by it. */
 const FAKE_NODE_CAPACITY = { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '1Ti' };
 
+/** The control plane's settings, shared by `up` and `server`. */
+export interface ControlPlaneOptions {
+  host: string;
+  port: number;
+  /** Empty: sqlite in the data dir. */
+  storeUrl: string;
+  dataDir: string;
+  /** Cluster CA, serving certificate, admin and join tokens (several servers share one). */
+  pkiDir: string;
+  controllers: string;
+  /** Of the scheduler and the controller manager: off when one process owns the cluster's data. */
+  leaderElection: LeaderElectionSetting;
+  /** This process's identity on the Leases (default `<host>_<uuid>`). */
+  identity?: string;
+  nodeMonitorGracePeriodSeconds?: number;
+  nodeMonitorPeriodSeconds?: number;
+  /** Extra names or addresses for the serving certificate. */
+  hosts?: string[];
+}
+
+export const storeUrlOf = (o: ControlPlaneOptions) => o.storeUrl || `sqlite://${join(o.dataDir, 'state.db')}`;
+
 /**
- * Composes the all-in-one cluster; nothing starts until `app.start()`. Each node (the local one and
- * any simulated ones) is a child composition with its own client under the node's identity; the
- * API server reaches their streaming endpoints through a router by node name.
+ * The control plane (store, API server, client, scheduler, controllers) in a container; nothing
+ * starts until the modules are composed and started. `nodes` are the kubelets composed in this
+ * process, by node name: the API server reaches their streaming endpoints through a router.
  */
-export function composeCluster(o: UpOptions, logger: Logger, hooks?: Parameters<typeof composeModules>[2]): ComposedApp {
-  const nodes = new Map<string, ComposedApp>();
+export function composeControlPlane(o: ControlPlaneOptions, logger: Logger, nodes: Map<string, ComposedApp>): { container: Container; modules: Module[] } {
   const streamingOf = (node: string | undefined) => {
     const k = node ? kubeletOf(nodes, node) : undefined;
     if (!k) throw serviceUnavailable(`node "${node}" has no kubelet in this process`);
@@ -111,16 +123,36 @@ export function composeCluster(o: UpOptions, logger: Logger, hooks?: Parameters<
     exec: (t, cmd, io) => streamingOf(t.node).exec(t, cmd, io),
     attach: (t, io) => streamingOf(t.node).attach(t, io),
   };
-  const c = Container.create()
+  const identity = o.identity ?? leaderIdentity();
+  const container = Container.create()
     .provide(Clock, { useValue: new RealClock() })
     .provide(Logger, { useValue: logger })
-    .provide(StoreConfig, { useValue: { url: o.storeUrl || `sqlite://${join(o.dataDir, 'state.db')}` } })
-    .provide(ApiServerOptions, { useValue: { host: o.host, port: o.port, pkiDir: join(o.dataDir, 'pki'), kubeconfigPath: join(o.dataDir, 'kubeconfig') } })
+    .provide(StoreConfig, { useValue: { url: storeUrlOf(o) } })
+    .provide(ApiServerOptions, { useValue: { host: o.host, port: o.port, pkiDir: o.pkiDir, kubeconfigPath: join(o.dataDir, 'kubeconfig'), hosts: o.hosts } })
     .provide(NodeStreamer, { useValue: router })
     .provide(HttpHandlers, { useValue: [serveDashboard] })
-    // One process owns the data dir (it is locked), so no leader election: a restart acts at once.
-    .provide(ControllersOptions, { useValue: { controllers: o.controllers, leaderElection: false } })
+    .provide(SchedulerConfig, { useValue: { leaderElection: o.leaderElection, identity } })
+    .provide(ControllersOptions, {
+      useValue: {
+        controllers: o.controllers,
+        leaderElection: o.leaderElection,
+        identity,
+        nodeMonitorGracePeriodSeconds: o.nodeMonitorGracePeriodSeconds,
+        nodeMonitorPeriodSeconds: o.nodeMonitorPeriodSeconds,
+      },
+    })
     .provide(Transport, { useFactory: (c) => c.resolve(ApiServer).transport() });
+  return { container, modules: [StoreModule, ApiServerModule, ClientModule, SchedulerModule, ControllersModule] };
+}
+
+/**
+ * Composes the all-in-one cluster; nothing starts until `app.start()`. Each node (the local one and
+ * any simulated ones) is a child composition with its own client under the node's identity.
+ */
+export function composeCluster(o: UpOptions, logger: Logger, hooks?: ComposeHooks): ComposedApp {
+  const nodes = new Map<string, ComposedApp>();
+  // One process owns the data dir (it is locked), so no leader election: a restart acts at once.
+  const { container, modules } = composeControlPlane({ ...o, pkiDir: join(o.dataDir, 'pki'), leaderElection: false }, logger, nodes);
   const asNode = (name: string) => (parent: Container) => parent.resolve(ApiServer).transport(nodeUser(name));
   const nodeModules: Module[] = [
     nodeAgentModule({
@@ -141,7 +173,51 @@ export function composeCluster(o: UpOptions, logger: Logger, hooks?: Parameters<
       labels: { 'peapod.dev/fake-node': 'true' },
     }, nodes)),
   ];
-  return composeModules([StoreModule, ApiServerModule, ClientModule, SchedulerModule, ControllersModule, RuntimeModule, ProcessRuntimeModule, DockerRuntimeModule, ContainerdRuntimeModule, WindowsRuntimeModule, ...nodeModules], c, hooks);
+  return composeModules([...modules, RuntimeModule, ProcessRuntimeModule, DockerRuntimeModule, ContainerdRuntimeModule, WindowsRuntimeModule, ...nodeModules], container, hooks);
+}
+
+/** Maps start-up failures users can fix to one-line errors; `failed` is the module whose start threw. */
+function explain(err: unknown, o: ControlPlaneOptions, command: string, failed: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'EADDRINUSE') return new CliError(`${o.host}:${o.port} is already in use (another peapod ${command}?); stop it or pass --listen HOST:PORT`);
+  if (e?.code === 'EACCES' && e.syscall === 'listen') return new CliError(`no permission to listen on ${o.host}:${o.port}; pass --listen with a port above 1024`);
+  if (e?.code === 'EADDRNOTAVAIL') return new CliError(`cannot listen on ${o.host}: no such local address; pass --listen 127.0.0.1:PORT`);
+  if (failed === 'store' && isStatusError(err)) return new CliError(`store ${storeUrlOf(o)} is unreachable or unusable: ${err.message}`);
+  return err;
+}
+
+/**
+ * Runs a composed app as a command: starts it (a failed start is undone and reported as one line),
+ * calls `ready`, serves until SIGINT/SIGTERM, then stops gracefully. `release` runs once the app is
+ * stopped (flushes logs, unlocks the data dir); a second signal exits at once.
+ */
+export async function serveApp(app: ComposedApp, o: ControlPlaneOptions, io: { command: string; say: (line: string) => void; logger: Logger; release: () => void; starting: () => string }, ready: () => Promise<void>): Promise<number> {
+  let stopping: Promise<void> | undefined;
+  const shutdown = (why: string) => {
+    if (stopping) {
+      io.say('second signal: exiting now');
+      process.exit(130);
+    }
+    io.say(`${why}: stopping`);
+    stopping = app.stop().catch((err) => io.logger.error('stop failed', { err: String(err) })).finally(io.release);
+  };
+  try {
+    await app.start();
+  } catch (err) {
+    const failed = io.starting();
+    await app.stop().catch(() => undefined);
+    // A store that never answered is not among the started modules, yet holds connections open.
+    if (failed === 'store') await app.container.resolve(Store).close().catch(() => undefined);
+    io.release();
+    throw explain(err, o, io.command, failed);
+  }
+  await ready();
+  await new Promise<void>((resolve) => {
+    process.on('SIGINT', () => { shutdown('interrupted'); void stopping!.then(resolve); });
+    process.on('SIGTERM', () => { shutdown('terminated'); void stopping!.then(resolve); });
+  });
+  io.say('stopped');
+  return 0;
 }
 
 /** Resolves once the node reports Ready (or throws after `timeoutMs`). */
@@ -165,37 +241,15 @@ export async function up(argv: string[]): Promise<number> {
   const say = (line: string) => console.log(`peapod: ${line}`);
   say(`data dir ${o.dataDir} (logs in peapod.log)`);
   const t0 = performance.now();
-  const app = composeCluster(o, logger, { started: (m, ms) => say(`${m.name} started (${Math.round(ms)} ms)`) });
-  let stopping: Promise<void> | undefined;
-  const shutdown = (why: string) => {
-    if (stopping) {
-      say('second signal: exiting now');
-      process.exit(130);
-    }
-    say(`${why}: stopping (pods get their grace periods)`);
-    stopping = app.stop().catch((err) => logger.error('stop failed', { err: String(err) })).finally(() => {
-      flush();
-      lock.release();
-    });
-  };
-  try {
-    await app.start();
-  } catch (err) {
-    await app.stop().catch(() => undefined);
-    flush();
-    lock.release();
-    throw explain(err, o);
-  }
-  await waitNodeReady(app, o.nodeName, 30_000);
-  const api = app.container.resolve(ApiServer);
-  const kubeconfig = join(o.dataDir, 'kubeconfig');
-  say(`API server at ${api.url} (dashboard at ${api.url}/ui/, token in ${join(o.dataDir, 'pki', 'admin.token')})`);
-  console.log(`export KUBECONFIG=${kubeconfig}`);
-  say(`ready in ${Math.round(performance.now() - t0)} ms: node ${o.nodeName} is Ready${o.fakeNodes ? ` (+${o.fakeNodes} simulated nodes)` : ''}`);
-  await new Promise<void>((resolve) => {
-    process.on('SIGINT', () => { shutdown('interrupted'); void stopping!.then(resolve); });
-    process.on('SIGTERM', () => { shutdown('terminated'); void stopping!.then(resolve); });
+  let starting = '';
+  const app = composeCluster(o, logger, { starting: (m) => { starting = m.name; }, started: (m, ms) => say(`${m.name} started (${Math.round(ms)} ms)`) });
+  const release = () => { flush(); lock.release(); };
+  const cp = { ...o, pkiDir: join(o.dataDir, 'pki'), leaderElection: false };
+  return serveApp(app, cp, { command: 'up', say, logger, release, starting: () => starting }, async () => {
+    await waitNodeReady(app, o.nodeName, 30_000);
+    const api = app.container.resolve(ApiServer);
+    say(`API server at ${api.url} (dashboard at ${api.url}/ui/, token in ${join(o.dataDir, 'pki', 'admin.token')})`);
+    console.log(`export KUBECONFIG=${join(o.dataDir, 'kubeconfig')}`);
+    say(`ready in ${Math.round(performance.now() - t0)} ms: node ${o.nodeName} is Ready${o.fakeNodes ? ` (+${o.fakeNodes} simulated nodes)` : ''}`);
   });
-  say('stopped');
-  return 0;
 }

@@ -11,6 +11,7 @@ const main = join(root, 'apps/peapod/src/main.ts');
 
 export const tempDir = (prefix = 'peapod-e2e-') => mkdtempSync(join(tmpdir(), prefix));
 
+/** A running `peapod` process. */
 export interface RunningUp {
   proc: ChildProcess;
   dataDir: string;
@@ -30,17 +31,25 @@ export async function peapod(args: string[], opts: { timeoutMs?: number } = {}):
 }
 
 /** Starts `peapod up` on a free port and resolves once it printed its ready line. */
-export async function startUp(dataDir: string, args: string[] = [], timeoutMs = 90_000): Promise<RunningUp> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@peapod/source', main, 'up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startUp(dataDir: string, args: string[] = [], timeoutMs = 90_000): Promise<RunningUp> {
+  return startPeapod(['up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...args], dataDir, timeoutMs);
+}
+
+/**
+ * Starts a long-running `peapod` command (`up`, `server`, `agent`) from source and resolves once it
+ * printed its `ready in N ms` line; rejects with its output if it exits or times out first.
+ */
+export async function startPeapod(args: string[], dataDir: string, timeoutMs = 90_000): Promise<RunningUp> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@peapod/source', main, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => { out += d; });
   proc.stderr!.on('data', (d) => { out += d; });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   await new Promise<void>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`peapod up not ready within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => rej(new Error(`peapod ${args[0]} not ready within ${timeoutMs} ms:\n${out}`)), timeoutMs);
     const check = () => { if (/ready in \d+ ms/.test(out)) { clearTimeout(timer); res(); } };
     proc.stdout!.on('data', check);
-    void exited.then((code) => { clearTimeout(timer); rej(new Error(`peapod up exited with ${code}:\n${out}`)); });
+    void exited.then((code) => { clearTimeout(timer); rej(new Error(`peapod ${args[0]} exited with ${code}:\n${out}`)); });
   });
   return {
     proc,
@@ -48,7 +57,7 @@ export async function startUp(dataDir: string, args: string[] = [], timeoutMs = 
     kubeconfig: join(dataDir, 'kubeconfig'),
     output: () => out,
     async stop(signal = 'SIGTERM') {
-      if (proc.exitCode !== null) return proc.exitCode;
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
       proc.kill(signal);
       return exited;
     },
