@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { isCliError } from './errors.js';
+import { agent } from './commands/agent.js';
 import { up } from './commands/up.js';
 import { server } from './commands/server.js';
 import { version } from './commands/version.js';
@@ -11,6 +12,7 @@ const USAGE = `Usage: peapod <command> [flags]
 
 Commands:
   up          run the all-in-one cluster (API server, store, scheduler, controllers, one kubelet)
+  agent       run a kubelet that joins a cluster with a join token
   server      run a control plane (API server, scheduler, controllers) on etcd; several are safe
   status      show the health of each component and node of a running cluster
   kubeconfig  print the admin kubeconfig of a data dir
@@ -18,7 +20,7 @@ Commands:
 
 Run 'peapod <command> --help' for a command's flags.`;
 
-const commands: Record<string, (argv: string[]) => Promise<number>> = { up, server, status, kubeconfig, version };
+const commands: Record<string, (argv: string[]) => Promise<number>> = { up, agent, server, status, kubeconfig, version };
 
 async function main(argv: string[]): Promise<number> {
   const { positionals } = parseArgs({ args: argv.slice(0, 1), allowPositionals: true, strict: false });

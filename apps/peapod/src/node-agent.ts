@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ClientModule, Transport } from '@peapod/client';
 import { Clock, Container, Logger, composeModules, type ComposedApp, type Module } from '@peapod/core';
-import { KubeletInstance, KubeletModule, KubeletModuleOptions } from '@peapod/kubelet';
+import { KubeletInstance, KubeletModule, KubeletModuleOptions, startKubeletServer, type KubeletServerOptions, type RunningKubeletServer } from '@peapod/kubelet';
 import { Runtime, RuntimeRegistry, isRuntimeError, loadRuntimePlugin, type RuntimeOptions } from '@peapod/runtime';
+import { serviceUnavailable } from '@peapod/api-types';
 import { CliError } from './errors.js';
 
 export interface NodeAgentSpec {
@@ -19,6 +20,14 @@ export interface NodeAgentSpec {
   /** Extra node settings (simulated nodes advertise their own capacity). */
   capacity?: Record<string, string>;
   labels?: Record<string, string>;
+  /**
+   * Serves the kubelet's HTTPS API (logs, exec, attach for the API server) and advertises it in the
+   * Node: InternalIP = `advertise`, kubelet port = the port listened on. Absent for nodes the API
+   * server reaches in process.
+   */
+  serve?: KubeletServerOptions & { advertise: string };
+  /** Modules that must start before this node (default: the in-process API server). */
+  dependsOn?: readonly string[];
 }
 
 /**
@@ -28,9 +37,10 @@ export interface NodeAgentSpec {
  * npm runtime plugin when the name is not registered.
  */
 export function nodeAgentModule(spec: NodeAgentSpec, registry: Map<string, ComposedApp>): Module {
+  let server: RunningKubeletServer | undefined;
   return {
     name: `node:${spec.nodeName}`,
-    dependsOn: ['runtime', 'apiserver'],
+    dependsOn: ['runtime', ...(spec.dependsOn ?? ['apiserver'])],
     register() {
       // Nothing to register up front: the node's child composition is made in start, once its runtime exists.
     },
@@ -52,6 +62,12 @@ export function nodeAgentModule(spec: NodeAgentSpec, registry: Map<string, Compo
       } catch (err) {
         throw new CliError(`runtime "${spec.runtime}" for node ${spec.nodeName} is not usable: ${isRuntimeError(err) ? err.message : String(err)}`);
       }
+      // The endpoint listens first (it learns its port), and finds the kubelet on each request.
+      let app: ComposedApp | undefined;
+      server = spec.serve && await startKubeletServer(spec.serve, () => {
+        if (!app) throw serviceUnavailable(`the kubelet of node ${spec.nodeName} is starting`);
+        return app.container.resolve(KubeletInstance).streaming;
+      }, logger);
       const child = parent.createChild()
         .provide(Transport, { useValue: spec.transport(parent) })
         .provide(Runtime, { useValue: runtime })
@@ -63,18 +79,37 @@ export function nodeAgentModule(spec: NodeAgentSpec, registry: Map<string, Compo
             parseManifest: (text: string) => parseYaml(text, { maxAliasCount: 50 }),
             capacity: spec.capacity,
             labels: spec.labels,
+            ...(server && spec.serve ? { nodeIPs: [spec.serve.advertise], kubeletPort: server.port } : {}),
           },
         });
-      const app = composeModules([ClientModule, KubeletModule], child);
-      await app.start();
-      registry.set(spec.nodeName, app);
+      const composed = composeModules([ClientModule, KubeletModule], child);
+      try {
+        await composed.start();
+      } catch (err) {
+        await server?.close();
+        server = undefined;
+        throw err;
+      }
+      app = composed;
+      registry.set(spec.nodeName, composed);
     },
     async stop() {
       const app = registry.get(spec.nodeName);
       registry.delete(spec.nodeName);
+      await server?.close();
+      server = undefined;
       await app?.stop();
     },
   };
+}
+
+/** `--runtime-opt KEY=VALUE` flags as runtime options. */
+export function parseRuntimeOptions(flags: readonly string[]): Record<string, string> {
+  return Object.fromEntries(flags.map((kv) => {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new CliError(`--runtime-opt must be KEY=VALUE (got "${kv}")`);
+    return [kv.slice(0, i), kv.slice(i + 1)];
+  }));
 }
 
 /** The kubelet of a node composed in this process. */

@@ -13,6 +13,8 @@ export interface UserInfo {
 export const NODES_GROUP = 'system:nodes';
 export const NODE_USER_PREFIX = 'system:node:';
 export const MASTERS_GROUP = 'system:masters';
+/** The join token's group: it may obtain node credentials (`POST /peapod/v1/join`) and nothing else. */
+export const BOOTSTRAPPERS_GROUP = 'system:bootstrappers';
 /** The namespace that holds node heartbeat Leases. */
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
@@ -79,11 +81,16 @@ const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
  * NodeRestriction admission confine a kubelet: it reads nodes and writes only its own Node, its own
  * Lease, pods bound to it (incl. their status and mirror pods it creates), events, and reads the
  * ConfigMaps, Secrets and PersistentVolumeClaims its pods reference. Anything else is 403.
+ * The join token's identity (`system:bootstrappers`) is refused everything here.
  */
 export class Authorizer {
   constructor(private readonly store: Store, private readonly keyOf: (info: RequestInfo) => string) {}
 
   async authorize(user: UserInfo, info: RequestInfo, query: URLSearchParams, body: unknown): Promise<void> {
+    if (user.groups.includes(BOOTSTRAPPERS_GROUP)) {
+      const what = info.isResource ? `${info.verb} resource "${info.subresource ? `${info.resource}/${info.subresource}` : info.resource}" in API group "${info.group}"` : `${info.verb} path "${info.path}"`;
+      throw forbidden({ kind: info.resource || undefined, name: info.name || undefined }, `User "${user.name}" cannot ${what}: a join token only obtains node credentials`);
+    }
     if (!info.isResource || !user.groups.includes(NODES_GROUP) || !user.name.startsWith(NODE_USER_PREFIX)) return;
     const node = user.name.slice(NODE_USER_PREFIX.length);
     const deny = (why: string) => {

@@ -3,9 +3,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { RESOURCES, StatusError, applyPatch, badRequest, isStatusError, toStatusError, tooManyRequests, updateManagedFields, type ResourceInfo } from '@peapod/api-types';
-import type { Transport } from '@peapod/client';
+import { certificateUser, chooseProtocol, serveSession, type Transport } from '@peapod/client';
 import { silentLogger, type Clock, type Logger } from '@peapod/core';
 import type { Store } from '@peapod/store';
 import { WebSocketServer } from 'ws';
@@ -17,15 +18,19 @@ import { InProcessTransport } from './inprocess.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { NamespaceLifecycle } from './namespaces.js';
 import type { NodeStreamer } from './node-streamer.js';
-import { ensurePki } from './pki.js';
+import { BOOTSTRAP_USER, JOIN_PATH, loadOrCreateJoinToken, serveJoin } from './join.js';
+import { ensurePki, loadOrCreateCa } from './pki.js';
 import { RateLimiter } from './rate-limit.js';
 import { objectKey, ResourceRegistry } from './registry.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import type { Obj } from './obj.js';
 import { Rest } from './rest.js';
-import { chooseProtocol, runSession, sessionRequest } from './streaming.js';
+import { RemoteNodeStreamer } from './remote-streamer.js';
+import { sessionRequest } from './streaming.js';
 import { OpenAPIV3 } from './openapi/index.js';
 import { PodSecurityAdmission } from './pod-security/admission.js';
+import { upgradePortForward } from './portforward.js';
+import { authenticateBearer, ServiceAccountTokens } from './serviceaccount-token.js';
 import { resolveContainer } from './subresources.js';
 
 export interface ApiServerOptions {
@@ -73,6 +78,10 @@ export interface RunningApiServer {
   /** PEM of the cluster CA that signed the serving certificate. */
   readonly caCert: string;
   readonly adminToken: string;
+  /** The join token agents present (`peapod agent --token-file`), kept in `<pkiDir>/join.token`. */
+  readonly joinToken: string;
+  /** Streams from kubelets in other processes, found through their Node objects (the default NodeStreamer). */
+  readonly kubelets: NodeStreamer;
   /** The authorizing handler, for in-process use and tests. */
   readonly core: ApiCore;
   /** An in-process client transport acting as `user` (default: admin). */
@@ -136,8 +145,11 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
   const host = options.host ?? '127.0.0.1';
   const pki = await ensurePki(options.pkiDir, [...(options.hosts ?? []), ...(host === '0.0.0.0' || host === '::' ? [] : [host])]);
   const adminToken = options.adminToken ?? await loadOrCreateToken(join(options.pkiDir, 'admin.token'));
+  const joinToken = await loadOrCreateJoinToken(options.pkiDir, pki.caCert);
+  const ca = await loadOrCreateCa(options.pkiDir);
   const authn = new TokenAuthenticator([
     [adminToken, ADMIN_USER],
+    [joinToken, BOOTSTRAP_USER],
     ...Object.entries(options.nodeTokens ?? {}).map(([node, token]) => [token, nodeUser(node)] as [string, UserInfo]),
     ...Object.entries(options.tokens ?? {}),
   ]);
@@ -148,7 +160,9 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
   const rest = new Rest(deps.store, registry, deps.clock, namespaces, (prev, next, manager, op, sub) => updateManagedFields(prev, next, manager, op, sub, nowIso()) as Obj, new PodSecurityAdmission(deps.store, registry, logger));
   const limiter = new RateLimiter(deps.clock, options.rateLimit?.qps ?? 2000, options.rateLimit?.burst ?? 4000);
 
-  const server: Server = createServer({ cert: pki.serverCert, key: pki.serverKey, ca: pki.caCert });
+  // The chain carries the CA so that a joining agent can pin it by hash; client certificates are
+  // asked for but optional (x509 authentication, then bearer tokens).
+  const server: Server = createServer({ cert: pki.serverCert + pki.caCert, key: pki.serverKey, ca: pki.caCert, requestCert: true, rejectUnauthorized: false });
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   server.on('secureConnection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
@@ -159,13 +173,16 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
   const port = (server.address() as AddressInfo).port;
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const openapi = new OpenAPIV3([...registry.all.map((r) => r.info)]);
-  const handler = new ApiHandler({ rest, clock: deps.clock, patch: (req) => applyPatch({ ...req, now: nowIso() }) as Obj, nodeStreamer: deps.nodeStreamer, openapi: (path) => openapi.lookup(path), serverAddress: `${host}:${port}` });
+  const kubelets = new RemoteNodeStreamer({ ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey }, (name) => rest.get(registry.mustGet('', 'nodes'), '', name));
+  const streamer = deps.nodeStreamer ?? kubelets;
+  const serviceAccountTokens = await ServiceAccountTokens.load(options.pkiDir, deps.clock, (resource, ns, name) => rest.get(registry.mustGet('', resource), ns, name));
+  const handler = new ApiHandler({ rest, clock: deps.clock, patch: (req) => applyPatch({ ...req, now: nowIso() }) as Obj, nodeStreamer: streamer, serviceAccountTokens, openapi: (path) => openapi.lookup(path), serverAddress: `${host}:${port}` });
   const authorizer = new Authorizer(deps.store, (info: RequestInfo) => objectKey(registry.mustGet(info.group, info.resource), info.namespace, info.name));
   const core = new ApiCore(handler, authorizer);
   await namespaces.start(rest);
 
-  const identify = (req: IncomingMessage): UserInfo => {
-    const user = authn.authenticate(req.headers.authorization);
+  const identify = async (req: IncomingMessage): Promise<UserInfo> => {
+    const user = certificateUser(req.socket as TLSSocket) ?? await authenticateBearer(req.headers.authorization, authn, serviceAccountTokens);
     const wait = limiter.take(user.name);
     if (wait) throw tooManyRequests(`client rate limit exceeded; retry in ${wait}s`, wait);
     return user;
@@ -182,12 +199,16 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok');
         return done(200);
       }
-      const who = identify(req);
+      const who = await identify(req);
       user = who.name;
       const info = parseRequestInfo(req.method ?? 'GET', u.path, u.query);
       let body: unknown;
       const raw = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
       if (raw && raw.length) body = decodeBody(raw, mediaInfo(req.headers['content-type']).format);
+      if (u.path === JOIN_PATH && req.method === 'POST') {
+        await respond(res, { type: 'object', status: 201, body: await serveJoin(ca, who, body) });
+        return done(201);
+      }
       const abort = new AbortController();
       res.on('close', () => abort.abort());
       const out = await core.serve({
@@ -217,20 +238,24 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
     };
     void (async () => {
       const u = requestTarget(req.url);
-      const who = identify(req);
+      const who = await identify(req);
       user = who.name;
       const info = parseRequestInfo('POST', u.path, u.query);
-      if (!info.isResource || info.resource !== 'pods' || (info.subresource !== 'exec' && info.subresource !== 'attach')) throw badRequest('only pods/exec and pods/attach accept WebSocket upgrades');
+      if (info.isResource && info.resource === 'pods' && info.subresource === 'portforward') {
+        await authorizer.authorize(who, info, u.query, undefined);
+        const pod = await rest.get(registry.mustGet('', 'pods'), info.namespace, info.name);
+        const upgraded = () => logger.info('request', { method: 'UPGRADE', path: req.url, status: 101, user, ms: Math.round(performance.now() - started) });
+        return upgradePortForward({ req, socket, head, pod, streamer, logger, upgraded });
+      }
+      if (!info.isResource || info.resource !== 'pods' || (info.subresource !== 'exec' && info.subresource !== 'attach')) throw badRequest('only pods/exec, pods/attach and pods/portforward accept upgrades');
       await authorizer.authorize(who, info, u.query, undefined);
-      if (!deps.nodeStreamer) throw new StatusError({ code: 503, reason: 'ServiceUnavailable', message: `${info.subresource} is not available: no node streaming endpoint is configured` });
       const protocol = chooseProtocol(String(req.headers['sec-websocket-protocol'] ?? '').split(','));
       if (!protocol) throw badRequest(`unsupported streaming protocol; this server speaks v5.channel.k8s.io and v4.channel.k8s.io`);
       const pod = await rest.get(registry.mustGet('', 'pods'), info.namespace, info.name);
       const session = sessionRequest(info.subresource, pod, resolveContainer(pod, u.query.get('container') || undefined), u.query);
-      const streamer = deps.nodeStreamer;
       wss.handleUpgrade(req, socket, head, (ws) => {
         logger.info('request', { method: 'UPGRADE', path: req.url, status: 101, user, ms: Math.round(performance.now() - started) });
-        void runSession(ws, ws.protocol, session, streamer);
+        void serveSession(ws, session, (io) => (session.kind === 'exec' ? streamer.exec(session.target, session.command, io) : streamer.attach(session.target, io)));
       });
     })().catch(fail);
   });
@@ -239,11 +264,14 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
     url,
     caCert: pki.caCert,
     adminToken,
+    joinToken,
+    kubelets,
     core,
     transport: (user = ADMIN_USER) => new InProcessTransport(core, user),
     writeKubeconfig: (path) => writeKubeconfig(path, { server: url, caCert: pki.caCert, token: adminToken }),
     async close() {
       namespaces.stop();
+      kubelets.close();
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

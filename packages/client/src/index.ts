@@ -27,5 +27,12 @@ export { runWorkers } from './workqueue/workers.js';
 export type { ReconcileResult, Reconciler } from './workqueue/workers.js';
 export { EventRecorder } from './events/recorder.js';
 export type { EventType } from './events/recorder.js';
+export {
+  AsyncQueue, Channel, STREAM_PROTOCOLS, chooseProtocol, dialPortForward, dialSession, exitCodeOf, exitStatus, kubeletPaths, parseKubeletPath,
+  servePortForward, serveSession, sessionQuery, sessionStreams,
+} from './remote-command.js';
+export type { ContainerLogQuery, ContainerRef, DialOptions, SessionIO, SessionStreams, TerminalSize } from './remote-command.js';
 export { LeaderElector, leaderElectionDefaults, leaderIdentity, resolveLeaderElection } from './leader-election.js';
 export type { LeaderElectionOptions, LeaderElectionSetting, LeaderElectorEvents, LeaderWork } from './leader-election.js';
+export { certificateUser } from './x509.js';
+export type { CertificateUser } from './x509.js';

@@ -7,6 +7,8 @@ export { kubeletApiFromClient } from './api-client.js';
 export type { NodeApi, ObjectLookup, PodDeleter, PodSource, PodSourceHandler, PodStatusWriter } from './api-client.js';
 export { KubeletStreamingServer } from './streaming.js';
 export type { ContainerLocator, ContainerTarget, StreamIO, StreamLogOptions } from './streaming.js';
+export { startKubeletServer } from './server.js';
+export type { KubeletServerOptions, RunningKubeletServer } from './server.js';
 export { PodWorkers } from './pod-workers.js';
 export type { PodSyncer, PodWorkerState } from './pod-workers.js';
 export { StatusManager } from './status/status-manager.js';

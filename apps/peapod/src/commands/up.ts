@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { RESOURCES, isStatusError, serviceUnavailable, type Node } from '@peapod/api-types';
-import { ApiServer, ApiServerModule, ApiServerOptions, HttpHandlers, NodeStreamer, nodeUser } from '@peapod/apiserver';
+import { RESOURCES, isStatusError, type Node } from '@peapod/api-types';
+import { ApiServer, ApiServerModule, ApiServerOptions, HttpHandlers, NodeStreamer, nodeUser, portForwardOf } from '@peapod/apiserver';
 import { ClientModule, KubeClient, Transport, leaderIdentity, type LeaderElectionSetting } from '@peapod/client';
 import { Clock, Container, Logger, RealClock, composeModules, type ComposeHooks, type ComposedApp, type Module } from '@peapod/core';
 import { ControllersModule, ControllersOptions } from '@peapod/controllers';
@@ -113,15 +113,13 @@ export const storeUrlOf = (o: ControlPlaneOptions) => o.storeUrl || `sqlite://${
  * process, by node name: the API server reaches their streaming endpoints through a router.
  */
 export function composeControlPlane(o: ControlPlaneOptions, logger: Logger, nodes: Map<string, ComposedApp>): { container: Container; modules: Module[] } {
-  const streamingOf = (node: string | undefined) => {
-    const k = node ? kubeletOf(nodes, node) : undefined;
-    if (!k) throw serviceUnavailable(`node "${node}" has no kubelet in this process`);
-    return k.streaming;
-  };
+  // Nodes whose kubelet runs elsewhere (agents that joined) are reached over HTTPS, as k3s' server does.
+  const streamingOf = (node: string | undefined) => (node ? kubeletOf(nodes, node)?.streaming : undefined) ?? container.resolve(ApiServer).kubelets;
   const router: NodeStreamer = {
     logs: (t, opts) => streamingOf(t.node).logs(t, opts),
     exec: (t, cmd, io) => streamingOf(t.node).exec(t, cmd, io),
     attach: (t, io) => streamingOf(t.node).attach(t, io),
+    portForward: (t, port, stream, signal) => portForwardOf(streamingOf(t.node), t.node)(t, port, stream, signal),
   };
   const identity = o.identity ?? leaderIdentity();
   const container = Container.create()
@@ -250,6 +248,7 @@ export async function up(argv: string[]): Promise<number> {
     const api = app.container.resolve(ApiServer);
     say(`API server at ${api.url} (dashboard at ${api.url}/ui/, token in ${join(o.dataDir, 'pki', 'admin.token')})`);
     console.log(`export KUBECONFIG=${join(o.dataDir, 'kubeconfig')}`);
+    say(`agents join with: peapod agent --server ${api.url} --token-file ${join(o.dataDir, 'pki', 'join.token')} --node-name NAME`);
     say(`ready in ${Math.round(performance.now() - t0)} ms: node ${o.nodeName} is Ready${o.fakeNodes ? ` (+${o.fakeNodes} simulated nodes)` : ''}`);
   });
 }
