@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, kubectl, startPeapod, tempDir, type RunningUp } from './testing/cli.js';
+import { eventually, kubectl, peapod, startPeapod, tempDir, type RunningUp } from './testing/cli.js';
 import { freePort, startEtcdCluster, type EtcdCluster } from './testing/etcd.js';
 
 /**
@@ -64,6 +64,9 @@ describe('two peapod servers on a three-member etcd cluster', () => {
     if (cm === victim.identity) await eventually(async () => (await holder(survivor.kubeconfig, 'kube-controller-manager')) === survivor.identity, 20_000, 'controller-manager Lease taken over');
     expect(await holder(survivor.kubeconfig, 'kube-controller-manager')).toBe(survivor.identity);
     expect(Number(await kubectl(survivor.kubeconfig, ['get', 'lease', '-n', 'kube-system', 'kube-scheduler', '-o', 'jsonpath={.spec.leaseTransitions}']))).toBeGreaterThanOrEqual(1);
+    const status = await peapod(['status', '--data-dir', survivor.run.dataDir]);
+    expect(status.stdout).toContain(`scheduler  leader  ${survivor.identity}`);
+    expect(status.stdout).toContain(`controllers leader  ${survivor.identity}`);
 
     // No kubelet here: a node object is enough for the scheduler, and a ReplicaSet for the controllers.
     await kubectl(survivor.kubeconfig, ['apply', '-f', '-'], { input: JSON.stringify({

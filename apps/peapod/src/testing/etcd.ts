@@ -32,6 +32,17 @@ export interface EtcdCluster {
  * reports healthy. Reusable by any test or script that needs a real multi-member etcd.
  */
 export async function startEtcdCluster(dir: string, size = 3, timeoutMs = 30_000): Promise<EtcdCluster> {
+  // A member that exits at once lost a race for its port (they are picked free, then bound by etcd): try fresh ones.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await tryStart(join(dir, `try${attempt}`), size, timeoutMs);
+    } catch (err) {
+      if (attempt === 3 || !/exited/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function tryStart(dir: string, size: number, timeoutMs: number): Promise<EtcdCluster> {
   const ports: { client: number; peer: number }[] = [];
   for (let i = 0; i < size; i++) ports.push({ client: await freePort(), peer: await freePort() });
   const initial = ports.map((p, i) => `m${i}=http://127.0.0.1:${p.peer}`).join(',');
@@ -62,9 +73,10 @@ export async function startEtcdCluster(dir: string, size = 3, timeoutMs = 30_000
     for (;;) {
       const ok = await fetch(`${m.clientUrl}/health`, { signal: AbortSignal.timeout(2_000) }).then(async (r) => (await r.json() as { health?: string }).health === 'true', () => false);
       if (ok) break;
-      if (Date.now() > deadline || m.proc.exitCode !== null) {
+      const exited = m.proc.exitCode !== null;
+      if (Date.now() > deadline || exited) {
         await cluster.stop();
-        throw new Error(`etcd member ${m.name} did not become healthy within ${timeoutMs} ms`);
+        throw new Error(exited ? `etcd member ${m.name} exited with ${m.proc.exitCode}` : `etcd member ${m.name} did not become healthy within ${timeoutMs} ms`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
