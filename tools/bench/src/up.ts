@@ -1,51 +1,59 @@
 /**
- * `peapod up` cold start and idle memory: time from spawning the built CLI to its `ready` line on a
- * fresh data dir (medians of several runs), next to a bare `node` start in the same run; RSS of
- * the idle cluster, and with simulated nodes. Needs a build (`pnpm build`).
+ * `peapod up` cold start and idle memory: time from spawning the built CLI to its `ready` line on
+ * a fresh data dir (median of several runs) next to a bare `node` start in the same run; RSS of
+ * the idle cluster (one node, no pods) next to a bare Node HTTP server's. Needs a build
+ * (`pnpm bench` builds apps/peapod first).
  * Anchors: kind ~14 s and k3d ~13 s to create a cluster; k3s ~500 MB idle, k0s ~330 MB.
  *
  *   npx tsx tools/bench/src/up.ts [--quick]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { emit } from './emit.mjs';
 import { median, printTable, quick, repeat } from './lib.js';
+import { rssOf, startPeapodUp } from './peapod-up.js';
 
-const main = resolve(import.meta.dirname, '../../../apps/peapod/dist/main.js');
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-
-async function coldStart(extra: string[] = [], idleMs = 0): Promise<{ ms: number; rss: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'peapod-bench-up-'));
-  const t0 = performance.now();
-  const p = spawn(process.execPath, [main, 'up', '--data-dir', dir, '--listen', '127.0.0.1:0', '--node-name', 'bench', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const ms = await new Promise<number>((res, rej) => {
-    p.stdout.on('data', (d) => { out += d; if (/ready in \d+ ms/.test(out)) res(performance.now() - t0); });
-    p.once('exit', (code) => rej(new Error(`peapod up exited ${code}: ${out}`)));
-  });
-  await new Promise((r) => setTimeout(r, idleMs));
-  const rss = rssOf(p.pid!);
-  p.kill('SIGTERM');
-  await new Promise((r) => p.once('exit', r));
-  rmSync(dir, { recursive: true, force: true });
-  return { ms, rss };
-}
-
-async function bareNode(): Promise<number> {
+async function bareNodeStart(): Promise<number> {
   const t0 = performance.now();
   await new Promise((r) => spawn(process.execPath, ['-e', '0']).once('exit', r));
   return performance.now() - t0;
 }
 
+/** RSS of a bare Node process serving HTTP on loopback, after the same settling time. */
+async function bareServerRss(idleMs: number): Promise<number> {
+  const p = spawn(process.execPath, ['-e', "require('node:http').createServer((q, s) => s.end()).listen(0, '127.0.0.1', () => console.log('up'))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => p.stdout.once('data', r));
+  await settle(idleMs);
+  const rss = rssOf(p.pid!);
+  p.kill();
+  await new Promise((r) => p.once('exit', r));
+  return rss;
+}
+
+async function coldStart(): Promise<number> {
+  const up = await startPeapodUp();
+  await up.stop();
+  return up.readyMs;
+}
+
+async function idleRss(idleMs: number): Promise<number> {
+  const up = await startPeapodUp();
+  await settle(idleMs);
+  const rss = rssOf(up.pid);
+  await up.stop();
+  return rss;
+}
+
 const runs = quick ? 3 : 7;
-const floor = median(await repeat(runs, bareNode));
-const cold = await repeat(runs, () => coldStart());
-const idle = await coldStart([], quick ? 2_000 : 10_000);
-const fake = quick ? undefined : await coldStart(['--fake-nodes', '100'], 10_000);
-printTable('peapod up: cold start and idle memory', [
-  { measure: 'cold start to ready (ms, median)', peapod: median(cold.map((c) => c.ms)), 'floor: bare node start (ms)': floor, anchor: 'kind ~14,000 ms, k3d ~13,000 ms' },
-  { measure: 'idle RSS, one node, no pods (MB)', peapod: idle.rss, 'floor: bare node start (ms)': '', anchor: 'k3s ~500 MB, k0s ~330 MB; target <= 120 MB' },
-  ...(fake ? [{ measure: 'RSS with 100 simulated nodes (MB)', peapod: fake.rss, 'floor: bare node start (ms)': '', anchor: `${(((fake.rss - idle.rss) * 1024) / 100).toFixed(0)} KB per node; target <= 512 KB` }] : []),
+const idleMs = quick ? 2_000 : 10_000;
+const floor = median(await repeat(runs, bareNodeStart));
+const cold = median(await repeat(runs, coldStart));
+const bareRss = await bareServerRss(idleMs);
+const idle = await idleRss(idleMs);
+printTable(`peapod up: cold start (median of ${runs}) and idle memory (after ${idleMs / 1000} s)`, [
+  { measure: 'cold start to ready (ms)', peapod: cold, 'same run': `bare node start ${floor.toFixed(0)} ms`, anchor: 'kind ~14,000 ms, k3d ~13,000 ms; target <= 1,500 ms' },
+  { measure: 'idle RSS, one node, no pods (MB)', peapod: idle, 'same run': `bare Node HTTP server ${bareRss.toFixed(0)} MB`, anchor: 'k3s ~500 MB, k0s ~330 MB; target <= 120 MB' },
 ]);
+emit('up.cold_start_ms', cold, 'ms', { name: 'bare `node -e 0` start', value: floor });
+emit('up.idle_rss_mb', idle, 'MB', { name: 'bare Node HTTP server, idle', value: bareRss });

@@ -1,0 +1,142 @@
+/**
+ * The whole cluster at scale, through the real `peapod up` process (built CLI) and its HTTPS API:
+ * - pods to Running: 10,000 pods created over HTTPS (64 in flight) on `peapod up --fake-nodes
+ *   1000`, timed from the first create until a watch has seen every one Running. Floor: the same
+ *   10,000 creates on an idle `peapod up` without fake nodes, for pods no scheduler serves (the
+ *   API and store work alone). Target <= 10 s; KWOK's published figure is 10,000 pods within 60 s.
+ * - memory: RSS after a full GC of `peapod up` with no fake nodes, with 1,000 fake nodes, and with
+ *   30,000 pods Running on them; the deltas per node and per pod, next to what the API objects
+ *   themselves take (each Node with its Lease, each Pod as an informer holds it, in this
+ *   process's heap). Targets <= 512 KB per node and <= 50 KB per pod.
+ * `--quick`: 50 fake nodes, 500 pods timed, 1,000 for memory.
+ *
+ *   pnpm build && node --expose-gc --import tsx --conditions=@peapod/source tools/bench/src/cluster.ts [--quick]
+ */
+import { RESOURCES, isTooManyRequests, type Pod } from '@peapod/api-types';
+import { HttpTransport, SharedInformer, createClient, loadKubeconfig, type KubeClient, type ResourceClient } from '@peapod/client';
+import { RealClock, silentLogger } from '@peapod/core';
+import { emit } from './emit.mjs';
+import { gc, pool, printTable, quick } from './lib.js';
+import { startPeapodUp, type RunningUp } from './peapod-up.js';
+
+const NODES = quick ? 50 : 1_000;
+const TIMED_PODS = quick ? 500 : 10_000;
+const MEMORY_PODS = quick ? 1_000 : 30_000;
+const IN_FLIGHT = 64;
+const UNSERVED = 'bench-no-such-scheduler';
+const deadlineMs = quick ? 60_000 : 300_000;
+
+if (!(globalThis as { gc?: unknown }).gc) throw new Error('run with node --expose-gc (the memory floors need a full GC)');
+
+const pod = (i: number, schedulerName?: string): Pod => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: `bench-${i}`, namespace: 'default', labels: { app: 'bench' } },
+  spec: {
+    ...(schedulerName ? { schedulerName } : {}),
+    nodeSelector: { 'peapod.dev/fake-node': 'true' },
+    containers: [{ name: 'app', image: 'registry.local/app:1.0', resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
+  },
+});
+
+const heapMB = () => { gc(); return process.memoryUsage().heapUsed / 2 ** 20; };
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function clientOf(up: RunningUp): Promise<KubeClient> {
+  return createClient(new HttpTransport(await loadKubeconfig(up.kubeconfig)));
+}
+
+/** Creates pods `from`..`to`-1 with IN_FLIGHT requests at a time; a 429 waits and retries. */
+async function createPods(pods: ResourceClient<Pod>, from: number, to: number, schedulerName?: string): Promise<void> {
+  const create = async (i: number): Promise<void> => {
+    try {
+      await pods.create(pod(i, schedulerName), { namespace: 'default' });
+    } catch (err) {
+      if (!isTooManyRequests(err)) throw err;
+      await settle(100);
+      await create(i);
+    }
+  };
+  await pool(Array.from({ length: to - from }, (_, k) => from + k), IN_FLIGHT, create);
+}
+
+/**
+ * Follows the bench pods with an informer (it relists when the server drops a watcher that fell
+ * behind, as any client must), keeping each pod's latest state and the names seen Running.
+ */
+async function follow(client: KubeClient) {
+  const running = new Set<string>();
+  const informer = new SharedInformer(RESOURCES.pods, { namespace: 'default', labelSelector: 'app=bench' }, { client, clock: new RealClock(), logger: silentLogger });
+  const seen = (p: Pod) => { if (p.status?.phase === 'Running') running.add(p.metadata.name!); };
+  informer.addEventHandler({ onAdd: seen, onUpdate: (_old, p) => seen(p) });
+  informer.start();
+  await informer.waitForSync();
+  const until = async (count: number) => {
+    const deadline = performance.now() + deadlineMs;
+    while (running.size < count) {
+      if (performance.now() > deadline) throw new Error(`only ${running.size} of ${count} pods Running after ${deadlineMs / 1000} s`);
+      await settle(10);
+    }
+  };
+  return { informer, until };
+}
+
+// Idle cluster, no fake nodes: RSS after GC, then the floor (creates alone).
+const idle = await startPeapodUp([], { gcOnSignal: true });
+let rssIdle: number;
+let floorSecs: number;
+try {
+  await settle(2_000);
+  rssIdle = await idle.rssAfterGc();
+  const pods = (await clientOf(idle)).resource(RESOURCES.pods);
+  const t0 = performance.now();
+  await createPods(pods, 0, TIMED_PODS, UNSERVED);
+  floorSecs = (performance.now() - t0) / 1000;
+} finally {
+  await idle.stop();
+}
+
+// The same with fake nodes.
+const up = await startPeapodUp(['--fake-nodes', String(NODES)], { gcOnSignal: true, timeoutMs: deadlineMs });
+try {
+  await settle(2_000);
+  const rssNodes = await up.rssAfterGc();
+  const client = await clientOf(up);
+  const h0 = heapMB();
+  const nodeObjects = [await client.resource(RESOURCES.nodes).list(), await client.resource(RESOURCES.leases).list({ namespace: 'kube-node-lease' })];
+  const nodeFloorKB = ((heapMB() - h0) * 1024) / (nodeObjects[0].items.length || 1);
+  nodeObjects.length = 0;
+
+  const pods = client.resource(RESOURCES.pods);
+  const h1 = heapMB();
+  const watcher = await follow(client);
+  const t0 = performance.now();
+  await createPods(pods, 0, TIMED_PODS);
+  const createdSecs = (performance.now() - t0) / 1000;
+  await watcher.until(TIMED_PODS);
+  const runningSecs = (performance.now() - t0) / 1000;
+
+  await createPods(pods, TIMED_PODS, MEMORY_PODS);
+  await watcher.until(MEMORY_PODS);
+  await settle(2_000);
+  const podFloorKB = ((heapMB() - h1) * 1024) / watcher.informer.lister.list('default').length;
+  await watcher.informer.stop();
+  const rssPods = await up.rssAfterGc();
+  const perNodeKB = ((rssNodes - rssIdle) * 1024) / NODES;
+  const perPodKB = ((rssPods - rssNodes) * 1024) / MEMORY_PODS;
+
+  printTable(`peapod up --fake-nodes ${NODES}: pods to Running`, [
+    { measure: `${TIMED_PODS} pods created -> all Running (s)`, peapod: runningSecs, 'floor: same creates, idle cluster, no scheduler (s)': floorSecs, 'creates acknowledged after (s)': createdSecs, anchor: 'target <= 10 s; KWOK 10,000 pods within 60 s' },
+  ]);
+  printTable('peapod up: memory (RSS after a full GC)', [
+    { measure: 'idle, one node, no pods (MB)', rss: rssIdle },
+    { measure: `with ${NODES} fake nodes (MB)`, rss: rssNodes, 'per node (KB)': perNodeKB, 'floor: Node + Lease objects (KB)': nodeFloorKB, target: '<= 512 KB per node' },
+    { measure: `with ${MEMORY_PODS} pods Running (MB)`, rss: rssPods, 'per pod (KB)': perPodKB, 'floor: Pod objects in an informer (KB)': podFloorKB, target: '<= 50 KB per pod' },
+  ]);
+  emit('cluster.pods_running_s', runningSecs, 's', { name: `${TIMED_PODS} creates on an idle cluster, no scheduler serving them`, value: floorSecs });
+  emit('cluster.mem_per_node_kb', perNodeKB, 'KB', { name: 'the Node and Lease objects themselves (heap)', value: nodeFloorKB });
+  emit('cluster.mem_per_pod_kb', perPodKB, 'KB', { name: 'the Pod objects themselves, in an informer (heap)', value: podFloorKB });
+} finally {
+  await up.stop();
+}
+process.exit(0);

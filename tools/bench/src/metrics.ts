@@ -1,0 +1,87 @@
+/**
+ * The headline metrics `pnpm bench` reports: what each one means, which way is better, Peapod's
+ * own target and the published figure it is read against (with its source). Scripts emit only
+ * the measured value and the floor measured in the same run (see emit.mjs); everything a reader
+ * needs to judge the figure lives here, once.
+ */
+
+export interface Anchor {
+  /** How the reader sees it, e.g. "kind ~14 s". */
+  text: string;
+  /** The anchor in the metric's unit, when it is comparable (drawn as a bar). */
+  value?: number;
+  /** Where the figure comes from. */
+  source: string;
+}
+
+export interface MetricDef {
+  title: string;
+  better: 'higher' | 'lower';
+  anchors?: Anchor[];
+  /** Peapod's goal in the metric's unit (met when at or past it in the `better` direction). */
+  target?: number;
+  /**
+   * Whether `--quick` fails when this metric's ratio to its floor regresses beyond the allowed
+   * factor. Off for figures whose ratio swings by more than that from run to run on a loaded
+   * machine (tail latencies), see the noise figures in tools/bench/README.md.
+   */
+  gate: boolean;
+}
+
+const SCHEDULER_PERF = 'https://github.com/kubernetes/kubernetes/blob/master/test/integration/scheduler_perf/misc/performance-config.yaml';
+const POD_STARTUP_SLO = 'https://github.com/kubernetes/community/blob/master/sig-scalability/slos/pod_startup_latency.md';
+const K3S_PROFILE = 'https://docs.k3s.io/reference/resource-profiling';
+const ISSUE = 'Peapod issue 11 (figure quoted there; no primary source checked)';
+
+const startupSlo: Anchor = { text: 'pod startup SLO p99 <= 5 s', value: 5000, source: POD_STARTUP_SLO };
+
+export const METRICS = {
+  'up.cold_start_ms': {
+    title: 'cold start of `peapod up` to ready',
+    better: 'lower',
+    target: 1500,
+    anchors: [{ text: 'kind ~14 s', value: 14_000, source: ISSUE }, { text: 'k3d ~13 s', value: 13_000, source: ISSUE }],
+    gate: true,
+  },
+  'up.idle_rss_mb': {
+    title: 'idle RSS of `peapod up` (one node, no pods)',
+    better: 'lower',
+    target: 120,
+    anchors: [{ text: 'k3s ~500 MB', value: 500, source: K3S_PROFILE }, { text: 'k0s ~330 MB', value: 330, source: ISSUE }],
+    gate: true,
+  },
+  'apiserver.creates_per_s': { title: 'API pod creates/s over HTTPS, 32 clients', better: 'higher', gate: true },
+  'apiserver.create_p50_ms': { title: 'API pod create latency p50, 1 client', better: 'lower', gate: true },
+  'apiserver.create_p99_ms': { title: 'API pod create latency p99, 1 client', better: 'lower', gate: false },
+  'store.sqlite.writes_per_s': { title: 'store writes/s, sqlite backend, 32 writers', better: 'higher', gate: true },
+  'store.etcd.writes_per_s': { title: 'store writes/s, etcd backend, 32 writers', better: 'higher', gate: true },
+  'store.watch_fanout_p50_ms': { title: 'watch fan-out to 1,000 watchers, write to last delivery p50', better: 'lower', gate: true },
+  'scheduler.pods_per_s': {
+    title: 'scheduler throughput, SchedulingBasic (5,000 nodes; 500 with --quick)',
+    better: 'higher',
+    anchors: [{ text: 'kube-scheduler CI threshold 680 pods/s (5,000 nodes / 10,000 pods)', value: 680, source: SCHEDULER_PERF }],
+    gate: true,
+  },
+  'cluster.pods_running_s': {
+    title: '10,000 pods to Running on 1,000 fake nodes, end to end (smaller with --quick)',
+    better: 'lower',
+    target: 10,
+    anchors: [{ text: 'KWOK 10,000 pods Running within 60 s', value: 60, source: ISSUE }],
+    gate: true,
+  },
+  'cluster.mem_per_node_kb': { title: 'RSS per fake node of `peapod up`', better: 'lower', target: 512, gate: true },
+  'cluster.mem_per_pod_kb': { title: 'RSS per Running pod of `peapod up` (after GC)', better: 'lower', target: 50, gate: true },
+  'kubelet.pods_per_s': { title: 'pods to Running/s, 10 kubelets via the client, fake runtime', better: 'higher', gate: true },
+  'controllers.deployment_available_s': { title: '1,000-replica Deployment create to all available', better: 'lower', target: 5, gate: true },
+  'controllers.rolling_update_s': { title: '1,000-replica Deployment rolling update', better: 'lower', target: 10, gate: true },
+  'runtime.process.start_p50_ms': { title: 'pod start p50, process runtime', better: 'lower', anchors: [startupSlo], gate: true },
+  'runtime.docker.start_p50_ms': { title: 'pod start p50, Docker runtime', better: 'lower', anchors: [startupSlo], gate: true },
+  'runtime.containerd.start_p50_ms': { title: 'pod start p50, containerd runtime', better: 'lower', anchors: [startupSlo], gate: true },
+  'api-types.validate_per_cpu_s': { title: 'pod decode + defaults + validation per CPU-second', better: 'higher', gate: true },
+  'client.informer_watch_ms': { title: 'informer: 100,000 watch events through cache, index, handler', better: 'lower', gate: true },
+  'downward.write_atomically_us': { title: 'downward API atomic write of 10 files', better: 'lower', gate: true },
+} satisfies Record<string, MetricDef>;
+
+export type MetricId = keyof typeof METRICS;
+
+export const metricDef = (id: string): MetricDef | undefined => (METRICS as Record<string, MetricDef>)[id];
