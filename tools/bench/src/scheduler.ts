@@ -10,6 +10,7 @@ import { RESOURCES, type Node, type Pod } from '@peapod/api-types';
 import { ClientModule, Transport, createClient } from '@peapod/client';
 import { Clock, Container, RealClock, composeModules } from '@peapod/core';
 import { SchedulerModule, Scheduler } from '@peapod/scheduler';
+import { emit } from './emit.mjs';
 import { gc, percentile, pool, printTable, quick, rssMB, tempApiServer } from './lib.js';
 
 const node = (i: number): Node => ({
@@ -76,4 +77,6 @@ for (const k of cases) {
     'kube-scheduler floor': '680 pods/s (5,000 nodes, 6 CPUs)',
   });
 }
+const last = cases.at(-1)!;
+emit('scheduler.pods_per_s', rows.at(-1)!['avg pods/s'], 'pods/s', { name: 'arrival rate: pod creates/s into the same API server', value: last.measured / rows.at(-1)!['creates took (s)'] });
 printTable('Scheduler throughput (through the API server, sqlite store)', rows);
