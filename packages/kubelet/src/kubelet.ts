@@ -326,7 +326,10 @@ export class Kubelet implements PodSyncer {
     // Start failures and back-offs change the status even when the runtime did not change.
     if (outcome.changed) observed = await this.observe(ref.uid);
     if (isTerminalPhase(this.updateStatus(pod, observed, false).phase)) return { terminal: true };
-    const waits = [outcome.changed ? 0 : undefined, outcome.retryInMs, deadlineIn].filter((n): n is number => n !== undefined);
+    // Sync again at once only while the runtime has more to do (the next init container, a restart);
+    // otherwise another sync would find the status just computed.
+    const again = outcome.changed && this.runtimeManager.hasWork(pod, observed);
+    const waits = [again ? 0 : undefined, outcome.retryInMs, deadlineIn].filter((n): n is number => n !== undefined);
     return { terminal: false, resyncInMs: waits.length ? Math.min(...waits) : undefined };
   }
 

@@ -131,6 +131,13 @@ export class RuntimeManager {
     };
   }
 
+  /** Whether a sync would find anything to do for the pod as observed. */
+  hasWork(pod: Pod, observed: ObservedPod): boolean {
+    const a = computePodActions(pod, observed, this.deps.probes);
+    return a.killPod || a.createSandbox || a.containersToKill.size > 0 || a.containersToResize.length > 0
+      || [a.initContainersToStart, a.containersToStart, a.ephemeralContainersToStart].some((l) => l.length > 0);
+  }
+
   /** One sync of a running pod: compute the actions and carry them out. */
   async syncPod(pod: Pod, ref: PodRef, observed: ObservedPod, volumes: VolumePaths, hostIPs: readonly string[]): Promise<SyncOutcome> {
     const actions = computePodActions(pod, observed, this.deps.probes);
