@@ -154,21 +154,26 @@ export class KubeletStreamingServer implements NodeStreaming {
 /**
  * Copies both ways between the client's stream and the pod's connection, passing half-closes
  * on; resolves when the pod's connection is closed. The client's stream going away (reset) or
- * `signal` aborting drops the connection.
+ * `signal` aborting drops the connection. A runtime error before the pod sent anything (a
+ * runtime that finds the port closed only once connected) rejects, so the client is told why.
  */
 function splice(client: Duplex, conn: Duplex, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    let failure: unknown;
     const drop = () => conn.destroy();
     signal.addEventListener('abort', drop, { once: true });
     client.once('close', () => { if (!client.readableEnded) drop(); });
-    conn.on('error', drop);
+    conn.on('error', (err) => { failure ??= err; drop(); });
     conn.once('close', () => {
       signal.removeEventListener('abort', drop);
+      if (!answered && isRuntimeError(failure)) return reject(serviceUnavailable(failure.message));
       if (!client.writableEnded) client.end();
       resolve();
     });
     client.pipe(conn);
     conn.pipe(client);
+    conn.once('data', () => { answered = true; });
     if (signal.aborted) drop();
   });
 }

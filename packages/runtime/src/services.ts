@@ -153,9 +153,13 @@ export interface Streaming {
    */
   attach(containerId: string, request: AttachRequest): Promise<StreamSession>;
   /**
-   * A byte stream to `port` inside the sandbox's network (`kubectl port-forward`). Rejects with
-   * NotFound for an unknown sandbox, FailedPrecondition for a stopped one, Unavailable when
-   * nothing listens.
+   * A byte stream to `port` inside the sandbox's network (`kubectl port-forward`): for runtimes
+   * with pod IPs, a connection to the pod's IP (the process runtime's 127.x address); otherwise a
+   * connection made from inside the sandbox's network namespace. Ending the stream half-closes
+   * the connection; the stream ends when the listener closes its side. Rejects with NotFound for
+   * an unknown sandbox, FailedPrecondition for a stopped one, Unavailable when nothing listens (a
+   * runtime that learns that only after connecting, as CRI's streaming PortForward does, fails
+   * the stream with an Unavailable error before any byte instead).
    */
   portForward(podSandboxId: string, port: number): Promise<NodeJS.ReadWriteStream>;
   /**
