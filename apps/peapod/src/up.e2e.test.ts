@@ -17,6 +17,19 @@ describe('peapod up with kubectl', () => {
     expect(await kubectl(up.kubeconfig, ['get', 'nodes'])).toMatch(/e2e-node\s+Ready/);
   });
 
+  it('a second delete with --grace-period=1 ends a terminating pod that ignores SIGTERM within seconds', async () => {
+    await kubectl(up.kubeconfig, ['run', 'stubborn', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'trap "" TERM; sleep 1000']);
+    await eventually(async () => (await phaseOf(up.kubeconfig, 'stubborn')) === 'Running', 30_000, 'stubborn Running');
+    // the default grace (30 s) in the background: kubectl waits for the pod to be gone
+    const first = kubectl(up.kubeconfig, ['delete', 'pod', 'stubborn'], { timeoutMs: 60_000 });
+    await eventually(async () => (await podJson(up.kubeconfig, 'stubborn')).metadata.deletionGracePeriodSeconds === 30, 10_000, 'stubborn terminating');
+    const t0 = Date.now();
+    expect(await kubectl(up.kubeconfig, ['delete', 'pod', 'stubborn', '--grace-period=1'])).toContain('pod "stubborn" deleted');
+    // the kubelet kills it after the 2 s minimum kill window, well before the first 30 s
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(await first).toContain('pod "stubborn" deleted');
+  }, 60_000);
+
   it('runs the seeds\' pod examples: logs and exec work on them', async () => {
     await kubectl(up.kubeconfig, ['apply', '-f', join(examples, 'simple-pod.yaml'), '-f', join(examples, 'pod-init-containers.yaml'), '-f', join(examples, 'pod-downward-api.yaml')]);
     for (const name of ['nginx', 'init-demo', 'downward-demo']) await eventually(async () => (await phaseOf(up.kubeconfig, name)) === 'Running', 30_000, `${name} Running`);
