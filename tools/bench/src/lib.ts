@@ -26,8 +26,8 @@ export async function repeat<T>(runs: number, fn: (i: number) => Promise<T>): Pr
 export function printTable(title: string, rows: Record<string, string | number>[]): void {
   console.log(`\n## ${title}\n`);
   if (!rows.length) return;
-  const cols = Object.keys(rows[0]);
-  const fmt = (v: string | number) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 2 : 1)) : v);
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const fmt = (v: string | number | undefined) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 2 : 1)) : v ?? '');
   console.log(`| ${cols.join(' | ')} |`);
   console.log(`|${cols.map(() => '---').join('|')}|`);
   for (const r of rows) console.log(`| ${cols.map((c) => fmt(r[c])).join(' | ')} |`);

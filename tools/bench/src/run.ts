@@ -10,7 +10,7 @@
  * Exits non-zero when a script fails or times out, too.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { barChart, barsOf, compareToBaseline, defOf, failed, parseBenchLines, summaryTable, toBaseline, verdictTable, type Baseline, type BenchResult } from './report.js';
@@ -52,7 +52,7 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 const BASELINE = join(ROOT, 'tools/bench/baseline.json');
 const FACTOR = 2;
 
-const readBaseline = () => JSON.parse(readFileSync(BASELINE, 'utf8')) as Baseline;
+const readBaseline = (): Baseline => existsSync(BASELINE) ? JSON.parse(readFileSync(BASELINE, 'utf8')) as Baseline : { note: 'none yet', costs: {} };
 const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
 interface Outcome { script: Script; stdout: string; seconds: number; error?: string; skipped?: string; results: BenchResult[] }
