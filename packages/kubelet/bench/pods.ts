@@ -43,6 +43,24 @@ const podFor = (i: number, nodeName: string): Pod => ({
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+interface Figures {
+  podsPerSecond: number;
+  /** CPU time of the whole process (API server, clients, kubelets) per pod: steadier than wall time on a shared machine. */
+  cpuMsPerPod: number;
+}
+
+/** Starts measuring the `PODS` pods of one run; `done()` gives their rate and CPU cost. */
+function meter(): { done(): Figures } {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  return {
+    done() {
+      const cpu = process.cpuUsage(c0);
+      return { podsPerSecond: PODS / ((performance.now() - t0) / 1000), cpuMsPerPod: (cpu.user + cpu.system) / 1000 / PODS };
+    },
+  };
+}
+
 /** A fresh API server on a sqlite store in a temp dir, as `peapod up` runs it; `client(node)` talks to it in process. */
 async function withApi<T>(fn: (api: { client: (node?: string) => KubeClient; root: string }) => Promise<T>): Promise<T> {
   const root = mkdtempSync(join(tmpdir(), 'kubelet-bench-'));
@@ -76,12 +94,12 @@ async function waitRunning(client: KubeClient, count: number): Promise<void> {
 /** Floor: create + one status write per pod, no kubelet. */
 const floor = () => withApi(async ({ client }) => {
   const pods = client().resource(RESOURCES.pods);
-  const t0 = performance.now();
+  const m = meter();
   await Promise.all(Array.from({ length: PODS }, async (_, i) => {
     const p = await pods.create(podFor(i, `n${i % NODES}`));
     await pods.patch(p.metadata.name!, 'strategic', { status: { phase: 'Running' } }, { namespace: 'default', subresource: 'status' });
   }));
-  return PODS / ((performance.now() - t0) / 1000);
+  return m.done();
 });
 
 /** Peer: how fast pods reach 10 node informers (watch with a field selector) through the same API, no kubelet. */
@@ -95,12 +113,12 @@ const informerDelivery = () => withApi(async ({ client }) => {
     inf.start();
   }
   await Promise.all(informers.map((i) => i.waitForSync()));
-  const t0 = performance.now();
+  const m = meter();
   await createAll(client());
   await all;
-  const rate = PODS / ((performance.now() - t0) / 1000);
+  const figures = m.done();
   await Promise.all(informers.map((i) => i.stop()));
-  return rate;
+  return figures;
 });
 
 const viaApi = () => withApi(async ({ client, root }) => {
@@ -108,12 +126,12 @@ const viaApi = () => withApi(async ({ client, root }) => {
     new Kubelet({ client: client(`n${n}`), runtime: new FakeRuntime({ host: new FakeHost(clock), recordCalls: false }), clock }, { nodeName: `n${n}`, rootDir: join(root, `n${n}`), os: 'linux' }));
   await Promise.all(kubelets.map((k) => k.start()));
   const running = waitRunning(client(), PODS);
-  const t0 = performance.now();
+  const m = meter();
   await createAll(client());
   await running;
-  const rate = PODS / ((performance.now() - t0) / 1000);
+  const figures = m.done();
   await Promise.all(kubelets.map((k) => k.stop()));
-  return rate;
+  return figures;
 });
 
 async function withRoot<T>(fn: (root: string) => Promise<T>): Promise<T> {
@@ -139,12 +157,12 @@ const viaFakeApi = () => withRoot(async (root) => {
       if (to === 'Running' && ++running === PODS) done();
     });
   }
-  const t0 = performance.now();
+  const m = meter();
   for (let i = 0; i < PODS; i++) apis[i % NODES].addPod(podFor(i, `n${i % NODES}`));
   await allRunning;
-  const rate = PODS / ((performance.now() - t0) / 1000);
+  const figures = m.done();
   await Promise.all(kubelets.map((k) => k.stop()));
-  return rate;
+  return figures;
 });
 
 /** Heap growth per running pod on one kubelet (fake API and runtime included, as a node would hold them). */
@@ -157,30 +175,35 @@ async function memoryPerPod(): Promise<number | undefined> {
     const kubelet = new Kubelet({ api, runtime: new FakeRuntime({ host, recordCalls: false }), clock }, { nodeName: 'n0', rootDir: root, os: 'linux' });
     await kubelet.start();
     await kubelet.settle();
-    gc();
-    const before = process.memoryUsage().heapUsed;
+    const heap = () => {
+      for (let i = 0; i < 3; i++) gc();
+      return process.memoryUsage().heapUsed;
+    };
+    const before = heap();
     for (let i = 0; i < PODS; i++) api.addPod(podFor(i, 'n0'));
     await kubelet.settle();
-    gc();
-    const perPod = (process.memoryUsage().heapUsed - before) / PODS;
+    const perPod = (heap() - before) / PODS;
     await kubelet.stop();
     return perPod;
   });
 }
 
-const fmt = (n: number) => n.toFixed(0).padStart(7);
-const results: Record<string, number[]> = { floor: [], informers: [], api: [], fake: [] };
-for (let r = 0; r < RUNS; r++) {
-  results.floor.push(await floor());
-  results.informers.push(await informerDelivery());
-  results.api.push(await viaApi());
-  results.fake.push(await viaFakeApi());
-}
+// memory first, while the heap holds nothing from earlier measurements
 const mem = await memoryPerPod();
+const cases = {
+  floor: ['floor: create + 1 status write, no kubelet', floor],
+  informers: ['peer: pods delivered to 10 node informers, no kubelet', informerDelivery],
+  api: ['10 kubelets through the in-process API server, to Running', viaApi],
+  fake: ['10 kubelets on an in-memory pod source and writer, to Running', viaFakeApi],
+} as const;
+const results = new Map<string, Figures[]>();
+for (let r = 0; r < RUNS; r++) {
+  for (const [key, [, run]] of Object.entries(cases)) results.set(key, [...(results.get(key) ?? []), await run()]);
+}
 console.log(`pods: ${PODS} on ${NODES} kubelets, ${RUNS} runs (medians), node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`floor: create + 1 status write, no kubelet          ${fmt(median(results.floor))} pods/s`);
-console.log(`peer: pods delivered to 10 node informers           ${fmt(median(results.informers))} pods/s (no kubelet)`);
-console.log(`10 kubelets through the in-process API server      ${fmt(median(results.api))} pods/s to Running`);
-console.log(`10 kubelets on an in-memory pod source and writer  ${fmt(median(results.fake))} pods/s to Running`);
+for (const [key, [label]] of Object.entries(cases)) {
+  const f = results.get(key)!;
+  console.log(`${label.padEnd(64)} ${median(f.map((x) => x.podsPerSecond)).toFixed(0).padStart(6)} pods/s  ${median(f.map((x) => x.cpuMsPerPod)).toFixed(2).padStart(6)} ms CPU/pod`);
+}
 console.log(mem === undefined ? 'memory per pod: run with --expose-gc' : `kubelet memory per running pod (with its fake runtime and API objects) ${(mem / 1024).toFixed(1)} KB`);
 process.exit(0);
