@@ -1,41 +1,68 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, kubectl, peapod, startPeapod, tempDir, type RunningUp } from './testing/cli.js';
-import { freePort, startEtcdCluster, type EtcdCluster } from './testing/etcd.js';
+import { eventually, kubectl, peapod, tempDir, type RunningUp } from './testing/cli.js';
+import { startEtcdCluster, type EtcdCluster } from './testing/etcd.js';
+import { NODE_GRACE_SECONDS, killLeftovers, leaseHolder, nodeHealth, podsOf, startAgent, startServer, type PodView, type RunningServer } from './testing/multi.js';
 
 /**
- * Many machines on one box: a three-member etcd cluster, two `peapod server` processes on their
- * own loopback addresses sharing one pki dir. Leader election is short (3 s leases) so hand-overs
- * fit in a test.
+ * Many machines on one box (issue 10): a three-member etcd cluster, two `peapod server` processes on
+ * their own loopback addresses sharing one pki dir, and two `peapod agent` processes joining through
+ * the server that does not lead, so that killing the leader leaves the agents connected.
  */
 
 let dir: string;
 let etcd: EtcdCluster;
-let servers: { name: string; run: RunningUp; identity: string; kubeconfig: string }[];
-
-async function startServer(name: string, host: string): Promise<(typeof servers)[number]> {
-  const data = join(dir, name);
-  const run = await startPeapod([
-    'server', '--data-dir', data, '--listen', `${host}:${await freePort(host)}`, '--store', etcd.storeUrl, '--pki-dir', join(dir, 'pki'),
-    '--leader-elect-lease-duration', '3', '--node-monitor-grace-period', '15', '--node-monitor-period', '1',
-  ], data, 60_000);
-  const identity = /leader election identity (\S+)/.exec(run.output())![1];
-  return { name, run, identity, kubeconfig: run.kubeconfig };
-}
-
-const holder = async (kc: string, lease: string) => (await kubectl(kc, ['get', 'lease', '-n', 'kube-system', lease, '-o', 'jsonpath={.spec.holderIdentity}'])).trim();
+let servers: RunningServer[];
+let leader: RunningServer;
+let follower: RunningServer;
+const agents = new Map<string, RunningUp>();
 
 beforeAll(async () => {
   dir = tempDir('peapod-multi-');
+  const pkiDir = join(dir, 'pki');
   etcd = await startEtcdCluster(join(dir, 'etcd'));
   // Both at once: they take turns on the shared pki dir, so they end up with one CA and one admin token.
-  servers = await Promise.all([startServer('s1', '127.0.0.2'), startServer('s2', '127.0.0.3')]);
-}, 120_000);
+  servers = await Promise.all([startServer(dir, 's1', '127.0.0.2', { store: etcd.storeUrl, pkiDir }), startServer(dir, 's2', '127.0.0.3', { store: etcd.storeUrl, pkiDir })]);
+  const holder = await eventually(async () => {
+    const h = await leaseHolder(servers[0].kubeconfig, 'kube-scheduler');
+    return servers.some((s) => s.identity === h) && h;
+  }, 20_000, 'a scheduler leader');
+  leader = servers.find((s) => s.identity === holder)!;
+  follower = servers.find((s) => s !== leader)!;
+  const [a, b] = await Promise.all([startAgent(dir, 'agent-a', '127.0.0.4', follower, pkiDir), startAgent(dir, 'agent-b', '127.0.0.5', follower, pkiDir)]);
+  agents.set('agent-a', a).set('agent-b', b);
+}, 180_000);
 
 afterAll(async () => {
+  await Promise.all([...agents.values()].map((a) => a.stop('SIGKILL')));
   await Promise.all((servers ?? []).map((s) => s.run.stop('SIGKILL')));
   await etcd?.stop();
+  if (dir) killLeftovers(dir);
 });
+
+/**
+ * A Deployment whose pods spread evenly over the nodes (tainted nodes left out of the count, so
+ * replacements may all land on the healthy one) and leave an unreachable node 2 s after its taint.
+ */
+const spreadDeployment = (name: string, replicas: number) => JSON.stringify({
+  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default' },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Honor', labelSelector: { matchLabels: { app: name } } }],
+        tolerations: ['unreachable', 'not-ready'].map((t) => ({ key: `node.kubernetes.io/${t}`, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 })),
+        containers: [{ name: 'app', image: 'busybox', command: ['sh', '-c', 'sleep 3600'] }],
+      },
+    },
+  },
+});
+
+const running = (pods: PodView[]) => pods.filter((p) => p.phase === 'Running' && !p.terminating);
+const count = (pods: PodView[], node: string) => pods.filter((p) => p.node === node).length;
 
 describe('two peapod servers on a three-member etcd cluster', () => {
   it('serve one cluster: what one server writes, the other reads, with the same CA and admin token', async () => {
@@ -52,31 +79,44 @@ describe('two peapod servers on a three-member etcd cluster', () => {
     expect(await kubectl(s1.kubeconfig, ['--server', s2Url, 'get', 'namespace', 'shared', '-o', 'name'])).toBe('namespace/shared\n');
   });
 
-  it('each Lease is held by one of the servers; killing its holder hands it to the other, which then schedules and reconciles', async () => {
-    const ids = servers.map((s) => s.identity);
-    const sched = await eventually(async () => { const h = await holder(servers[0].kubeconfig, 'kube-scheduler'); return ids.includes(h) && h; }, 15_000, 'scheduler Lease held');
-    const cm = await eventually(async () => { const h = await holder(servers[0].kubeconfig, 'kube-controller-manager'); return ids.includes(h) && h; }, 15_000, 'controller-manager Lease held');
-    const victim = servers.find((s) => s.identity === sched)!;
-    const survivor = servers.find((s) => s !== victim)!;
-    await victim.run.stop('SIGKILL');
-    // The survivor takes over once the 3 s Lease has run out on its own clock.
-    await eventually(async () => (await holder(survivor.kubeconfig, 'kube-scheduler')) === survivor.identity, 20_000, 'scheduler Lease taken over');
-    if (cm === victim.identity) await eventually(async () => (await holder(survivor.kubeconfig, 'kube-controller-manager')) === survivor.identity, 20_000, 'controller-manager Lease taken over');
-    expect(await holder(survivor.kubeconfig, 'kube-controller-manager')).toBe(survivor.identity);
-    expect(Number(await kubectl(survivor.kubeconfig, ['get', 'lease', '-n', 'kube-system', 'kube-scheduler', '-o', 'jsonpath={.spec.leaseTransitions}']))).toBeGreaterThanOrEqual(1);
-    const status = await peapod(['status', '--data-dir', survivor.run.dataDir]);
-    expect(status.stdout).toContain(`scheduler  leader  ${survivor.identity}`);
-    expect(status.stdout).toContain(`controllers leader  ${survivor.identity}`);
+  it('a Deployment spreads over both agents; a SIGKILLed agent\'s node turns Unknown, is tainted unreachable, and its pods are replaced on the other', async () => {
+    const kc = follower.kubeconfig;
+    expect(await kubectl(kc, ['get', 'nodes'])).toMatch(/agent-a\s+Ready[\s\S]*agent-b\s+Ready/);
+    await kubectl(kc, ['apply', '-f', '-'], { input: spreadDeployment('spread', 4) });
+    const before = await eventually(async () => { const p = running(await podsOf(kc, 'app=spread')); return p.length === 4 && p; }, 60_000, '4 pods Running');
+    expect([count(before, 'agent-a'), count(before, 'agent-b')]).toEqual([2, 2]);
 
-    // No kubelet here: a node object is enough for the scheduler, and a ReplicaSet for the controllers.
-    await kubectl(survivor.kubeconfig, ['apply', '-f', '-'], { input: JSON.stringify({
-      apiVersion: 'v1', kind: 'Node', metadata: { name: 'paper-node', labels: { 'kubernetes.io/hostname': 'paper-node' } },
-      status: { capacity: { cpu: '4', memory: '8Gi', pods: '110' }, allocatable: { cpu: '4', memory: '8Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] },
-    }) });
-    await kubectl(survivor.kubeconfig, ['create', 'deployment', 'after-handover', '--image=busybox', '--replicas=2', '--', 'sleep', '3600']);
+    await agents.get('agent-b')!.stop('SIGKILL');
+    const t0 = Date.now();
     await eventually(async () => {
-      const nodes = (await kubectl(survivor.kubeconfig, ['get', 'pods', '-l', 'app=after-handover', '-o', 'jsonpath={.items[*].spec.nodeName}'])).trim().split(/\s+/);
-      return nodes.length === 2 && nodes.every((n) => n === 'paper-node');
-    }, 20_000, 'pods created by the Deployment and bound by the new leader');
-  }, 60_000);
+      const h = await nodeHealth(kc, 'agent-b');
+      return h.ready === 'Unknown' && h.taints.includes('node.kubernetes.io/unreachable:NoExecute');
+    }, 40_000, 'agent-b Unknown and tainted unreachable');
+    const unknownAfter = Date.now() - t0;
+    const after = await eventually(async () => { const p = running(await podsOf(kc, 'app=spread')); return p.length === 4 && count(p, 'agent-a') === 4 && p; }, 40_000, '4 pods Running on agent-a');
+    const replacedAfter = Date.now() - t0;
+    // The evicted pods stay Terminating: their kubelet is gone and nothing confirms their end.
+    const old = (await podsOf(kc, 'app=spread')).filter((p) => p.node === 'agent-b');
+    expect(old.map((p) => p.terminating)).toEqual([true, true]);
+    expect(after.map((p) => p.uid)).toEqual(expect.arrayContaining(before.filter((p) => p.node === 'agent-a').map((p) => p.uid)));
+    console.log(`[multi summary] agent SIGKILL: node Unknown + tainted after ${(unknownAfter / 1000).toFixed(1)} s, pods replaced after ${(replacedAfter / 1000).toFixed(1)} s (grace ${NODE_GRACE_SECONDS} s, toleration 2 s)`);
+  }, 150_000);
+
+  it('killing the server that holds the Leases hands them to the other, which then schedules a new pod to Running', async () => {
+    const kc = follower.kubeconfig;
+    const cm = await leaseHolder(kc, 'kube-controller-manager');
+    await leader.run.stop('SIGKILL');
+    // The follower takes over once the 3 s Lease has run out on its own clock.
+    await eventually(async () => (await leaseHolder(kc, 'kube-scheduler')) === follower.identity, 20_000, 'scheduler Lease taken over');
+    if (cm === leader.identity) await eventually(async () => (await leaseHolder(kc, 'kube-controller-manager')) === follower.identity, 20_000, 'controller-manager Lease taken over');
+    expect(await leaseHolder(kc, 'kube-controller-manager')).toBe(follower.identity);
+    expect(Number(await kubectl(kc, ['get', 'lease', '-n', 'kube-system', 'kube-scheduler', '-o', 'jsonpath={.spec.leaseTransitions}']))).toBeGreaterThanOrEqual(1);
+    const status = await peapod(['status', '--data-dir', follower.run.dataDir]);
+    expect(status.stdout).toContain(`scheduler  leader  ${follower.identity}`);
+    expect(status.stdout).toContain(`controllers leader  ${follower.identity}`);
+
+    await kubectl(kc, ['create', 'deployment', 'after-handover', '--image=busybox', '--', 'sleep', '3600']);
+    const [pod] = await eventually(async () => { const p = running(await podsOf(kc, 'app=after-handover')); return p.length === 1 && p; }, 40_000, 'a new pod Running after the hand-over');
+    expect(pod.node).toBe('agent-a');
+  }, 90_000);
 });
