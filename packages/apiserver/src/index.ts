@@ -2,7 +2,6 @@ export { startApiServer } from './server.js';
 export type { ApiServerDeps, HttpHandler, RunningApiServer } from './server.js';
 export { ApiServer, ApiServerOptions, HttpHandlers, NodeStreamer } from './tokens.js';
 export type { LogOptions, PodTarget, PortForwardTarget, StreamIO, StreamResult, TerminalSize } from './node-streamer.js';
-export { portForwardOf } from './portforward.js';
 export { InProcessTransport } from './inprocess.js';
 export { ADMIN_USER, NODES_GROUP, NODE_LEASE_NAMESPACE, nodeUser } from './auth.js';
 export type { UserInfo } from './auth.js';

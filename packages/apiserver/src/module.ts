@@ -1,6 +1,5 @@
 import { Clock, createToken, Logger, type Module } from '@peapod/core';
 import { Store } from '@peapod/store';
-import { portForwardOf } from './portforward.js';
 import { startApiServer, type RunningApiServer } from './server.js';
 import { ApiServer, ApiServerOptions, HttpHandlers, NodeStreamer } from './tokens.js';
 
@@ -12,7 +11,7 @@ const lazyStreamer = (get: () => NodeStreamer): NodeStreamer => ({
   logs: (target, opts) => get().logs(target, opts),
   exec: (target, command, io) => get().exec(target, command, io),
   attach: (target, io) => get().attach(target, io),
-  portForward: (target, port, stream, signal) => portForwardOf(get(), target.node)(target, port, stream, signal),
+  portForward: (target, port, stream, signal) => get().portForward(target, port, stream, signal),
 });
 
 /** Holds the running server of one container between start and stop. */

@@ -65,8 +65,7 @@ export interface NodeStreamer {
    * what the port answers is written back, and `stream` ends when the pod closes its side (the
    * client ending its side half-closes the connection to the pod). Resolves once the connection is
    * closed; `signal` aborts it. Rejects (before any byte flows) when nothing accepts the
-   * connection, with a message the client is shown. Absent for nodes that cannot forward ports
-   * (the API server then answers 503).
+   * connection, with a message the client is shown.
    */
-  portForward?(target: PortForwardTarget, port: number, stream: Duplex, signal: AbortSignal): Promise<void>;
+  portForward(target: PortForwardTarget, port: number, stream: Duplex, signal: AbortSignal): Promise<void>;
 }

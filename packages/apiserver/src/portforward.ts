@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { badRequest, serviceUnavailable } from '@peapod/api-types';
+import { badRequest } from '@peapod/api-types';
 import type { Logger } from '@peapod/core';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { NodeStreamer, PortForwardTarget } from './node-streamer.js';
@@ -22,12 +22,6 @@ export const PORT_FORWARD_TUNNEL_PROTOCOL = `${SPDY_UPGRADE}+${PORT_FORWARD_PROT
 
 /** How long the second stream of a pair may take to arrive (the kubelet's stream creation timeout). */
 export const PAIR_TIMEOUT_MS = 30_000;
-
-/** The streamer's portForward, or a 503 for nodes whose streaming endpoint cannot forward ports. */
-export function portForwardOf(streamer: NodeStreamer, node: string): NonNullable<NodeStreamer['portForward']> {
-  if (!streamer.portForward) throw serviceUnavailable(`port-forward is not available: node "${node}" has no port-forward endpoint`);
-  return streamer.portForward.bind(streamer);
-}
 
 const offered = (header: string | string[] | undefined) => (Array.isArray(header) ? header : [header ?? '']).flatMap((v) => v.split(',')).map((v) => v.trim());
 
@@ -54,13 +48,13 @@ export interface PortForwardUpgrade {
 /**
  * Answers an upgrade request for pods/portforward: a WebSocket tunnel or a raw SPDY/3.1 upgrade
  * (101 with `X-Stream-Protocol-Version: portforward.k8s.io`), then serves the session. Throws a
- * StatusError, before switching protocols, for a pod without a node, a node that cannot
- * forward ports, or a client offering no protocol this server speaks.
+ * StatusError, before switching protocols, for a pod without a node or a client offering no
+ * protocol this server speaks.
  */
 export function upgradePortForward(u: PortForwardUpgrade): void {
   const { pod } = u;
   if (!pod.spec?.nodeName) throw badRequest(`pod ${pod.metadata.name} does not have a host assigned`);
-  const portForward = portForwardOf(u.streamer, pod.spec.nodeName);
+  const portForward = u.streamer.portForward.bind(u.streamer);
   const target: PortForwardTarget = { node: pod.spec.nodeName, namespace: pod.metadata.namespace, pod: pod.metadata.name, uid: pod.metadata.uid };
   const serve = (transport: Duplex) => {
     u.upgraded();
@@ -96,7 +90,7 @@ interface Pair {
 export function servePortForward(
   transport: Duplex,
   target: PortForwardTarget,
-  portForward: NonNullable<NodeStreamer['portForward']>,
+  portForward: NodeStreamer['portForward'],
   logger?: Logger,
   pairTimeoutMs = PAIR_TIMEOUT_MS,
 ): Promise<void> {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { RESOURCES, isStatusError, type Node } from '@peapod/api-types';
-import { ApiServer, ApiServerModule, ApiServerOptions, HttpHandlers, NodeStreamer, nodeUser, portForwardOf } from '@peapod/apiserver';
+import { ApiServer, ApiServerModule, ApiServerOptions, HttpHandlers, NodeStreamer, nodeUser } from '@peapod/apiserver';
 import { ClientModule, KubeClient, Transport, leaderIdentity, type LeaderElectionSetting } from '@peapod/client';
 import { Clock, Container, Logger, RealClock, composeModules, type ComposeHooks, type ComposedApp, type Module } from '@peapod/core';
 import { ControllersModule, ControllersOptions } from '@peapod/controllers';
@@ -119,7 +119,7 @@ export function composeControlPlane(o: ControlPlaneOptions, logger: Logger, node
     logs: (t, opts) => streamingOf(t.node).logs(t, opts),
     exec: (t, cmd, io) => streamingOf(t.node).exec(t, cmd, io),
     attach: (t, io) => streamingOf(t.node).attach(t, io),
-    portForward: (t, port, stream, signal) => portForwardOf(streamingOf(t.node), t.node)(t, port, stream, signal),
+    portForward: (t, port, stream, signal) => streamingOf(t.node).portForward(t, port, stream, signal),
   };
   const identity = o.identity ?? leaderIdentity();
   const container = Container.create()
