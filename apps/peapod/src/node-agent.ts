@@ -63,10 +63,10 @@ export function nodeAgentModule(spec: NodeAgentSpec, registry: Map<string, Compo
         throw new CliError(`runtime "${spec.runtime}" for node ${spec.nodeName} is not usable: ${isRuntimeError(err) ? err.message : String(err)}`);
       }
       // The endpoint listens first (it learns its port), and finds the kubelet on each request.
-      let app: ComposedApp | undefined;
       server = spec.serve && await startKubeletServer(spec.serve, () => {
-        if (!app) throw serviceUnavailable(`the kubelet of node ${spec.nodeName} is starting`);
-        return app.container.resolve(KubeletInstance).streaming;
+        const kubelet = kubeletOf(registry, spec.nodeName);
+        if (!kubelet) throw serviceUnavailable(`the kubelet of node ${spec.nodeName} is starting`);
+        return kubelet.streaming;
       }, logger);
       const child = parent.createChild()
         .provide(Transport, { useValue: spec.transport(parent) })
@@ -90,7 +90,6 @@ export function nodeAgentModule(spec: NodeAgentSpec, registry: Map<string, Compo
         server = undefined;
         throw err;
       }
-      app = composed;
       registry.set(spec.nodeName, composed);
     },
     async stop() {

@@ -1,4 +1,4 @@
-import { StatusError, isStatusError, serviceUnavailable, toStatusError, type Status } from '@peapod/api-types';
+import { StatusError, serviceUnavailable, toStatusError, type Status } from '@peapod/api-types';
 import { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 
