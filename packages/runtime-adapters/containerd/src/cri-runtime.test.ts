@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RealClock, composeModules, silentLogger } from '@peapod/core';
 import { RuntimeModule, RuntimeRegistry, containerLabels, podLabels, renderLogEntry, type ContainerConfig, type PodSandboxConfig } from '@peapod/runtime';
-import { runRuntimeConformance, shellWorkload } from '@peapod/runtime/conformance';
+import { runRuntimeConformance, shellWorkload, tempDirs } from '@peapod/runtime/conformance';
 import { engineSkipReason, startPrivateEngine, type PrivateEngine } from '@peapod/runtime/testing';
 import { CriRuntime } from './cri-runtime.js';
 import { ContainerdRuntimeModule } from './module.js';
@@ -37,18 +37,12 @@ describe.skipIf(engineSkipReason('containerd'))('containerd adapter against a re
     logsOnDisk: true,
     workload: (script) => ({ ...shellWorkload(script), image: { image } }),
     async setup() {
-      const dirs: string[] = [];
       const runtime = make();
       await runtime.pullImage({ image }); // the image test removes it
       return {
         runtime,
         reopen: async () => make(),
-        tempDir: async () => {
-          const d = await mkdtemp(join(tmpdir(), 'peapod-ctrd-'));
-          dirs.push(d);
-          return d;
-        },
-        cleanup: async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); },
+        ...tempDirs('peapod-ctrd-'),
       };
     },
   });

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeModules, silentLogger, RealClock } from '@peapod/core';
 import { RuntimeModule, RuntimeRegistry, containerLabels, podLabels, renderLogEntry, type ContainerConfig, type PodSandboxConfig } from '@peapod/runtime';
-import { runRuntimeConformance, shellWorkload } from '@peapod/runtime/conformance';
+import { runRuntimeConformance, shellWorkload, tempDirs } from '@peapod/runtime/conformance';
 import { engineSkipReason, startPrivateEngine, type PrivateEngine } from '@peapod/runtime/testing';
 import { DockerRuntime } from './docker-runtime.js';
 import { DockerRuntimeModule } from './module.js';
@@ -32,19 +30,13 @@ describe.skipIf(engineSkipReason('docker'))('docker adapter against a real Engin
   runRuntimeConformance('docker', {
     workload: (script) => ({ ...shellWorkload(script), image: { image } }),
     async setup() {
-      const dirs: string[] = [];
       const make = () => new DockerRuntime({ socketPath, pollMs: 10 });
       const runtime = make();
       await runtime.pullImage({ image }); // the image test removes it
       return {
         runtime,
         reopen: async () => make(),
-        tempDir: async () => {
-          const d = await mkdtemp(join(tmpdir(), 'peapod-docker-'));
-          dirs.push(d);
-          return d;
-        },
-        cleanup: async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); },
+        ...tempDirs('peapod-docker-'),
       };
     },
   });

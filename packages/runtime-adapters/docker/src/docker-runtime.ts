@@ -80,7 +80,7 @@ export interface DockerRuntimeOptions {
   pauseImage?: string;
   /** Docker network of `Pod`-mode sandboxes; `none` by default (see `SandboxTranslationOptions.network`). */
   network?: string;
-  /** Poll interval of stop waits and followed logs. */
+  /** Poll interval of followed logs. */
   pollMs?: number;
   clock?: Clock;
   logger?: Logger;
@@ -310,15 +310,23 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  /** True once the container is no longer running, false when `timeoutMs` passed first. */
+  /**
+   * True once the container is no longer running, false when `timeoutMs` passed first. The Engine's
+   * wait call answers at the exit itself (at once when it is not running), so nothing polls.
+   */
   private async waitStopped(id: string, timeoutMs: number): Promise<boolean> {
     const docker = await this.docker();
-    const deadline = this.clock.now() + timeoutMs;
-    for (;;) {
-      const info = await docker.getContainer(id).inspect().catch((err: unknown) => (engineStatus(err) === 404 ? undefined : Promise.reject(fromEngine(err, `inspect ${id}`))));
-      if (!info?.State.Running) return true;
-      if (this.clock.now() >= deadline) return false;
-      await this.clock.sleep(Math.min(this.pollMs, Math.max(0, deadline - this.clock.now())));
+    const abort = new AbortController();
+    const timer = Number.isFinite(timeoutMs) ? this.clock.setTimeout(() => abort.abort(), timeoutMs) : undefined;
+    try {
+      await docker.getContainer(id).wait({ condition: 'not-running', abortSignal: abort.signal });
+      return true;
+    } catch (err) {
+      if (abort.signal.aborted) return false;
+      if (engineStatus(err) === 404) return true;
+      throw fromEngine(err, `wait for container ${id}`, RuntimeReason.KillContainerError);
+    } finally {
+      timer?.cancel();
     }
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, rename } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_LOG_LINE, parseCriLogLine, renderLogEntry } from '../cri-log.js';
@@ -27,6 +28,21 @@ export interface ConformanceHarness {
   /** A fresh, empty host directory (volumes, log directories); the harness removes them in `cleanup`. */
   tempDir(): Promise<string>;
   cleanup(): Promise<void>;
+}
+
+/** A harness's `tempDir` and `cleanup`: fresh directories under the OS temp dir, all removed by `cleanup`. */
+export function tempDirs(prefix = 'peapod-conformance-'): Pick<ConformanceHarness, 'tempDir' | 'cleanup'> {
+  const dirs: string[] = [];
+  return {
+    tempDir: async () => {
+      const d = await mkdtemp(join(tmpdir(), prefix));
+      dirs.push(d);
+      return d;
+    },
+    cleanup: async () => {
+      for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface ConformanceOptions {

@@ -1,9 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeClock, RealClock } from '@peapod/core';
-import { runRuntimeConformance } from '../conformance/index.js';
+import { runRuntimeConformance, tempDirs } from '../conformance/index.js';
 import { RuntimeError, RuntimeReason, isRuntimeNotFound } from '../errors.js';
 import { containerLabels, podLabels } from '../labels.js';
 import type { ContainerConfig, PodSandboxConfig } from '../types.js';
@@ -14,16 +11,10 @@ runRuntimeConformance('fake', {
   workload: fakeWorkload,
   async setup() {
     const host = new FakeHost(new RealClock());
-    const dirs: string[] = [];
     return {
       runtime: new FakeRuntime({ host }),
       reopen: async () => new FakeRuntime({ host }),
-      tempDir: async () => {
-        const d = await mkdtemp(join(tmpdir(), 'peapod-fake-'));
-        dirs.push(d);
-        return d;
-      },
-      cleanup: async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); },
+      ...tempDirs('peapod-fake-'),
     };
   },
 });
