@@ -17,4 +17,10 @@ export const statusByName = (statuses: readonly ContainerStatus[] | undefined, n
 export const isTerminalPhase = (phase: string | undefined): boolean => phase === 'Succeeded' || phase === 'Failed';
 
 /** Seconds as an RFC 3339 timestamp with second precision, as Kubernetes serializes `metav1.Time`. */
-export const rfc3339 = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+export function rfc3339(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  // every status carries several timestamps, mostly of the current second
+  if (s !== lastTimestamp.s) lastTimestamp = { s, text: new Date(s * 1000).toISOString().replace('.000Z', 'Z') };
+  return lastTimestamp.text;
+}
+let lastTimestamp = { s: NaN, text: '' };

@@ -67,6 +67,14 @@ function stable(value: unknown): string {
  * in-place resize instead.
  */
 export function containerHash(c: Container): string {
-  const { resources: _resources, ...rest } = c;
-  return createHash('sha1').update(stable(rest)).digest('hex').slice(0, 16);
+  let hash = hashes.get(c);
+  if (hash === undefined) {
+    const { resources: _resources, ...rest } = c;
+    hash = createHash('sha1').update(stable(rest)).digest('hex').slice(0, 16);
+    hashes.set(c, hash);
+  }
+  return hash;
 }
+
+/** Every sync hashes every container of the pod; the pod object (and its specs) is only replaced, never changed in place. */
+const hashes = new WeakMap<Container, string>();

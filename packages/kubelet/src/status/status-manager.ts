@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { isNotFound, type Pod, type PodStatus } from '@peapod/api-types';
 import type { Clock, Logger } from '@peapod/core';
 import type { PodDeleter, PodStatusWriter } from '../api-client.js';
@@ -9,8 +10,8 @@ interface Entry {
   /** Where the status goes: the pod itself, or the mirror pod of a static pod (none yet: kept, not written). */
   target?: Pod;
   status: PodStatus;
-  /** JSON of the last status the API accepted. */
-  written?: string;
+  /** The last status the API accepted (statuses are replaced, never changed in place). */
+  written?: PodStatus;
   writing?: Promise<void>;
   dirty: boolean;
   /** Delete the API pod (grace 0) once a terminal status is written: every container has stopped. */
@@ -44,7 +45,7 @@ export class StatusManager {
     if (!e) this.entries.set(uid, (e = { target, status, dirty: false, deleteWhenWritten: false }));
     e.target = target;
     e.status = status;
-    if (JSON.stringify(status) === e.written && !e.deleteWhenWritten) return;
+    if (!e.deleteWhenWritten && isDeepStrictEqual(status, e.written)) return;
     e.dirty = true;
     this.kick(uid, e);
   }
@@ -88,11 +89,10 @@ export class StatusManager {
     while (e.dirty && e.target && this.entries.get(uid) === e) {
       e.dirty = false;
       const { status, target } = e;
-      const json = JSON.stringify(status);
       try {
-        if (json !== e.written) {
+        if (status !== e.written && !isDeepStrictEqual(status, e.written)) {
           await this.writer.writePodStatus(target, status);
-          e.written = json;
+          e.written = status;
         }
         if (e.deleteWhenWritten && isTerminalPhase(status.phase)) {
           await this.deleter.deletePod(target);
