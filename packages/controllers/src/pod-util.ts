@@ -150,34 +150,42 @@ export async function removeFinalizer(
 /** Index of the pods informer by `spec.nodeName`, shared by the controllers that look at pods per node. */
 export const NODE_NAME_INDEX = 'controllers/spec.nodeName';
 
-/** Adds the node-name index to a (shared) pods informer once. */
-export function ensureNodeNameIndex(inf: { store: { indexValues(index: string): string[] }; addIndexers(i: Record<string, (p: Pod) => readonly string[]>): void }): void {
-  try {
-    inf.store.indexValues(NODE_NAME_INDEX);
-  } catch {
-    inf.addIndexers({ [NODE_NAME_INDEX]: (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []) });
-  }
-}
-
 /** Index of a (shared) informer by controller uid; objects without a controller are under ORPHAN. */
 export const CONTROLLER_UID_INDEX = 'controllers/controller-uid';
 const ORPHAN = '<orphan>';
 
 interface Indexable<T> {
-  store: { indexValues(index: string): string[]; byIndex(index: string, value: string): T[] };
+  store: { byIndex(index: string, value: string): T[] };
   addIndexers(i: Record<string, (o: T) => readonly string[]>): void;
+}
+
+/** Informers (shared by every controller of a manager, and across its terms) already given an index, by index name. */
+const indexed = new Map<string, WeakSet<object>>();
+
+/** Adds a named index to a shared informer once. */
+function ensureIndex<T>(inf: Indexable<T>, name: string, fn: (o: T) => readonly string[]): void {
+  let set = indexed.get(name);
+  if (!set) indexed.set(name, (set = new WeakSet()));
+  if (set.has(inf)) return;
+  inf.addIndexers({ [name]: fn });
+  set.add(inf);
+}
+
+/** Adds the node-name index to a (shared) pods informer once. */
+export function ensureNodeNameIndex(inf: Indexable<Pod>): void {
+  ensureIndex(inf, NODE_NAME_INDEX, (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []));
 }
 
 /**
  * What `claim` needs to look at for one owner, without scanning the namespace: the objects it
  * controls and the orphans (in `namespace`), from a controller-uid index added once per informer.
+ * Runs on every sync of every owner, so it builds one array and nothing else.
  */
 export function claimCandidates<T extends { metadata: Pick<ObjectMeta, 'ownerReferences' | 'namespace'> }>(inf: Indexable<T>, namespace: string | undefined, uid: string | undefined): T[] {
-  try {
-    inf.store.indexValues(CONTROLLER_UID_INDEX);
-  } catch {
-    inf.addIndexers({ [CONTROLLER_UID_INDEX]: (o) => [controllerOf(o)?.uid ?? ORPHAN] });
+  ensureIndex(inf, CONTROLLER_UID_INDEX, (o) => [controllerOf(o)?.uid ?? ORPHAN]);
+  const out: T[] = [];
+  for (const value of [uid ?? '', ORPHAN]) {
+    for (const o of inf.store.byIndex(CONTROLLER_UID_INDEX, value)) if (!namespace || o.metadata.namespace === namespace) out.push(o);
   }
-  const inNs = (o: T) => !namespace || o.metadata.namespace === namespace;
-  return [...inf.store.byIndex(CONTROLLER_UID_INDEX, uid ?? ''), ...inf.store.byIndex(CONTROLLER_UID_INDEX, ORPHAN)].filter(inNs);
+  return out;
 }

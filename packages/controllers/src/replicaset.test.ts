@@ -1,7 +1,7 @@
 import { RESOURCES, type Pod, type ReplicaSet } from '@peapod/api-types';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { podTemplate, setPodPhase, settle, startCluster, until, type TestCluster } from '../test/cluster.js';
-import { ReplicaSetController, compareForDeletion } from './replicaset.js';
+import { ReplicaSetController, compareForDeletion, sortForDeletion } from './replicaset.js';
 
 let c: TestCluster;
 beforeEach(async () => { c = await startCluster(); });
@@ -99,18 +99,27 @@ describe('ReplicaSet controller', () => {
   });
 
   it('ranks pods for deletion as Kubernetes does', () => {
-    const mk = (name: string, o: { node?: string; phase?: string; ready?: boolean; created?: string }): Pod => ({
-      metadata: { name, creationTimestamp: o.created ?? '2025-01-01T00:00:00Z' },
+    const t0 = '2025-01-01T00:00:00Z';
+    const mk = (name: string, o: { node?: string; phase?: string; ready?: boolean; readySince?: string; restarts?: number; created?: string }): Pod => ({
+      metadata: { name, creationTimestamp: o.created ?? t0 },
       spec: { containers: [], nodeName: o.node },
-      status: { phase: o.phase, conditions: o.ready !== undefined ? [{ type: 'Ready', status: o.ready ? 'True' : 'False' }] : [] },
+      status: {
+        phase: o.phase,
+        conditions: o.ready !== undefined ? [{ type: 'Ready', status: o.ready ? 'True' : 'False', lastTransitionTime: o.readySince ?? t0 }] : [],
+        containerStatuses: [{ name: 'app', image: 'x', imageID: '', ready: !!o.ready, restartCount: o.restarts ?? 0 }],
+      },
     } as Pod);
     const pods = [
-      mk('old-ready', { node: 'n', phase: 'Running', ready: true, created: '2025-01-01T00:00:00Z' }),
+      mk('old-ready', { node: 'n', phase: 'Running', ready: true }),
       mk('new-ready', { node: 'n', phase: 'Running', ready: true, created: '2025-01-01T00:05:00Z' }),
+      mk('restarted', { node: 'n', phase: 'Running', ready: true, restarts: 3 }),
+      mk('recently-ready', { node: 'n', phase: 'Running', ready: true, readySince: '2025-01-01T00:10:00Z' }),
       mk('not-ready', { node: 'n', phase: 'Running', ready: false }),
       mk('pending', { node: 'n', phase: 'Pending' }),
       mk('unscheduled', { phase: 'Pending' }),
     ];
-    expect([...pods].sort(compareForDeletion).map((p) => p.metadata.name)).toEqual(['unscheduled', 'pending', 'not-ready', 'new-ready', 'old-ready']);
+    const expected = ['unscheduled', 'pending', 'not-ready', 'recently-ready', 'restarted', 'new-ready', 'old-ready'];
+    expect([...pods].sort(compareForDeletion).map((p) => p.metadata.name)).toEqual(expected);
+    expect(sortForDeletion(pods).map((p) => p.metadata.name)).toEqual(expected);
   });
 });

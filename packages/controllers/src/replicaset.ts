@@ -16,21 +16,36 @@ const BURST_REPLICAS = 500;
 /** Creates go out in batches of 1, 2, 4, ... so a failing create (quota, admission) stops early (slow start). */
 const SLOW_START_INITIAL_BATCH = 1;
 
+const PHASE_RANK: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
+
 /**
- * Pods ordered for deletion, most deletable first (Kubernetes' `ActivePods` ranking):
+ * The sort key of Kubernetes' `ActivePods` deletion ranking, most deletable first:
  * unscheduled < scheduled; Pending < Unknown < Running; not ready < ready; ready for less time
  * < longer; more container restarts < fewer; newer < older.
  */
-export function compareForDeletion(a: Pod, b: Pod): number {
-  const bound = (p: Pod) => (p.spec?.nodeName ? 1 : 0);
-  const phase = (p: Pod) => ({ Pending: 0, Unknown: 1, Running: 2 } as Record<string, number>)[p.status?.phase ?? 'Pending'] ?? 0;
-  const ready = (p: Pod) => (isPodReady(p) ? 1 : 0);
-  const readySince = (p: Pod) => timeOf(p.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime);
-  const restarts = (p: Pod) => Math.max(0, ...(p.status?.containerStatuses ?? []).map((c) => c.restartCount ?? 0));
-  const created = (p: Pod) => timeOf(p.metadata.creationTimestamp);
-  return (bound(a) - bound(b)) || (phase(a) - phase(b)) || (ready(a) - ready(b))
-    || (ready(a) && ready(b) ? readySince(b) - readySince(a) : 0)
-    || (restarts(b) - restarts(a)) || (created(b) - created(a));
+function deletionKey(p: Pod): number[] {
+  const ready = isPodReady(p);
+  return [
+    p.spec?.nodeName ? 1 : 0,
+    PHASE_RANK[p.status?.phase ?? 'Pending'] ?? 0,
+    ready ? 1 : 0,
+    ready ? -timeOf(p.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime) : 0,
+    -Math.max(0, ...(p.status?.containerStatuses ?? []).map((c) => c.restartCount ?? 0)),
+    -timeOf(p.metadata.creationTimestamp),
+  ];
+}
+
+function compareKeys(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+/** Pods ordered for deletion, most deletable first (see `deletionKey`). */
+export const compareForDeletion = (a: Pod, b: Pod): number => compareKeys(deletionKey(a), deletionKey(b));
+
+/** `pods` sorted by `compareForDeletion`, each pod's key computed once (a scale-down sorts thousands). */
+export function sortForDeletion(pods: readonly Pod[]): Pod[] {
+  return pods.map((p) => ({ p, key: deletionKey(p) })).sort((a, b) => compareKeys(a.key, b.key)).map(({ p }) => p);
 }
 
 /**
@@ -121,7 +136,7 @@ export class ReplicaSetController extends QueueController {
         throw failure;
       }
     } else if (diff > 0) {
-      const victims = [...active].sort(compareForDeletion).slice(0, Math.min(diff, BURST_REPLICAS));
+      const victims = sortForDeletion(active).slice(0, Math.min(diff, BURST_REPLICAS));
       this.expectations.expectDeletions(key, victims.map((p) => p.metadata.uid!));
       const results = await Promise.allSettled(victims.map((p) => pods.delete(p.metadata.name!, {
         namespace: p.metadata.namespace, preconditions: { uid: p.metadata.uid },
