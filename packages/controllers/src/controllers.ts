@@ -9,6 +9,7 @@ import { NodeLifecycleController } from './node-lifecycle.js';
 import { PodGCController } from './podgc.js';
 import type { ControllerDescriptor, ControllerRegistry } from './registry.js';
 import { ReplicaSetController } from './replicaset.js';
+import { ServiceAccountsController } from './serviceaccounts.js';
 import { StatefulSetController } from './statefulset.js';
 import { TaintEvictionController } from './taint-eviction.js';
 import { TTLAfterFinishedController } from './ttl-after-finished.js';
@@ -27,6 +28,7 @@ export const BUILTIN_CONTROLLERS: Record<string, ControllerDescriptor> = {
   'taint-eviction-controller': { create: (ctx) => new TaintEvictionController(ctx) },
   podgc: { create: (ctx) => new PodGCController(ctx) },
   disruption: { create: (ctx) => new DisruptionController(ctx) },
+  serviceaccount: { create: (ctx) => new ServiceAccountsController(ctx) },
 };
 
 export function defaultControllerRegistry(): ControllerRegistry {
