@@ -19,20 +19,20 @@ const httpdPod = {
   },
 };
 
+let up: RunningUp;
+const forwarders: ChildProcess[] = [];
+
+beforeAll(async () => {
+  up = await startUp(tempDir(), ['--node-name', 'pf-node']);
+  await kubectl(up.kubeconfig, ['apply', '-f', '-'], { input: JSON.stringify(httpdPod) });
+  await kubectl(up.kubeconfig, ['wait', '--for=condition=Ready', 'pod/web', '--timeout=60s'], { timeoutMs: 70_000 });
+}, 120_000);
+afterAll(async () => {
+  for (const f of forwarders) f.kill('SIGKILL');
+  await up?.stop();
+});
+
 describe('kubectl port-forward on peapod up (process runtime)', () => {
-  let up: RunningUp;
-  const forwarders: ChildProcess[] = [];
-
-  beforeAll(async () => {
-    up = await startUp(tempDir(), ['--node-name', 'pf-node']);
-    await kubectl(up.kubeconfig, ['apply', '-f', '-'], { input: JSON.stringify(httpdPod) });
-    await kubectl(up.kubeconfig, ['wait', '--for=condition=Ready', 'pod/web', '--timeout=60s'], { timeoutMs: 70_000 });
-  }, 120_000);
-  afterAll(async () => {
-    for (const f of forwarders) f.kill('SIGKILL');
-    await up?.stop();
-  });
-
   it('GETs the pod\'s file through the forward, twice; a closed port in the pod ends the forward with an error, and the cluster keeps serving', async () => {
     // kubectl's default transport (the WebSocket tunnel); 81 is a port nothing in the pod listens on.
     const child = spawn('kubectl', ['port-forward', '--address', '127.0.0.1', 'pod/web', ':80', ':81'], { env: { ...process.env, KUBECONFIG: up.kubeconfig } });
@@ -60,4 +60,14 @@ describe('kubectl port-forward on peapod up (process runtime)', () => {
     expect(await kubectl(up.kubeconfig, ['get', 'pod', 'web', '-o', 'jsonpath={.status.phase}'])).toBe('Running');
     expect(up.proc.exitCode).toBeNull();
   }, 60_000);
+});
+
+describe('kubectl create token on peapod up', () => {
+  it('issues a token for the default ServiceAccount that kubectl can use; a tampered one is Unauthorized', async () => {
+    // The serviceaccount controller gives the namespace its default ServiceAccount.
+    const token = await eventually(async () => (await kubectl(up.kubeconfig, ['create', 'token', 'default', '--duration', '10m'])).trim(), 15_000, 'a token for default');
+    expect(await kubectl(up.kubeconfig, ['--token', token, 'get', 'pods', '-o', 'name'])).toBe('pod/web\n');
+    const tampered = `${token.slice(0, -4)}${token.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+    await expect(kubectl(up.kubeconfig, ['--token', tampered, 'get', 'pods'])).rejects.toThrow('error: You must be logged in to the server (Unauthorized)');
+  }, 30_000);
 });
