@@ -56,16 +56,22 @@ export interface ConformanceOptions {
   timeoutMs?: number;
 }
 
+/** The port the port-forward case listens on (an unusual one: the process runtime shares the host's ports). */
+const FORWARDED_PORT = 47311;
+
 const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 const secs = (ms: number) => (ms / 1000).toFixed(3);
 
 /**
  * Runs a script as a POSIX shell program (`/bin/sh -c`). Sleeps run in the background and are
- * waited for, so a trapped SIGTERM is handled at once rather than after the sleep.
+ * waited for, so a trapped SIGTERM is handled at once rather than after the sleep. `listen` ports
+ * get an echo server (`busybox nc`, so the image or host needs busybox).
  */
 export function shellWorkload(script: ContainerScript): Pick<ContainerConfig, 'image' | 'command' | 'args' | 'envs'> {
   const term = script.onSigterm ?? { exit: 0 };
   const parts = [term === 'ignore' ? `trap '' TERM` : `trap ${q(`${term.afterMs ? `sleep ${secs(term.afterMs)}; ` : ''}exit ${term.exit}`)} TERM`];
+  // An echo server per port: busybox nc, persistent (-ll), each connection through `cat`.
+  for (const port of script.listen ?? []) parts.push(`busybox nc -ll -p ${port} -e cat &`);
   for (const s of script.steps ?? []) {
     if ('stdout' in s) parts.push(`printf '%s\\n' ${q(s.stdout)}`);
     else if ('stderr' in s) parts.push(`printf '%s\\n' ${q(s.stderr)} >&2`);
@@ -331,6 +337,30 @@ export function runRuntimeConformance(name: string, options: ConformanceOptions)
       expect((await rt.listContainerStats({ podSandboxId: sb.id })).map((c) => c.id)).toEqual([id]);
       expect((await rt.podSandboxStats(sb.id)).containers.map((c) => c.id)).toEqual([id]);
       await expectCode(rt.containerStats('no-such-container'), 'NotFound');
+    });
+
+    it('forwards a port to a listener inside the sandbox, and reports a closed port as Unavailable', async () => {
+      if (!(await rt.status()).features.portForward) return;
+      const sb = await sandbox();
+      await run(sb, 'echo-server', { listen: [FORWARDED_PORT] });
+      // The listener starts with the container; retry until it accepts, within the suite's bound.
+      const deadline = Date.now() + timeoutMs;
+      let conn: NodeJS.ReadWriteStream | undefined;
+      while (!conn) {
+        conn = await rt.portForward(sb.id, FORWARDED_PORT).catch((err: unknown) => {
+          if (!isRuntimeError(err) || err.code !== 'Unavailable' || Date.now() > deadline) throw err;
+          return new Promise<undefined>((res) => setTimeout(res, 50));
+        });
+      }
+      const echo = conn;
+      const echoed = new Promise<string>((res) => echo.once('data', (c: Buffer) => res(c.toString())));
+      echo.write('ping\n');
+      expect(await echoed).toBe('ping\n');
+      echo.end();
+      // Unavailable as a rejection, or (runtimes that learn it only once connected, like CRI's
+      // streaming server) as the stream's error before any byte.
+      const refused = await rt.portForward(sb.id, FORWARDED_PORT + 1).then(readAll).then(() => undefined, (e: unknown) => e);
+      expect(isRuntimeError(refused) ? refused.code : refused).toBe('Unavailable');
     });
 
     it('runs exec commands inside a running container, and refuses them once it exited', async () => {
