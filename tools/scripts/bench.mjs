@@ -1,4 +1,4 @@
-// `pnpm bench [--quick] [--update-baseline] [--only ID,...]`: the runner is TypeScript
+// `pnpm bench [--quick] [--update-baseline] [--only ID,...] [--no-build]`: the runner is TypeScript
 // (tools/bench/src/run.ts, described there and in tools/bench/README.md); this starts it under tsx.
 import { spawnSync } from 'node:child_process';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barChart, barsOf, compareToBaseline, cost, failed, parseBenchLines, summaryTable, toBaseline, type BenchResult } from './report.js';
+import { README_MARKERS, barChart, barsOf, compareToBaseline, cost, failed, parseBenchLines, replaceBetweenMarkers, summaryTable, toBaseline, type BenchResult } from './report.js';
 
 const rate = (value: number, floor: number): BenchResult => ({ metric: 'store.sqlite.writes_per_s', value, unit: 'writes/s', floor: { name: 'raw SQLite', value: floor }, script: 's' });
 const time = (value: number, floor: number): BenchResult => ({ metric: 'up.cold_start_ms', value, unit: 'ms', floor: { name: 'bare node', value: floor }, script: 'u' });
@@ -63,6 +63,19 @@ describe('summaryTable', () => {
     expect(row).toContain('<= 1,500 ms');
     expect(row.trim().endsWith('| yes |')).toBe(true);
     expect(summaryTable([time(1600, 60)]).split('\n')[2].trim().endsWith('| no |')).toBe(true);
+  });
+});
+
+describe('replaceBetweenMarkers', () => {
+  it('replaces only the block between the markers, again and again', () => {
+    const [b, e] = README_MARKERS;
+    const text = `# Title\n${b}\nold table\n${e}\nafter`;
+    const once = replaceBetweenMarkers(text, 'new table');
+    expect(once).toBe(`# Title\n${b}\nnew table\n${e}\nafter`);
+    expect(replaceBetweenMarkers(once, 'newer')).toBe(`# Title\n${b}\nnewer\n${e}\nafter`);
+  });
+  it('leaves a text without markers alone', () => {
+    expect(replaceBetweenMarkers('no markers', 'x')).toBe('no markers');
   });
 });
 

@@ -113,6 +113,16 @@ export function summaryTable(results: readonly BenchResult[], chartDir?: string)
   return ['| metric | Peapod | floor / peer (same run) | Peapod ÷ floor | published anchor | target | met? |', '|---|---:|---|---:|---|---|---|', ...rows].join('\n');
 }
 
+export const README_MARKERS = ['<!-- bench:summary:begin -->', '<!-- bench:summary:end -->'] as const;
+
+/** `text` with what stands between the README markers replaced by `block`; unchanged when a marker is missing. */
+export function replaceBetweenMarkers(text: string, block: string): string {
+  const [begin, end] = README_MARKERS;
+  const i = text.indexOf(begin);
+  const j = text.indexOf(end, i);
+  return i < 0 || j < 0 ? text : `${text.slice(0, i + begin.length)}\n${block}\n${text.slice(j)}`;
+}
+
 export function verdictTable(verdicts: readonly Verdict[], factor: number): string {
   const f = (n?: number) => (n === undefined ? '—' : fmt(n));
   const rows = verdicts.map((v) => `| ${v.metric} | ${f(v.baseline)} | ${f(v.now)} | ${v.change === undefined ? '—' : `${fmt(v.change)}×`} | ${v.status} |`);

@@ -1,9 +1,10 @@
 /**
- * `pnpm bench [--quick] [--update-baseline] [--only ID,...]`: runs every benchmark script one
+ * `pnpm bench [--quick] [--update-baseline] [--only ID,...] [--no-build]`: runs every benchmark script one
  * after another (never in parallel, so they do not disturb each other), each under a time limit,
  * and collects the BENCH lines they print (see emit.mjs).
- * - Full run: writes docs/benchmarks.md (summary table, then each script's own output) and one
- *   SVG chart per metric under docs/benchmarks/.
+ * - Full run: writes docs/benchmarks.md (summary table, then each script's own output), one SVG
+ *   chart per metric under docs/benchmarks/, and the summary table into README.md (between the
+ *   bench:summary markers).
  * - `--quick`: each script's short mode, no docs written; compares every gated metric's ratio to
  *   its same-run floor with tools/bench/baseline.json and exits non-zero naming each metric that
  *   got more than 2x worse (`--update-baseline` rewrites the baseline instead).
@@ -13,7 +14,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { barChart, barsOf, compareToBaseline, defOf, failed, parseBenchLines, summaryTable, toBaseline, verdictTable, type Baseline, type BenchResult } from './report.js';
+import { barChart, barsOf, compareToBaseline, defOf, failed, parseBenchLines, replaceBetweenMarkers, summaryTable, toBaseline, verdictTable, type Baseline, type BenchResult } from './report.js';
 
 interface Script {
   id: string;
@@ -21,7 +22,7 @@ interface Script {
   path: string;
   /** Arguments for the full run and for --quick; no `quick` entry means the script is left out of --quick. */
   args: { full: string[]; quick?: string[] };
-  /** Time limit of the full run, in minutes (a quick run gets a fifth of it, at least one). */
+  /** Time limit of the full run, in minutes; a quick run gets QUICK_MINUTES. */
   minutes: number;
   /** Commands that must be on PATH, else the script is skipped (and its metrics are not required). */
   needs?: string[];
@@ -32,25 +33,27 @@ interface Script {
 }
 
 export const SCRIPTS: Script[] = [
-  { id: 'up', title: '`peapod up`: cold start and idle memory', path: 'tools/bench/src/up.ts', args: { full: [], quick: ['--quick'] }, minutes: 5, build: true, metrics: ['up.cold_start_ms', 'up.idle_rss_mb'] },
-  { id: 'cluster', title: '`peapod up --fake-nodes`: pods to Running, memory per node and per pod', path: 'tools/bench/src/cluster.ts', args: { full: [], quick: ['--quick'] }, minutes: 15, build: true, metrics: ['cluster.pods_running_s', 'cluster.mem_per_node_kb', 'cluster.mem_per_pod_kb'] },
-  { id: 'validate', title: 'API types: validation', path: 'packages/api-types/bench/validate.ts', args: { full: [], quick: ['--quick'] }, minutes: 5, metrics: ['api-types.validate_per_cpu_s'] },
-  { id: 'store', title: 'Store: writes and watch fan-out', path: 'packages/store/bench/store.ts', args: { full: [], quick: ['--quick'] }, minutes: 5, needs: ['etcd'], metrics: ['store.sqlite.writes_per_s', 'store.etcd.writes_per_s', 'store.watch_fanout_p50_ms'] },
-  { id: 'creates', title: 'API server: creates', path: 'packages/apiserver/bench/creates.ts', args: { full: [], quick: ['--quick'] }, minutes: 5, metrics: ['apiserver.creates_per_s', 'apiserver.create_p50_ms', 'apiserver.create_p99_ms'] },
-  { id: 'informer', title: 'Client: informers and work queue', path: 'packages/client/bench/informer.bench.ts', args: { full: [], quick: ['--quick'] }, minutes: 5, metrics: ['client.informer_watch_ms'] },
-  { id: 'scheduler', title: 'Scheduler: SchedulingBasic', path: 'tools/bench/src/scheduler.ts', args: { full: [], quick: ['--quick'] }, minutes: 10, metrics: ['scheduler.pods_per_s'] },
-  { id: 'kubelet', title: 'Kubelet: pods to Running', path: 'packages/kubelet/bench/pods.ts', args: { full: [], quick: ['--quick'] }, minutes: 5, metrics: ['kubelet.pods_per_s'] },
-  { id: 'controllers', title: 'Controllers: a 1,000-replica Deployment', path: 'tools/bench/src/controllers.ts', args: { full: [], quick: ['--quick'] }, minutes: 10, metrics: ['controllers.deployment_available_s', 'controllers.rolling_update_s'] },
-  { id: 'downward', title: 'Downward API', path: 'packages/downward-api/bench/downward.bench.ts', args: { full: [], quick: [] }, minutes: 3, metrics: ['downward.write_atomically_us'] },
-  { id: 'process', title: 'Process runtime: start latency', path: 'packages/runtime-adapters/process/bench/start-latency.ts', args: { full: [], quick: ['20', '1'] }, minutes: 5, needs: ['bwrap'], metrics: ['runtime.process.start_p50_ms'] },
+  { id: 'up', title: '`peapod up`: cold start and idle memory', path: 'tools/bench/src/up.ts', args: { full: [], quick: ['--quick'] }, minutes: 4, build: true, metrics: ['up.cold_start_ms', 'up.idle_rss_mb'] },
+  { id: 'cluster', title: '`peapod up --fake-nodes`: pods to Running, memory per node and per pod', path: 'tools/bench/src/cluster.ts', args: { full: [], quick: ['--quick'] }, minutes: 12, build: true, metrics: ['cluster.pods_running_s', 'cluster.mem_per_node_kb', 'cluster.mem_per_pod_kb'] },
+  { id: 'validate', title: 'API types: validation', path: 'packages/api-types/bench/validate.ts', args: { full: [], quick: ['--quick'] }, minutes: 3, metrics: ['api-types.validate_per_cpu_s'] },
+  { id: 'store', title: 'Store: writes and watch fan-out', path: 'packages/store/bench/store.ts', args: { full: [], quick: ['--quick'] }, minutes: 4, needs: ['etcd'], metrics: ['store.sqlite.writes_per_s', 'store.etcd.writes_per_s', 'store.watch_fanout_p50_ms'] },
+  { id: 'creates', title: 'API server: creates', path: 'packages/apiserver/bench/creates.ts', args: { full: [], quick: ['--quick'] }, minutes: 4, metrics: ['apiserver.creates_per_s', 'apiserver.create_p50_ms', 'apiserver.create_p99_ms'] },
+  { id: 'informer', title: 'Client: informers and work queue', path: 'packages/client/bench/informer.bench.ts', args: { full: [], quick: ['--quick'] }, minutes: 3, metrics: ['client.informer_watch_ms'] },
+  { id: 'scheduler', title: 'Scheduler: SchedulingBasic', path: 'tools/bench/src/scheduler.ts', args: { full: [], quick: ['--quick'] }, minutes: 8, metrics: ['scheduler.pods_per_s'] },
+  { id: 'kubelet', title: 'Kubelet: pods to Running', path: 'packages/kubelet/bench/pods.ts', args: { full: [], quick: ['--quick'] }, minutes: 4, metrics: ['kubelet.pods_per_s'] },
+  { id: 'controllers', title: 'Controllers: a 1,000-replica Deployment', path: 'tools/bench/src/controllers.ts', args: { full: [], quick: ['--quick'] }, minutes: 6, metrics: ['controllers.deployment_available_s', 'controllers.rolling_update_s'] },
+  { id: 'downward', title: 'Downward API', path: 'packages/downward-api/bench/downward.bench.ts', args: { full: [], quick: [] }, minutes: 2, metrics: ['downward.write_atomically_us'] },
+  { id: 'process', title: 'Process runtime: start latency', path: 'packages/runtime-adapters/process/bench/start-latency.ts', args: { full: [], quick: ['20', '1'] }, minutes: 4, needs: ['bwrap'], metrics: ['runtime.process.start_p50_ms'] },
   // Starting a private Docker Engine or containerd with its registry takes tens of seconds, more than --quick's budget.
-  { id: 'docker', title: 'Docker runtime: start latency', path: 'packages/runtime-adapters/docker/bench/start-latency.ts', args: { full: [] }, minutes: 8, needs: ['dockerd', 'docker-registry'], metrics: ['runtime.docker.start_p50_ms'] },
-  { id: 'containerd', title: 'containerd runtime: start latency', path: 'packages/runtime-adapters/containerd/bench/start-latency.ts', args: { full: [] }, minutes: 8, needs: ['containerd', 'docker-registry'], metrics: ['runtime.containerd.start_p50_ms'] },
+  { id: 'docker', title: 'Docker runtime: start latency', path: 'packages/runtime-adapters/docker/bench/start-latency.ts', args: { full: [] }, minutes: 6, needs: ['dockerd', 'docker-registry'], metrics: ['runtime.docker.start_p50_ms'] },
+  { id: 'containerd', title: 'containerd runtime: start latency', path: 'packages/runtime-adapters/containerd/bench/start-latency.ts', args: { full: [] }, minutes: 6, needs: ['containerd', 'docker-registry'], metrics: ['runtime.containerd.start_p50_ms'] },
 ];
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const BASELINE = join(ROOT, 'tools/bench/baseline.json');
 const FACTOR = 2;
+/** Per-script limit with --quick: far above an idle machine's few seconds, so only a hang hits it. */
+const QUICK_MINUTES = 3;
 
 const readBaseline = (): Baseline => existsSync(BASELINE) ? JSON.parse(readFileSync(BASELINE, 'utf8')) as Baseline : { note: 'none yet', costs: {} };
 const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -62,7 +65,7 @@ interface Outcome { script: Script; stdout: string; seconds: number; error?: str
  * (SIGTERM, then SIGKILL 10 s later). Its stdout is echoed live and kept; stderr passes through.
  */
 function runScript(s: Script, quick: boolean): Promise<Outcome> {
-  const limitMs = (quick ? Math.max(1, s.minutes / 5) : s.minutes) * 60_000;
+  const limitMs = (quick ? QUICK_MINUTES : s.minutes) * 60_000;
   const args = ['--expose-gc', '--import', 'tsx', '--conditions=@peapod/source', s.path, ...(quick ? s.args.quick! : s.args.full)];
   const t0 = performance.now();
   return new Promise((done) => {
@@ -103,6 +106,8 @@ function writeDocs(outcomes: readonly Outcome[], results: readonly BenchResult[]
   const [l1, l5] = loadavg();
   const charts = results.map((r) => `![${defOf(r.metric, r.unit).title}](benchmarks/${r.metric}.svg)`).join('\n');
   const sections = outcomes.map((o) => `## ${o.script.title}\n\n\`${o.script.path}\` — ${o.skipped ? `skipped: ${o.skipped}` : o.error ? `FAILED: ${o.error}` : `${o.seconds.toFixed(0)} s`}\n\n${o.stdout.split('\n').filter((l) => !l.startsWith('BENCH ')).join('\n').trim()}\n`);
+  const readme = join(ROOT, 'README.md');
+  writeFileSync(readme, replaceBetweenMarkers(readFileSync(readme, 'utf8'), `${summaryTable(results)}\n\nFrom \`pnpm bench\` on ${new Date().toISOString().slice(0, 10)} (${cpus().length} cores, load average ${loadavg()[0].toFixed(1)}); charts and details in [docs/benchmarks.md](docs/benchmarks.md).`));
   writeFileSync(join(ROOT, 'docs/benchmarks.md'), `# Benchmarks
 
 Generated by \`pnpm bench\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, load average ${l1.toFixed(1)} (1 min) / ${l5.toFixed(1)} (5 min) at the end.
@@ -127,7 +132,7 @@ async function main(): Promise<number> {
   const selected = SCRIPTS.filter((s) => (!only || only.has(s.id)) && (!quick || s.args.quick));
   const t0 = performance.now();
 
-  const buildError = selected.some((s) => s.build) ? buildApp() : undefined;
+  const buildError = selected.some((s) => s.build) && !argv.includes('--no-build') ? buildApp() : undefined;
   const outcomes: Outcome[] = [];
   for (const s of selected) {
     const missing = s.needs?.filter((c) => !onPath(c)) ?? [];
@@ -151,7 +156,7 @@ async function main(): Promise<number> {
   console.log(`\n${summaryTable(results)}\n`);
   if (!quick) {
     writeDocs(outcomes, results);
-    console.log('wrote docs/benchmarks.md and docs/benchmarks/*.svg');
+    console.log('wrote docs/benchmarks.md, docs/benchmarks/*.svg and the summary in README.md');
   } else if (update) {
     const [l1] = loadavg();
     const baseline = toBaseline(results, `pnpm bench --quick --update-baseline, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, load average ${l1.toFixed(1)}`);
