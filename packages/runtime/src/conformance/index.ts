@@ -349,7 +349,7 @@ export function runRuntimeConformance(name: string, options: ConformanceOptions)
       while (!conn) {
         conn = await rt.portForward(sb.id, FORWARDED_PORT).catch((err: unknown) => {
           if (!isRuntimeError(err) || err.code !== 'Unavailable' || Date.now() > deadline) throw err;
-          return new Promise<undefined>((res) => setTimeout(res, 50));
+          return new Promise<undefined>((res) => setTimeout(() => res(undefined), 50));
         });
       }
       const echo = conn;
