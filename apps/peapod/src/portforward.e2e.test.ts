@@ -29,8 +29,10 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   for (const f of forwarders) f.kill('SIGKILL');
+  // Containers outlive `peapod up` (a restart adopts them): delete the pod so its httpd stops.
+  if (up) await kubectl(up.kubeconfig, ['delete', 'pod', 'web', '--grace-period=1', '--wait', '--timeout=30s'], { timeoutMs: 40_000 }).catch(() => undefined);
   await up?.stop();
-});
+}, 60_000);
 
 describe('kubectl port-forward on peapod up (process runtime)', () => {
   it('GETs the pod\'s file through the forward, twice; a closed port in the pod ends the forward with an error, and the cluster keeps serving', async () => {
