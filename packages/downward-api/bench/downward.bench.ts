@@ -2,7 +2,7 @@
  * What the kubelet pays per pod sync and per container start, next to a floor measured in the
  * same run. Prints medians of several runs; never asserts on time.
  *
- *   npx tsx --conditions=@peapod/source packages/downward-api/bench/downward.bench.ts
+ *   npx tsx --conditions=@peapod/source packages/downward-api/bench/downward.bench.ts [--quick]
  */
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,10 @@ import { resolveEnv, writeAtomically, type Payload } from '../src/index.js';
 // nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
 import { emit } from '../../../tools/bench/src/emit.mjs';
 
-const RUNS = 7;
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 3 : 7;
+/** Calls per run: file writes, then env resolutions. */
+const [WRITES, ENVS] = quick ? [50, 500] : [200, 2000];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median over RUNS of the mean microseconds per call of `op` over `n` calls. */
@@ -49,13 +52,13 @@ try {
   const plainDir = join(root, 'plain');
   await fs.mkdir(join(plainDir, 'dir'), { recursive: true });
   let gen = 0;
-  const changed = await measure(200, () => writeAtomically(atomicDir, payload(++gen)));
-  const unchanged = await measure(200, () => writeAtomically(atomicDir, payload(gen)));
-  const floor = await measure(200, async (i) => {
+  const changed = await measure(WRITES, () => writeAtomically(atomicDir, payload(++gen)));
+  const unchanged = await measure(WRITES, () => writeAtomically(atomicDir, payload(gen)));
+  const floor = await measure(WRITES, async (i) => {
     for (const [p, f] of payload(i)) await fs.writeFile(join(plainDir, p), f.data, { mode: f.mode });
   });
-  const env = await measure(2000, () => resolveEnv(pod, container));
-  const envFloor = await measure(2000, () => container.env!.map((e) => ({ name: e.name, value: e.value ?? '' })));
+  const env = await measure(ENVS, () => resolveEnv(pod, container));
+  const envFloor = await measure(ENVS, () => container.env!.map((e) => ({ name: e.name, value: e.value ?? '' })));
 
   console.log(`downward-api benchmarks (median of ${RUNS} runs, Node ${process.version})`);
   console.log(`  writeAtomically, 10 files, contents changed : ${changed.toFixed(0)} µs/write`);
