@@ -16,7 +16,10 @@ import { eventually, kubectl, startUp, tempDir, type RunningUp } from './testing
 
 const run = promisify(execFile);
 
-/** The seeds' example with busybox: `web` serves the emptyDir, `sidecar` fetches from it over localhost into it. */
+/**
+ * The seeds' example with busybox: `web` serves the emptyDir, `sidecar` fetches from it over localhost into it
+ * (quietly retrying until the server listens, so its log is the page alone).
+ */
 const manifest = (port: number) => `
 apiVersion: v1
 kind: Pod
@@ -35,7 +38,7 @@ spec:
           mountPath: /www
     - name: sidecar
       image: busybox:1.36
-      command: ["sh", "-c", "until wget -q -O /pod-data/fetched.html http://localhost:${port}/index.html; do sleep 0.2; done; cat /pod-data/fetched.html; exec sleep 3600"]
+      command: ["sh", "-c", "until wget -q -O /pod-data/fetched.html http://localhost:${port}/index.html 2>/dev/null; do sleep 0.2; done; cat /pod-data/fetched.html; exec sleep 3600"]
       volumeMounts:
         - name: shared-data
           mountPath: /pod-data

@@ -54,12 +54,19 @@ async function startCluster() {
   const main = resolve(import.meta.dirname, '../../../../apps/peapod/src/main.ts');
   const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@peapod/source', main, 'up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--node-name', 'bench', '--runtime', 'docker', '--runtime-opt', `socketPath=${socketPath}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  await new Promise<void>((res, rej) => {
-    const onData = (d: Buffer) => { out += d; if (/ready in \d+ ms/.test(out)) res(); };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.once('exit', (code) => rej(new Error(`peapod up exited with ${code}:\n${out}`)));
-  });
+  try {
+    await new Promise<void>((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`peapod up not ready within 60 s:\n${out}`)), 60_000);
+      const onData = (d: Buffer) => { out += d; if (/ready in \d+ ms/.test(out)) { clearTimeout(timer); res(); } };
+      proc.stdout.on('data', onData);
+      proc.stderr.on('data', onData);
+      proc.once('exit', (code) => { clearTimeout(timer); rej(new Error(`peapod up exited with ${code}:\n${out}`)); });
+    });
+  } catch (err) {
+    proc.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const kc = JSON.parse(readFileSync(join(dataDir, 'kubeconfig'), 'utf8'));
   const server = new URL(kc.clusters[0].cluster.server);
   const base: RequestOptions = {
