@@ -7,7 +7,7 @@ import { lockDataDir } from '../data-dir.js';
 import { CliError, isCliError } from '../errors.js';
 import { fileLogger } from '../logger.js';
 import { parseFlags, parseListen } from './args.js';
-import { composeControlPlane, serveApp, storeUrlOf, type ControlPlaneOptions } from './up.js';
+import { composeControlPlane, explainStartFailure, serveApp, storeUrlOf, type ControlPlaneOptions } from './up.js';
 
 const USAGE = `Usage: peapod server [flags]
 
@@ -113,7 +113,8 @@ export async function server(argv: string[]): Promise<number> {
     },
   });
   const release = () => { pkiReady(); flush(); lock.release(); };
-  return serveApp(app, o, { command: 'server', say, logger, release, starting: () => starting }, async () => {
+  const explain = (err: unknown, failed: string) => explainStartFailure(err, o, 'server', failed);
+  return serveApp(app, { say, logger, release, starting: () => starting, explain }, async () => {
     const api = container.resolve(ApiServer);
     const kubeconfig = join(o.dataDir, 'kubeconfig');
     const http = new HttpTransport({ ...(await loadKubeconfig(kubeconfig)), maxRetries: 0 });

@@ -174,8 +174,8 @@ export function composeCluster(o: UpOptions, logger: Logger, hooks?: ComposeHook
   return composeModules([...modules, RuntimeModule, ProcessRuntimeModule, DockerRuntimeModule, ContainerdRuntimeModule, WindowsRuntimeModule, ...nodeModules], container, hooks);
 }
 
-/** Maps start-up failures users can fix to one-line errors; `failed` is the module whose start threw. */
-function explain(err: unknown, o: ControlPlaneOptions, command: string, failed: string): unknown {
+/** Maps a control plane's start-up failures users can fix to one-line errors; `failed` is the module whose start threw. */
+export function explainStartFailure(err: unknown, o: ControlPlaneOptions, command: string, failed: string): unknown {
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'EADDRINUSE') return new CliError(`${o.host}:${o.port} is already in use (another peapod ${command}?); stop it or pass --listen HOST:PORT`);
   if (e?.code === 'EACCES' && e.syscall === 'listen') return new CliError(`no permission to listen on ${o.host}:${o.port}; pass --listen with a port above 1024`);
@@ -184,12 +184,24 @@ function explain(err: unknown, o: ControlPlaneOptions, command: string, failed: 
   return err;
 }
 
+/** How a command runs its app (see `serveApp`). */
+export interface ServeIo {
+  say: (line: string) => void;
+  logger: Logger;
+  /** Runs once the app stopped, or failed to start: flushes logs, unlocks the data dir. */
+  release: () => void;
+  /** The module starting now (from the composition's `starting` hook). */
+  starting: () => string;
+  /** The error to report when the start failed in module `failed`. */
+  explain: (err: unknown, failed: string) => unknown;
+}
+
 /**
- * Runs a composed app as a command: starts it (a failed start is undone and reported as one line),
- * calls `ready`, serves until SIGINT/SIGTERM, then stops gracefully. `release` runs once the app is
- * stopped (flushes logs, unlocks the data dir); a second signal exits at once.
+ * Runs a composed app as a command: starts it (a failed start is undone and reported through
+ * `explain`), calls `ready`, serves until SIGINT/SIGTERM, then stops gracefully; a second signal
+ * exits at once.
  */
-export async function serveApp(app: ComposedApp, o: ControlPlaneOptions, io: { command: string; say: (line: string) => void; logger: Logger; release: () => void; starting: () => string }, ready: () => Promise<void>): Promise<number> {
+export async function serveApp(app: ComposedApp, io: ServeIo, ready: () => Promise<void>): Promise<number> {
   let stopping: Promise<void> | undefined;
   const shutdown = (why: string) => {
     if (stopping) {
@@ -207,7 +219,7 @@ export async function serveApp(app: ComposedApp, o: ControlPlaneOptions, io: { c
     // A store that never answered is not among the started modules, yet holds connections open.
     if (failed === 'store') await app.container.resolve(Store).close().catch(() => undefined);
     io.release();
-    throw explain(err, o, io.command, failed);
+    throw io.explain(err, failed);
   }
   await ready();
   await new Promise<void>((resolve) => {
@@ -243,7 +255,8 @@ export async function up(argv: string[]): Promise<number> {
   const app = composeCluster(o, logger, { starting: (m) => { starting = m.name; }, started: (m, ms) => say(`${m.name} started (${Math.round(ms)} ms)`) });
   const release = () => { flush(); lock.release(); };
   const cp = { ...o, pkiDir: join(o.dataDir, 'pki'), leaderElection: false };
-  return serveApp(app, cp, { command: 'up', say, logger, release, starting: () => starting }, async () => {
+  const explain = (err: unknown, failed: string) => explainStartFailure(err, cp, 'up', failed);
+  return serveApp(app, { say, logger, release, starting: () => starting, explain }, async () => {
     await waitNodeReady(app, o.nodeName, 30_000);
     const api = app.container.resolve(ApiServer);
     say(`API server at ${api.url} (dashboard at ${api.url}/ui/, token in ${join(o.dataDir, 'pki', 'admin.token')})`);
