@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HttpTransport, leaderIdentity, loadKubeconfig } from '@peapod/client';
 import { ApiServer } from '@peapod/apiserver';
@@ -83,7 +82,8 @@ async function lockPkiDir(dir: string, timeoutMs = 60_000): Promise<() => void> 
     try {
       return lockDataDir(dir).release;
     } catch (err) {
-      if (!isCliError(err) || !/in use/.test(err.message) || Date.now() > deadline) throw err;
+      if (!isCliError(err) || !/in use/.test(err.message)) throw err;
+      if (Date.now() > deadline) throw new CliError(`pki dir ${dir} stayed locked by another starting peapod server for ${timeoutMs / 1000} s (${err.message})`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -123,10 +123,9 @@ export async function server(argv: string[]): Promise<number> {
     } finally {
       http.close();
     }
-    const join_ = join(o.pkiDir, 'join.token');
     say(`API server at ${api.url}; leader election identity ${o.identity} (lease ${o.leaseDurationSeconds} s)`);
     console.log(`export KUBECONFIG=${kubeconfig}`);
-    say(existsSync(join_) ? `agents join with --server ${api.url} --token-file ${join_}` : `no join token in ${o.pkiDir} (this build has no agent join)`);
+    say(`agents join with: peapod agent --server ${api.url} --token-file ${join(o.pkiDir, 'join.token')} --node-name NAME`);
     say(`ready in ${Math.round(performance.now() - t0)} ms: API server answers`);
   });
 }
