@@ -92,13 +92,15 @@ export class DeploymentController extends QueueController {
       onUpdate: (old, rs) => { if (controllerOf(old)?.uid !== controllerOf(rs)?.uid) onRS(old); onRS(rs); },
       onDelete: onRS,
     });
-    // Recreate waits for old pods to be gone: their deletion wakes the Deployment.
+    // Recreate waits for old pods to be gone: their deletion wakes the Deployment (only a Recreate
+    // one, as in Kubernetes; a rolling update learns from its ReplicaSets' status).
     this.pods = this.watch(RESOURCES.pods, {
       onDelete: (pod) => {
         const rsRef = controllerOf(pod);
         const rs = rsRef?.kind === 'ReplicaSet' ? this.replicaSets.lister.get(pod.metadata.namespace, rsRef.name) : undefined;
         const dRef = rs && controllerOf(rs);
-        if (dRef?.kind === 'Deployment') this.queue.add(`${pod.metadata.namespace}/${dRef.name}`);
+        const d = dRef?.kind === 'Deployment' ? this.deployments.lister.get(pod.metadata.namespace, dRef.name) : undefined;
+        if (d?.spec?.strategy?.type === 'Recreate') this.enqueue(d);
       },
     });
   }
