@@ -11,5 +11,14 @@ export function fileLogger(file: string, level = process.env.PEAPOD_LOG_LEVEL ??
     error: (msg, fields) => p.error(fields ?? {}, msg),
     child: (bindings) => wrap(p.child(bindings)),
   });
-  return { logger: wrap(pino({ level }, dest)), flush: () => dest.flushSync() };
+  // A command that fails at once may flush before the file is even open: nothing to flush then, and
+  // the pending writes still land once it opens (the process waits for them).
+  const flush = () => {
+    try {
+      dest.flushSync();
+    } catch (err) {
+      if (!/not ready/.test(String(err))) throw err;
+    }
+  };
+  return { logger: wrap(pino({ level }, dest)), flush };
 }

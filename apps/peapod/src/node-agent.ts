@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ClientModule, Transport } from '@peapod/client';
+import { ClientModule, KubeClient, Transport } from '@peapod/client';
 import { Clock, Container, Logger, composeModules, type ComposedApp, type Module } from '@peapod/core';
 import { KubeletInstance, KubeletModule, KubeletModuleOptions, startKubeletServer, type KubeletServerOptions, type RunningKubeletServer } from '@peapod/kubelet';
 import { Runtime, RuntimeRegistry, isRuntimeError, loadRuntimePlugin, type RuntimeOptions } from '@peapod/runtime';
-import { serviceUnavailable } from '@peapod/api-types';
+import { RESOURCES, serviceUnavailable, type Node } from '@peapod/api-types';
 import { CliError } from './errors.js';
 
 export interface NodeAgentSpec {
@@ -100,6 +100,18 @@ export function nodeAgentModule(spec: NodeAgentSpec, registry: Map<string, Compo
       await app?.stop();
     },
   };
+}
+
+/** Resolves with the Node once it reports Ready (or throws after `timeoutMs`, pointing at `logFile`). */
+export async function waitNodeReady(client: KubeClient, node: string, timeoutMs: number, logFile: string): Promise<Node> {
+  const nodes = client.resource(RESOURCES.nodes);
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const n = await nodes.get(node).catch(() => undefined) as Node | undefined;
+    if (n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return n;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new CliError(`node ${node} did not become Ready within ${timeoutMs / 1000} s; see ${logFile}`);
 }
 
 /** `--runtime-opt KEY=VALUE` flags as runtime options. */

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { ContainerLogQuery, SessionIO, TerminalSize as RemoteTerminalSize } from '@peapod/client';
 
 /**
  * The narrow door from the API server to a node's streaming endpoint (the kubelet implements it:
@@ -14,36 +15,20 @@ export interface PodTarget {
   container: string;
 }
 
-export interface LogOptions {
-  follow?: boolean;
-  previous?: boolean;
-  tailLines?: number;
-  sinceSeconds?: number;
-  sinceTime?: string;
-  timestamps?: boolean;
-  limitBytes?: number;
+export interface LogOptions extends ContainerLogQuery {
   /** Aborted when the client goes away; the stream must then end. */
   signal: AbortSignal;
 }
 
 /** A terminal size change (channel 4 of the streaming protocol). */
-export interface TerminalSize {
-  width: number;
-  height: number;
-}
+export type TerminalSize = RemoteTerminalSize;
 
 /**
- * The two directions of an exec/attach session. `stdin` ends when the client closes it;
- * `stdout`/`stderr` write to the client (they are absent when the client did not ask for them).
+ * The two directions of an exec/attach session (`@peapod/client`'s remote-command `SessionIO`):
+ * `stdin` ends when the client closes it; `stdout`/`stderr` write to the client (absent when the
+ * client did not ask for them).
  */
-export interface StreamIO {
-  stdin?: AsyncIterable<Uint8Array>;
-  stdout?: (chunk: Uint8Array) => void;
-  stderr?: (chunk: Uint8Array) => void;
-  resize: AsyncIterable<TerminalSize>;
-  tty: boolean;
-  signal: AbortSignal;
-}
+export type StreamIO = SessionIO;
 
 /** How a session ended: the process' exit code (0 = success). */
 export interface StreamResult {

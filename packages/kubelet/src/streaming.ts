@@ -1,6 +1,7 @@
 import { Duplex } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { badRequest, notFound, serviceUnavailable } from '@peapod/api-types';
+import type { ContainerLogQuery, SessionIO } from '@peapod/client';
 import type { Clock } from '@peapod/core';
 import { isRuntimeError, type StreamSession, type Streaming } from '@peapod/runtime';
 
@@ -17,25 +18,12 @@ export interface ContainerTarget extends PodRef {
   container: string;
 }
 
-export interface StreamLogOptions {
-  follow?: boolean;
-  previous?: boolean;
-  tailLines?: number;
-  sinceSeconds?: number;
-  sinceTime?: string;
-  timestamps?: boolean;
-  limitBytes?: number;
+export interface StreamLogOptions extends ContainerLogQuery {
   signal: AbortSignal;
 }
 
-export interface StreamIO {
-  stdin?: AsyncIterable<Uint8Array>;
-  stdout?: (chunk: Uint8Array) => void;
-  stderr?: (chunk: Uint8Array) => void;
-  resize: AsyncIterable<{ width: number; height: number }>;
-  tty: boolean;
-  signal: AbortSignal;
-}
+/** The two directions of an exec/attach session, as the remote-command protocol carries them. */
+export type StreamIO = SessionIO;
 
 /**
  * The node side of `kubectl logs/exec/attach` that the API server proxies to (shaped like its

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { RESOURCES, isStatusError, type Node } from '@peapod/api-types';
+import { isStatusError } from '@peapod/api-types';
 import { KUBELET_CLIENT_USER, certificateFits, joinCluster, writeKubeconfig, type NodeCredentials } from '@peapod/apiserver';
 import { HttpTransport, KubeClient } from '@peapod/client';
 import { Clock, Container, Logger, RealClock, composeModules, type ComposedApp } from '@peapod/core';
@@ -14,7 +14,7 @@ import { WindowsRuntimeModule } from '@peapod/runtime-windows';
 import { lockDataDir } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { fileLogger } from '../logger.js';
-import { nodeAgentModule, nodeRootDir, parseRuntimeOptions } from '../node-agent.js';
+import { nodeAgentModule, nodeRootDir, parseRuntimeOptions, waitNodeReady } from '../node-agent.js';
 import { parseFlags, parseListen } from './args.js';
 
 const USAGE = `Usage: peapod agent --server URL --node-name NAME [--token-file FILE] [flags]
@@ -178,15 +178,8 @@ export async function agent(argv: string[]): Promise<number> {
     lock.release();
     throw explain(err, o);
   }
-  const nodes = composed.get(o.nodeName)!.container.resolve(KubeClient).resource(RESOURCES.nodes);
-  let port = o.port;
-  for (const deadline = performance.now() + 30_000; ;) {
-    const n = await nodes.get(o.nodeName).catch(() => undefined) as Node | undefined;
-    port = n?.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? port;
-    if (n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) break;
-    if (performance.now() > deadline) throw new CliError(`node ${o.nodeName} did not become Ready within 30 s; see ${join(o.dataDir, 'peapod-agent.log')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const node = await waitNodeReady(composed.get(o.nodeName)!.container.resolve(KubeClient), o.nodeName, 30_000, join(o.dataDir, 'peapod-agent.log'));
+  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? o.port;
   say(`ready in ${Math.round(performance.now() - t0)} ms: node ${o.nodeName} is Ready in ${o.server} (kubelet at https://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port})`);
   await new Promise<void>((resolve) => {
     let stopping = false;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { RESOURCES, isStatusError, type Node } from '@peapod/api-types';
+import { isStatusError } from '@peapod/api-types';
 import { ApiServer, ApiServerModule, ApiServerOptions, HttpHandlers, NodeStreamer, nodeUser } from '@peapod/apiserver';
 import { ClientModule, KubeClient, Transport, leaderIdentity, type LeaderElectionSetting } from '@peapod/client';
 import { Clock, Container, Logger, RealClock, composeModules, type ComposeHooks, type ComposedApp, type Module } from '@peapod/core';
@@ -15,7 +15,7 @@ import { Store, StoreConfig, StoreModule } from '@peapod/store';
 import { lockDataDir } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { fileLogger } from '../logger.js';
-import { kubeletOf, nodeAgentModule, nodeRootDir } from '../node-agent.js';
+import { kubeletOf, nodeAgentModule, nodeRootDir, parseRuntimeOptions, waitNodeReady } from '../node-agent.js';
 import { parseFlags, parseListen } from './args.js';
 
 const USAGE = `Usage: peapod up [flags]
@@ -70,11 +70,7 @@ export function upOptions(argv: string[]): UpOptions | undefined {
     port,
     storeUrl: flags.store ?? '',
     runtime: flags.runtime ?? 'process',
-    runtimeOptions: Object.fromEntries(((flags['runtime-opt'] ?? []) as unknown as string[]).map((kv) => {
-      const i = kv.indexOf('=');
-      if (i <= 0) throw new CliError(`--runtime-opt must be KEY=VALUE (got "${kv}")`);
-      return [kv.slice(0, i), kv.slice(i + 1)];
-    })),
+    runtimeOptions: parseRuntimeOptions((flags['runtime-opt'] ?? []) as unknown as string[]),
     nodeName: (flags['node-name'] ?? (process.env.HOSTNAME || 'peapod')).toLowerCase(),
     podManifestPath: flags['pod-manifest-path'],
     fakeNodes,
@@ -230,18 +226,6 @@ export async function serveApp(app: ComposedApp, io: ServeIo, ready: () => Promi
   return 0;
 }
 
-/** Resolves once the node reports Ready (or throws after `timeoutMs`). */
-async function waitNodeReady(app: ComposedApp, node: string, timeoutMs: number): Promise<void> {
-  const nodes = app.container.resolve(KubeClient).resource(RESOURCES.nodes);
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    const n = await nodes.get(node).catch(() => undefined) as Node | undefined;
-    if (n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new CliError(`node ${node} did not become Ready within ${timeoutMs / 1000} s; see peapod.log`);
-}
-
 export async function up(argv: string[]): Promise<number> {
   const parsed = upOptions(argv);
   if (!parsed) return 0;
@@ -257,7 +241,7 @@ export async function up(argv: string[]): Promise<number> {
   const cp = { ...o, pkiDir: join(o.dataDir, 'pki'), leaderElection: false };
   const explain = (err: unknown, failed: string) => explainStartFailure(err, cp, 'up', failed);
   return serveApp(app, { say, logger, release, starting: () => starting, explain }, async () => {
-    await waitNodeReady(app, o.nodeName, 30_000);
+    await waitNodeReady(app.container.resolve(KubeClient), o.nodeName, 30_000, 'peapod.log');
     const api = app.container.resolve(ApiServer);
     say(`API server at ${api.url} (dashboard at ${api.url}/ui/, token in ${join(o.dataDir, 'pki', 'admin.token')})`);
     console.log(`export KUBECONFIG=${join(o.dataDir, 'kubeconfig')}`);
