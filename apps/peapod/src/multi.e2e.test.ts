@@ -77,6 +77,9 @@ describe('two peapod servers on a three-member etcd cluster', () => {
     const s2Url = await cluster(s2.kubeconfig, 'server');
     expect(s2Url).not.toBe(await cluster(s1.kubeconfig, 'server'));
     expect(await kubectl(s1.kubeconfig, ['--server', s2Url, 'get', 'namespace', 'shared', '-o', 'name'])).toBe('namespace/shared\n');
+    // Both API servers run the namespace finalizer: deleting through either empties and removes it once.
+    expect(await kubectl(s2.kubeconfig, ['delete', 'namespace', 'shared', '--timeout=30s'])).toContain('namespace "shared" deleted');
+    await expect(kubectl(s1.kubeconfig, ['get', 'configmap', 'hello', '-n', 'shared'])).rejects.toThrow(/NotFound/);
   });
 
   it('a Deployment spreads over both agents; a SIGKILLed agent\'s node turns Unknown, is tainted unreachable, and its pods are replaced on the other', async () => {
