@@ -156,33 +156,54 @@ export async function* limitLogEntries(entries: AsyncIterable<LogEntry> | Iterab
   }
 }
 
+/** How a log file's lines become entries (`readLogFile`). */
+export interface LogFileFormat {
+  /** One line (without its newline) as an entry; undefined skips it. */
+  parse(line: string): LogEntry | undefined;
+  /**
+   * Sort each read by time: for writers that stamp stdout and stderr independently, so the file's
+   * order across streams is not time order (order within a stream is kept).
+   */
+  sortByTime?: boolean;
+}
+
+const CRI_FORMAT: LogFileFormat = { parse: (line) => (line.length > 0 ? parseCriLogLine(line) : undefined) };
+
 /**
- * Reads a CRI log file with the given options. With `follow`, polls the file for new complete
- * lines every `pollMs` until `done()` says the writer finished (the container exited and its
- * output was drained) and the rest of the file has been read, or `options.signal` aborts.
+ * Reads a log file with the given options. With `follow`, polls the file for new complete lines
+ * every `pollMs` until `done()` says the writer finished (the container exited and its output was
+ * drained) and the rest of the file has been read, or `options.signal` aborts. A file that shrank
+ * was rotated: reading starts over.
  */
-export async function* readCriLogFile(
+export async function* readLogFile(
   path: string,
   options: LogOptions,
-  follow?: { done: () => boolean; pollMs?: number },
+  format: LogFileFormat,
+  follow?: { done: () => boolean | Promise<boolean>; pollMs?: number },
 ): AsyncIterable<LogEntry> {
-  const initial = await readFrom(path, 0);
+  const initial = await readFrom(path, 0, format);
   const first = filterLogEntries(initial.entries, options);
-  yield* limitLogEntries(follow && options.follow ? concatFollow(first, path, initial.offset, options.signal, follow) : first, options);
+  yield* limitLogEntries(follow && options.follow ? concatFollow(first, path, initial.offset, format, options.signal, follow) : first, options);
+}
+
+/** `readLogFile` of a CRI log file. */
+export function readCriLogFile(path: string, options: LogOptions, follow?: { done: () => boolean | Promise<boolean>; pollMs?: number }): AsyncIterable<LogEntry> {
+  return readLogFile(path, options, CRI_FORMAT, follow);
 }
 
 async function* concatFollow(
   first: LogEntry[],
   path: string,
   offset: number,
+  format: LogFileFormat,
   signal: AbortSignal | undefined,
-  follow: { done: () => boolean; pollMs?: number },
+  follow: { done: () => boolean | Promise<boolean>; pollMs?: number },
 ): AsyncIterable<LogEntry> {
   yield* first;
   for (;;) {
     if (signal?.aborted) return;
-    const finished = follow.done();
-    const next = await readFrom(path, offset);
+    const finished = await follow.done();
+    const next = await readFrom(path, offset, format);
     offset = next.offset;
     yield* next.entries;
     if (finished) return;
@@ -194,7 +215,7 @@ async function* concatFollow(
 }
 
 /** Complete lines from `offset` on; the returned offset is just past the last complete line. */
-async function readFrom(path: string, offset: number): Promise<{ entries: LogEntry[]; offset: number }> {
+async function readFrom(path: string, offset: number, format: LogFileFormat): Promise<{ entries: LogEntry[]; offset: number }> {
   let size: number;
   try {
     size = (await stat(path)).size;
@@ -210,7 +231,8 @@ async function readFrom(path: string, offset: number): Promise<{ entries: LogEnt
     const text = buf.subarray(0, bytesRead);
     const last = text.lastIndexOf(10);
     if (last < 0) return { entries: [], offset };
-    const entries = text.subarray(0, last).toString('utf8').split('\n').filter((l) => l.length > 0).map(parseCriLogLine);
+    const entries = text.subarray(0, last).toString('utf8').split('\n').map(format.parse).filter((e): e is LogEntry => e !== undefined);
+    if (format.sortByTime) entries.sort((x, y) => x.time - y.time);
     return { entries, offset: offset + last + 1 };
   } finally {
     await fh.close();

@@ -47,8 +47,10 @@ export {
   parseCriLogLine,
   parseCriTimestamp,
   readCriLogFile,
+  readLogFile,
   renderLogEntry,
 } from './cri-log.js';
+export type { LogFileFormat } from './cri-log.js';
 export { podSandboxStatsFromContainers, selectContainers, selectPodSandboxes, sumPodSandboxStats } from './listing.js';
 export { RUNTIME_CONTRACT_VERSION, loadRuntimePlugin } from './registry.js';
 export type { LoadRuntimePluginOptions, RuntimeContext, RuntimeFactory, RuntimeOptions, RuntimePlugin } from './registry.js';

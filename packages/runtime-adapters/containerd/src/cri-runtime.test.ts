@@ -39,11 +39,7 @@ describe.skipIf(engineSkipReason('containerd'))('containerd adapter against a re
     async setup() {
       const runtime = make();
       await runtime.pullImage({ image }); // the image test removes it
-      return {
-        runtime,
-        reopen: async () => make(),
-        ...tempDirs('peapod-ctrd-'),
-      };
+      return { runtime, reopen: async () => make(), ...tempDirs('peapod-ctrd-') };
     },
   });
 

@@ -33,11 +33,7 @@ describe.skipIf(engineSkipReason('docker'))('docker adapter against a real Engin
       const make = () => new DockerRuntime({ socketPath, pollMs: 10 });
       const runtime = make();
       await runtime.pullImage({ image }); // the image test removes it
-      return {
-        runtime,
-        reopen: async () => make(),
-        ...tempDirs('peapod-docker-'),
-      };
+      return { runtime, reopen: async () => make(), ...tempDirs('peapod-docker-') };
     },
   });
 

@@ -1,5 +1,4 @@
-import { open, stat } from 'node:fs/promises';
-import { filterLogEntries, limitLogEntries, parseCriTimestamp, type LogEntry, type LogOptions } from '@peapod/runtime';
+import { parseCriTimestamp, readLogFile, type LogEntry, type LogOptions } from '@peapod/runtime';
 
 /**
  * Reads Docker's `json-file` log driver output as CRI log entries. Every container Peapod creates
@@ -27,58 +26,10 @@ export function parseJsonLogLine(line: string): LogEntry | undefined {
 }
 
 /**
- * Entries of complete lines from `offset` on, sorted by time (the stdout and stderr copiers of the
- * daemon stamp lines independently; within one stream order is kept), and the offset after them.
- */
-async function readFrom(path: string, offset: number): Promise<{ entries: LogEntry[]; offset: number }> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch {
-    return { entries: [], offset };
-  }
-  if (size < offset) offset = 0;
-  if (size === offset) return { entries: [], offset };
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(size - offset);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-    const last = buf.subarray(0, bytesRead).lastIndexOf(10);
-    if (last < 0) return { entries: [], offset };
-    const entries = buf
-      .subarray(0, last)
-      .toString('utf8')
-      .split('\n')
-      .map(parseJsonLogLine)
-      .filter((e): e is LogEntry => e !== undefined)
-      .sort((a, b) => a.time - b.time);
-    return { entries, offset: offset + last + 1 };
-  } finally {
-    await fh.close();
-  }
-}
-
-/**
  * The log at `path` with the contract's filters; with `follow`, polls for new lines until
  * `running()` says the container stopped and the file has been drained, or the signal aborts.
+ * The daemon's stdout and stderr copiers stamp lines independently, so each read is sorted by time.
  */
-export async function* readJsonLog(path: string, options: LogOptions, running: () => Promise<boolean>, pollMs = 50): AsyncIterable<LogEntry> {
-  const first = await readFrom(path, 0);
-  const initial = filterLogEntries(first.entries, options);
-  async function* followed(): AsyncIterable<LogEntry> {
-    yield* initial;
-    let offset = first.offset;
-    while (!options.signal?.aborted) {
-      const live = await running();
-      const next = await readFrom(path, offset);
-      offset = next.offset;
-      yield* next.entries;
-      if (!live) return;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, pollMs);
-        options.signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-      });
-    }
-  }
-  yield* limitLogEntries(options.follow ? followed() : initial, options);
+export function readJsonLog(path: string, options: LogOptions, running: () => Promise<boolean>, pollMs = 50): AsyncIterable<LogEntry> {
+  return readLogFile(path, options, { parse: parseJsonLogLine, sortByTime: true }, { done: async () => !(await running()), pollMs });
 }
