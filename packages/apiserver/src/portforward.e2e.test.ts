@@ -64,6 +64,9 @@ describe('kubectl port-forward through the API server (fake node: echo on any po
       running.push(pf.child);
       expect(await exchange(pf.ports.get(8080)!, 'first')).toBe('first');
       expect(await exchange(pf.ports.get(8080)!, 'second connection')).toBe('second connection');
+      // Larger than the streams' buffers: the session pauses its transport and must read on.
+      const big = Array.from({ length: 40_000 }, (_, i) => `line ${i}`).join('\n');
+      expect(await exchange(pf.ports.get(8080)!, big)).toBe(big);
       expect(t.streamer.forwards.at(-1)).toEqual({ target: { node: 'n1', namespace: 'default', pod: 'web', uid: expect.any(String) }, port: 8080 });
       expect(await exchange(pf.ports.get(1)!, 'nobody')).toBe('');
       expect(await pf.exited).toBe(1);

@@ -1,3 +1,4 @@
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
@@ -97,6 +98,32 @@ describe('SPDY session (server end)', () => {
     expect(got.text.length).toBe(200_000);
     expect(got.text.endsWith('xend')).toBe(true);
     expect(client.frames.filter((f) => f.type === 'data').length).toBeGreaterThan(2);
+  });
+
+  it('pauses the transport while a stream\'s reader lags, and reads on once it catches up (over TCP)', async () => {
+    // A real socket: its pause/resume is what a stream's back-pressure drives.
+    const listener = createServer();
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    const accepted = new Promise<Socket>((r) => listener.once('connection', r));
+    const socket = connect((listener.address() as AddressInfo).port, '127.0.0.1');
+    const server = await accepted;
+    try {
+      let later: SpdyStream | undefined;
+      new SpdySession(server, { onStream: (s) => { later = s; } });
+      const client = new TestClient(socket);
+      await client.open(1, {});
+      const chunk = 'y'.repeat(32 * 1024);
+      for (let i = 0; i < 64; i++) await client.data(1, chunk);
+      await client.data(1, '', true);
+      await new Promise((r) => setTimeout(r, 50));
+      later!.pipe(later!); // an echo that starts late, as a slow pod would
+      await client.waitFor((f) => f.type === 'data' && f.streamId === 1 && (f.flags & FLAG_FIN) !== 0, 'FIN');
+      expect(client.received(1).text.length).toBe(64 * chunk.length);
+    } finally {
+      socket.destroy();
+      server.destroy();
+      listener.close();
+    }
   });
 
   it('echoes the client\'s pings', async () => {

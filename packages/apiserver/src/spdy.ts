@@ -22,7 +22,7 @@ export class SpdyStream extends Duplex {
   }
 
   override _read(): void {
-    this.session.resumeReading();
+    this.session.resumeReading(this);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
@@ -87,6 +87,8 @@ export class SpdySession {
   private readonly encoder = new FrameEncoder();
   private readonly decoder = new FrameDecoder();
   private readonly streams = new Map<number, SpdyStream>();
+  /** Streams whose reader lags behind: the transport stays paused while any is. */
+  private readonly full = new Set<SpdyStream>();
   private lastPeerStream = 0;
   private goingAway = false;
   private closed = false;
@@ -109,7 +111,12 @@ export class SpdySession {
     const p = this.outbound.then(async () => {
       if (this.closed) throw new Error('SPDY session is closed');
       const bytes = await this.encoder.encode(frame);
-      if (!this.transport.write(bytes)) await new Promise<void>((resolve) => { this.transport.once('drain', resolve); this.transport.once('close', resolve); });
+      if (!this.transport.write(bytes)) {
+        await new Promise<void>((resolve) => {
+          const done = () => { this.transport.off('drain', done).off('close', done); resolve(); };
+          this.transport.on('drain', done).on('close', done);
+        });
+      }
     });
     this.outbound = p.catch(() => undefined);
     return p;
@@ -124,9 +131,10 @@ export class SpdySession {
     return this.closing;
   }
 
-  /** @internal */
-  resumeReading(): void {
-    if (this.transport.isPaused() && ![...this.streams.values()].some((s) => s.readableLength >= s.readableHighWaterMark)) this.transport.resume();
+  /** @internal a stream's reader wants more: read on once no stream is over its buffer limit. */
+  resumeReading(stream: SpdyStream): void {
+    this.full.delete(stream);
+    if (this.full.size === 0 && this.transport.isPaused()) this.transport.resume();
   }
 
   /** @internal */
@@ -137,6 +145,7 @@ export class SpdySession {
   /** @internal */
   forget(stream: SpdyStream): void {
     this.streams.delete(stream.id);
+    this.resumeReading(stream);
     if (this.goingAway && this.streams.size === 0 && !this.closed) void this.close();
   }
 
@@ -158,7 +167,10 @@ export class SpdySession {
       case 'data': {
         const s = this.streams.get(frame.streamId);
         if (!s) return this.send({ type: 'rstStream', streamId: frame.streamId, status: RstStatus.InvalidStream });
-        if (!s.deliver(frame.data, (frame.flags & FLAG_FIN) !== 0)) this.transport.pause();
+        if (!s.deliver(frame.data, (frame.flags & FLAG_FIN) !== 0)) {
+          this.full.add(s);
+          this.transport.pause();
+        }
         return;
       }
       case 'headers':
