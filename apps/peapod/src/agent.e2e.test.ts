@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from './testing/agent.js';
@@ -28,6 +29,7 @@ describe('peapod agent joins peapod up', () => {
   let agent: RunningAgent;
   let agentDir: string;
   let tokenFile: string;
+  let errorsDir: string | undefined;
   const agentArgs = () => ['--server', `https://127.0.0.1:${/https:\/\/127\.0\.0\.1:(\d+)/.exec(up.output())![1]}`, '--node-name', 'agent-a', '--data-dir', agentDir, '--kubelet-listen', `${AGENT_IP}:0`];
 
   beforeAll(async () => {
@@ -39,10 +41,12 @@ describe('peapod agent joins peapod up', () => {
   }, 90_000);
 
   afterAll(async () => {
-    await kubectlRun(up.kubeconfig, ['delete', 'pod', '--all', '--grace-period=1', '--wait=false']);
+    // Pods outlive a stopped agent (the next start adopts them): delete them while it runs.
+    if (up && agent) await kubectlRun(up.kubeconfig, ['delete', 'pod', '--all', '--grace-period=1', '--timeout=30s']);
     await agent?.stop();
     await up?.stop();
-  }, 30_000);
+    for (const dir of [agentDir, errorsDir, up?.dataDir]) if (dir) await rm(dir, { recursive: true, force: true });
+  }, 60_000);
 
   it('registers a second Ready node with the kubelet endpoint it listens on', async () => {
     const nodes = await eventually(async () => {
@@ -56,7 +60,8 @@ describe('peapod agent joins peapod up', () => {
   });
 
   it('runs a pod on the agent; kubectl logs, logs -f and exec reach it through the API server', async () => {
-    await kubectl(up.kubeconfig, ['apply', '-f', '-'], { input: onAgent('web', 'echo started; exec sleep 3600') });
+    const httpd = 'echo started; mkdir -p /tmp/www && echo "served by the agent" > /tmp/www/index.html && exec busybox httpd -f -p "$POD_IP:80" -h /tmp/www';
+    await kubectl(up.kubeconfig, ['apply', '-f', '-'], { input: onAgent('web', httpd, { env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] }) });
     await kubectl(up.kubeconfig, ['apply', '-f', '-'], { input: onAgent('counter', 'sleep 1; for i in 1 2 3; do echo tick $i; sleep 0.3; done') });
     await eventually(async () => (await kubectl(up.kubeconfig, ['get', 'pod', 'web', '-o', 'jsonpath={.status.phase}'])) === 'Running', 30_000, 'web Running');
     expect(await kubectl(up.kubeconfig, ['logs', 'web'])).toBe('started\n');
@@ -76,6 +81,23 @@ describe('peapod agent joins peapod up', () => {
     const piped = await kubectlRun(up.kubeconfig, ['exec', '-i', 'web', '--', 'cat'], 'through stdin\n');
     expect(piped).toMatchObject({ code: 0, stdout: 'through stdin\n' });
   }, 60_000);
+
+  it('forwards a port of the agent\'s pod with kubectl port-forward', async () => {
+    const child = spawn('kubectl', ['--kubeconfig', up.kubeconfig, 'port-forward', '--address', '127.0.0.1', 'pod/web', ':80']);
+    let out = '';
+    child.stdout!.on('data', (d) => { out += d; });
+    child.stderr!.on('data', (d) => { out += d; });
+    try {
+      const port = await eventually(async () => Number(/Forwarding from 127\.0\.0\.1:(\d+) -> 80/.exec(out)?.[1]), 15_000, 'kubectl port-forward listening');
+      const body = await eventually(async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/index.html`, { headers: { connection: 'close' } });
+        return res.status === 200 && res.text();
+      }, 15_000, 'the page through the forward');
+      expect(body).toBe('served by the agent\n');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 40_000);
 
   it('gives the agent node credentials the Node authorizer confines: its own pods\' secrets only', async () => {
     await kubectl(up.kubeconfig, ['create', 'secret', 'generic', 'mine', '--from-literal=k=v1']);
@@ -113,7 +135,7 @@ describe('peapod agent joins peapod up', () => {
   }, 60_000);
 
   it('fails with one line a newcomer can act on', async () => {
-    const dir = tempDir('peapod-agent-err-');
+    const dir = errorsDir = tempDir('peapod-agent-err-');
     const token = readFileSync(tokenFile, 'utf8').trim();
     const server = agentArgs()[1];
     // In process: the CLI prints `peapod: <message>` of the CliError each of these throws.
