@@ -26,7 +26,7 @@ export abstract class QueueController implements Controller {
   private readonly subscriptions: { remove(): void }[] = [];
 
   constructor(readonly name: string, protected readonly ctx: ControllerContext) {
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new CoalescingQueue({ clock: ctx.clock });
     this.log = ctx.logger.child({ controller: name });
   }
 
@@ -64,5 +64,27 @@ export abstract class QueueController implements Controller {
       this.queue.shutDown();
       for (const s of this.subscriptions.splice(0)) s.remove();
     }
+  }
+}
+
+/**
+ * A work queue whose `add` takes effect on the next turn of the event loop. Informer handlers run
+ * one watch event at a time on this single thread, so a worker waiting on the queue would take a
+ * key at the first event of a burst and sync once per event; deferring the add lets the burst
+ * collapse into one sync, as it does in Kubernetes, where workers run beside the informers and the
+ * queue holds a key while they are busy.
+ */
+class CoalescingQueue extends WorkQueue<string> {
+  private readonly pending = new Set<string>();
+
+  override add(key: string): void {
+    if (!this.pending.size) {
+      setImmediate(() => {
+        const keys = [...this.pending];
+        this.pending.clear();
+        for (const k of keys) super.add(k);
+      });
+    }
+    this.pending.add(key);
   }
 }

@@ -43,7 +43,7 @@ describe('DaemonSet controller', () => {
     await until(async () => (await nodesOf('agent')).includes('e'), 'pod on e');
     await c.client.resource(RESOURCES.nodes).patch('a', 'merge', { metadata: { labels: { disk: 'hdd' } } });
     await until(async () => !(await nodesOf('agent')).includes('a'), 'pod removed from a');
-    const s = await until(async () => { const x = await c.client.resource(RESOURCES.daemonsets).get('agent', { namespace: 'default' }); return x.status?.desiredNumberScheduled === 2 && x.status.currentNumberScheduled === 2 && x; }, 'status');
+    const s = await until(async () => { const x = await c.client.resource(RESOURCES.daemonsets).get('agent', { namespace: 'default' }); return x.status?.desiredNumberScheduled === 2 && x.status.currentNumberScheduled === 2 && !x.status.numberMisscheduled && x; }, 'status');
     expect(s.status).toMatchObject({ numberMisscheduled: 0, numberReady: 0, updatedNumberScheduled: 2 });
   });
 

@@ -92,7 +92,9 @@ describe('ReplicaSet controller', () => {
     const ctl = new ReplicaSetController(c.ctx);
     await c.client.resource(RESOURCES.replicasets).create(rs('burst', 20));
     c.run(ctl, 4);
-    for (let i = 0; i < 20; i++) ctl.queue.add('default/burst');
+    // Reconciles back to back, each before the cache has seen the previous one's creates.
+    await until(() => c.ctx.informers.informerFor(RESOURCES.replicasets).lister.get('default', 'burst'), 'ReplicaSet cached');
+    for (let i = 0; i < 20; i++) await ctl.reconcile('default/burst');
     await until(async () => (await podsOf('burst')).length >= 20, '20 pods');
     await settle(200);
     expect(await podsOf('burst')).toHaveLength(20);
