@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -95,6 +96,8 @@ export function servePortForward(
   pairTimeoutMs = PAIR_TIMEOUT_MS,
 ): Promise<void> {
   const abort = new AbortController();
+  // One listener per forwarded connection in flight, and a session may carry many at once.
+  setMaxListeners(0, abort.signal);
   const pairs = new Map<string, Pair>();
   const forward = async (port: string, pair: Required<Pair>) => {
     const num = Number(port);

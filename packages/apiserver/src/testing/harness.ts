@@ -47,9 +47,11 @@ export class FakeNodeStreamer implements NodeStreamer {
   async portForward(target: PortForwardTarget, port: number, stream: Duplex, signal: AbortSignal): Promise<void> {
     this.forwards.push({ target, port });
     if (port === 1) throw new Error(`dial tcp 127.0.0.1:${port}: connect: connection refused`);
-    signal.addEventListener('abort', () => stream.destroy(), { once: true });
+    const drop = () => stream.destroy();
+    signal.addEventListener('abort', drop, { once: true });
     stream.pipe(stream);
     await finished(stream).catch(() => undefined);
+    signal.removeEventListener('abort', drop);
   }
 }
 
