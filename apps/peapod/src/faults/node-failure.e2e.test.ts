@@ -116,6 +116,12 @@ describe('node failure: a kubelet frozen with SIGSTOP', () => {
       expect(await podsOf(kc, 'app=ledger')).toEqual([{ ...first, terminating: true }]);
       await new Promise((r) => setTimeout(r, 500));
     }
+    // The evicted pod says why (as kube-controller-manager's node lifecycle and taint eviction do).
+    const evicted = JSON.parse(await kubectl(kc, ['get', 'pod', 'ledger-0', '-o', 'json'])) as { status: { conditions: { type: string; status: string; reason?: string }[] } };
+    expect(evicted.status.conditions).toEqual(expect.arrayContaining([
+      expect.objectContaining({ type: 'Ready', status: 'False' }),
+      expect.objectContaining({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager' }),
+    ]));
     // Its container runs on, on the frozen node: a second ledger-0 now would run alongside it.
     const during = incarnations(join(ledgerDir, 'log')).get(first.uid)!;
     expect(during.to).toBeGreaterThan(BigInt(t0) * 1_000_000n + 5_000_000_000n);
