@@ -75,20 +75,31 @@ async function withApi<T>(fn: (api: { client: (node?: string) => KubeClient; roo
   }
 }
 
-async function createAll(client: KubeClient): Promise<void> {
+/** Creates the pods through `client`, spread over the nodes, and measures until `reached` resolves. */
+async function createAll(client: KubeClient, reached: Promise<unknown>): Promise<Figures> {
+  const m = meter();
   const pods = client.resource(RESOURCES.pods);
   await Promise.all(Array.from({ length: PODS }, (_, i) => pods.create(podFor(i, `n${i % NODES}`))));
+  await reached;
+  return m.done();
 }
 
-/** Resolves when `count` pods have been seen Running through a watch. */
+/**
+ * Resolves when `count` pods have been seen Running through an informer (list+watch), which
+ * rewatches if the server drops a slow watcher; the informer is stopped then.
+ */
 async function waitRunning(client: KubeClient, count: number): Promise<void> {
+  const informer = new SharedInformer(RESOURCES.pods, {}, { client, clock, logger: silentLogger });
   const seen = new Set<string>();
-  const ac = new AbortController();
-  for await (const ev of client.resource(RESOURCES.pods).watch({ namespace: 'default', signal: ac.signal })) {
-    if (ev.type !== 'ERROR' && (ev.object as Pod).status?.phase === 'Running') seen.add((ev.object as Pod).metadata.name!);
-    if (seen.size >= count) break;
-  }
-  ac.abort();
+  await new Promise<void>((resolve) => {
+    const check = (pod: Pod) => {
+      if (pod.status?.phase === 'Running') seen.add(pod.metadata.name!);
+      if (seen.size >= count) resolve();
+    };
+    informer.addEventHandler({ onAdd: check, onUpdate: (_old, pod) => check(pod) });
+    informer.start();
+  });
+  await informer.stop();
 }
 
 /** Floor: create + one status write per pod, no kubelet. */
@@ -113,10 +124,7 @@ const informerDelivery = () => withApi(async ({ client }) => {
     inf.start();
   }
   await Promise.all(informers.map((i) => i.waitForSync()));
-  const m = meter();
-  await createAll(client());
-  await all;
-  const figures = m.done();
+  const figures = await createAll(client(), all);
   await Promise.all(informers.map((i) => i.stop()));
   return figures;
 });
@@ -125,11 +133,7 @@ const viaApi = () => withApi(async ({ client, root }) => {
   const kubelets = Array.from({ length: NODES }, (_, n) =>
     new Kubelet({ client: client(`n${n}`), runtime: new FakeRuntime({ host: new FakeHost(clock), recordCalls: false }), clock }, { nodeName: `n${n}`, rootDir: join(root, `n${n}`), os: 'linux' }));
   await Promise.all(kubelets.map((k) => k.start()));
-  const running = waitRunning(client(), PODS);
-  const m = meter();
-  await createAll(client());
-  await running;
-  const figures = m.done();
+  const figures = await createAll(client(), waitRunning(client(), PODS));
   await Promise.all(kubelets.map((k) => k.stop()));
   return figures;
 });
