@@ -122,4 +122,13 @@ describe('two peapod servers on a three-member etcd cluster', () => {
     const [pod] = await eventually(async () => { const p = running(await podsOf(kc, 'app=after-handover')); return p.length === 1 && p; }, 40_000, 'a new pod Running after the hand-over');
     expect(pod.node).toBe('agent-a');
   }, 90_000);
+
+  it('a server stopped with SIGTERM releases its Leases on the way out, so a newly started one takes over without waiting them out', async () => {
+    const fresh = await startServer(dir, 's3', '127.0.0.9', { store: etcd.storeUrl, pkiDir: join(dir, 'pki') });
+    servers.push(fresh);
+    expect(await leaseHolder(fresh.kubeconfig, 'kube-scheduler')).toBe(follower.identity);
+    expect(await follower.run.stop('SIGTERM')).toBe(0);
+    for (const lease of ['kube-scheduler', 'kube-controller-manager']) expect(['', fresh.identity]).toContain(await leaseHolder(fresh.kubeconfig, lease));
+    await eventually(async () => (await leaseHolder(fresh.kubeconfig, 'kube-scheduler')) === fresh.identity && (await leaseHolder(fresh.kubeconfig, 'kube-controller-manager')) === fresh.identity, 20_000, 'the new server leads');
+  }, 120_000);
 });
