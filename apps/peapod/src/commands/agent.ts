@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { isStatusError } from '@peapod/api-types';
+import { isStatusError, type Node } from '@peapod/api-types';
 import { KUBELET_CLIENT_USER, certificateFits, joinCluster, writeKubeconfig, type NodeCredentials } from '@peapod/apiserver';
 import { HttpTransport, KubeClient } from '@peapod/client';
 import { Clock, Container, Logger, RealClock, composeModules, type ComposedApp } from '@peapod/core';
@@ -166,19 +166,19 @@ export async function agent(argv: string[]): Promise<number> {
   const say = (line: string) => console.log(`peapod: ${line}`);
   const t0 = performance.now();
   const composed = new Map<string, ComposedApp>();
-  let app: ComposedApp;
+  let app: ComposedApp | undefined;
+  let node: Node;
   try {
     app = composeAgent(o, await credentials(o, say), logger, composed);
-    await app.start().catch(async (err: unknown) => {
-      await app.stop().catch(() => undefined);
-      throw err;
-    });
+    await app.start();
+    node = await waitNodeReady(composed.get(o.nodeName)!.container.resolve(KubeClient), o.nodeName, 30_000, join(o.dataDir, 'peapod-agent.log'));
   } catch (err) {
+    await app?.stop().catch(() => undefined);
     flush();
     lock.release();
     throw explain(err, o);
   }
-  const node = await waitNodeReady(composed.get(o.nodeName)!.container.resolve(KubeClient), o.nodeName, 30_000, join(o.dataDir, 'peapod-agent.log'));
+  const running = app;
   const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? o.port;
   say(`ready in ${Math.round(performance.now() - t0)} ms: node ${o.nodeName} is Ready in ${o.server} (kubelet at https://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port})`);
   await new Promise<void>((resolve) => {
@@ -191,7 +191,7 @@ export async function agent(argv: string[]): Promise<number> {
       stopping = true;
       // Like a kubelet restart: containers keep running, and the next start adopts them.
       say(`${why}: stopping (pods keep running; the next start adopts them)`);
-      void app.stop().catch((err) => logger.error('stop failed', { err: String(err) })).finally(() => {
+      void running.stop().catch((err) => logger.error('stop failed', { err: String(err) })).finally(() => {
         flush();
         lock.release();
         resolve();
