@@ -53,6 +53,10 @@ async function startCluster() {
   const dataDir = mkdtempSync(join(tmpdir(), 'pp-bench-up-'));
   const main = resolve(import.meta.dirname, '../../../../apps/peapod/src/main.ts');
   const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@peapod/source', main, 'up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--node-name', 'bench', '--runtime', 'docker', '--runtime-opt', `socketPath=${socketPath}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Never outlive the benchmark, even when it dies on an error.
+  const reap = () => proc.kill('SIGKILL');
+  process.once('exit', reap);
+  const exited = new Promise((r) => proc.once('exit', r));
   let out = '';
   try {
     await new Promise<void>((res, rej) => {
@@ -115,9 +119,9 @@ async function startCluster() {
   };
   const stop = async () => {
     watch.destroy();
-    const exited = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGTERM');
     await exited;
+    process.off('exit', reap);
     rmSync(dataDir, { recursive: true, force: true });
   };
   return { pod, clean, stop };
