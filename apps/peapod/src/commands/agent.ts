@@ -23,13 +23,15 @@ Runs a kubelet in this process and joins it to a cluster ('peapod up' or 'peapod
 
 Flags:
   --server URL              the API server, e.g. https://10.0.0.1:6443
-  --token-file FILE         the join token the server wrote to <data-dir>/pki/join.token; needed
-                            on the first start only (credentials are kept in the data dir)
+  --token-file FILE         the join token the server wrote to its pki dir (join.token; the path
+                            is printed when it starts); needed on the first start only
   --node-name NAME          this node's name (default: the host name)
-  --data-dir DIR            credentials, pod directories and logs (default ./.peapod-agent)
-  --kubelet-listen HOST:PORT  the kubelet's HTTPS endpoint for logs/exec/attach (default: this
-                            machine's first non-loopback IPv4 address, port 10250); HOST is the
-                            node's InternalIP and must be reachable from the API server
+  --data-dir DIR            credentials (pki/), the node's kubeconfig, pod directories and logs
+                            (default ./.peapod-agent)
+  --kubelet-listen HOST:PORT  the kubelet's HTTPS endpoint for logs, exec, attach and port-forward
+                            (default: this machine's first non-loopback IPv4 address, port 10250;
+                            port 0 picks a free one); HOST is the node's InternalIP and must be
+                            reachable from the API server
   --runtime NAME            container runtime: process (default), docker, containerd, windows,
                             or an npm package announcing a runtime plugin
   --runtime-opt KEY=VALUE   a runtime option (repeatable), e.g. socketPath=/run/docker.sock
@@ -113,7 +115,7 @@ async function credentials(o: AgentOptions, say: (line: string) => void): Promis
   const dir = join(o.dataDir, 'pki');
   const stored = await storedCredentials(dir, o);
   if (stored) return stored;
-  if (!o.tokenFile) throw new CliError(`no credentials for node ${o.nodeName} in ${dir} yet: pass --token-file with the server's join token (its <data-dir>/pki/join.token)`);
+  if (!o.tokenFile) throw new CliError(`no credentials for node ${o.nodeName} in ${dir} yet: pass --token-file with the server's join token (join.token in its pki dir)`);
   const token = await readFile(o.tokenFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new CliError(`cannot read --token-file ${o.tokenFile}: ${err.code ?? err.message}`);
   });
