@@ -23,14 +23,14 @@ const ADDRESS_TYPES = ['InternalIP', 'ExternalIP', 'Hostname'];
  * for one forwarded connection on `/portForward/...`.
  */
 export class RemoteNodeStreamer implements NodeStreamer {
-  private readonly transports = new Map<string, HttpTransport>();
+  /** One keep-alive transport per node, replaced when the node's endpoint changes (a restarted kubelet on another port). */
+  private readonly transports = new Map<string, { base: string; transport: HttpTransport }>();
 
   constructor(private readonly tls: KubeletClientTls, private readonly getNode: (name: string) => Promise<Obj>) {}
 
   async *logs(t: PodTarget, opts: LogOptions): AsyncIterable<Uint8Array> {
     const base = await this.endpoint(t.node);
-    let transport = this.transports.get(base);
-    if (!transport) this.transports.set(base, transport = new HttpTransport({ server: base, ...this.tls, maxRetries: 0, userAgent: 'peapod-apiserver' }));
+    const transport = this.transportFor(t.node, base);
     const { signal, ...query } = opts;
     const [path, q] = kubeletPaths.logs(t, query).split('?');
     try {
@@ -55,8 +55,17 @@ export class RemoteNodeStreamer implements NodeStreamer {
 
   /** Drops idle connections to kubelets. */
   close(): void {
-    for (const t of this.transports.values()) t.close();
+    for (const t of this.transports.values()) t.transport.close();
     this.transports.clear();
+  }
+
+  private transportFor(node: string, base: string): HttpTransport {
+    const known = this.transports.get(node);
+    if (known?.base === base) return known.transport;
+    known?.transport.close();
+    const transport = new HttpTransport({ server: base, ...this.tls, maxRetries: 0, userAgent: 'peapod-apiserver' });
+    this.transports.set(node, { base, transport });
+    return transport;
   }
 
   private async session(kind: 'exec' | 'attach', t: PodTarget, command: readonly string[], io: StreamIO): Promise<StreamResult> {
