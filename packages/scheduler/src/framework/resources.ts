@@ -16,14 +16,31 @@ export const zeroResources = (): Resources => ({ milliCPU: 0, memory: 0, ephemer
 export const DEFAULT_MILLI_CPU_REQUEST = 100;
 export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024;
 
+/**
+ * Parsed quantities by their string: every pod event and every cycle parses the same few request
+ * strings ("100m", "500Mi"), and parsing is exact (BigInt), so it is worth remembering. Bounded.
+ */
+const milliValues = new Map<string, number>();
+const values = new Map<string, number>();
+function parsed(cache: Map<string, number>, q: string, parse: (q: string) => number): number {
+  let v = cache.get(q);
+  if (v === undefined) {
+    if (cache.size >= 4096) cache.clear();
+    cache.set(q, (v = parse(q)));
+  }
+  return v;
+}
+
 export function resourcesOf(list: Record<string, string> | undefined): Resources {
   const r = zeroResources();
-  for (const [name, q] of Object.entries(list ?? {})) {
-    if (name === 'cpu') r.milliCPU = quantityMilliValue(q);
-    else if (name === 'memory') r.memory = quantityValue(q);
-    else if (name === 'ephemeral-storage') r.ephemeralStorage = quantityValue(q);
-    else if (name === 'pods') r.pods = quantityValue(q);
-    else r.scalar[name] = quantityValue(q);
+  if (!list) return r;
+  for (const name in list) {
+    const q = list[name];
+    if (name === 'cpu') r.milliCPU = parsed(milliValues, q, quantityMilliValue);
+    else if (name === 'memory') r.memory = parsed(values, q, quantityValue);
+    else if (name === 'ephemeral-storage') r.ephemeralStorage = parsed(values, q, quantityValue);
+    else if (name === 'pods') r.pods = parsed(values, q, quantityValue);
+    else r.scalar[name] = parsed(values, q, quantityValue);
   }
   return r;
 }
@@ -33,7 +50,7 @@ export function addResources(into: Resources, r: Resources): void {
   into.memory += r.memory;
   into.ephemeralStorage += r.ephemeralStorage;
   into.pods += r.pods;
-  for (const [k, v] of Object.entries(r.scalar)) into.scalar[k] = (into.scalar[k] ?? 0) + v;
+  for (const k in r.scalar) into.scalar[k] = (into.scalar[k] ?? 0) + r.scalar[k];
 }
 
 export function subResources(into: Resources, r: Resources): void {
@@ -41,7 +58,7 @@ export function subResources(into: Resources, r: Resources): void {
   into.memory -= r.memory;
   into.ephemeralStorage -= r.ephemeralStorage;
   into.pods -= r.pods;
-  for (const [k, v] of Object.entries(r.scalar)) into.scalar[k] = (into.scalar[k] ?? 0) - v;
+  for (const k in r.scalar) into.scalar[k] = (into.scalar[k] ?? 0) - r.scalar[k];
 }
 
 function maxInto(into: Resources, r: Resources): void {
