@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +71,24 @@ describe('CRI log format', () => {
       const tail = [];
       for await (const e of readCriLogFile(path, { tailLines: 1 })) tail.push(e.content);
       expect(tail).toEqual(['third']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps no abort listener per poll while following, and ends when the signal aborts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'peapod-crilog-'));
+    try {
+      const path = join(dir, '0.log');
+      await writeFile(path, '2025-01-01T00:00:00Z stdout F first\n');
+      const ac = new AbortController();
+      const reading = (async () => {
+        for await (const _ of readCriLogFile(path, { follow: true, signal: ac.signal }, { done: () => false, pollMs: 1 })) { /* drain */ }
+      })();
+      await new Promise((r) => setTimeout(r, 60)); // dozens of polls
+      expect(getEventListeners(ac.signal, 'abort').length).toBeLessThanOrEqual(1);
+      ac.abort();
+      await reading;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -208,8 +208,10 @@ async function* concatFollow(
     yield* next.entries;
     if (finished) return;
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, follow.pollMs ?? 50);
-      signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+      // The listener goes with the poll it belongs to: a long follow must not pile one up per poll.
+      const wake = () => { clearTimeout(t); signal?.removeEventListener('abort', wake); resolve(); };
+      const t = setTimeout(wake, follow.pollMs ?? 50);
+      signal?.addEventListener('abort', wake, { once: true });
     });
   }
 }
