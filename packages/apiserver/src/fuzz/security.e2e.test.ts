@@ -70,6 +70,20 @@ describe('unauthenticated requests', () => {
     console.log(`[security summary] ${endpoints.length} endpoints x ${wrong.length + 1} credential cases: all 401`);
   });
 
+  it('the join token authenticates but is refused (403 Status) on every discovered endpoint', async () => {
+    const endpoints = await discoveredEndpoints();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (const { method, path } of endpoints) {
+        const res = await t.call(method, path, { agent, token: t.server.joinToken, body: method === 'GET' || method === 'DELETE' ? undefined : {} });
+        expect({ method, path, status: res.status }).toEqual({ method, path, status: 403 });
+        expect(res.json).toMatchObject({ kind: 'Status', status: 'Failure', code: 403, reason: 'Forbidden' });
+      }
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('exec and attach WebSocket upgrades answer 401 before upgrading', async () => {
     for (const sub of ['exec?command=sh&stdin=true', 'attach?stdin=true']) {
       const ws = new WebSocket(`${t.server.url.replace('https', 'wss')}/api/v1/namespaces/default/pods/x/${sub}`, ['v5.channel.k8s.io'], { ca: t.server.caCert });
