@@ -86,7 +86,7 @@ async function createAll(client: KubeClient, reached: Promise<unknown>): Promise
 
 /**
  * Resolves when `count` pods have been seen Running through an informer (list+watch), which
- * rewatches if the server drops a slow watcher; the informer is stopped then.
+ * rewatches if the server drops a slow watcher.
  */
 async function waitRunning(client: KubeClient, count: number): Promise<void> {
   const informer = new SharedInformer(RESOURCES.pods, {}, { client, clock, logger: silentLogger });
@@ -99,7 +99,8 @@ async function waitRunning(client: KubeClient, count: number): Promise<void> {
     informer.addEventHandler({ onAdd: check, onUpdate: (_old, pod) => check(pod) });
     informer.start();
   });
-  await informer.stop();
+  // not awaited: an idle in-process watch ends only with its next event or the server's close
+  void informer.stop();
 }
 
 /** Floor: create + one status write per pod, no kubelet. */
