@@ -25,6 +25,7 @@ import { FakeHost, FakeRuntime } from '@peapod/runtime/testing';
 import { createStore } from '@peapod/store';
 import { Kubelet } from '../src/kubelet.js';
 import { FakeKubeletApi } from '../src/testing/fake-api.js';
+import { emit } from '../../../tools/bench/src/emit.mjs';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const quick = process.argv.includes('--quick');
@@ -210,5 +211,7 @@ for (const [key, [label]] of Object.entries(cases)) {
   const f = results.get(key)!;
   console.log(`${label.padEnd(64)} ${median(f.map((x) => x.podsPerSecond)).toFixed(0).padStart(6)} pods/s  ${median(f.map((x) => x.cpuMsPerPod)).toFixed(2).padStart(6)} ms CPU/pod`);
 }
+const rate = (key: string) => median(results.get(key)!.map((x) => x.podsPerSecond));
+emit('kubelet.pods_per_s', rate('api'), 'pods/s', { name: 'create + 1 status write per pod, no kubelet', value: rate('floor') });
 console.log(mem === undefined ? 'memory per pod: run with --expose-gc' : `kubelet memory per running pod (with its fake runtime and API objects) ${(mem / 1024).toFixed(1)} KB`);
 process.exit(0);
