@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubectl, peapod, tempDir, type RunningUp } from './testing/cli.js';
-import { startEtcdCluster, type EtcdCluster } from './testing/etcd.js';
+import { startEtcdCluster, type EtcdCluster } from '@peapod/store/testing';
 import { NODE_GRACE_SECONDS, killLeftovers, leaseHolder, nodeHealth, podsOf, startAgent, startServer, type PodView, type RunningServer } from './testing/multi.js';
 
 /**
@@ -20,7 +20,7 @@ const agents = new Map<string, RunningUp>();
 beforeAll(async () => {
   dir = tempDir('peapod-multi-');
   const pkiDir = join(dir, 'pki');
-  etcd = await startEtcdCluster(join(dir, 'etcd'));
+  etcd = await startEtcdCluster(3, join(dir, 'etcd'));
   // Both at once: they take turns on the shared pki dir, so they end up with one CA and one admin token.
   servers = await Promise.all([startServer(dir, 's1', '127.0.0.2', { store: etcd.storeUrl, pkiDir }), startServer(dir, 's2', '127.0.0.3', { store: etcd.storeUrl, pkiDir })]);
   const holder = await eventually(async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Etcd3 } from 'etcd3';
 import { createEtcdStore, createMemoryStore, createSqliteStore, WatchCache, type Store, type StoredObject } from '../src/index.js';
-import { startEtcdCluster } from '../src/testdata/etcd-cluster.js';
+import { startEtcdCluster } from '../src/testing/etcd-cluster.js';
 // nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
 import { emit } from '../../../tools/bench/src/emit.mjs';
 

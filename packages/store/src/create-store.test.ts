@@ -8,7 +8,7 @@ import { createStore } from './create-store.js';
 import { KVStore } from './kv-store.js';
 import { WatchCache } from './watch-cache.js';
 import { StoreModule } from './module.js';
-import { startEtcdCluster, type EtcdCluster } from './testdata/etcd-cluster.js';
+import { startEtcdCluster, type EtcdCluster } from './testing/etcd-cluster.js';
 import { Store, StoreConfig } from './tokens.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'peapod-create-store-'));

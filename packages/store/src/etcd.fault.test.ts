@@ -1,7 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEtcdStore } from './etcd.js';
-import { startEtcdCluster, type EtcdCluster } from './testdata/etcd-cluster.js';
+import { startEtcdCluster, type EtcdCluster } from './testing/etcd-cluster.js';
 import type { StoredObject } from './types.js';
 
 let cluster: EtcdCluster | undefined;

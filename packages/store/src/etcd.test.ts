@@ -4,7 +4,7 @@ import { runStoreConformance } from './conformance.js';
 import { createEtcdStore } from './etcd.js';
 import { MAX_OBJECT_BYTES } from './types.js';
 import { WatchCache } from './watch-cache.js';
-import { startEtcdCluster, type EtcdCluster } from './testdata/etcd-cluster.js';
+import { startEtcdCluster, type EtcdCluster } from './testing/etcd-cluster.js';
 
 let etcd: EtcdCluster;
 beforeAll(async () => { etcd = await startEtcdCluster(1); });

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubectl, startPeapod, type RunningUp } from './cli.js';
-import { freePort } from './etcd.js';
+import { freePort } from '@peapod/store/testing';
 
 /**
  * Many machines on one box for e2e tests: `peapod server` and `peapod agent` processes, each on its

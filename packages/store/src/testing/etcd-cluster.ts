@@ -1,7 +1,7 @@
-// Starts real etcd members on free loopback ports with temporary data directories, for tests.
+// Real etcd clusters for tests and benchmarks: members on free loopback ports with their own data dirs.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,22 +15,23 @@ export interface EtcdCluster {
   members: EtcdMember[];
   /** host:port of every member. */
   endpoints: string[];
+  /** `etcd://HOST:PORT,...`, as `createStore` and `peapod server --store` take it. */
+  storeUrl: string;
   /** The index of the current leader (asks each running member; waits up to 10 s for an election). */
   leader(): Promise<number>;
-  /** SIGKILLs one member. */
+  /** SIGKILLs one member and waits for it to exit. */
   kill(i: number): Promise<void>;
+  /** SIGKILLs every member and removes the data dirs. */
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
+/** A free TCP port on `host` (bound, then released: another process may race for it, which callers retry). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve, reject) => { srv.once('error', reject); srv.listen(0, host, resolve); });
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
 }
 
 /** Fails (never skips) when etcd is missing: CI installs it through tools/setup.sh. */
@@ -41,10 +42,12 @@ export function requireEtcd(): void {
   }
 }
 
+class MemberExited extends Error {}
+
 async function waitHealthy(url: string, proc: ChildProcess, log: () => string, ms: number): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    if (proc.exitCode !== null) throw new Error(`etcd exited with ${proc.exitCode}: ${log()}`);
+    if (proc.exitCode !== null) throw new MemberExited(`etcd exited with ${proc.exitCode}: ${log()}`);
     try {
       const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(500) });
       if (res.ok && ((await res.json()) as { health: string }).health === 'true') return;
@@ -56,11 +59,25 @@ async function waitHealthy(url: string, proc: ChildProcess, log: () => string, m
   throw new Error(`etcd at ${url} did not become healthy in ${ms} ms: ${log()}`);
 }
 
-/** Starts an `n`-member cluster with fast elections and frequent watch progress notifications. */
-export async function startEtcdCluster(n: number): Promise<EtcdCluster> {
+/**
+ * Starts an `n`-member cluster (Debian's etcd-server `etcd` binary) with fast elections and
+ * frequent watch progress notifications, and resolves once every member is healthy. Data dirs go
+ * under `dir` (default a fresh temp dir). A member that exits at once lost the race for a port
+ * picked free: the start is retried on fresh ports.
+ */
+export async function startEtcdCluster(n: number, dir = mkdtempSync(join(tmpdir(), 'peapod-etcd-'))): Promise<EtcdCluster> {
   requireEtcd();
-  const dir = mkdtempSync(join(tmpdir(), 'peapod-etcd-'));
-  const ports = await Promise.all(Array.from({ length: n * 2 }, freePort));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await tryStart(n, join(dir, `try${attempt}`));
+    } catch (err) {
+      if (attempt === 3 || !(err instanceof MemberExited)) throw err;
+    }
+  }
+}
+
+async function tryStart(n: number, dir: string): Promise<EtcdCluster> {
+  const ports = await Promise.all(Array.from({ length: n * 2 }, () => freePort()));
   const names = Array.from({ length: n }, (_, i) => `m${i}`);
   const peer = (i: number) => `http://127.0.0.1:${ports[2 * i + 1]}`;
   const initial = names.map((nm, i) => `${nm}=${peer(i)}`).join(',');
@@ -79,9 +96,11 @@ export async function startEtcdCluster(n: number): Promise<EtcdCluster> {
     proc.stderr!.on('data', (d: Buffer) => { logs[i] = (logs[i]! + d.toString()).slice(-2000); });
     return { name, clientUrl, proc };
   });
+  const endpoints = members.map((m) => m.clientUrl.replace('http://', ''));
   const cluster: EtcdCluster = {
     members,
-    endpoints: members.map((m) => m.clientUrl.replace('http://', '')),
+    endpoints,
+    storeUrl: `etcd://${endpoints.join(',')}`,
     async leader() {
       for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
         for (const m of members) {
