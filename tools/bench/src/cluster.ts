@@ -8,7 +8,7 @@
  *   30,000 pods Running on them; the deltas per node and per pod, next to what the API objects
  *   themselves take (each Node with its Lease, each Pod as an informer holds it, in this
  *   process's heap). Targets <= 512 KB per node and <= 50 KB per pod.
- * `--quick`: 20 fake nodes, 200 pods timed, 400 for memory.
+ * `--quick`: 100 fake nodes, 200 pods timed, 400 for memory.
  *
  *   pnpm build && node --expose-gc --import tsx --conditions=@peapod/source tools/bench/src/cluster.ts [--quick]
  */
@@ -19,7 +19,7 @@ import { emit } from './emit.mjs';
 import { gc, pool, printTable, quick } from './lib.js';
 import { startPeapodUp, type RunningUp } from './peapod-up.js';
 
-const NODES = quick ? 20 : 1_000;
+const NODES = quick ? 100 : 1_000;
 const TIMED_PODS = quick ? 200 : 10_000;
 const MEMORY_PODS = quick ? 400 : 30_000;
 const IN_FLIGHT = 64;
