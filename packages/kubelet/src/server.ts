@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { StatusError, badRequest, forbidden, notFound, toStatusError, unauthorized } from '@peapod/api-types';
 import { certificateUser, chooseProtocol, parseKubeletPath, servePortForward, serveSession } from '@peapod/client';
 import { silentLogger, type Logger } from '@peapod/core';
 import { WebSocketServer } from 'ws';
-import type { ContainerTarget, NodeStreaming } from './streaming.js';
+import type { NodeStreaming } from './streaming.js';
 
 export interface KubeletServerOptions {
   /** Address and port to listen on (the kubelet's default port is 10250; 0 picks a free one). */
@@ -20,11 +19,6 @@ export interface KubeletServerOptions {
   /** Users (certificate CNs) allowed to call, e.g. the API server's `kube-apiserver-kubelet-client`. */
   allowedUsers: readonly string[];
 }
-
-/** A port-forward into a pod's network, when the node's streaming endpoint offers it. */
-type PortForwarding = {
-  portForward?(target: Omit<ContainerTarget, 'container'>, port: number, stream: Duplex, signal: AbortSignal): Promise<void>;
-};
 
 export interface RunningKubeletServer {
   readonly port: number;
@@ -46,7 +40,7 @@ function sendError(res: ServerResponse, err: StatusError): void {
  * `--client-ca-file` and webhook authorization admits only the API server. `streaming` is asked on
  * each request, so the server may listen (and learn its port) before the kubelet exists.
  */
-export async function startKubeletServer(options: KubeletServerOptions, streaming: () => NodeStreaming & PortForwarding, logger: Logger = silentLogger): Promise<RunningKubeletServer> {
+export async function startKubeletServer(options: KubeletServerOptions, streaming: () => NodeStreaming, logger: Logger = silentLogger): Promise<RunningKubeletServer> {
   const server = createServer({ cert: options.cert, key: options.key, ca: options.ca, requestCert: true, rejectUnauthorized: false });
   const sockets = new Set<Socket>();
   server.on('secureConnection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
@@ -96,9 +90,8 @@ export async function startKubeletServer(options: KubeletServerOptions, streamin
       if (r.kind === 'logs') throw badRequest('containerLogs does not accept a WebSocket upgrade');
       if (!chooseProtocol(String(req.headers['sec-websocket-protocol'] ?? '').split(','))) throw badRequest('unsupported streaming protocol; this kubelet speaks v5.channel.k8s.io and v4.channel.k8s.io');
       const node = streaming();
-      if (r.kind === 'portForward' && !node.portForward) throw badRequest('this node does not support port forwarding');
       wss.handleUpgrade(req, socket, head, (ws) => {
-        if (r.kind === 'portForward') void servePortForward(ws, (stream, signal) => node.portForward!(r.target, r.port, stream, signal));
+        if (r.kind === 'portForward') void servePortForward(ws, (stream, signal) => node.portForward(r.target, r.port, stream, signal));
         else void serveSession(ws, r.streams, (io) => (r.kind === 'exec' ? node.exec(r.target, r.streams.command, io) : node.attach(r.target, io)));
       });
     } catch (err) {
