@@ -273,6 +273,9 @@ describe('resource semantics', () => {
     const initial = await t.call('GET', '/api/v1/namespaces/default/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1');
     const evs = initial.text.trim().split('\n').map((l) => JSON.parse(l));
     expect(evs.filter((e) => e.type === 'ADDED').length).toBe(list.items.length + 1);
-    expect(evs.find((e) => e.type === 'BOOKMARK').object.metadata.annotations['k8s.io/initial-events-end']).toBe('true');
+    const bookmark = evs.find((e) => e.type === 'BOOKMARK').object;
+    expect(bookmark.metadata.annotations['k8s.io/initial-events-end']).toBe('true');
+    // kubectl decodes a bookmark by its kind ("Object 'Kind' is missing" otherwise).
+    expect(bookmark).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap' });
   });
 });

@@ -1,5 +1,5 @@
 import {
-  badRequest, invalid, methodNotSupported, notFound, patchTypeOf, serviceUnavailable, type FieldValidation,
+  apiVersionOf, badRequest, invalid, methodNotSupported, notFound, patchTypeOf, serviceUnavailable, type FieldValidation,
 } from '@peapod/api-types';
 import type { Clock } from '@peapod/core';
 import type { WatchEvent } from '@peapod/store';
@@ -267,10 +267,16 @@ export class ApiHandler {
     const m = TABLE.exec(req.accept ?? '');
     const includeObject = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
     const clock = this.deps.clock;
+    const typeMeta = { apiVersion: apiVersionOf(r.info), kind: r.info.kind };
     async function* events(): AsyncGenerator<WatchEvent<unknown>> {
       let first = true;
       try {
         for await (const ev of w) {
+          // A bookmark is an object of the watched kind holding only its resourceVersion (clients such as kubectl decode it by kind).
+          if (ev.type === 'BOOKMARK' && !m) {
+            yield { type: 'BOOKMARK', object: { ...typeMeta, ...ev.object } };
+            continue;
+          }
           if (!m || ev.type === 'ERROR' || ev.type === 'BOOKMARK') {
             yield ev;
             continue;
