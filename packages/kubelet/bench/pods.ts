@@ -100,7 +100,8 @@ async function waitRunning(client: KubeClient, count: number): Promise<void> {
     informer.addEventHandler({ onAdd: check, onUpdate: (_old, pod) => check(pod) });
     informer.start();
   });
-  // not awaited: an idle in-process watch ends only with its next event or the server's close
+  // not awaited: after 2,000 pods, stopping took tens of seconds more than seeing the last one Running
+  // (an idle informer stops at once); closing the server ends its watch in any case
   void informer.stop();
 }
 
