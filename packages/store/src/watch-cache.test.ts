@@ -1,5 +1,6 @@
 import { isGone, type Status } from '@peapod/api-types';
 import { FakeClock } from '@peapod/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runStoreConformance } from './conformance.js';
 import type { KVWatch, RangeResult, WatchSink } from './kv.js';
@@ -152,6 +153,46 @@ describe('watch cache', () => {
     for (let i = 0; i < 20; i++) revs.push((await cache.create(`/pods/default/p${i}`, obj(`p${i}`))).metadata.resourceVersion!);
     for (const evs of await Promise.all(got)) expect(evs.map((e) => e.object.metadata?.resourceVersion)).toEqual(revs);
     await cache.close();
+  });
+
+  it('delivers to watchers selecting spec.nodeName exactly what the uncached store delivers, as pods are bound, move and go', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.record({ pod: fc.constantFrom('p1', 'p2', 'p3'), node: fc.constantFrom(undefined, '', 'a', 'b'), del: fc.boolean() }), { minLength: 1, maxLength: 25 }),
+      async (writes) => {
+        const { cache } = setup();
+        const backend = (cache as unknown as { store: KVStore }).store;
+        const selectors = ['', 'spec.nodeName=a', 'spec.nodeName=b', 'spec.nodeName=', 'spec.nodeName!=a'];
+        const cached = selectors.map((fieldSelector) => cache.watch<StoredObject>('/pods/', { fieldSelector }));
+        const direct = selectors.map((fieldSelector) => backend.watch<StoredObject>('/pods/', { fieldSelector }));
+        const live = new Set<string>();
+        for (const w of writes) {
+          const key = `/pods/default/${w.pod}`;
+          if (w.del && live.has(w.pod)) {
+            await cache.delete(key);
+            live.delete(w.pod);
+          } else {
+            const spec = w.node === undefined ? {} : { nodeName: w.node };
+            if (live.has(w.pod)) await cache.guaranteedUpdate(key, { tryUpdate: (cur) => ({ ...cur!, spec }) as StoredObject });
+            else await cache.create(key, obj(w.pod, { spec }));
+            live.add(w.pod);
+          }
+        }
+        // Markers after the writes, one every selector matches: each watcher's events up to its first marker are the writes'.
+        for (const [name, spec] of [['zz-a', { nodeName: 'a' }], ['zz-b', { nodeName: 'b' }], ['zz-none', {}]] as const) await cache.create(`/pods/default/${name}`, obj(name, { spec }));
+        const upToMarker = async (w: Watch<StoredObject>) => {
+          const out: string[] = [];
+          for await (const e of w) {
+            const o = e.object as StoredObject & { spec?: { nodeName?: string } };
+            if (o.metadata.name!.startsWith('zz-')) break;
+            out.push(`${e.type} ${o.metadata.name} ${o.spec?.nodeName ?? '-'}`);
+          }
+          w.stop();
+          return out;
+        };
+        for (let i = 0; i < selectors.length; i++) expect(await upToMarker(cached[i]!), selectors[i]).toEqual(await upToMarker(direct[i]!));
+        await cache.close();
+      },
+    ), { numRuns: 60 });
   });
 
   it('replays a watch from its history window and gives 410 before it', async () => {

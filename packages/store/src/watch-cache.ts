@@ -1,4 +1,4 @@
-import { resourceVersionTooOld, serviceUnavailable } from '@peapod/api-types';
+import { objectField, resourceVersionTooOld, serviceUnavailable } from '@peapod/api-types';
 import { RealClock, type Clock, type TimerHandle } from '@peapod/core';
 import { decode, encodeContinue, parseRevision, tooLargeRevision } from './codec.js';
 import { CompactedError, inRange, prefixEnd, type KVEvent, type KVWatch } from './kv.js';
@@ -31,6 +31,58 @@ interface Watcher {
   bookmarks: boolean;
   /** Highest revision sent (event or bookmark). */
   sent: number;
+}
+
+/**
+ * The field watchers are indexed by, as kube-apiserver's cacher indexes pod watches: every
+ * kubelet watches `spec.nodeName=<its node>` and the scheduler `spec.nodeName=` (unassigned
+ * pods), so an event is matched only against the watchers of the node its object was or is on,
+ * not against every kubelet's. Objects without the field index as '' (a field selector reads an
+ * absent field as empty).
+ */
+const INDEXED_FIELD = 'spec.nodeName';
+const indexValue = (obj: StoredObject | undefined) => objectField(obj, INDEXED_FIELD) ?? '';
+
+/** Every open watcher, and which of them an event can concern. */
+class Watchers implements Iterable<Watcher> {
+  private readonly all = new Set<Watcher>();
+  private readonly unindexed = new Set<Watcher>();
+  private readonly byValue = new Map<string, Set<Watcher>>();
+
+  add(w: Watcher): void {
+    this.all.add(w);
+    const v = w.matcher.requires(INDEXED_FIELD);
+    if (v === undefined) this.unindexed.add(w);
+    else {
+      let set = this.byValue.get(v);
+      if (!set) this.byValue.set(v, (set = new Set()));
+      set.add(w);
+    }
+  }
+
+  delete(w: Watcher): void {
+    if (!this.all.delete(w)) return;
+    const v = w.matcher.requires(INDEXED_FIELD);
+    if (v === undefined) this.unindexed.delete(w);
+    else {
+      const set = this.byValue.get(v)!;
+      set.delete(w);
+      if (set.size === 0) this.byValue.delete(v);
+    }
+  }
+
+  [Symbol.iterator](): Iterator<Watcher> {
+    return this.all.values();
+  }
+
+  /** The watchers that may match an object whose indexed field was `before` and is `after`. */
+  *concerned(before: string, after: string): Iterable<Watcher> {
+    yield* this.unindexed;
+    const a = this.byValue.get(before);
+    if (a) yield* a;
+    const b = before === after ? undefined : this.byValue.get(after);
+    if (b) yield* b;
+  }
 }
 
 /** Deep-freezes a decoded object: the cache shares it with every list caller and watcher. */
@@ -73,7 +125,7 @@ export class WatchCache implements Store {
   /** The revision of the last full load. */
   private loadedAt = 0;
   private rev = 0;
-  private readonly watchers = new Set<Watcher>();
+  private readonly watchers = new Watchers();
   private readonly waiters = new Set<() => void>();
   private handle: KVWatch | undefined;
   /** Resolves once the first load succeeded. */
@@ -149,16 +201,18 @@ export class WatchCache implements Store {
   private apply(evs: readonly KVEvent[]): void {
     for (const e of evs) {
       const memo = (e.memo ??= {});
+      const before = this.objects.get(e.key);
+      let after = before;
       if (e.value !== null) {
-        const obj = freeze((memo.obj ??= decode(e.value, e.rev)) as StoredObject);
-        if (!this.objects.has(e.key)) this.keys.add(e.key);
-        this.objects.set(e.key, obj);
+        after = freeze((memo.obj ??= decode(e.value, e.rev)) as StoredObject);
+        if (!before) this.keys.add(e.key);
+        this.objects.set(e.key, after);
       } else if (this.objects.delete(e.key)) {
         this.keys.delete(e.key);
       }
       this.history.push(e);
       this.rev = e.rev;
-      for (const w of this.watchers) {
+      for (const w of this.watchers.concerned(indexValue(before), indexValue(after))) {
         if (!inRange(e.key, w.start, w.end)) continue;
         const ev = toWatchEvent<StoredObject>(e, w.matcher, freeze);
         if (ev && w.queue.push(ev)) w.sent = e.rev;
