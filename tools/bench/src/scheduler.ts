@@ -4,12 +4,20 @@
  * (average and p50/p90/p99 of the samples), through the API server and the sqlite store in this
  * process. kube-scheduler's CI floor for 5,000 nodes / 10,000 pods is 680 pods/s (6 CPUs).
  *
- *   npx tsx --conditions=@peapod/source tools/bench/src/scheduler.ts [--quick]
+ *   npx tsx --conditions=@peapod/source tools/bench/src/scheduler.ts [--quick] [--nodes N --pods M]
+ *
+ * `--nodes N --pods M` runs only that case (for profiling one size).
+ *
+ * Next to each case, the floor measured in the same run: the same scheduler over a fake binder
+ * (bindings confirmed straight back into its informer handlers), i.e. the scheduling cycle's own
+ * ceiling without the API server; and the round trip of a worker thread, the least a parallel
+ * Filter over a worker pool would add to every cycle.
  */
 import { RESOURCES, type Node, type Pod } from '@peapod/api-types';
 import { ClientModule, Transport, createClient } from '@peapod/client';
 import { Clock, Container, RealClock, composeModules } from '@peapod/core';
-import { SchedulerModule, Scheduler } from '@peapod/scheduler';
+import { SchedulerImpl, SchedulerModule, Scheduler, defaultProfile, inTreeRegistry } from '@peapod/scheduler';
+import { Worker } from 'node:worker_threads';
 import { emit } from './emit.mjs';
 import { gc, percentile, pool, printTable, quick, rssMB, tempApiServer } from './lib.js';
 
@@ -21,10 +29,10 @@ const node = (i: number): Node => ({
   status: { capacity: { cpu: '32', memory: '256Gi', pods: '110' }, allocatable: { cpu: '32', memory: '256Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True' }] },
 });
 
-const pod = (name: string): Pod => ({
+const pod = (name: string, uid?: string): Pod => ({
   apiVersion: 'v1',
   kind: 'Pod',
-  metadata: { name, namespace: 'default' },
+  metadata: { name, namespace: 'default', uid },
   spec: { containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '500Mi' } } }] },
 });
 
@@ -36,6 +44,7 @@ async function run(nodes: number, initial: number, measured: number) {
   const pods = client.resource(RESOURCES.pods);
   gc();
   const rss0 = rssMB();
+  const heap0 = process.memoryUsage().heapUsed;
   await pool([...Array(nodes).keys()], 32, (i) => client.resource(RESOURCES.nodes).create(node(i)));
   await app.start();
   const scheduler = c.resolve(Scheduler);
@@ -46,6 +55,7 @@ async function run(nodes: number, initial: number, measured: number) {
   await waitFor(initial);
   gc();
   const perNodeKB = ((rssMB() - rss0) * 1024) / nodes;
+  const heapPerNodeKB = (process.memoryUsage().heapUsed - heap0) / 1024 / nodes;
 
   const samples: number[] = [];
   let last = bound;
@@ -59,11 +69,53 @@ async function run(nodes: number, initial: number, measured: number) {
   clearInterval(sampler);
   await app.stop();
   await close();
-  return { avg: measured / secs, p50: percentile(samples, 50), p90: percentile(samples, 90), p99: percentile(samples, 99), createSecs: (createdAt - t0) / 1000, perNodeKB };
+  return { avg: measured / secs, p50: percentile(samples, 50), p90: percentile(samples, 90), p99: percentile(samples, 99), createSecs: (createdAt - t0) / 1000, perNodeKB, heapPerNodeKB };
 }
 
-const cases = quick ? [{ nodes: 500, initial: 200, measured: 1000 }] : [{ nodes: 500, initial: 1000, measured: 5000 }, { nodes: 5000, initial: 1000, measured: 10000 }];
+/** The scheduler alone: every cycle, with bindings confirmed at once as the pod informer would. */
+async function alone(nodes: number, count: number) {
+  const confirmed: [Pod, string][] = [];
+  const s = new SchedulerImpl(new RealClock(), inTreeRegistry(), {
+    bind: async (p, n) => { confirmed.push([p, n]); },
+    evict: async () => undefined,
+    disruptionBudgets: () => [],
+  }, { unschedulable: async () => undefined, event: () => undefined }, { profiles: [defaultProfile()] });
+  for (let i = 0; i < nodes; i++) s.onNodeAdd(node(i));
+  let bound = 0;
+  s.on('podScheduled', () => bound++);
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < count; i++) s.onPodAdd(pod(`p-${i}`, `uid-${i}`));
+  while (bound < count) {
+    await s.scheduleOne((await s.queue.pop())!);
+    await new Promise((r) => setImmediate(r));
+    for (const [p, n] of confirmed.splice(0)) s.onPodUpdate(p, { ...p, metadata: { ...p.metadata, resourceVersion: '2' }, spec: { ...p.spec!, nodeName: n } });
+  }
+  const cpu = process.cpuUsage(cpu0);
+  s.close();
+  return { podsPerSec: count / ((performance.now() - t0) / 1000), cpuMicrosPerPod: (cpu.user + cpu.system) / count };
+}
+
+/** Median round trip of a 500-entry message to a worker thread and back (µs). */
+async function workerRoundTrip(): Promise<number> {
+  const w = new Worker(`require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m));`, { eval: true });
+  const payload = new Int32Array(500);
+  const times: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const t0 = performance.now();
+    await new Promise((r) => { w.once('message', r); w.postMessage(payload); });
+    times.push((performance.now() - t0) * 1000);
+  }
+  await w.terminate();
+  return percentile(times, 50);
+}
+
+const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : undefined; };
+const only = arg('--nodes');
+const cases = only ? [{ nodes: only, initial: 1000, measured: arg('--pods') ?? 10000 }]
+  : quick ? [{ nodes: 500, initial: 200, measured: 1000 }] : [{ nodes: 500, initial: 1000, measured: 5000 }, { nodes: 5000, initial: 1000, measured: 10000 }];
 const rows = [];
+const floors: Record<string, string | number>[] = [];
 for (const k of cases) {
   const r = await run(k.nodes, k.initial, k.measured);
   rows.push({
@@ -74,9 +126,15 @@ for (const k of cases) {
     'p99 pods/s': r.p99,
     'creates took (s)': r.createSecs,
     'RSS per node (KB)': r.perNodeKB,
+    'heap per node (KB)': r.heapPerNodeKB,
     'kube-scheduler floor': '680 pods/s (5,000 nodes, 6 CPUs)',
   });
+  const a = await alone(k.nodes, k.measured);
+  floors.push({ floor: `scheduler alone (fake binder), ${k.nodes} nodes / ${k.measured} pods`, value: a.podsPerSec, unit: 'pods/s' });
+  floors.push({ floor: `scheduler alone, CPU per pod, ${k.nodes} nodes`, value: a.cpuMicrosPerPod, unit: 'µs' });
 }
+floors.push({ floor: 'worker thread round trip, 500-entry message (p50)', value: await workerRoundTrip(), unit: 'µs' });
 const last = cases.at(-1)!;
 emit('scheduler.pods_per_s', rows.at(-1)!['avg pods/s'], 'pods/s', { name: 'arrival rate: pod creates/s into the same API server', value: last.measured / rows.at(-1)!['creates took (s)'] });
 printTable('Scheduler throughput (through the API server, sqlite store)', rows);
+printTable('Floors measured in the same run', floors);
