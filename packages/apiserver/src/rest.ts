@@ -253,6 +253,21 @@ export class Rest {
     return served(r, await this.finishIfDeleted(r, key, result));
   }
 
+  /**
+   * A write the server fully controls, straight to storage: no defaulting, update validation or
+   * managedFields (Kubernetes' BindingREST updates a pod's node and PodScheduled condition this
+   * way). `mutate` gets the stored object and returns a new one; a dry run stores nothing.
+   */
+  async updateInStorage(r: ServedResource, namespace: string, name: string, ctx: WriteContext, mutate: (current: Obj) => Obj): Promise<Obj> {
+    const key = objectKey(r, namespace, name);
+    try {
+      if (ctx.dryRun) return mutate((await this.store.get<Obj>(key))!);
+      return await this.store.guaranteedUpdate<Obj>(key, { tryUpdate: (cur) => mutate(cur!) });
+    } catch (err) {
+      throw retarget(err, r, name);
+    }
+  }
+
   private prepareUpdate(r: ServedResource, strategy: Strategy, next: Obj, current: Obj, ctx: WriteContext, subresource: string | undefined, operation: 'Update' | 'Apply'): Obj {
     next.apiVersion = r.apiVersion;
     next.kind = r.info.kind;

@@ -140,18 +140,20 @@ export class Subresources {
     if (b.target.kind && b.target.kind !== 'Node') throw invalid({ kind: 'Binding', name: info.name }, [{ type: 'FieldValueNotSupported', field: 'target.kind', message: `Unsupported value: "${b.target.kind}": supported values: "Node"` }]);
     const pods = this.rest.registry.mustGet('', 'pods');
     const target = { kind: 'pods/binding', name: info.name };
-    await this.rest.update(pods, info.namespace, info.name, ctx, (cur) => {
-      if (cur!.metadata.deletionTimestamp) throw conflict(target, `pod ${info.name} is being deleted, cannot be assigned to a host`);
-      if (cur!.spec?.nodeName) throw conflict(target, `pod ${info.name} is already assigned to node "${cur!.spec.nodeName}"`);
-      if (cur!.spec?.schedulingGates?.length) throw conflict(target, `pod ${info.name} has non-empty .spec.schedulingGates`);
-      const next = structuredClone(cur!);
-      next.spec.nodeName = node;
-      if (b.metadata?.annotations) next.metadata.annotations = { ...next.metadata.annotations, ...b.metadata.annotations };
-      const conditions: Array<Record<string, unknown>> = (next.status.conditions ?? []).filter((c: Obj) => c.type !== 'PodScheduled');
+    await this.rest.updateInStorage(pods, info.namespace, info.name, ctx, (cur) => {
+      if (cur.metadata.deletionTimestamp) throw conflict(target, `pod ${info.name} is being deleted, cannot be assigned to a host`);
+      if (cur.spec?.nodeName) throw conflict(target, `pod ${info.name} is already assigned to node "${cur.spec.nodeName}"`);
+      if (cur.spec?.schedulingGates?.length) throw conflict(target, `pod ${info.name} has non-empty .spec.schedulingGates`);
+      const annotations = b.metadata?.annotations ? { ...cur.metadata.annotations, ...b.metadata.annotations } : cur.metadata.annotations;
+      const conditions: Array<Record<string, unknown>> = (cur.status?.conditions ?? []).filter((c: Obj) => c.type !== 'PodScheduled');
       conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: this.rest.now() });
-      next.status = { ...next.status, conditions };
-      return next;
-    }, { subresource: 'binding' });
+      return {
+        ...cur,
+        metadata: { ...cur.metadata, ...(annotations ? { annotations } : {}) },
+        spec: { ...cur.spec, nodeName: node },
+        status: { ...cur.status, conditions },
+      };
+    });
     return success(201);
   }
 
