@@ -25,6 +25,7 @@ import { FakeHost, FakeRuntime } from '@peapod/runtime/testing';
 import { createStore } from '@peapod/store';
 import { Kubelet } from '../src/kubelet.js';
 import { FakeKubeletApi } from '../src/testing/fake-api.js';
+// nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
 import { emit } from '../../../tools/bench/src/emit.mjs';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));

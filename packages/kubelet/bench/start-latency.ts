@@ -22,6 +22,7 @@ import { RealClock } from '@peapod/core';
 import { ProcessRuntime } from '@peapod/runtime-process';
 import { createStore } from '@peapod/store';
 import { Kubelet } from '../src/kubelet.js';
+// nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
 import { emit } from '../../../tools/bench/src/emit.mjs';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
