@@ -39,6 +39,10 @@ const pod = (i: number, schedulerName?: string): Pod => ({
   },
 });
 
+/** Progress on stderr, so a slow phase shows where the time goes (stdout carries the figures). */
+const t00 = performance.now();
+const progress = (what: string) => console.error(`cluster bench: ${what} (${((performance.now() - t00) / 1000).toFixed(0)} s)`);
+
 const heapMB = () => { gc(); return process.memoryUsage().heapUsed / 2 ** 20; };
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -92,6 +96,7 @@ try {
   const t0 = performance.now();
   await createPods(pods, 0, TIMED_PODS, UNSERVED);
   floorSecs = (performance.now() - t0) / 1000;
+  progress(`floor: ${TIMED_PODS} creates on the idle cluster took ${floorSecs.toFixed(1)} s`);
 } finally {
   await idle.stop();
 }
@@ -99,6 +104,7 @@ try {
 // The same with fake nodes.
 const up = await startPeapodUp(['--fake-nodes', String(NODES)], { gcOnSignal: true, timeoutMs: deadlineMs });
 try {
+  progress(`${NODES} fake nodes ready after ${(up.readyMs / 1000).toFixed(1)} s`);
   await settle(2_000);
   const rssNodes = await up.rssAfterGc();
   const client = await clientOf(up);
@@ -115,9 +121,11 @@ try {
   const createdSecs = (performance.now() - t0) / 1000;
   await watcher.until(TIMED_PODS);
   const runningSecs = (performance.now() - t0) / 1000;
+  progress(`${TIMED_PODS} pods Running after ${runningSecs.toFixed(1)} s (creates acknowledged after ${createdSecs.toFixed(1)} s)`);
 
   await createPods(pods, TIMED_PODS, MEMORY_PODS);
   await watcher.until(MEMORY_PODS);
+  progress(`${MEMORY_PODS} pods Running`);
   await settle(2_000);
   const podFloorKB = ((heapMB() - h1) * 1024) / watcher.informer.lister.list('default').length;
   await watcher.informer.stop();
