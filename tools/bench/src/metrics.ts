@@ -76,6 +76,8 @@ export const METRICS = {
   'kubelet.process_pod_start_p50_ms': { title: 'pod created to Running p50 through the API, process runtime', better: 'lower', anchors: [startupSlo], gate: true },
   'controllers.deployment_available_s': { title: '1,000-replica Deployment create to all available', better: 'lower', target: 5, gate: true },
   'controllers.rolling_update_s': { title: '1,000-replica Deployment rolling update', better: 'lower', target: 10, gate: true },
+  'controllers.up_deployment_available_s': { title: '1,000-replica Deployment create to all available on `peapod up --fake-nodes 100`', better: 'lower', target: 5, gate: true },
+  'controllers.up_rolling_update_s': { title: '1,000-replica Deployment rolling update on `peapod up --fake-nodes 100`', better: 'lower', target: 10, gate: true },
   'runtime.process.start_p50_ms': { title: 'pod start p50, process runtime', better: 'lower', anchors: [startupSlo], gate: true },
   'runtime.docker.start_p50_ms': { title: 'pod start p50, Docker runtime', better: 'lower', anchors: [startupSlo], gate: true },
   'runtime.docker.api_start_p50_ms': { title: 'pod created to Running p50 through `peapod up --runtime docker`', better: 'lower', anchors: [startupSlo], gate: true },
