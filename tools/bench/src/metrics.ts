@@ -31,7 +31,7 @@ export interface MetricDef {
 const SCHEDULER_PERF = 'https://github.com/kubernetes/kubernetes/blob/master/test/integration/scheduler_perf/misc/performance-config.yaml';
 const POD_STARTUP_SLO = 'https://github.com/kubernetes/community/blob/master/sig-scalability/slos/pod_startup_latency.md';
 const K3S_PROFILE = 'https://docs.k3s.io/reference/resource-profiling';
-const ISSUE = 'Peapod issue 11 (figure quoted there; no primary source checked)';
+const ISSUE = 'quoted in Peapod issue 11; primary source not checked';
 
 const startupSlo: Anchor = { text: 'pod startup SLO p99 <= 5 s', value: 5000, source: POD_STARTUP_SLO };
 

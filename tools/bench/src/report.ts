@@ -139,7 +139,7 @@ const COLORS: Record<Bar['kind'], string> = { peapod: '#2f7d32', floor: '#5b6b7a
 const short = (s: string) => (s.length > 46 ? `${s.slice(0, 45)}…` : s);
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-export const CHART = { width: 720, labelWidth: 300, barHeight: 22, gap: 8, top: 34 };
+export const CHART = { width: 760, labelWidth: 300, barHeight: 22, gap: 8, top: 44 };
 
 /**
  * A horizontal bar chart, one bar per series, widths proportional to the values on one linear
@@ -148,7 +148,7 @@ export const CHART = { width: 720, labelWidth: 300, barHeight: 22, gap: 8, top: 
  */
 export function barChart(title: string, unit: string, bars: readonly Bar[], target?: number): string {
   const { width, labelWidth, barHeight, gap, top } = CHART;
-  const plot = width - labelWidth - 90;
+  const plot = width - labelWidth - 140;
   const max = Math.max(...bars.map((b) => b.value), target ?? 0) || 1;
   const x = (v: number) => labelWidth + (v / max) * plot;
   const height = top + bars.length * (barHeight + gap) + 10;
@@ -162,7 +162,7 @@ export function barChart(title: string, unit: string, bars: readonly Bar[], targ
   const line = target === undefined ? '' : `<line x1="${x(target).toFixed(2)}" y1="${top - 6}" x2="${x(target).toFixed(2)}" y2="${height - 6}" stroke="#b00020" stroke-dasharray="4 3"/>`
     + `<text x="${x(target).toFixed(2)}" y="${top - 10}" text-anchor="middle" font-size="11" fill="#b00020">${esc(`target ${fmt(target)}`)}</text>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`
-    + `<rect width="100%" height="100%" fill="#ffffff"/><text x="8" y="18" font-size="14" font-weight="bold">${esc(title)}</text>${rows.join('')}${line}</svg>\n`;
+    + `<rect width="100%" height="100%" fill="#ffffff"/><text x="8" y="18" font-size="14" font-weight="bold">${esc(title.replace(/`/g, ''))}</text>${rows.join('')}${line}</svg>\n`;
 }
 
 /** The bars for one result: Peapod, its same-run floor, and each anchor that has a comparable value. */
