@@ -8,6 +8,10 @@ import type { Readable } from 'node:stream';
 const MAIN = resolve(import.meta.dirname, '../../../apps/peapod/dist/main.js');
 const GC_PRELOAD = resolve(import.meta.dirname, 'gc-on-signal.mjs');
 
+// A time limit ends a benchmark with SIGTERM: exit normally then, so the 'exit' hooks below
+// reap the children and their data dirs.
+process.once('SIGTERM', () => process.exit(143));
+
 /** Resident set size of a process, in MB (Linux). */
 export const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
@@ -33,7 +37,7 @@ export async function startPeapodUp(extra: string[] = [], opts: { gcOnSignal?: b
   const t0 = performance.now();
   const p: ChildProcessByStdio<null, Readable, null> = spawn(process.execPath, [...node, MAIN, 'up', '--data-dir', dir, '--listen', '127.0.0.1:0', '--node-name', 'bench', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   // Never outlive the benchmark, even when it dies on an error.
-  const reap = () => p.kill('SIGKILL');
+  const reap = () => { p.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); };
   process.once('exit', reap);
   const exited = new Promise<void>((r) => p.once('exit', () => { process.off('exit', reap); r(); }));
   let out = '';
