@@ -51,7 +51,8 @@ export const METRICS = {
     gate: true,
   },
   'apiserver.creates_per_s': { title: 'API pod creates/s over HTTPS, 32 clients', better: 'higher', gate: true },
-  'apiserver.create_p50_ms': { title: 'API pod create latency p50, 1 client', better: 'lower', gate: true },
+  // Against a sub-millisecond floor the ratio follows the machine's load (cost 18.6 at load 20, 3.1 at load 3).
+  'apiserver.create_p50_ms': { title: 'API pod create latency p50, 1 client', better: 'lower', gate: false },
   'apiserver.create_p99_ms': { title: 'API pod create latency p99, 1 client', better: 'lower', gate: false },
   'store.sqlite.writes_per_s': { title: 'store writes/s, sqlite backend, 32 writers', better: 'higher', gate: true },
   'store.etcd.writes_per_s': { title: 'store writes/s, etcd backend, 32 writers', better: 'higher', gate: true },
