@@ -1,7 +1,7 @@
 /**
  * Pods to Running per second on 10 kubelets with the fake runtime, and kubelet memory per pod.
  *
- *   npx tsx --conditions=@peapod/source --expose-gc packages/kubelet/bench/pods.ts [--quick] [pods=2000] [runs=3]
+ *   npx tsx --conditions=@peapod/source --expose-gc tools/bench/src/kubelet.ts [--quick] [pods=2000] [runs=3]
  *
  * Measurements in the same process, each the median of several runs, against the API server as
  * `peapod up` composes it (sqlite store in a temp dir; every client in process, kubelets under
@@ -23,10 +23,9 @@ import { SharedInformer, createClient, type KubeClient } from '@peapod/client';
 import { RealClock, silentLogger } from '@peapod/core';
 import { FakeHost, FakeRuntime } from '@peapod/runtime/testing';
 import { createStore } from '@peapod/store';
-import { Kubelet } from '../src/kubelet.js';
-import { FakeKubeletApi } from '../src/testing/fake-api.js';
-// nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
-import { emit } from '../../../tools/bench/src/emit.mjs';
+import { Kubelet } from '@peapod/kubelet';
+import { FakeKubeletApi } from '@peapod/kubelet/testing';
+import { emit } from './emit.mjs';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const quick = process.argv.includes('--quick');

@@ -3,7 +3,7 @@
  * one process: sqlite store in a temp dir, the API server, and one kubelet on the process runtime
  * talking to it through the in-process transport under its node identity.
  *
- *   npx tsx --conditions=@peapod/source packages/kubelet/bench/start-latency.ts [--quick] [pods=50] [runs=3]
+ *   npx tsx --conditions=@peapod/source tools/bench/src/kubelet-start.ts [--quick] [pods=50] [runs=3]
  *
  * Pods are created one after another, each bound to the node (no scheduler), running
  * `sh -c 'echo ready; exec sleep 1000'`. Latency: from the create call's answer to the pod's
@@ -21,9 +21,8 @@ import { createClient } from '@peapod/client';
 import { RealClock } from '@peapod/core';
 import { ProcessRuntime } from '@peapod/runtime-process';
 import { createStore } from '@peapod/store';
-import { Kubelet } from '../src/kubelet.js';
-// nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
-import { emit } from '../../../tools/bench/src/emit.mjs';
+import { Kubelet } from '@peapod/kubelet';
+import { emit } from './emit.mjs';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const quick = process.argv.includes('--quick');

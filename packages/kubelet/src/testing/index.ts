@@ -1,0 +1,1 @@
+export { FakeKubeletApi } from './fake-api.js';
