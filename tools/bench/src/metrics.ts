@@ -85,6 +85,8 @@ export const METRICS = {
   'runtime.docker.burst20_running_ms': { title: '20 pods created to all Running through `peapod up --runtime docker`', better: 'lower', gate: true },
   'runtime.containerd.start_p50_ms': { title: 'pod start p50, containerd runtime', better: 'lower', anchors: [startupSlo], gate: true },
   'api-types.validate_per_cpu_s': { title: 'pod decode + defaults + validation per CPU-second', better: 'higher', gate: true },
+  // No floor of its own (pure CPU work on an object in memory), so it is shown against its target and never gated.
+  'api-types.validation_per_cpu_s': { title: 'pod validation per CPU-second (decoded, defaulted pod)', better: 'higher', target: 20_000, gate: false },
   'client.informer_watch_ms': { title: 'informer: 100,000 watch events through cache, index, handler', better: 'lower', gate: true },
   'downward.write_atomically_us': { title: 'downward API atomic write of 10 files', better: 'lower', gate: true },
 } satisfies Record<string, MetricDef>;
