@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubectl, peapod, tempDir, type RunningUp } from './testing/cli.js';
 import { startEtcdCluster, type EtcdCluster } from '@peapod/store/testing';
-import { NODE_GRACE_SECONDS, killLeftovers, leaseHolder, nodeHealth, podsOf, startAgent, startServer, type PodView, type RunningServer } from './testing/multi.js';
+import { NODE_GRACE_SECONDS, leaseHolder, nodeHealth, podsOf, startAgent, startServer, type PodView, type RunningServer } from './testing/multi.js';
 
 /**
  * Many machines on one box (issue 10): a three-member etcd cluster, two `peapod server` processes on
@@ -37,7 +37,6 @@ afterAll(async () => {
   await Promise.all([...agents.values()].map((a) => a.stop('SIGKILL')));
   await Promise.all((servers ?? []).map((s) => s.run.stop('SIGKILL')));
   await etcd?.stop();
-  if (dir) killLeftovers(dir);
 });
 
 /**

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubectl, tempDir, type RunningUp } from '../testing/cli.js';
-import { NODE_GRACE_SECONDS, killLeftovers, nodeHealth, podsOf, startAgent, startServer, type RunningServer } from '../testing/multi.js';
+import { NODE_GRACE_SECONDS, nodeHealth, podsOf, startAgent, startServer, type RunningServer } from '../testing/multi.js';
 import { reportReliability } from './harness.js';
 
 /**
@@ -83,7 +83,6 @@ afterAll(async () => {
   if (frozen?.proc.exitCode === null) frozen.proc.kill('SIGCONT');
   await Promise.all([...agents.values()].map((a) => a.stop('SIGKILL')));
   await server?.run.stop('SIGKILL');
-  if (dir) killLeftovers(dir);
 });
 
 describe('node failure: a kubelet frozen with SIGSTOP', () => {

@@ -1,15 +1,45 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll } from 'vitest';
 
 /** Helpers for e2e tests that drive the real `peapod` CLI and the real `kubectl`. */
 
 const root = resolve(import.meta.dirname, '../../../..');
 const main = join(root, 'apps/peapod/src/main.ts');
 
-export const tempDir = (prefix = 'peapod-e2e-') => mkdtempSync(join(tmpdir(), prefix));
+const dirs = new Set<string>();
+
+/** A fresh temp dir; every process still using it when the test file ends is killed (see killLeftovers). */
+export function tempDir(prefix = 'peapod-e2e-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.add(dir);
+  return dir;
+}
+
+/**
+ * Kills every process that names a path under `dir` on its command line or has something of it
+ * mounted (a sandboxed container whose bwrap is gone still has its binds). Containers outlive
+ * `peapod up` and `peapod agent` by design, so that a restart adopts them, as on a machine whose
+ * kubelet restarts: a test must not leave them running on the machine.
+ */
+export function killLeftovers(dir: string): void {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
+    if (pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir) || readFileSync(`/proc/${pid}/mountinfo`, 'utf8').includes(dir)) process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already, or not ours to read
+    }
+  }
+}
+
+// Registered once per test file that uses these helpers: its temp dirs' processes go with it.
+afterAll(() => {
+  for (const dir of dirs) killLeftovers(dir);
+});
 
 /** A running `peapod` process. */
 export interface RunningUp {

@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubectl, startPeapod, type RunningUp } from './cli.js';
 import { freePort } from '@peapod/store/testing';
@@ -63,17 +62,3 @@ export async function nodeHealth(kubeconfig: string, node: string): Promise<{ re
   return { ready: n.status?.conditions?.find((c) => c.type === 'Ready')?.status, taints: (n.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`) };
 }
 
-/**
- * Kills what a SIGKILLed agent left running (its containers outlive it, as on a real machine whose
- * kubelet crashed): every process whose command line names a path under `dir`, the test's own temp dir.
- */
-export function killLeftovers(dir: string): void {
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
-    if (pid === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone already, or not ours to read
-    }
-  }
-}
