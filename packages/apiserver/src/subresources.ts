@@ -1,6 +1,6 @@
 import {
   badRequest, conflict, forbidden, internalError, invalid, labelSelectorFromObject, MIRROR_POD_ANNOTATION, podQOSClass, serviceUnavailable, StatusError,
-  type ResourceInfo,
+  type PatchRequest,
 } from '@peapod/api-types';
 import { decodeFor } from './admission.js';
 import type { NodeStreamer } from './node-streamer.js';
@@ -11,15 +11,7 @@ import type { Rest, WriteContext } from './rest.js';
 import type { Obj } from './obj.js';
 
 /** Applies one patch document to an object (or to nothing, for server-side apply creating it). */
-export type PatchFn = (args: {
-  type: 'json' | 'merge' | 'strategic' | 'apply';
-  current: Obj | undefined;
-  patch: unknown;
-  info: ResourceInfo<unknown>;
-  fieldManager: string;
-  force: boolean;
-  subresource?: string;
-}) => Obj;
+export type PatchFn = (args: Omit<PatchRequest, 'now'>) => Obj;
 
 const isMirror = (pod: Obj) => pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined;
 const success = (code: number) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code });

@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { RESOURCES } from '../resources.js';
-import { isNotFound, type StatusError } from '../errors.js';
+import { isNotFound } from '../errors.js';
 import type { ResourceInfo } from '../resource.js';
 import { applyPatch, patchTypeOf, type PatchType } from './index.js';
+import { rejection } from '../testdata/errors.js';
 
 const pods = RESOURCES.pods as ResourceInfo;
 const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: '1' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } };
-const rejection = (fn: () => unknown): StatusError => {
-  try {
-    fn();
-  } catch (err) {
-    return err as StatusError;
-  }
-  throw new Error('no error');
-};
 
 describe('patch entry point', () => {
   it.each<[string, PatchType]>([

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RESOURCES } from '../resources.js';
-import { isBadRequest, isConflict, type StatusError } from '../errors.js';
+import { isBadRequest, isConflict } from '../errors.js';
 import type { ResourceInfo } from '../resource.js';
 import { applyPatch, updateManagedFields } from './index.js';
+import { rejection } from '../testdata/errors.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const pods = RESOURCES.pods as ResourceInfo;
@@ -13,14 +14,6 @@ const apply = (current: Obj | undefined, patch: Obj, fieldManager: string, opts:
   applyPatch({ type: 'apply', current, patch, info: pods, fieldManager, force: opts.force ?? false, now: opts.now ?? T0, ...(opts.subresource ? { subresource: opts.subresource } : {}) });
 const config = (spec: Obj, metadata: Obj = {}) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', ...metadata }, spec });
 const entry = (obj: Obj, manager: string): Obj => (obj.metadata.managedFields as Obj[]).find((e) => e.manager === manager)!;
-const rejection = (fn: () => unknown): StatusError => {
-  try {
-    fn();
-  } catch (err) {
-    return err as StatusError;
-  }
-  throw new Error('no error');
-};
 
 describe('server-side apply', () => {
   const web = config({ containers: [{ name: 'web', image: 'nginx:1' }] }, { labels: { app: 'web' } });
