@@ -147,7 +147,16 @@ export class CriRuntime implements Runtime {
   }
 
   async removePodSandbox(id: string): Promise<void> {
-    await this.rpc('RemovePodSandbox', { podSandboxId: id }, { reason: RuntimeReason.KillPodSandboxError }).catch(ignoreNotFound);
+    // containerd answers "ttrpc: closed" when a container's shim exits while it force-stops the
+    // sandbox; removal is idempotent, so it is asked again, as the kubelet's next pass would.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.rpc('RemovePodSandbox', { podSandboxId: id }, { reason: RuntimeReason.KillPodSandboxError }).then(() => undefined, ignoreNotFound);
+      } catch (err) {
+        if (attempt === 3 || !/ttrpc: closed/.test((err as Error).message)) throw err;
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 100 * attempt));
+      }
+    }
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {

@@ -18,6 +18,8 @@ type Handler = (req: Record<string, unknown>) => object;
  */
 export class RecordingCriServer {
   readonly calls: RecordedCriCall[] = [];
+  /** Errors the next calls of a method answer with (CRI UNKNOWN and this text), in order. */
+  private readonly failures = new Map<string, string[]>();
   private readonly server = new grpc.Server();
   private readonly sandboxes = new Map<string, { config: Record<string, unknown>; state: string; createdAt: number }>();
   private readonly containers = new Map<string, { sandboxId: string; config: Record<string, unknown>; state: string; createdAt: number; startedAt: number; finishedAt: number; exitCode: number }>();
@@ -31,6 +33,8 @@ export class RecordingCriServer {
     const wrap = (handlers: Record<string, Handler>, service: grpc.ServiceClientConstructor) =>
       Object.fromEntries(Object.keys(service.service).map((method) => [method, (call: grpc.ServerUnaryCall<Record<string, unknown>, object>, cb: grpc.sendUnaryData<object>) => {
         s.calls.push({ method, request: call.request });
+        const failure = s.failures.get(method)?.shift();
+        if (failure !== undefined) return cb({ code: grpc.status.UNKNOWN, details: failure });
         const h = handlers[method];
         if (!h) return cb({ code: grpc.status.UNIMPLEMENTED, details: `${method} is not modelled by the recording server` });
         try {
@@ -45,6 +49,11 @@ export class RecordingCriServer {
     s.server.addService(imageService.service, wrap(s.imageHandlers(), imageService));
     await new Promise<void>((resolve, reject) => s.server.bindAsync(s.endpoint, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
     return s;
+  }
+
+  /** Makes the next `times` calls of `method` fail with CRI's UNKNOWN and `details`. */
+  failNext(method: string, details: string, times = 1): void {
+    this.failures.set(method, [...(this.failures.get(method) ?? []), ...Array<string>(times).fill(details)]);
   }
 
   /** The requests of one RPC, in order. */
