@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { isStatusError, type Node } from '@peapod/api-types';
+import { isStatusError } from '@peapod/api-types';
 import { KUBELET_CLIENT_USER, certificateFits, joinCluster, writeKubeconfig, type NodeCredentials } from '@peapod/apiserver';
 import { HttpTransport, KubeClient } from '@peapod/client';
 import { Clock, Container, Logger, RealClock, composeModules, type ComposedApp } from '@peapod/core';
@@ -16,6 +16,7 @@ import { CliError } from '../errors.js';
 import { fileLogger } from '../logger.js';
 import { nodeAgentModule, nodeRootDir, parseRuntimeOptions, waitNodeReady } from '../node-agent.js';
 import { parseFlags, parseListen } from './args.js';
+import { serveApp } from './up.js';
 
 const USAGE = `Usage: peapod agent --server URL --node-name NAME [--token-file FILE] [flags]
 
@@ -168,40 +169,21 @@ export async function agent(argv: string[]): Promise<number> {
   const say = (line: string) => console.log(`peapod: ${line}`);
   const t0 = performance.now();
   const composed = new Map<string, ComposedApp>();
-  let app: ComposedApp | undefined;
-  let node: Node;
+  const release = () => { flush(); lock.release(); };
+  let app: ComposedApp;
   try {
     app = composeAgent(o, await credentials(o, say), logger, composed);
-    await app.start();
-    node = await waitNodeReady(composed.get(o.nodeName)!.container.resolve(KubeClient), o.nodeName, 30_000, join(o.dataDir, 'peapod-agent.log'));
   } catch (err) {
-    await app?.stop().catch(() => undefined);
-    flush();
-    lock.release();
+    release();
     throw explain(err, o);
   }
-  const running = app;
-  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? o.port;
-  say(`ready in ${Math.round(performance.now() - t0)} ms: node ${o.nodeName} is Ready in ${o.server} (kubelet at https://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port})`);
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (why: string) => {
-      if (stopping) {
-        say('second signal: exiting now');
-        process.exit(130);
-      }
-      stopping = true;
-      // Like a kubelet restart: containers keep running, and the next start adopts them.
-      say(`${why}: stopping (pods keep running; the next start adopts them)`);
-      void running.stop().catch((err) => logger.error('stop failed', { err: String(err) })).finally(() => {
-        flush();
-        lock.release();
-        resolve();
-      });
-    };
-    process.on('SIGINT', () => stop('interrupted'));
-    process.on('SIGTERM', () => stop('terminated'));
+  return serveApp(app, {
+    say, logger, release, starting: () => '', explain: (err) => explain(err, o),
+    // Like a kubelet restart: containers keep running, and the next start adopts them.
+    stopping: 'stopping (pods keep running; the next start adopts them)',
+  }, async () => {
+    const node = await waitNodeReady(composed.get(o.nodeName)!.container.resolve(KubeClient), o.nodeName, 30_000, join(o.dataDir, 'peapod-agent.log'));
+    const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? o.port;
+    say(`ready in ${Math.round(performance.now() - t0)} ms: node ${o.nodeName} is Ready in ${o.server} (kubelet at https://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port})`);
   });
-  say('stopped');
-  return 0;
 }

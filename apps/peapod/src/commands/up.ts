@@ -190,12 +190,14 @@ export interface ServeIo {
   starting: () => string;
   /** The error to report when the start failed in module `failed`. */
   explain: (err: unknown, failed: string) => unknown;
+  /** What a signal's stop line adds, e.g. that pods keep running (default "stopping"). */
+  stopping?: string;
 }
 
 /**
- * Runs a composed app as a command: starts it (a failed start is undone and reported through
- * `explain`), calls `ready`, serves until SIGINT/SIGTERM, then stops gracefully; a second signal
- * exits at once.
+ * Runs a composed app as a command: starts it and waits for `ready` (a failure of either is
+ * undone and reported through `explain`), serves until SIGINT/SIGTERM, then stops gracefully; a
+ * second signal exits at once.
  */
 export async function serveApp(app: ComposedApp, io: ServeIo, ready: () => Promise<void>): Promise<number> {
   let stopping: Promise<void> | undefined;
@@ -204,11 +206,12 @@ export async function serveApp(app: ComposedApp, io: ServeIo, ready: () => Promi
       io.say('second signal: exiting now');
       process.exit(130);
     }
-    io.say(`${why}: stopping`);
+    io.say(`${why}: ${io.stopping ?? 'stopping'}`);
     stopping = app.stop().catch((err) => io.logger.error('stop failed', { err: String(err) })).finally(io.release);
   };
   try {
     await app.start();
+    await ready();
   } catch (err) {
     const failed = io.starting();
     await app.stop().catch(() => undefined);
@@ -217,7 +220,6 @@ export async function serveApp(app: ComposedApp, io: ServeIo, ready: () => Promi
     io.release();
     throw io.explain(err, failed);
   }
-  await ready();
   await new Promise<void>((resolve) => {
     process.on('SIGINT', () => { shutdown('interrupted'); void stopping!.then(resolve); });
     process.on('SIGTERM', () => { shutdown('terminated'); void stopping!.then(resolve); });
