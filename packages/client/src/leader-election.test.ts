@@ -170,6 +170,17 @@ describe('LeaderElector', () => {
     expect((await lease()).spec).toMatchObject({ holderIdentity: 'b', leaseTransitions: 0 });
   });
 
+  it('stop frees the Lease even when a renewal it abandoned landed after its last copy', async () => {
+    const a = candidate('a').elector;
+    a.start();
+    await run(250);
+    // What an in-flight renewal that stop() no longer waits for does: the Lease moves on, still a's.
+    const held = await lease();
+    await createClient(api).resource(RESOURCES.leases).update({ ...held, spec: { ...held.spec, renewTime: new Date(clock.now() + 1).toISOString() } });
+    await a.stop();
+    expect((await lease()).spec?.holderIdentity).toBe('');
+  });
+
   it('of three candidates on flaky links, never two act at once', async () => {
     const cs = ['a', 'b', 'c'].map((id) => candidate(id));
     for (const c of cs) c.elector.start();

@@ -245,17 +245,28 @@ export class LeaderElector extends TypedEmitter<LeaderElectorEvents> {
     }
   }
 
+  /**
+   * Frees the Lease if this process still holds it. A renewal abandoned by stop() may still land
+   * after the last observed copy, so a Conflict re-reads the Lease and tries again.
+   */
   private async release(): Promise<void> {
-    const lease = this.observed?.lease;
-    if (!lease || lease.spec?.holderIdentity !== this.identity) return;
-    const now = this.clock.now();
-    try {
-      await this.client.resource(RESOURCES.leases).update({
-        ...lease,
-        spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(now), acquireTime: microTime(now) },
-      });
-    } catch (err) {
-      this.logger.warn('leader election: could not release the Lease', { lease: this.options.name, err: String(err) });
+    const leases = this.client.resource(RESOURCES.leases);
+    let lease = this.observed?.lease;
+    for (let attempt = 0; attempt < 3 && lease?.spec?.holderIdentity === this.identity; attempt++) {
+      const now = this.clock.now();
+      try {
+        await leases.update({
+          ...lease,
+          spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(now), acquireTime: microTime(now) },
+        });
+        return;
+      } catch (err) {
+        if (!isConflict(err)) {
+          this.logger.warn('leader election: could not release the Lease', { lease: this.options.name, err: String(err) });
+          return;
+        }
+        lease = await leases.get(this.options.name, { namespace: this.options.namespace }).catch(() => undefined);
+      }
     }
   }
 }
