@@ -51,19 +51,35 @@ export type Shape =
   | { kind: 'untyped' };
 
 /**
- * A schema node bound to the definitions its `$ref`s resolve against. Nodes are cheap views;
- * `field`, `items` and `shape` are memoised per schema object, so walking a large object costs
- * one lookup per step after the first request.
+ * A schema node bound to the definitions its `$ref`s resolve against. Nodes are interned per
+ * definitions and schema object, and each memoises its resolved body, shape and child nodes, so
+ * walking an object costs one property read per step once the schema has been walked before
+ * (every request walks the same few definitions).
  */
 export class SchemaNode {
-  private static readonly resolved = new WeakMap<OpenAPISchema, OpenAPISchema>();
-  private static readonly shapes = new WeakMap<OpenAPISchema, Shape>();
+  private static readonly interned = new WeakMap<Definitions, { nodes: WeakMap<OpenAPISchema, SchemaNode>; untyped: SchemaNode }>();
+
+  private resolved?: OpenAPISchema;
+  private shapeMemo?: Shape;
+  private declaredMemo?: Map<string, SchemaNode>;
+  private valuesMemo?: SchemaNode;
+  private itemsMemo?: SchemaNode;
 
   private constructor(readonly definitions: Definitions, readonly schema: OpenAPISchema | undefined) {}
 
+  /** The one node of `schema` (undefined: untyped) under `definitions`. */
+  private static of(definitions: Definitions, schema: OpenAPISchema | undefined): SchemaNode {
+    let table = SchemaNode.interned.get(definitions);
+    if (!table) SchemaNode.interned.set(definitions, (table = { nodes: new WeakMap(), untyped: new SchemaNode(definitions, undefined) }));
+    if (!schema) return table.untyped;
+    let n = table.nodes.get(schema);
+    if (!n) table.nodes.set(schema, (n = new SchemaNode(definitions, schema)));
+    return n;
+  }
+
   /** The node for a named definition; an unknown name yields an untyped node. */
   static definition(definitions: Definitions, name: string): SchemaNode {
-    return new SchemaNode(definitions, definitions[name]);
+    return SchemaNode.of(definitions, definitions[name]);
   }
 
   /**
@@ -73,12 +89,7 @@ export class SchemaNode {
   get body(): OpenAPISchema | undefined {
     const s = this.schema;
     if (!s) return undefined;
-    let out = SchemaNode.resolved.get(s);
-    if (!out) {
-      out = this.follow(s, 0);
-      SchemaNode.resolved.set(s, out);
-    }
-    return out;
+    return (this.resolved ??= this.follow(s, 0));
   }
 
   private follow(s: OpenAPISchema, depth: number): OpenAPISchema {
@@ -93,9 +104,18 @@ export class SchemaNode {
   field(name: string): SchemaNode {
     const b = this.body;
     const declared = b?.properties?.[name];
-    if (declared) return new SchemaNode(this.definitions, declared);
-    const extra = b?.additionalProperties;
-    return new SchemaNode(this.definitions, typeof extra === 'object' ? extra : undefined);
+    if (declared) {
+      // Only declared names are memoised: map keys (labels, annotations) are unbounded.
+      const memo = (this.declaredMemo ??= new Map());
+      let n = memo.get(name);
+      if (!n) memo.set(name, (n = SchemaNode.of(this.definitions, declared)));
+      return n;
+    }
+    if (!this.valuesMemo) {
+      const extra = b?.additionalProperties;
+      this.valuesMemo = SchemaNode.of(this.definitions, typeof extra === 'object' ? extra : undefined);
+    }
+    return this.valuesMemo;
   }
 
   /** True when `name` is a declared field (not a free map key). */
@@ -104,18 +124,12 @@ export class SchemaNode {
   }
 
   get items(): SchemaNode {
-    return new SchemaNode(this.definitions, this.body?.items);
+    return (this.itemsMemo ??= SchemaNode.of(this.definitions, this.body?.items));
   }
 
   get shape(): Shape {
     const b = this.body;
-    if (!b) return { kind: 'untyped' };
-    let shape = SchemaNode.shapes.get(b);
-    if (!shape) {
-      shape = shapeOf(b);
-      SchemaNode.shapes.set(b, shape);
-    }
-    return shape;
+    return (this.shapeMemo ??= b ? shapeOf(b) : { kind: 'untyped' });
   }
 }
 

@@ -4,7 +4,7 @@ import type { SchemaNode } from '../openapi/model.js';
 import { FieldSet, fieldElement, formatPath, type FieldPath } from './fieldpath.js';
 import { clone, deepEqual, isObject, type Json, type JsonObject } from './json.js';
 import { LAST_APPLIED_MANAGER, fieldsFromLastApplied, syncLastApplied } from './last-applied.js';
-import { compare, merge, removePaths, toFieldSet, withItemCache } from './typed.js';
+import { addedFieldsV1, compare, merge, pathCut, removePaths, toFieldSet, withItemCache, type PathCut } from './typed.js';
 
 /**
  * managedFields: who set which field, as Kubernetes' field manager records it.
@@ -48,10 +48,11 @@ const STRIPPED: FieldPath[] = [
  */
 const KEPT_FROM_CONFIG = new Set(['f:apiVersion', 'f:kind', 'f:metadata.f:name', 'f:metadata.f:namespace', 'f:metadata.f:resourceVersion', 'f:metadata.f:uid']);
 
-/** Paths a request may not set, so no manager gains or loses them through it; as a list and as a set. */
+/** Paths a request may not set, so no manager gains or loses them through it; as a list, a set and a trie. */
 interface Ignored {
   paths: readonly FieldPath[];
   set: FieldSet;
+  cut: PathCut;
 }
 
 /** Ignored paths of requests that are not to `status`, which depend only on the two keys here. */
@@ -71,7 +72,7 @@ function ignoredPaths(info: ResourceInfo, subresource: string | undefined, obj: 
   return out;
 }
 
-const ignored = (paths: readonly FieldPath[]): Ignored => ({ paths, set: FieldSet.of(paths) });
+const ignored = (paths: readonly FieldPath[]): Ignored => ({ paths, set: FieldSet.of(paths), cut: pathCut(paths) });
 
 const nowRFC3339 = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -105,23 +106,29 @@ function decodeManagedFields(obj: Json | undefined): ManagedFieldsEntry[] {
 function encodeManagedFields(entries: readonly ManagedFieldsEntry[]): JsonObject[] {
   return [...entries]
     .sort((a, b) => cmp(a.operation, b.operation) || cmp(a.time ?? '', b.time ?? '') || cmp(a.manager, b.manager) || cmp(a.apiVersion, b.apiVersion) || cmp(a.subresource ?? '', b.subresource ?? ''))
-    .map((e) => ({
-      manager: e.manager,
-      operation: e.operation,
-      apiVersion: e.apiVersion,
-      ...(e.time ? { time: e.time } : {}),
-      fieldsType: 'FieldsV1',
-      fieldsV1: e.fields.toFieldsV1(),
-      ...(e.subresource ? { subresource: e.subresource } : {}),
-    }));
+    .map((e) => encodeEntry(e, e.fields.toFieldsV1()));
 }
+
+const encodeEntry = (e: Omit<ManagedFieldsEntry, 'fields'>, fieldsV1: JsonObject): JsonObject => ({
+  manager: e.manager,
+  operation: e.operation,
+  apiVersion: e.apiVersion,
+  ...(e.time ? { time: e.time } : {}),
+  fieldsType: 'FieldsV1',
+  fieldsV1,
+  ...(e.subresource ? { subresource: e.subresource } : {}),
+});
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function withManagedFields(obj: Json, entries: readonly ManagedFieldsEntry[]): Json {
+  return withEncodedManagedFields(obj, entries.length ? encodeManagedFields(entries) : []);
+}
+
+function withEncodedManagedFields(obj: Json, encoded: JsonObject[]): Json {
   if (!isObject(obj)) return obj;
   const meta: JsonObject = { ...(isObject(obj['metadata']) ? obj['metadata'] : {}) };
-  if (entries.length) meta['managedFields'] = encodeManagedFields(entries);
+  if (encoded.length) meta['managedFields'] = encoded;
   else delete meta['managedFields'];
   return { ...obj, metadata: meta };
 }
@@ -145,6 +152,7 @@ export function updateManagedFields(previous: Json | undefined, next: Json, ctx:
 function recordUpdate(previous: Json | undefined, next: Json, ctx: FieldManagerContext): Json {
   const requested = isObject(next) && isObject(next['metadata']) ? next['metadata']['managedFields'] : undefined;
   if (Array.isArray(requested) && requested.length === 0) return withManagedFields(next, []);
+  if (previous === undefined && requested === undefined) return recordCreate(next, ctx);
   const prevMeta = isObject(previous) && isObject(previous['metadata']) ? previous['metadata']['managedFields'] : undefined;
   const base = requested !== undefined && !deepEqual(requested, prevMeta) ? decodeManagedFields(next) : decodeManagedFields(previous);
 
@@ -167,6 +175,17 @@ function recordUpdate(previous: Json | undefined, next: Json, ctx: FieldManagerC
   const fields = (mine?.fields ?? new FieldSet()).difference(removed).union(taken);
   if (!fields.isEmpty()) entries.push({ ...me, fields, time: changed || !mine?.time ? now : mine.time });
   return withManagedFields(next, capUpdateManagers(entries.filter((e) => !e.fields.isEmpty())));
+}
+
+/**
+ * A create without managedFields of its own: the one entry is the manager's, holding every field
+ * the object sets (what the general path derives from a diff against nothing, built in one walk).
+ */
+function recordCreate(next: Json, ctx: FieldManagerContext): Json {
+  const fieldsV1 = addedFieldsV1(next, ctx.root, ignoredPaths(ctx.info, ctx.subresource, next).cut);
+  if (!fieldsV1) return withEncodedManagedFields(next, []);
+  const me = { manager: ctx.manager, operation: 'Update' as const, apiVersion: apiVersionOf(ctx.info), time: ctx.now ?? nowRFC3339(), ...(ctx.subresource ? { subresource: ctx.subresource } : {}) };
+  return withEncodedManagedFields(next, [encodeEntry(me, fieldsV1)]);
 }
 
 /** At most this many Update entries per object; older ones merge into `ancient-changes`. */

@@ -5,11 +5,12 @@ import type { ResourceInfo } from '../resource.js';
 import { SchemaNode } from '../openapi/model.js';
 import { schemaFor } from '../openapi/definitions.js';
 import { FieldSet, fieldElement, keyElement, valueElement } from './fieldpath.js';
-import { applyPatch } from './index.js';
+import { applyPatch, updateManagedFields } from './index.js';
 import type { Json, JsonObject } from './json.js';
 import { applyMergePatch } from './merge-patch.js';
 import { applyStrategicMergePatch } from './strategic.js';
 import { toFieldSet } from './typed.js';
+import { webPod } from '../testdata/objects.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const pods = RESOURCES.pods as ResourceInfo;
@@ -60,5 +61,34 @@ describe('properties', () => {
       const again = applyPatch({ type: 'apply', current: out, patch: second, info: pods, fieldManager: 'm', force: false, now: '2024-01-01T00:00:02Z' });
       expect(again).toEqual(out);
     }));
+  });
+
+  it('a create records the fields the general diff against an empty object finds', () => {
+    // `previous === undefined` takes the create walk; an empty previous object takes the general
+    // diff (compare, field sets, encoding), which must come to exactly the same entry.
+    const scalar = fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 3 }), fc.constantFrom('', 'x', 'TCP', 'UDP'));
+    const loose = fc.letrec<{ node: Json }>((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('node'), { maxLength: 2 }), fc.dictionary(fc.constantFrom('a', 'name', 'b'), tie('node'), { maxKeys: 2 })),
+    })).node;
+    const env = fc.array(fc.record({ name: fc.constantFrom('A', 'B'), value: fc.option(fc.constantFrom('1', ''), { nil: undefined }) }, { requiredKeys: ['name'] }), { maxLength: 3 });
+    const ports = fc.array(fc.record({ containerPort: fc.constantFrom(80, 443), protocol: fc.constantFrom('TCP', 'UDP'), name: fc.constantFrom('http', 'x') }, { requiredKeys: ['containerPort'] }), { maxLength: 2 });
+    const container = fc.record({
+      name, image: fc.constantFrom('nginx', ''), env, ports,
+      resources: fc.oneof(fc.constant({}), fc.record({ requests: fc.dictionary(fc.constantFrom('cpu', 'memory'), fc.constantFrom('1', '10m')) })),
+      command: fc.array(fc.constantFrom('sh', '-c'), { maxLength: 2 }),
+      securityContext: fc.oneof(fc.constant(null), fc.constant({}), fc.record({ privileged: fc.boolean() })),
+    }, { requiredKeys: ['name'] });
+    const pod = fc.record({
+      apiVersion: fc.constant('v1'), kind: fc.constant('Pod'),
+      metadata: fc.record({ name: fc.constant('p'), namespace: fc.constant('default'), uid: fc.constant('u'), labels, annotations: fc.constant({}), finalizers, generateName: fc.constant('p-') }, { requiredKeys: ['name'] }),
+      spec: fc.record({ containers: fc.array(container, { maxLength: 3 }), nodeSelector: labels, volumes: fc.constant([]), extra: loose }, { requiredKeys: ['containers'] }),
+      status: fc.record({ phase: fc.constant('Pending'), conditions: fc.constant([{ type: 'Ready', status: 'False' }]) }),
+      unknown: loose,
+    }, { requiredKeys: ['apiVersion', 'kind', 'metadata'] });
+    const created = (previous: Obj | undefined, obj: Obj) => updateManagedFields(previous, obj, 'creator', 'Update', undefined, '2024-01-01T00:00:00Z');
+    for (const fixture of [webPod() as unknown as Obj]) expect(created(undefined, fixture)).toEqual(created({}, fixture));
+    fc.assert(fc.property(pod, (obj) => {
+      expect(created(undefined, obj)).toEqual(created({}, obj));
+    }), { numRuns: 300 });
   });
 });

@@ -1,6 +1,6 @@
 import { StatusError } from '../errors.js';
 import type { SchemaNode } from '../openapi/model.js';
-import { FieldSet, fieldElement, formatPath, keyElement, valueElement, type FieldPath, type PathElement } from './fieldpath.js';
+import { FieldSet, comparePathElements, fieldElement, formatPath, keyElement, valueElement, type FieldPath, type PathElement } from './fieldpath.js';
 import { deepEqual, isObject, type Json, type JsonObject } from './json.js';
 
 /**
@@ -106,6 +106,8 @@ export function toFieldSet(value: Json, node: SchemaNode): FieldSet {
   return set;
 }
 
+const isEmptyValue = (v: Json | undefined) => v === undefined || v === null || (Array.isArray(v) ? v.length === 0 : isObject(v) && Object.keys(v).length === 0);
+
 export interface Comparison {
   added: FieldSet;
   modified: FieldSet;
@@ -125,12 +127,11 @@ export function compare(lhs: Json | undefined, rhs: Json | undefined, node: Sche
     else if (r === undefined) c.removed.insert(path);
     else if (!deepEqual(l, r)) c.modified.insert(path);
   };
-  const isEmpty = (v: Json | undefined) => v === undefined || v === null || (Array.isArray(v) ? v.length === 0 : isObject(v) && Object.keys(v).length === 0);
   // The path of the value being walked; `insert` copies what it keeps, so one array serves the whole walk.
   const path: PathElement[] = [];
   const walk = (l: Json | undefined, r: Json | undefined, n: SchemaNode, required: boolean) => {
     const present = r ?? l;
-    if (isLeaf(n, present) || (isEmpty(l) && isEmpty(r)) || (l !== undefined && r !== undefined && kindOf(l) !== kindOf(r))) {
+    if (isLeaf(n, present) || (isEmptyValue(l) && isEmptyValue(r)) || (l !== undefined && r !== undefined && kindOf(l) !== kindOf(r))) {
       leaf(path, l, r);
       return;
     }
@@ -170,6 +171,69 @@ export function compare(lhs: Json | undefined, rhs: Json | undefined, node: Sche
   };
   walk(lhs, rhs, node, false);
   return c;
+}
+
+/** Paths left out of a walk, as a trie: `true` cuts the path and everything below it. */
+export type PathCut = ReadonlyMap<PathElement, PathCut | true>;
+
+export function pathCut(paths: readonly FieldPath[]): PathCut {
+  const root = new Map<PathElement, Map<PathElement, unknown> | true>();
+  for (const p of paths) {
+    let n = root;
+    p.forEach((pe, i) => {
+      const c = n.get(pe);
+      if (c === true) return;
+      if (i === p.length - 1) n.set(pe, true);
+      else if (c) n = c as typeof root;
+      else n.set(pe, (n = new Map()));
+    });
+  }
+  return root as PathCut;
+}
+
+/**
+ * FieldsV1 of the fields `compare(undefined, value)` reports added, without the paths `cut`
+ * removes: what `FieldSet#toFieldsV1` writes for `compare(undefined, value, node).added.without(cut)`,
+ * in one walk that builds no set (a create's managedFields entry). Undefined when nothing is left.
+ */
+export function addedFieldsV1(value: Json, node: SchemaNode, cut: PathCut): JsonObject | undefined {
+  if (isLeaf(node, value) || isEmptyValue(value)) return undefined;
+  return addedBelow(value, node, cut, true);
+}
+
+/** FieldsV1 of one added value at a non-root path (see `compare`'s rules for what is a member). */
+function addedAt(pe: PathElement, v: Json | undefined, n: SchemaNode, required: boolean, cut: PathCut | undefined): JsonObject | undefined {
+  if (isLeaf(n, v) || isEmptyValue(v)) return {};
+  const member = !(pe.startsWith('f:') && (required || n.shape.kind === 'struct'));
+  return addedBelow(v!, n, cut, !member);
+}
+
+/** The children of an added value as FieldsV1, headed by `.` when the value itself is a member. */
+function addedBelow(v: Json, n: SchemaNode, cut: PathCut | undefined, ownsNothing: boolean): JsonObject | undefined {
+  const children: [PathElement, JsonObject][] = [];
+  if (Array.isArray(v)) {
+    const repeated = new Set<PathElement>();
+    for (const [pe, item] of indexItems(n, v, [], repeated)) {
+      const c = cut?.get(pe);
+      if (c === true) continue;
+      const json = repeated.has(pe) ? {} : addedAt(pe, item, n.items, false, c);
+      if (json) children.push([pe, json]);
+    }
+  } else if (isObject(v)) {
+    const required = n.body?.required;
+    for (const k of Object.keys(v)) {
+      const pe = fieldElement(k);
+      const c = cut?.get(pe);
+      if (c === true) continue;
+      const json = addedAt(pe, v[k], n.field(k), required?.includes(k) ?? false, c);
+      if (json) children.push([pe, json]);
+    }
+  }
+  if (ownsNothing && children.length === 0) return undefined;
+  children.sort((a, b) => comparePathElements(a[0], b[0]));
+  const out: JsonObject = ownsNothing || children.length === 0 ? {} : { '.': {} };
+  for (const [pe, json] of children) out[pe] = json;
+  return out;
 }
 
 const kindOf = (v: Json) => (Array.isArray(v) ? 'list' : isObject(v) ? 'object' : 'scalar');
