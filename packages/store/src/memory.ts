@@ -1,72 +1,41 @@
 import { CompactedError, FutureRevisionError, inRange, type KV, type KVEntry, type KVEvent, type KVWatch, type RangeResult, type TxnResult, type WatchSink } from './kv.js';
 import { KVStore, type StoreOptions } from './kv-store.js';
 import { LocalHub } from './local-hub.js';
-import { SortedKeys, lowerBound } from './sorted-keys.js';
-
-interface Version {
-  rev: number;
-  /** null: deleted at `rev`. */
-  value: string | null;
-}
-
-/** The newest version at or before `rev`, or undefined. Versions are in ascending revision order. */
-function versionAt(vs: readonly Version[], rev: number): Version | undefined {
-  for (let i = vs.length - 1; i >= 0; i--) if (vs[i]!.rev <= rev) return vs[i];
-  return undefined;
-}
+import { KeyIndex } from './key-index.js';
 
 /** An MVCC map in process memory: the same semantics as the durable backends, nothing persisted. */
 export class MemoryKV implements KV {
   private rev = 0;
   private compacted = 0;
-  /** Every key that has a version. */
-  private keys = new SortedKeys();
-  private readonly versions = new Map<string, Version[]>();
+  private readonly index = new KeyIndex<string>();
   /** Committed events after `compacted`, for watches that start in the past. */
   private log: KVEvent[] = [];
   private readonly hub = new LocalHub(() => this.rev);
 
   async get(key: string): Promise<KVEntry | undefined> {
-    const v = this.versions.get(key)?.at(-1);
-    return v && v.value !== null ? { key, value: v.value, modRev: v.rev } : undefined;
+    return this.entry(key);
+  }
+
+  private entry(key: string): KVEntry | undefined {
+    const v = this.index.latest(key);
+    return v && { key, value: v.value!, modRev: v.rev };
   }
 
   async range(start: string, end: string, limit: number, atRev: number): Promise<RangeResult> {
     const rev = this.checkRev(atRev);
-    const entries: KVEntry[] = [];
-    let more = 0;
-    const keys = this.keys.view();
-    for (let i = lowerBound(keys, start); i < keys.length && keys[i]! < end; i++) {
-      const key = keys[i]!;
-      const v = versionAt(this.versions.get(key)!, rev);
-      if (!v || v.value === null) continue;
-      if (limit && entries.length >= limit) more++;
-      else entries.push({ key, value: v.value, modRev: v.rev });
-    }
-    return { entries, rev, more };
+    const { entries, more } = this.index.range(start, end, rev, limit);
+    return { entries: entries.map(([key, v]) => ({ key, value: v.value!, modRev: v.rev })), rev, more };
   }
 
   async count(start: string, end: string): Promise<number> {
-    let n = 0;
-    const keys = this.keys.view();
-    for (let i = lowerBound(keys, start); i < keys.length && keys[i]! < end; i++) {
-      if (this.versions.get(keys[i]!)!.at(-1)!.value !== null) n++;
-    }
-    return n;
+    return this.index.count(start, end);
   }
 
   async txn(key: string, expectModRev: number, value: string | null): Promise<TxnResult> {
-    let vs = this.versions.get(key);
-    const last = vs?.at(-1);
-    const current = last && last.value !== null ? { key, value: last.value, modRev: last.rev } : undefined;
+    const current = this.entry(key);
     if ((current?.modRev ?? 0) !== expectModRev || (value === null && !current)) return { ok: false, current };
     const rev = ++this.rev;
-    if (!vs) {
-      vs = [];
-      this.versions.set(key, vs);
-      this.keys.add(key);
-    }
-    vs.push({ rev, value });
+    this.index.add(key, rev, value);
     const event: KVEvent = { key, rev, value, prev: current?.value ?? null };
     this.log.push(event);
     this.hub.publish([event]);
@@ -86,16 +55,7 @@ export class MemoryKV implements KV {
   async compact(rev: number): Promise<void> {
     if (rev <= this.compacted) return;
     this.checkRev(rev);
-    for (const [key, vs] of this.versions) {
-      let keep = vs.length - 1;
-      while (keep > 0 && vs[keep]!.rev > rev) keep--;
-      // vs[keep] is the newest version at or before `rev` (if any is); older ones are unreachable.
-      if (vs[keep]!.rev <= rev) {
-        if (keep === vs.length - 1 && vs[keep]!.value === null) this.versions.delete(key);
-        else if (keep > 0) vs.splice(0, keep);
-      }
-    }
-    this.keys = new SortedKeys(this.versions.keys());
+    this.index.compact(rev);
     this.log = this.log.slice(this.firstLogIndexAfter(rev));
     this.compacted = rev;
   }

@@ -41,6 +41,49 @@ describe('sqlite store', () => {
     await b.close();
   });
 
+  it('opens a file written by the v1 format, with its objects, history and revision, and upgrades it', async () => {
+    const file = freshFile();
+    mkdirp(file);
+    const Database = (await import('better-sqlite3')).default;
+    const v1 = new Database(file);
+    v1.pragma('journal_mode = WAL');
+    v1.exec(`
+      CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+      CREATE TABLE revisions (rev INTEGER PRIMARY KEY, key TEXT NOT NULL, value TEXT, prev_rev INTEGER NOT NULL);
+      CREATE INDEX revisions_by_key ON revisions (key, rev);
+      CREATE TABLE current (key TEXT PRIMARY KEY, rev INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO meta VALUES ('format', 'peapod-store/v1'), ('compacted', 0);
+      INSERT INTO revisions VALUES (1, '/pods/default/a', '{"metadata":{"name":"a"},"v":1}', 0),
+        (2, '/pods/default/b', '{"metadata":{"name":"b"}}', 0),
+        (3, '/pods/default/a', '{"metadata":{"name":"a"},"v":2}', 1),
+        (4, '/pods/default/b', NULL, 2);
+      INSERT INTO current VALUES ('/pods/default/a', 3);
+    `);
+    v1.close();
+    const s = createSqliteStore(file);
+    expect(await s.currentRevision()).toBe('4');
+    expect((await s.list('/pods/')).items).toEqual([{ metadata: { name: 'a', resourceVersion: '3' }, v: 2 }]);
+    expect((await s.list('/pods/', { resourceVersion: '2', resourceVersionMatch: 'Exact' })).items.map((o) => o.metadata.name)).toEqual(['a', 'b']);
+    expect((await s.create<Obj>('/pods/default/b', { metadata: { name: 'b' } })).metadata.resourceVersion).toBe('5');
+    await s.close();
+    const after = new Database(file);
+    expect(after.prepare(`SELECT value FROM meta WHERE name = 'format'`).pluck().get()).toBe('peapod-store/v2');
+    expect(after.prepare(`SELECT name FROM sqlite_master WHERE name IN ('current', 'revisions_by_key')`).all()).toEqual([]);
+    after.close();
+  });
+
+  it('refuses a file of a newer store format, naming the file', async () => {
+    const file = freshFile();
+    await createSqliteStore(file).close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(file);
+    db.prepare(`UPDATE meta SET value = 'peapod-store/v9' WHERE name = 'format'`).run();
+    db.close();
+    const err = catchSync(() => createSqliteStore(file));
+    expect((err as Error).message).toContain(file);
+    expect((err as Error).message).toMatch(/unknown store format "peapod-store\/v9"/);
+  });
+
   it('commits concurrent writes together (group commit) and acknowledges each', async () => {
     const s = createSqliteStore(freshFile());
     const created = await Promise.all(Array.from({ length: 200 }, (_, i) => s.create<Obj>(`/pods/default/p${i}`, { metadata: { name: `p${i}` } })));

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { StatusError } from '@peapod/api-types';
 import { CompactedError, FutureRevisionError, type KV, type KVEntry, type KVEvent, type KVWatch, type RangeResult, type TxnResult, type WatchSink } from './kv.js';
 import { KVStore, type StoreOptions } from './kv-store.js';
+import { KeyIndex } from './key-index.js';
 import { LocalHub } from './local-hub.js';
 
 /**
@@ -19,16 +20,26 @@ export interface SqliteStoreOptions extends StoreOptions {
   synchronous?: SqliteSync;
 }
 
-/** What a file must carry to be opened as a store; a different value means someone else's file. */
-const FORMAT = 'peapod-store/v1';
+/**
+ * What a file must carry to be opened as a store; a different value means someone else's file.
+ * v2 keeps only the revision log: the index by key lives in memory (`KeyIndex`, rebuilt from the
+ * log at open, as etcd rebuilds its tree index), so a write appends one row and updates no other
+ * B-tree. v1 also had a `current` table and a `(key, rev)` index; a v1 file is upgraded on open,
+ * and the new value makes an older peapod refuse the file rather than misread it.
+ */
+const FORMAT = 'peapod-store/v2';
+const FORMAT_V1 = 'peapod-store/v1';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
 -- Every version of every key since compaction; value NULL is a deletion, prev_rev the version it replaced (0: none).
 CREATE TABLE IF NOT EXISTS revisions (rev INTEGER PRIMARY KEY, key TEXT NOT NULL, value TEXT, prev_rev INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS revisions_by_key ON revisions (key, rev);
--- The live keys and their newest revision.
-CREATE TABLE IF NOT EXISTS current (key TEXT PRIMARY KEY, rev INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
+const UPGRADE_V1 = `
+DROP TABLE IF EXISTS current;
+DROP INDEX IF EXISTS revisions_by_key;
+UPDATE meta SET value = '${FORMAT}' WHERE name = 'format';
 `;
 
 interface PendingTxn {
@@ -56,8 +67,8 @@ export class SqliteKV implements KV {
   private pending: PendingTxn[] = [];
   private flushScheduled = false;
   private readonly hub = new LocalHub(() => this.rev);
-  /** Live key -> modRev, mirroring the `current` table, so a write's compare needs no read. */
-  private readonly live = new Map<string, number>();
+  /** Which revision of which key is live when, mirroring the `revisions` table (values stay in the file). */
+  private readonly index = new KeyIndex<true>();
   private readonly stmt;
   private closed = false;
 
@@ -79,11 +90,15 @@ export class SqliteKV implements KV {
       this.db.exec(SCHEMA);
       const format = this.db.prepare(`SELECT value FROM meta WHERE name = 'format'`).pluck().get();
       if (format === undefined && tables.length === 0) this.db.prepare(`INSERT INTO meta VALUES ('format', ?), ('compacted', 0)`).run(FORMAT);
+      else if (format === FORMAT_V1) this.db.transaction(() => this.db.exec(UPGRADE_V1))();
       else if (format !== FORMAT) throw new Error(`unknown store format ${JSON.stringify(format)}`);
       this.compacted = Number(this.db.prepare(`SELECT value FROM meta WHERE name = 'compacted'`).pluck().get());
-      const maxRev = Number(this.db.prepare('SELECT coalesce(max(rev), 0) FROM revisions').pluck().get());
-      this.rev = Math.max(maxRev, this.compacted);
-      for (const [key, rev] of this.db.prepare('SELECT key, rev FROM current').raw().iterate() as Iterable<[string, number]>) this.live.set(key, rev);
+      this.rev = this.compacted;
+      const log = this.db.prepare('SELECT rev, key, value IS NULL FROM revisions ORDER BY rev').raw().iterate() as Iterable<[number, string, number]>;
+      for (const [rev, key, deleted] of log) {
+        this.index.add(key, rev, deleted ? null : true);
+        this.rev = Math.max(this.rev, rev);
+      }
     } catch (err) {
       this.db.close();
       const msg = (err as Error).message;
@@ -91,39 +106,25 @@ export class SqliteKV implements KV {
     }
     const db = this.db;
     this.stmt = {
-      get: db.prepare('SELECT r.value, r.rev FROM current c JOIN revisions r ON r.rev = c.rev WHERE c.key = ?').raw(),
       valueAt: db.prepare('SELECT value FROM revisions WHERE rev = ?').pluck(),
       insert: db.prepare('INSERT INTO revisions (rev, key, value, prev_rev) VALUES (?, ?, ?, ?)'),
-      upsert: db.prepare('INSERT INTO current (key, rev) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET rev = excluded.rev'),
-      unset: db.prepare('DELETE FROM current WHERE key = ?'),
-      rangeNow: db.prepare(
-        'SELECT c.key, r.value, r.rev FROM current c JOIN revisions r ON r.rev = c.rev WHERE c.key >= ? AND c.key < ? ORDER BY c.key LIMIT ?',
-      ).raw(),
-      countNow: db.prepare('SELECT count(*) FROM current WHERE key >= ? AND key < ?').pluck(),
-      rangeAt: db.prepare(
-        `SELECT v.key, r.value, r.rev FROM (SELECT key, max(rev) AS rev FROM revisions WHERE key >= ? AND key < ? AND rev <= ? GROUP BY key) v
-         JOIN revisions r ON r.rev = v.rev WHERE r.value IS NOT NULL ORDER BY v.key LIMIT ?`,
-      ).raw(),
-      countAt: db.prepare(
-        `SELECT count(*) FROM (SELECT key, max(rev) AS rev FROM revisions WHERE key >= ? AND key < ? AND rev <= ? GROUP BY key) v
-         JOIN revisions r ON r.rev = v.rev WHERE r.value IS NOT NULL`,
-      ).pluck(),
       history: db.prepare(
         `SELECT r.key, r.rev, r.value, p.value FROM revisions r LEFT JOIN revisions p ON p.rev = r.prev_rev
          WHERE r.rev > ? AND r.key >= ? AND r.key < ? ORDER BY r.rev`,
       ).raw(),
-      compactOld: db.prepare(
-        `DELETE FROM revisions WHERE rev <= @rev AND rev < (SELECT max(r2.rev) FROM revisions r2 WHERE r2.key = revisions.key AND r2.rev <= @rev)`,
-      ),
-      compactTombstones: db.prepare('DELETE FROM revisions WHERE rev <= ? AND value IS NULL'),
+      drop: db.prepare('DELETE FROM revisions WHERE rev = ?'),
       setCompacted: db.prepare(`UPDATE meta SET value = ? WHERE name = 'compacted'`),
     };
   }
 
   async get(key: string): Promise<KVEntry | undefined> {
     this.assertOpen();
-    const row = this.stmt.get.get(key) as [string, number] | undefined;
-    return row && { key, value: row[0], modRev: row[1] };
+    return this.entry(key);
+  }
+
+  private entry(key: string): KVEntry | undefined {
+    const v = this.index.latest(key);
+    return v && { key, value: this.stmt.valueAt.get(v.rev) as string, modRev: v.rev };
   }
 
   async range(start: string, end: string, limit: number, atRev: number): Promise<RangeResult> {
@@ -131,22 +132,13 @@ export class SqliteKV implements KV {
     const rev = atRev === 0 ? this.rev : atRev;
     if (rev < this.compacted) throw new CompactedError(rev, this.compacted);
     if (rev > this.rev) throw new FutureRevisionError(rev, this.rev);
-    const latest = rev === this.rev;
-    const rows = (latest
-      ? this.stmt.rangeNow.all(start, end, limit || -1)
-      : this.stmt.rangeAt.all(start, end, rev, limit || -1)) as [string, string, number][];
-    const entries = rows.map(([key, value, modRev]) => ({ key, value, modRev }));
-    let more = 0;
-    if (limit && entries.length === limit) {
-      const after = `${entries[entries.length - 1]!.key}\0`;
-      more = Number(latest ? this.stmt.countNow.get(after, end) : this.stmt.countAt.get(after, end, rev));
-    }
-    return { entries, rev, more };
+    const { entries, more } = this.index.range(start, end, rev, limit);
+    return { entries: entries.map(([key, v]) => ({ key, value: this.stmt.valueAt.get(v.rev) as string, modRev: v.rev })), rev, more };
   }
 
   async count(start: string, end: string): Promise<number> {
     this.assertOpen();
-    return Number(this.stmt.countNow.get(start, end));
+    return this.index.count(start, end);
   }
 
   txn(key: string, expect: number, value: string | null): Promise<TxnResult> {
@@ -169,38 +161,26 @@ export class SqliteKV implements KV {
     const startRev = this.rev;
     const results: TxnResult[] = [];
     const events: KVEvent[] = [];
-    /** Keys this batch changed, with their modRev before it, to restore `live` if the commit fails. */
-    const undo = new Map<string, number | undefined>();
     try {
       this.db.transaction(() => {
         for (const t of batch) {
-          const cur = this.live.get(t.key) ?? 0;
+          const cur = this.index.latest(t.key)?.rev ?? 0;
           if (cur !== t.expect || (t.value === null && cur === 0)) {
-            const current = cur ? { key: t.key, value: this.stmt.valueAt.get(cur) as string, modRev: cur } : undefined;
-            results.push({ ok: false, current });
+            results.push({ ok: false, current: this.entry(t.key) });
             continue;
           }
           const rev = ++this.rev;
           const prev = cur ? (this.stmt.valueAt.get(cur) as string) : null;
           this.stmt.insert.run(rev, t.key, t.value, cur);
-          if (!undo.has(t.key)) undo.set(t.key, cur || undefined);
-          if (t.value === null) {
-            this.stmt.unset.run(t.key);
-            this.live.delete(t.key);
-          } else {
-            this.stmt.upsert.run(t.key, rev);
-            this.live.set(t.key, rev);
-          }
+          this.index.add(t.key, rev, t.value === null ? null : true);
           results.push({ ok: true, rev });
           events.push({ key: t.key, rev, value: t.value, prev });
         }
       })();
     } catch (err) {
+      // Nothing of the batch was committed: forget what it added to the index, newest first.
+      for (let i = events.length - 1; i >= 0; i--) this.index.removeLatest(events[i]!.key);
       this.rev = startRev;
-      for (const [key, rev] of undo) {
-        if (rev === undefined) this.live.delete(key);
-        else this.live.set(key, rev);
-      }
       for (const t of batch) t.reject(err);
       return;
     }
@@ -223,11 +203,10 @@ export class SqliteKV implements KV {
     this.assertOpen();
     if (rev <= this.compacted) return;
     if (rev > this.rev) throw new FutureRevisionError(rev, this.rev);
-    this.db.transaction(() => {
-      this.stmt.compactOld.run({ rev });
-      this.stmt.compactTombstones.run(rev);
+    this.index.compact(rev, (dropped) => this.db.transaction(() => {
+      for (const r of dropped) this.stmt.drop.run(r);
       this.stmt.setCompacted.run(rev);
-    })();
+    })());
     this.compacted = rev;
   }
 
