@@ -65,7 +65,7 @@ describe.skipIf(engineSkipReason('docker'))('docker adapter against a real Engin
 
     it('puts the containers of a pod in one network, IPC and UTS namespace (localhost, hostname) and port-forwards into it', async () => {
       const rt = new DockerRuntime({ socketPath });
-      const sb = sandboxConfig('web-pod');
+      const sb = { ...sandboxConfig('web-pod'), dnsConfig: { servers: ['10.96.0.10'], searches: ['default.svc.cluster.local'], options: ['ndots:5'] } };
       const id = await rt.runPodSandbox(sb);
       try {
         const server = await rt.createContainer(id, ctr(sb, 'web', 'mkdir -p /www && echo hello-from-web > /www/index.html && httpd -f -p 8080 -h /www'), sb);
@@ -75,6 +75,11 @@ describe.skipIf(engineSkipReason('docker'))('docker adapter against a real Engin
         const fetched = await rt.execSync(client, ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://localhost:8080/ && exit 0; sleep 0.1; done; exit 1'], 10_000);
         expect(fetched.stdout.toString()).toBe('hello-from-web\n');
         expect((await rt.execSync(client, ['hostname'])).stdout.toString()).toBe('web-pod\n');
+        // The pod's own network namespace: a loopback and nothing else; its DNS config and hosts file.
+        const devices = (await rt.execSync(client, ['cat', '/proc/net/dev'])).stdout.toString().split('\n').slice(2).filter(Boolean).map((l) => l.split(':')[0].trim());
+        expect(devices).toEqual(['lo']);
+        expect((await rt.execSync(client, ['cat', '/etc/resolv.conf'])).stdout.toString()).toBe('search default.svc.cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+        expect((await rt.execSync(server, ['grep', '-c', 'localhost', '/etc/hosts'])).stdout.toString()).toBe('2\n');
         expect((await rt.podSandboxStatus(id)).namespaceOptions).toMatchObject({ network: 'Pod', ipc: 'Pod' });
 
         // port-forward reaches the pod's loopback from the host, and refuses a port nobody listens on

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Duplex, PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import type { ContainerInfo, ContainerInspectInfo } from 'dockerode';
@@ -46,9 +48,10 @@ import {
   type StreamSession,
   type VersionInfo,
 } from '@peapod/runtime';
+import { cgroupCounters, type CgroupCounters } from './cgroup-counters.js';
 import { engineMessage, engineStatus, fromEngine } from './errors.js';
 import { readJsonLog } from './json-log.js';
-import { DockerLabel, containerCreateOptions, jsonLabel, sandboxCreateOptions, userLabels } from './translate.js';
+import { DockerLabel, ETC_FILES, LOOPBACK_HOSTS, containerCreateOptions, jsonLabel, resolvConf, sandboxCreateOptions, userLabels } from './translate.js';
 
 /**
  * Engine API versions this adapter speaks. It uses only fields present since 1.41 (Debian 12's
@@ -86,6 +89,13 @@ export interface DockerRuntimeOptions {
   logger?: Logger;
 }
 
+interface Client {
+  docker: Docker;
+  version: VersionInfo;
+  /** `<data root>/containers` of the Engine when this host sees it (a local daemon). */
+  containersDir: string | undefined;
+}
+
 const time = (t: string | undefined) => (!t || t.startsWith('0001-') ? undefined : Date.parse(t));
 
 const PROPAGATION: Record<string, MountPropagation> = { rprivate: 'Private', private: 'Private', rslave: 'HostToContainer', slave: 'HostToContainer', rshared: 'Bidirectional', shared: 'Bidirectional' };
@@ -112,7 +122,7 @@ export class DockerRuntime implements Runtime {
   private readonly pollMs: number;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private client: Promise<{ docker: Docker; version: VersionInfo }> | undefined;
+  private client: Promise<Client> | undefined;
   private readonly starting = new Set<string>();
   /**
    * Containers this instance created and has not finished starting. The Engine lists them
@@ -131,14 +141,20 @@ export class DockerRuntime implements Runtime {
   }
 
   /** Connects once, negotiating the API version; a failed attempt is retried on the next call. */
-  private connect(): Promise<{ docker: Docker; version: VersionInfo }> {
+  private connect(): Promise<Client> {
     this.client ??= (async () => {
       const v = await new Docker({ socketPath: this.socketPath }).version();
       const api = negotiateApiVersion(v.ApiVersion, (v as { MinAPIVersion?: string }).MinAPIVersion);
-      this.logger.debug('docker: connected', { engine: v.Version, api });
+      const docker = new Docker({ socketPath: this.socketPath, version: `v${api}` });
+      const root = ((await docker.info()) as { DockerRootDir?: string }).DockerRootDir;
+      // The Engine's container directories are where sandboxes' /etc files go; a daemon whose
+      // data root this host does not see (another machine, another mount namespace) writes its own.
+      const containersDir = root && existsSync(join(root, 'containers')) ? join(root, 'containers') : undefined;
+      this.logger.debug('docker: connected', { engine: v.Version, api, containersDir });
       return {
-        docker: new Docker({ socketPath: this.socketPath, version: `v${api}` }),
+        docker,
         version: { version: RUNTIME_CONTRACT_VERSION, runtimeName: 'docker', runtimeVersion: v.Version, runtimeApiVersion: api },
+        containersDir,
       };
     })().catch((err: unknown) => {
       this.client = undefined;
@@ -178,17 +194,28 @@ export class DockerRuntime implements Runtime {
   // ---- sandboxes
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
-    const docker = await this.docker();
-    const opts = sandboxCreateOptions(config, { pauseImage: this.pauseImage, network: this.network });
+    const { docker, containersDir } = await this.connect();
+    const opts = sandboxCreateOptions(config, { pauseImage: this.pauseImage, network: this.network, writesEtcFiles: !!containersDir });
     let id: string | undefined;
     try {
       id = (await docker.createContainer(opts)).id;
+      // Docker removes the sandbox's directory, and these files with it, when it removes the sandbox.
+      if (opts.NetworkDisabled) await this.writeEtcFiles(join(containersDir!, id), config);
       await docker.getContainer(id).start();
       return id;
     } catch (err) {
       if (id) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
       throw fromEngine(err, `run sandbox of pod ${config.metadata.namespace}/${config.metadata.name}`, RuntimeReason.CreatePodSandboxError);
     }
+  }
+
+  /** The sandbox's /etc/hosts and /etc/resolv.conf (`ETC_FILES`), which its app containers mount. */
+  private async writeEtcFiles(dir: string, config: PodSandboxConfig): Promise<void> {
+    const host = config.dnsConfig ? '' : await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    await Promise.all([
+      writeFile(join(dir, ETC_FILES['/etc/hosts']), LOOPBACK_HOSTS),
+      writeFile(join(dir, ETC_FILES['/etc/resolv.conf']), resolvConf(config.dnsConfig, host)),
+    ]);
   }
 
   async stopPodSandbox(id: string): Promise<void> {
@@ -246,6 +273,8 @@ export class DockerRuntime implements Runtime {
     if (!sandbox.State.Running) throw runtimeFailedPrecondition(`sandbox "${podSandboxId}" is not ready`, RuntimeReason.CreateContainerError);
     const opts = containerCreateOptions(config, sandboxConfig, {
       sandboxId: sandbox.Id,
+      // The sandbox's directory, as the Engine names it (its hostname file is there).
+      ...((sandbox.Config as { NetworkDisabled?: boolean }).NetworkDisabled ? { etcDir: dirname(sandbox.HostnamePath) } : {}),
       readProfile: (path) => {
         try {
           return readFileSync(path, 'utf8');
@@ -563,7 +592,7 @@ export class DockerRuntime implements Runtime {
 
   async containerStats(id: string): Promise<ContainerStats> {
     const info = await this.inspectKind(id, 'container');
-    const usage = info.State.Running ? await this.usage(id) : {};
+    const usage = info.State.Running ? await this.usage(info) : {};
     return {
       id: info.Id,
       metadata: jsonLabel<ContainerMetadata>(info.Config.Labels, DockerLabel.metadata, { name: '', attempt: 0 }),
@@ -573,20 +602,29 @@ export class DockerRuntime implements Runtime {
     };
   }
 
-  /** One-shot Engine stats (API >= 1.41 answers at once instead of sampling for a second). */
-  private async usage(id: string): Promise<{ cpu?: CpuUsage; memory?: MemoryUsage }> {
+  /**
+   * One-shot Engine stats (API >= 1.41 answers at once instead of sampling for a second). The
+   * Engine collects nothing for a container sharing the network namespace of a sandbox that has no
+   * Docker network (it looks for that sandbox's network stats and fails), so those counters are
+   * read from the container's cgroup files instead (a local Engine, as `writesEtcFiles` requires).
+   */
+  private async usage(info: ContainerInspectInfo): Promise<{ cpu?: CpuUsage; memory?: MemoryUsage }> {
     const docker = await this.docker();
-    const s = (await docker.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as {
+    const s = (await docker.getContainer(info.Id).stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as {
+      read?: string;
       cpu_stats?: { cpu_usage?: { total_usage?: number } };
       memory_stats?: { usage?: number; stats?: Record<string, number> };
     };
+    const c: CgroupCounters = time(s.read) !== undefined
+      ? { cpuNs: s.cpu_stats?.cpu_usage?.total_usage, memoryUsage: s.memory_stats?.usage, memoryStat: s.memory_stats?.stats }
+      : await cgroupCounters(info.State.Pid).catch(() => ({}));
     const timestamp = this.clock.now();
-    const mem = s.memory_stats;
-    const inactive = mem?.stats?.total_inactive_file ?? mem?.stats?.inactive_file ?? 0;
+    const inactive = c.memoryStat?.total_inactive_file ?? c.memoryStat?.inactive_file ?? 0;
+    const rss = c.memoryStat?.rss ?? c.memoryStat?.anon;
     return {
-      ...(s.cpu_stats?.cpu_usage?.total_usage !== undefined ? { cpu: { timestamp, usageCoreNanoSeconds: s.cpu_stats.cpu_usage.total_usage } } : {}),
-      ...(mem?.usage !== undefined
-        ? { memory: { timestamp, usageBytes: mem.usage, workingSetBytes: Math.max(0, mem.usage - inactive), ...(mem.stats?.rss !== undefined ? { rssBytes: mem.stats.rss } : mem.stats?.anon !== undefined ? { rssBytes: mem.stats.anon } : {}) } }
+      ...(c.cpuNs !== undefined ? { cpu: { timestamp, usageCoreNanoSeconds: c.cpuNs } } : {}),
+      ...(c.memoryUsage !== undefined
+        ? { memory: { timestamp, usageBytes: c.memoryUsage, workingSetBytes: Math.max(0, c.memoryUsage - inactive), ...(rss !== undefined ? { rssBytes: rss } : {}) } }
         : {}),
     };
   }

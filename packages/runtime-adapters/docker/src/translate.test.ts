@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, containerLabels, podLabels, type ContainerConfig, type PodSandboxConfig } from '@peapod/runtime';
 import { listensOn, negotiateApiVersion } from './docker-runtime.js';
-import { DockerLabel, containerCreateOptions, sandboxCreateOptions, userLabels } from './translate.js';
+import { DockerLabel, LOOPBACK_HOSTS, containerCreateOptions, resolvConf, sandboxCreateOptions, userLabels } from './translate.js';
 
 const meta = { name: 'web', namespace: 'shop', uid: 'uid-1' };
 const sandbox = (extra: Partial<PodSandboxConfig> = {}): PodSandboxConfig => ({
@@ -24,7 +24,8 @@ const container = (extra: Partial<ContainerConfig> = {}): ContainerConfig => ({
   ...extra,
 });
 const ctx = { sandboxId: 'sb1', readProfile: (p: string) => `{"profile":"${p}"}` };
-const opts = { pauseImage: 'peapod/pause:3.9', network: 'none' };
+/** The Engine's own network stack (the adapter cannot write the pod's /etc files). */
+const opts = { pauseImage: 'peapod/pause:3.9', network: 'none', writesEtcFiles: false };
 
 describe('sandbox -> Docker create options', () => {
   it('is a pause container owning the pod network, IPC and hostname, labelled for adoption', () => {
@@ -35,6 +36,27 @@ describe('sandbox -> Docker create options', () => {
     expect(JSON.parse(o.Labels![DockerLabel.metadata])).toEqual({ ...meta, attempt: 2 });
     expect(JSON.parse(o.Labels![DockerLabel.annotations])).toEqual({ 'example.com/a': 'b' });
     expect(userLabels(o.Labels)).toEqual(podLabels(meta));
+  });
+
+  it('leaves a none sandbox\'s network namespace to runc when the adapter writes its /etc files, and only then', () => {
+    const dns = { dnsConfig: { servers: ['10.0.0.10'], searches: [], options: [] } };
+    const own = sandboxCreateOptions(sandbox(dns), { ...opts, writesEtcFiles: true });
+    expect(own).toMatchObject({ NetworkDisabled: true, Hostname: 'web' });
+    expect(own.HostConfig).toMatchObject({ NetworkMode: 'none', IpcMode: 'shareable' });
+    expect(own.HostConfig!.Dns).toBeUndefined(); // the adapter's resolv.conf carries it
+    expect(sandboxCreateOptions(sandbox(dns), opts).NetworkDisabled).toBeUndefined();
+    // A Docker network gives the pod an address; host networking uses the node's namespace.
+    expect(sandboxCreateOptions(sandbox(), { ...opts, network: 'bridge', writesEtcFiles: true }).NetworkDisabled).toBeUndefined();
+    const hostNet = { linux: { securityContext: { namespaceOptions: { network: 'Node' as const, pid: 'Container' as const, ipc: 'Pod' as const } } } };
+    expect(sandboxCreateOptions(sandbox(hostNet), { ...opts, writesEtcFiles: true }).NetworkDisabled).toBeUndefined();
+  });
+
+  it('writes the pod\'s DNS config as resolv.conf, exactly as given, else the host\'s file', () => {
+    expect(resolvConf({ servers: ['10.0.0.10', '10.0.0.11'], searches: ['shop.svc.cluster.local', 'svc.cluster.local'], options: ['ndots:5'] }, 'nameserver 1.1.1.1\n'))
+      .toBe('search shop.svc.cluster.local svc.cluster.local\nnameserver 10.0.0.10\nnameserver 10.0.0.11\noptions ndots:5\n');
+    expect(resolvConf({ servers: ['10.0.0.10'], searches: [], options: [] }, 'search example.com\n')).toBe('nameserver 10.0.0.10\n');
+    expect(resolvConf(undefined, 'nameserver 1.1.1.1\nsearch example.com\n')).toBe('nameserver 1.1.1.1\nsearch example.com\n');
+    expect(LOOPBACK_HOSTS.split('\n')[0]).toBe('127.0.0.1\tlocalhost');
   });
 
   it('uses the host network without a hostname or DNS for hostNetwork pods, and the host PID namespace for hostPID', () => {
@@ -97,6 +119,20 @@ describe('container -> Docker create options', () => {
     const bad = (() => { try { containerCreateOptions(container({ mounts: [{ hostPath: '/x', containerPath: 'rel' }] }), sandbox(), ctx); } catch (e) { return e; } })();
     expect(bad).toBeInstanceOf(RuntimeError);
     expect(bad).toMatchObject({ code: 'InvalidArgument', reason: 'CreateContainerConfigError' });
+  });
+
+  it('mounts the sandbox\'s /etc/hosts and /etc/resolv.conf when the adapter wrote them, unless the container mounts its own', () => {
+    const withEtc = { ...ctx, etcDir: '/docker/containers/sb1' };
+    expect(containerCreateOptions(container(), sandbox(), withEtc).HostConfig!.Mounts).toEqual([
+      { Type: 'bind', Source: '/docker/containers/sb1/peapod-hosts', Target: '/etc/hosts', ReadOnly: false },
+      { Type: 'bind', Source: '/docker/containers/sb1/peapod-resolv.conf', Target: '/etc/resolv.conf', ReadOnly: false },
+    ]);
+    const own = containerCreateOptions(container({ mounts: [{ hostPath: '/pods/uid-1/etc-hosts', containerPath: '/etc/hosts' }] }), sandbox(), withEtc);
+    expect(own.HostConfig!.Mounts!.map((m) => [m.Source, m.Target])).toEqual([
+      ['/pods/uid-1/etc-hosts', '/etc/hosts'],
+      ['/docker/containers/sb1/peapod-resolv.conf', '/etc/resolv.conf'],
+    ]);
+    expect(containerCreateOptions(container(), sandbox(), ctx).HostConfig!.Mounts).toEqual([]);
   });
 
   it('carries the security context and resources', () => {

@@ -3,6 +3,7 @@ import {
   runtimeInvalid,
   RuntimeReason,
   type ContainerConfig,
+  type DNSConfig,
   type Mount,
   type NamespaceMode,
   type PodSandboxConfig,
@@ -67,11 +68,41 @@ export interface SandboxTranslationOptions {
    * started with `--bridge=none`) gives the pod a private loopback only: no pod IP, no port mappings.
    */
   network: string;
+  /**
+   * The adapter writes a `none` sandbox's /etc/hosts and /etc/resolv.conf itself (`ETC_FILES`, in
+   * the sandbox's directory under the Engine's data root, which its host must see), so the sandbox
+   * can do without Docker's network stack: `NetworkDisabled` leaves the network namespace to runc,
+   * which creates it with its loopback up. The pod gets the same private loopback, but the
+   * sandbox's start skips libnetwork (a namespace made by a re-executed dockerd and a prestart hook
+   * that execs dockerd again), about two thirds of a `--network none` start on this engine.
+   */
+  writesEtcFiles: boolean;
+}
+
+/** Whether a sandbox made with these options leaves its network namespace to runc (see `writesEtcFiles`). */
+export const ownsNetns = (config: PodSandboxConfig, opts: SandboxTranslationOptions) =>
+  opts.writesEtcFiles && opts.network === 'none' && config.linux?.securityContext?.namespaceOptions?.network !== 'Node';
+
+/** The files the adapter writes for such a sandbox (name in its directory), by the container path they are mounted at. */
+export const ETC_FILES = { '/etc/hosts': 'peapod-hosts', '/etc/resolv.conf': 'peapod-resolv.conf' } as const;
+
+/** Docker's /etc/hosts of a container without an address: the loopback names. */
+export const LOOPBACK_HOSTS = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n';
+
+/**
+ * The pod's resolv.conf as a CRI runtime (containerd) writes it: exactly the pod's DNS config when
+ * it has one, else a copy of the host's.
+ */
+export function resolvConf(dns: DNSConfig | undefined, hostResolvConf: string): string {
+  if (!dns) return hostResolvConf;
+  const line = (key: string, values: string[]) => (values.length ? `${key} ${values.join(' ')}\n` : '');
+  return line('search', dns.searches) + dns.servers.map((s) => `nameserver ${s}\n`).join('') + line('options', dns.options);
 }
 
 export function sandboxCreateOptions(config: PodSandboxConfig, opts: SandboxTranslationOptions): ContainerCreateOptions {
   const ns = config.linux?.securityContext?.namespaceOptions;
   const hostNetwork = ns?.network === 'Node';
+  const ownNetns = ownsNetns(config, opts);
   const sc = config.linux?.securityContext;
   const hostConfig: HostConfig = {
     NetworkMode: hostNetwork ? 'host' : opts.network,
@@ -82,7 +113,7 @@ export function sandboxCreateOptions(config: PodSandboxConfig, opts: SandboxTran
     ReadonlyRootfs: sc?.readonlyRootfs ?? false,
     ...(config.linux?.cgroupParent ? { CgroupParent: config.linux.cgroupParent } : {}),
     ...(config.linux?.sysctls ? { Sysctls: config.linux.sysctls } : {}),
-    ...(config.dnsConfig && !hostNetwork
+    ...(config.dnsConfig && !hostNetwork && !ownNetns
       ? { Dns: config.dnsConfig.servers, DnsSearch: config.dnsConfig.searches, DnsOptions: config.dnsConfig.options }
       : {}),
     ...(!hostNetwork && opts.network !== 'none' && config.portMappings?.length ? portBindings(config) : {}),
@@ -92,6 +123,7 @@ export function sandboxCreateOptions(config: PodSandboxConfig, opts: SandboxTran
     Image: opts.pauseImage,
     // The host's name is kept with host networking (Docker refuses a hostname there, as Kubernetes does).
     ...(hostNetwork ? {} : { Hostname: config.hostname ?? config.metadata.name }),
+    ...(ownNetns ? { NetworkDisabled: true } : {}),
     Labels: {
       ...config.labels,
       [DockerLabel.type]: 'sandbox',
@@ -141,6 +173,12 @@ function seccompOpt(p: SeccompProfile | undefined, readProfile: (path: string) =
 
 export interface ContainerTranslationContext {
   sandboxId: string;
+  /**
+   * The directory of the sandbox's `ETC_FILES` when the adapter wrote them (a sandbox owning its
+   * network namespace, see `writesEtcFiles`): bind-mounted where Docker would have mounted its own,
+   * except where the container mounts something itself (as the kubelet does for /etc/hosts).
+   */
+  etcDir?: string;
   /** Reads a Localhost seccomp profile (injected so translation stays pure). */
   readProfile(path: string): string;
 }
@@ -159,13 +197,18 @@ export function containerCreateOptions(config: ContainerConfig, sandbox: PodSand
     // `Container` (the default in a pod) keeps a PID namespace of its own: an empty mode.
     PidMode: joinMode(ns?.pid ?? 'Container', ctx.sandboxId, '', ns?.targetId),
     RestartPolicy: { Name: 'no' },
-    Mounts: config.mounts.map((m) => ({
-      Type: 'bind' as const,
-      Source: m.hostPath,
-      Target: m.containerPath,
-      ReadOnly: m.readonly ?? false,
-      ...(m.propagation ? { BindOptions: PROPAGATION[m.propagation] } : {}),
-    })),
+    Mounts: [
+      ...config.mounts.map((m) => ({
+        Type: 'bind' as const,
+        Source: m.hostPath,
+        Target: m.containerPath,
+        ReadOnly: m.readonly ?? false,
+        ...(m.propagation ? { BindOptions: PROPAGATION[m.propagation] } : {}),
+      })),
+      ...Object.entries(ctx.etcDir ? ETC_FILES : {})
+        .filter(([target]) => !config.mounts.some((m) => m.containerPath === target))
+        .map(([target, file]) => ({ Type: 'bind' as const, Source: `${ctx.etcDir}/${file}`, Target: target, ReadOnly: false })),
+    ],
     LogConfig: { Type: 'json-file', Config: {} },
     Privileged: sc?.privileged ?? false,
     ReadonlyRootfs: sc?.readonlyRootfs ?? false,
