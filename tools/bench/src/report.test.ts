@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { README_MARKERS, barChart, barsOf, compareToBaseline, cost, failed, parseBenchLines, replaceBetweenMarkers, summaryTable, toBaseline, type BenchResult } from './report.js';
+import { README_MARKERS, barChart, barsOf, checkWithRerun, compareToBaseline, cost, describeFailure, failed, mergeBaselines, parseBenchLines, replaceBetweenMarkers, summaryTable, toBaseline, type BenchResult } from './report.js';
 
 const rate = (value: number, floor: number): BenchResult => ({ metric: 'store.sqlite.writes_per_s', value, unit: 'writes/s', floor: { name: 'raw SQLite', value: floor }, script: 's' });
 const time = (value: number, floor: number): BenchResult => ({ metric: 'up.cold_start_ms', value, unit: 'ms', floor: { name: 'bare node', value: floor }, script: 'u' });
@@ -49,6 +49,78 @@ describe('cost and the regression check', () => {
     const unknown: BenchResult = { ...p99, metric: 'something.new_ms' };
     const v = compareToBaseline([p99, unknown], { note: '', costs: { 'apiserver.create_p99_ms': 1, 'something.new_ms': 1 } });
     expect(v.map((x) => x.status)).toEqual(['not gated', 'not gated']);
+  });
+});
+
+describe('metrics without a floor', () => {
+  // A gated metric with no floor of its own, higher is better.
+  const perCpu = (value: number): BenchResult => ({ metric: 'api-types.validation_per_cpu_s', value, unit: 'pods/cpu-s', script: 'v' });
+  const baseline = toBaseline([perCpu(80_000), time(600, 60)], 'test');
+
+  it('are kept in the baseline as the figure itself, next to the ratios of the others', () => {
+    expect(baseline).toEqual({ note: 'test', costs: { 'up.cold_start_ms': 10 }, absolute: { 'api-types.validation_per_cpu_s': 80_000 } });
+  });
+
+  it('are judged on the figure itself: 2.1x fewer per CPU-second fails, 1.9x fewer passes', () => {
+    const [bad] = compareToBaseline([perCpu(80_000 / 2.1), time(600, 60)], baseline);
+    expect(bad).toMatchObject({ status: 'regressed', basis: 'absolute', baseline: 80_000 });
+    expect(bad.change).toBeCloseTo(2.1);
+    expect(compareToBaseline([perCpu(80_000 / 1.9), time(600, 60)], baseline)[0]).toMatchObject({ status: 'ok', basis: 'absolute' });
+  });
+
+  it('count as missing when the baseline has them and the run lost them', () => {
+    expect(failed(compareToBaseline([time(600, 60)], baseline))).toMatchObject([{ metric: 'api-types.validation_per_cpu_s', status: 'missing' }]);
+  });
+
+  it('survive a --only merge, which replaces just the metrics it measured', () => {
+    const merged = mergeBaselines(baseline, toBaseline([time(900, 60)], 'only up'));
+    expect(merged).toEqual({ note: 'test; then only up', costs: { 'up.cold_start_ms': 15 }, absolute: { 'api-types.validation_per_cpu_s': 80_000 } });
+  });
+});
+
+describe('checkWithRerun: a regression must show up twice', () => {
+  const baseline = toBaseline([time(600, 60), rate(10_000, 20_000)], 'test');
+  const calls: string[][] = [];
+  const rerunWith = (results: BenchResult[]) => async (scripts: string[]) => {
+    calls.push(scripts);
+    return results;
+  };
+
+  it('does not rerun anything when nothing regressed', async () => {
+    calls.length = 0;
+    const v = await checkWithRerun([time(600, 60), rate(10_000, 20_000)], baseline, 2, new Set(), rerunWith([]));
+    expect(calls).toEqual([]);
+    expect(failed(v)).toEqual([]);
+  });
+
+  it('reruns only the regressed script, once, and fails when the rerun regresses again', async () => {
+    calls.length = 0;
+    const v = await checkWithRerun([time(600 * 3, 60), rate(10_000, 20_000)], baseline, 2, new Set(), rerunWith([time(600 * 2.5, 60)]));
+    expect(calls).toEqual([['u']]);
+    const [f] = failed(v);
+    expect(f).toMatchObject({ metric: 'up.cold_start_ms', status: 'regressed' });
+    expect(f.firstChange).toBeCloseTo(3);
+    expect(f.change).toBeCloseTo(2.5);
+  });
+
+  it('passes a metric whose regression does not come back in the rerun (noise)', async () => {
+    const v = await checkWithRerun([time(600 * 3, 60), rate(10_000, 20_000)], baseline, 2, new Set(), rerunWith([time(700, 60)]));
+    expect(failed(v)).toEqual([]);
+    expect(v.find((x) => x.metric === 'up.cold_start_ms')).toMatchObject({ status: 'passed on rerun', now: 700 / 60 });
+  });
+
+  it('keeps a metric regressed when the rerun does not report it (its script failed again)', async () => {
+    const v = await checkWithRerun([time(600 * 3, 60), rate(10_000, 20_000)], baseline, 2, new Set(), rerunWith([]));
+    expect(failed(v).map((x) => [x.metric, x.status])).toEqual([['up.cold_start_ms', 'regressed']]);
+  });
+
+  it('names the metric, its figure and floor, the baseline and both runs in the failure line', async () => {
+    const [f] = failed(await checkWithRerun([time(1800, 60), rate(10_000, 20_000)], baseline, 2, new Set(), rerunWith([time(1500, 60)])));
+    const line = describeFailure(f, 2);
+    expect(line).toContain('up.cold_start_ms regressed 2.50× (limit 2×)');
+    expect(line).toContain('first run 3.00× worse, rerun 2.50×');
+    expect(line).toContain('1,500 ms against 60.0 ms for bare node');
+    expect(line).toContain('cost 25.0 against the floor, baseline cost 10.0');
   });
 });
 

@@ -42,51 +42,91 @@ export function cost(r: BenchResult): number | undefined {
 
 export interface Baseline {
   note: string;
-  /** Cost (see `cost`) per metric id. */
+  /** Cost (see `cost`) per metric id, for the metrics measured next to a floor. */
   costs: Record<string, number>;
+  /** The figure itself, in the metric's unit, for the metrics without a floor. */
+  absolute?: Record<string, number>;
 }
 
 export function toBaseline(results: readonly BenchResult[], note: string): Baseline {
   const costs: Record<string, number> = {};
+  const absolute: Record<string, number> = {};
   for (const r of results) {
     const c = cost(r);
     if (c !== undefined) costs[r.metric] = Number(c.toPrecision(4));
+    else if (!r.floor && r.value > 0) absolute[r.metric] = Number(r.value.toPrecision(4));
   }
-  return { note, costs };
+  return { note, costs, absolute };
 }
+
+/** `base` with the entries of `update` laid over it (a `--only` run replaces just its scripts' metrics). */
+export const mergeBaselines = (base: Baseline, update: Baseline): Baseline => ({
+  note: `${base.note}; then ${update.note}`,
+  costs: { ...base.costs, ...update.costs },
+  absolute: { ...base.absolute, ...update.absolute },
+});
 
 export interface Verdict {
   metric: string;
+  /** What was compared: the cost against the same-run floor, or the figure itself (no floor). */
+  basis?: 'ratio' | 'absolute';
   baseline?: number;
   now?: number;
-  /** now / baseline: above `factor` is a regression. */
+  /** How many times worse than the baseline (below 1: better); above the factor is a regression. */
   change?: number;
-  status: 'ok' | 'regressed' | 'missing' | 'new' | 'not gated';
+  /** The first run's `change`, when this verdict comes from the rerun of a regressed script. */
+  firstChange?: number;
+  status: 'ok' | 'regressed' | 'passed on rerun' | 'missing' | 'new' | 'not gated';
+  /** The figure this run reported. */
+  result?: BenchResult;
+}
+
+function verdictOf(r: BenchResult, baseline: Baseline, factor: number): Verdict {
+  const d = defOf(r.metric, r.unit);
+  // A floor in the same run cancels most of the machine's speed and load; only without one is the figure compared as is.
+  const [basis, now, base] = r.floor
+    ? ['ratio' as const, cost(r), baseline.costs[r.metric]]
+    : ['absolute' as const, r.value > 0 ? r.value : undefined, baseline.absolute?.[r.metric]];
+  if (now === undefined || !d.gate) return { metric: r.metric, basis, now, baseline: base, status: 'not gated', result: r };
+  if (base === undefined) return { metric: r.metric, basis, now, status: 'new', result: r };
+  const change = basis === 'absolute' && d.better === 'higher' ? base / now : now / base;
+  return { metric: r.metric, basis, now, baseline: base, change, status: change > factor ? 'regressed' : 'ok', result: r };
 }
 
 /**
- * Compares each metric's cost with the baseline's. A gated metric regresses when its cost grew
- * by more than `factor`; one the baseline has but this run lacks is `missing` (a script stopped
- * reporting it), which fails too unless its script was skipped on purpose (`skipped`).
+ * Compares each result with the baseline: a gated metric's cost against its same-run floor when
+ * it has one, its figure itself when it has none. It regresses when that got more than `factor`
+ * times worse; one the baseline has but this run lacks is `missing` (a script stopped reporting
+ * it), which fails too unless its script was skipped on purpose (`skipped`).
  */
 export function compareToBaseline(results: readonly BenchResult[], baseline: Baseline, factor = 2, skipped: ReadonlySet<string> = new Set()): Verdict[] {
-  const seen = new Set<string>();
-  const out: Verdict[] = results.map((r) => {
-    seen.add(r.metric);
-    const now = cost(r);
-    const base = baseline.costs[r.metric];
-    if (now === undefined || !defOf(r.metric, r.unit).gate) return { metric: r.metric, now, baseline: base, status: 'not gated' };
-    if (base === undefined) return { metric: r.metric, now, status: 'new' };
-    const change = now / base;
-    return { metric: r.metric, now, baseline: base, change, status: change > factor ? 'regressed' : 'ok' };
-  });
-  for (const [metric, base] of Object.entries(baseline.costs)) {
+  const seen = new Set(results.map((r) => r.metric));
+  const out = results.map((r) => verdictOf(r, baseline, factor));
+  for (const [metric, base] of [...Object.entries(baseline.costs), ...Object.entries(baseline.absolute ?? {})]) {
     if (!seen.has(metric) && !skipped.has(metric)) out.push({ metric, baseline: base, status: 'missing' });
   }
   return out;
 }
 
 export const failed = (v: readonly Verdict[]) => v.filter((x) => x.status === 'regressed' || x.status === 'missing');
+
+/**
+ * The check with one second chance: the scripts behind regressed metrics are run once more
+ * (`rerun` gets their paths and the first verdicts, returns the new results), and a metric fails only if it regresses
+ * in the rerun too. A real regression persists; a burst of load on a shared machine does not.
+ * A metric the rerun no longer reports stays regressed (its script's failure is reported apart).
+ */
+export async function checkWithRerun(results: readonly BenchResult[], baseline: Baseline, factor: number, skipped: ReadonlySet<string>, rerun: (scripts: string[], first: readonly Verdict[]) => Promise<readonly BenchResult[]>): Promise<Verdict[]> {
+  const first = compareToBaseline(results, baseline, factor, skipped);
+  const regressed = first.filter((v) => v.status === 'regressed');
+  if (!regressed.length) return first;
+  const again = new Map((await rerun([...new Set(regressed.map((v) => v.result!.script))], first)).map((r) => [r.metric, verdictOf(r, baseline, factor)]));
+  return first.map((v) => {
+    const second = again.get(v.metric);
+    if (v.status !== 'regressed' || !second) return v;
+    return { ...second, firstChange: v.change, status: second.status === 'regressed' ? 'regressed' : 'passed on rerun' };
+  });
+}
 
 /** Figures as a reader wants them: no false precision, thousands separated. */
 export function fmt(n: number): string {
@@ -125,8 +165,25 @@ export function replaceBetweenMarkers(text: string, block: string): string {
 
 export function verdictTable(verdicts: readonly Verdict[], factor: number): string {
   const f = (n?: number) => (n === undefined ? '—' : fmt(n));
-  const rows = verdicts.map((v) => `| ${v.metric} | ${f(v.baseline)} | ${f(v.now)} | ${v.change === undefined ? '—' : `${fmt(v.change)}×`} | ${v.status} |`);
-  return [`Cost = how far from the same-run floor (higher is worse); fails above ${factor}× the baseline's.`, '', '| metric | baseline cost | this run | change | status |', '|---|---:|---:|---:|---|', ...rows].join('\n');
+  const x = (n?: number) => (n === undefined ? '—' : `${fmt(n)}×`);
+  const rows = verdicts.map((v) => `| ${v.metric} | ${v.basis ?? '—'} | ${f(v.baseline)} | ${f(v.now)} | ${x(v.firstChange)} | ${x(v.change)} | ${v.status} |`);
+  return [
+    `Compared: "ratio" = cost against the same-run floor (higher is worse), "absolute" = the figure itself (no floor). Fails above ${factor}× worse than the baseline, in the first run and again in a rerun.`,
+    '',
+    '| metric | compared | baseline | this run | first run | change | status |',
+    '|---|---|---:|---:|---:|---:|---|',
+    ...rows,
+  ].join('\n');
+}
+
+/** One line per failed verdict, naming the metric, its figure (and floor), the baseline and how much worse it got. */
+export function describeFailure(v: Verdict, factor: number): string {
+  if (v.status === 'missing') return `${v.metric}: no longer reported (baseline ${fmt(v.baseline!)})`;
+  const r = v.result!;
+  const figure = `${fmt(r.value)} ${r.unit}${r.floor ? ` against ${fmt(r.floor.value)} ${r.unit} for ${r.floor.name}` : ''}`;
+  const compared = v.basis === 'ratio' ? `cost ${fmt(v.now!)} against the floor, baseline cost ${fmt(v.baseline!)}` : `baseline ${fmt(v.baseline!)} ${r.unit}`;
+  const runs = v.firstChange === undefined ? '' : ` (first run ${fmt(v.firstChange)}× worse, rerun ${fmt(v.change!)}×)`;
+  return `${v.metric} regressed ${fmt(v.change!)}× (limit ${factor}×)${runs}: ${figure}; ${compared}`;
 }
 
 export interface Bar {
