@@ -46,6 +46,29 @@ describe('Kubelet: node registration and lease', () => {
     expect(renewals).toEqual([10, 20, 30]);
     expect(lease().spec?.renewTime).toBe('2025-01-01T00:00:30.000000Z');
   });
+
+  it('renews from the Lease it last wrote, reading it again only after a Conflict or a deletion', async () => {
+    h = await startKubelet();
+    const key = 'kube-node-lease/node-1';
+    const reads = () => h.api.leaseReads.get(key) ?? 0;
+    const lease = () => h.api.leases.get(key)!;
+    const atStart = reads();
+    await h.run(30 * S);
+    expect(reads()).toBe(atStart);
+    expect(lease().spec?.renewTime).toBe('2025-01-01T00:00:30.000000Z');
+
+    // Another writer moved the Lease on (say, an admin edit): the next renewal keeps its fields.
+    h.api.putLease({ ...lease(), metadata: { ...lease().metadata, labels: { edited: 'yes' } } });
+    await h.run(10 * S);
+    expect(reads()).toBe(atStart + 1);
+    expect(lease().metadata.labels).toEqual({ edited: 'yes' });
+    expect(lease().spec?.renewTime).toBe('2025-01-01T00:00:40.000000Z');
+
+    h.api.leases.delete(key);
+    await h.run(10 * S);
+    expect(reads()).toBe(atStart + 2);
+    expect(lease().spec).toMatchObject({ holderIdentity: 'node-1', renewTime: '2025-01-01T00:00:50.000000Z' });
+  });
 });
 
 describe('Kubelet: static pods', () => {

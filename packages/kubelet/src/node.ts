@@ -50,6 +50,13 @@ export class NodeLifecycle {
   private timers: TimerHandle[] = [];
   private lastReported?: { key: string; at: number };
   private nodeUid?: string;
+  /**
+   * The Lease as this kubelet last wrote it: the next renewal updates it without reading it first,
+   * as Kubernetes' lease controller keeps `latestLease` (with 1,000 nodes that read is 100
+   * requests a second). Any failed update (a Conflict when someone else wrote it, NotFound when
+   * it was deleted) drops it, and the renewal reads the Lease afresh.
+   */
+  private lease?: Lease;
 
   constructor(
     private readonly api: NodeApi,
@@ -104,11 +111,12 @@ export class NodeLifecycle {
   async renewLease(): Promise<void> {
     const { nodeName } = this.options;
     const renewTime = microTime(this.clock.now());
-    const existing = await this.api.getLease(NODE_LEASE_NAMESPACE, nodeName);
     const spec = { holderIdentity: nodeName, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime };
-    if (existing) await this.api.updateLease({ ...existing, spec: { ...existing.spec, ...spec } });
-    else {
-      const lease: Lease = {
+    const renewed = (lease: Lease) => this.api.updateLease({ ...lease, spec: { ...lease.spec, ...spec } });
+    if (this.lease) this.lease = await renewed(this.lease).catch(() => undefined);
+    if (!this.lease) {
+      const existing = await this.api.getLease(NODE_LEASE_NAMESPACE, nodeName);
+      this.lease = existing ? await renewed(existing) : await this.api.createLease({
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
         metadata: {
@@ -117,8 +125,7 @@ export class NodeLifecycle {
           ...(this.nodeUid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: this.nodeUid }] } : {}),
         },
         spec,
-      };
-      await this.api.createLease(lease);
+      });
     }
     this.events.emit('leaseRenewed', nodeName, renewTime);
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { alreadyExists, notFound, type ConfigMap, type Lease, type Node, type Pod, type PodStatus, type Secret } from '@peapod/api-types';
+import { alreadyExists, conflict, notFound, type ConfigMap, type Lease, type Node, type Pod, type PodStatus, type Secret } from '@peapod/api-types';
 import type { KubeletApi, PodSourceHandler } from '../api-client.js';
 import { podKey } from '../pod-util.js';
 
@@ -19,6 +19,8 @@ export class FakeKubeletApi implements KubeletApi {
   private rv = 1;
   /** Record every status write (off in the benchmark). */
   recordWrites = true;
+  /** Lease reads, by `namespace/name`. */
+  readonly leaseReads = new Map<string, number>();
 
   /** Creates (or replaces) a pod bound to the node, as the scheduler's binding would. */
   addPod(pod: Pod): Pod {
@@ -101,19 +103,30 @@ export class FakeKubeletApi implements KubeletApi {
   }
 
   async getLease(namespace: string, name: string) {
-    return this.leases.get(`${namespace}/${name}`);
+    const key = `${namespace}/${name}`;
+    this.leaseReads.set(key, (this.leaseReads.get(key) ?? 0) + 1);
+    return this.leases.get(key);
   }
 
   async createLease(lease: Lease) {
     const key = `${lease.metadata.namespace}/${lease.metadata.name}`;
     if (this.leases.has(key)) throw alreadyExists({ kind: 'leases', name: lease.metadata.name });
-    this.leases.set(key, lease);
-    return lease;
+    return this.putLease(lease);
   }
 
+  /** As the API server's update: NotFound when absent, Conflict when `resourceVersion` is stale. */
   async updateLease(lease: Lease) {
-    this.leases.set(`${lease.metadata.namespace}/${lease.metadata.name}`, lease);
-    return lease;
+    const current = this.leases.get(`${lease.metadata.namespace}/${lease.metadata.name}`);
+    if (!current) throw notFound({ kind: 'leases', name: lease.metadata.name });
+    if (lease.metadata.resourceVersion !== current.metadata.resourceVersion) throw conflict({ kind: 'leases', name: lease.metadata.name });
+    return this.putLease(lease);
+  }
+
+  /** Stores a lease with the next resourceVersion (also how a test plays another writer). */
+  putLease(lease: Lease): Lease {
+    const stored = { ...lease, metadata: { ...lease.metadata, resourceVersion: String(this.rv++) } };
+    this.leases.set(`${lease.metadata.namespace}/${lease.metadata.name}`, stored);
+    return stored;
   }
 
   private putNode(node: Node): Node {
