@@ -1,10 +1,26 @@
-import { nodeSelectorTermMatches, podMatchesNodeSelectorAndAffinity } from '@peapod/api-types';
+import { nodeSelectorTermMatches, nodeSelectorTermsMatch, type Node, type Pod } from '@peapod/api-types';
 import type { EnqueueExtensions, FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/interfaces.js';
 import { Status } from '../framework/status.js';
 import { defaultNormalizeScore } from './normalize.js';
 
 export const NAME = 'NodeAffinity';
 export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector";
+const KEY = `${NAME}/required`;
+
+/**
+ * `spec.nodeSelector` and the required terms as one test, built once per cycle in PreFilter (as
+ * Kubernetes' preFilterState) rather than re-read from the pod for each of hundreds of nodes.
+ */
+function requiredMatcher(pod: Pod): (node: Node) => boolean {
+  const selector = Object.entries(pod.spec?.nodeSelector ?? {});
+  const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  const terms = required ? required.nodeSelectorTerms ?? [] : undefined;
+  return (node) => {
+    const labels = node.metadata.labels ?? {};
+    for (let i = 0; i < selector.length; i++) if (labels[selector[i][0]] !== selector[i][1]) return false;
+    return !terms || nodeSelectorTermsMatch(terms, node);
+  };
+}
 
 /**
  * `spec.nodeSelector` and required node affinity filter; preferred terms add their weights.
@@ -12,9 +28,10 @@ export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector
  */
 export const nodeAffinity = (): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions => ({
   name: NAME,
-  preFilter: (_state, pod) => {
+  preFilter: (state, pod) => {
     const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
     if (!pod.spec?.nodeSelector && !terms) return Status.skip();
+    state.write(KEY, requiredMatcher(pod));
     // Only when every term pins metadata.name with In can the node set be narrowed.
     const names = new Set<string>();
     for (const t of terms ?? []) {
@@ -24,7 +41,7 @@ export const nodeAffinity = (): PreFilterPlugin & FilterPlugin & PreScorePlugin 
     }
     return terms?.length ? { result: { nodeNames: names } } : undefined;
   },
-  filter: (_state, pod, node) => (podMatchesNodeSelectorAndAffinity(pod, node.node) ? undefined : Status.unresolvable(ERR_REASON_POD)),
+  filter: (state, pod, node) => ((state.read<(n: Node) => boolean>(KEY) ?? requiredMatcher(pod))(node.node) ? undefined : Status.unresolvable(ERR_REASON_POD)),
   /** Without preferred terms every node scores 0: skip Score. */
   preScore: (_state, pod) => (pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ? undefined : Status.skip()),
   score: (_state, pod, node) => {

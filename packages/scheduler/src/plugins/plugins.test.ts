@@ -119,6 +119,26 @@ describe('NodeAffinity', () => {
     const r = nodeAffinity().preFilter(new CycleState(), pod, new Snapshot());
     expect(r && 'result' in r ? [...r.result!.nodeNames!] : undefined).toEqual(['n2']);
   });
+
+  it('filters by nodeSelector AND required terms (terms ORed), the same with or without the PreFilter state', () => {
+    const plugin = nodeAffinity();
+    const pod = makePod('p', { nodeSelector: { disk: 'ssd' }, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [
+      { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] },
+      { matchExpressions: [{ key: 'zone', operator: 'In', values: ['b'] }] },
+    ] } } } });
+    const nodes = [
+      makeNode('ssd-a', { labels: { disk: 'ssd', zone: 'a' } }),
+      makeNode('ssd-b', { labels: { disk: 'ssd', zone: 'b' } }),
+      makeNode('ssd-c', { labels: { disk: 'ssd', zone: 'c' } }),
+      makeNode('hdd-a', { labels: { disk: 'hdd', zone: 'a' } }),
+    ].map((n) => nodeWith(n));
+    const state = new CycleState();
+    plugin.preFilter(state, pod, new Snapshot());
+    for (const st of [state, new CycleState()]) {
+      expect(nodes.filter((n) => !plugin.filter(st, pod, n)).map((n) => n.name)).toEqual(['ssd-a', 'ssd-b']);
+      expect(plugin.filter(st, pod, nodes[3])?.reasons).toEqual(["node(s) didn't match Pod's node affinity/selector"]);
+    }
+  });
 });
 
 describe('NodePorts', () => {
