@@ -94,6 +94,34 @@ describe('sqlite store', () => {
     await s.close();
   });
 
+  it('fails every write of a batch whose commit fails, leaving no trace of them, and commits later writes', async () => {
+    const s = createSqliteStore(freshFile());
+    const kept = await s.create<Obj>('/pods/default/kept', { metadata: { name: 'kept' } });
+    const w = s.watch('/pods/', { resourceVersion: kept.metadata.resourceVersion! });
+    // Cap the file at its current size, so the next commit fails as on a full disk.
+    const db = (s.kv as unknown as { db: { pragma(p: string, o?: object): unknown } }).db;
+    const pages = Number(db.pragma('page_count', { simple: true }));
+    db.pragma(`max_page_count = ${pages}`);
+    const big = 'x'.repeat(20_000);
+    const results = await Promise.allSettled([
+      s.create<Obj>('/pods/default/a', { metadata: { name: 'a' } }), // fits: its insert succeeds, the next one fails
+      s.guaranteedUpdate<Obj>('/pods/default/kept', { tryUpdate: (o) => ({ ...o!, big }) }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(await s.currentRevision()).toBe(kept.metadata.resourceVersion);
+    expect(await s.get('/pods/default/a', { ignoreNotFound: true })).toBeUndefined();
+    expect(await s.get('/pods/default/kept')).toEqual(kept);
+    db.pragma(`max_page_count = ${pages * 100}`);
+    const a = await s.create<Obj>('/pods/default/a', { metadata: { name: 'a' } });
+    expect(Number(a.metadata.resourceVersion)).toBe(Number(kept.metadata.resourceVersion) + 1);
+    for await (const e of w) {
+      // The failed writes were never published: the first event is the write that committed.
+      expect([e.type, e.object.metadata.resourceVersion]).toEqual(['ADDED', a.metadata.resourceVersion]);
+      break;
+    }
+    await s.close();
+  });
+
   it.each([
     ['garbage', Buffer.from('this is not a database at all, just some text that is long enough '.repeat(100))],
     ['a truncated header', Buffer.from('SQLite format 3\0garbage')],
