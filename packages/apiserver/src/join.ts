@@ -3,11 +3,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { connect, type DetailedPeerCertificate } from 'node:tls';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { StatusError, badRequest, forbidden, invalid, isDNS1123Subdomain, serviceUnavailable, type FieldError } from '@peapod/api-types';
 import { HttpTransport } from '@peapod/client';
 import { BOOTSTRAPPERS_GROUP, MASTERS_GROUP, NODES_GROUP, NODE_USER_PREFIX, type UserInfo } from './auth.js';
-import { caHash, issueCertificate, newKeyPair, pemKey, type ClusterCa } from './pki.js';
+import { caHash, issueCertificate, loadX509, newKeyPair, pemKey, type ClusterCa } from './pki.js';
 
 /**
  * Joining a node to the cluster, as kubeadm's bootstrap token with `--discovery-token-ca-cert-hash`
@@ -83,13 +83,13 @@ export interface NodeCertificates {
 
 const MAX_ADDRESSES = 16;
 
-async function checkCsr(errs: FieldError[], field: string, value: unknown): Promise<x509.Pkcs10CertificateRequest | undefined> {
+async function checkCsr(errs: FieldError[], field: string, value: unknown): Promise<X509.Pkcs10CertificateRequest | undefined> {
   if (typeof value !== 'string' || !value) {
     errs.push({ type: 'FieldValueRequired', field, message: 'Required value: a PEM certificate request' });
     return undefined;
   }
   try {
-    const csr = new x509.Pkcs10CertificateRequest(value);
+    const csr = new (await loadX509()).Pkcs10CertificateRequest(value);
     if (await csr.verify()) return csr;
   } catch {
     // reported below
@@ -120,7 +120,7 @@ export async function serveJoin(ca: ClusterCa, user: UserInfo, body: unknown): P
   const clientCsr = await checkCsr(errs, 'clientCsr', req.clientCsr);
   const servingCsr = await checkCsr(errs, 'servingCsr', req.servingCsr);
   if (errs.length || !clientCsr || !servingCsr) throw invalid({ kind: 'NodeCertificateRequest', name: nodeName }, errs);
-  const publicKey = async (csr: x509.Pkcs10CertificateRequest) => csr.publicKey.export();
+  const publicKey = async (csr: X509.Pkcs10CertificateRequest) => csr.publicKey.export();
   return {
     apiVersion: 'peapod.dev/v1',
     kind: 'NodeCertificates',
@@ -169,7 +169,7 @@ export async function discoverCa(server: string, pinnedHash: string, timeoutMs =
 }
 
 async function csrPem(subject: string, keys: webcrypto.CryptoKeyPair): Promise<string> {
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: subject, keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } });
+  const csr = await (await loadX509()).Pkcs10CertificateRequestGenerator.create({ name: subject, keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } });
   return csr.toString('pem');
 }
 

@@ -2,7 +2,7 @@ import { X509Certificate, createHash, createPrivateKey, webcrypto } from 'node:c
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 
 /** PEM-encoded TLS material for the API server. */
 export interface ServerPki {
@@ -17,7 +17,6 @@ export interface ServerPki {
 /** The CA that signs every certificate of the cluster. */
 export interface ClusterCa {
   certPem: string;
-  cert: x509.X509Certificate;
   key: webcrypto.CryptoKey;
 }
 
@@ -33,7 +32,16 @@ const crypto = webcrypto;
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-x509.cryptoProvider.set(crypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+let x509Module: Promise<typeof X509> | undefined;
+/**
+ * @peculiar/x509 (~3.5 MB of heap and a fifth of a second to load) is needed only to issue
+ * certificates or read requests: on the first start and when an agent joins, never by a server
+ * restarting with certificates that still fit.
+ */
+export const loadX509 = () => (x509Module ??= import('@peculiar/x509').then((x509) => {
+  x509.cryptoProvider.set(crypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  return x509;
+}));
 
 export const pemKey = async (key: CryptoKey) => {
   const der = Buffer.from(await crypto.subtle.exportKey('pkcs8', key)).toString('base64');
@@ -66,6 +74,7 @@ export async function loadOrCreateCa(dir: string): Promise<ClusterCa> {
   let certPem = await exists(certPath);
   let keyPem = await exists(keyPath);
   if (!certPem || !keyPem) {
+    const x509 = await loadX509();
     const keys = await newKeyPair();
     const now = Date.now();
     const ca = await x509.X509CertificateGenerator.createSelfSigned({
@@ -86,7 +95,7 @@ export async function loadOrCreateCa(dir: string): Promise<ClusterCa> {
     await writeAtomic(keyPath, keyPem, 0o600);
     await writeAtomic(certPath, certPem);
   }
-  return { certPem, cert: new x509.X509Certificate(certPem), key: await importKey(keyPem) };
+  return { certPem, key: await importKey(keyPem) };
 }
 
 export interface CertificateRequest {
@@ -103,10 +112,12 @@ export interface CertificateRequest {
 export async function issueCertificate(ca: ClusterCa, req: CertificateRequest): Promise<string> {
   const now = Date.now();
   const names = req.hosts ?? [];
+  const x509 = await loadX509();
+  const caCert = new x509.X509Certificate(ca.certPem);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: req.subject,
-    issuer: ca.cert.subject,
+    issuer: caCert.subject,
     notBefore: new Date(now - 60_000),
     notAfter: new Date(now + (req.validityMs ?? YEAR_MS)),
     signingAlgorithm: ALG,
@@ -117,7 +128,7 @@ export async function issueCertificate(ca: ClusterCa, req: CertificateRequest): 
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
       new x509.ExtendedKeyUsageExtension([req.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
       ...(names.length ? [new x509.SubjectAlternativeNameExtension(names.map((n) => ({ type: isIP(n) ? 'ip' as const : 'dns' as const, value: n })))] : []),
-      await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert, false),
     ],
   });
   return `${cert.toString('pem').trim()}\n`;
@@ -137,7 +148,8 @@ export function certificateFits(certPem: string, keyPem: string, caPem: string, 
 }
 
 /** The DNS names and IPs a certificate is valid for. */
-function sansOf(certPem: string): string[] {
+async function sansOf(certPem: string): Promise<string[]> {
+  const x509 = await loadX509();
   const ext = new x509.X509Certificate(certPem).getExtension(x509.SubjectAlternativeNameExtension);
   return ext ? ext.names.toJSON().map((n) => n.value) : [];
 }
@@ -152,7 +164,7 @@ async function ensureCertificate(dir: string, name: string, ca: ClusterCa, req: 
   const keyPath = join(dir, `${name}.key`);
   const [cert, key] = await Promise.all([exists(certPath), exists(keyPath)]);
   if (cert && key && certificateFits(cert, key, ca.certPem, req.hosts)) return { cert, key };
-  const previous = cert && req.usage === 'server' ? (() => { try { return sansOf(cert); } catch { return []; } })() : [];
+  const previous = cert && req.usage === 'server' ? await sansOf(cert).catch(() => []) : [];
   const keys = await newKeyPair();
   const issued = {
     cert: await issueCertificate(ca, { ...req, hosts: [...new Set([...previous, ...(req.hosts ?? [])])], publicKey: keys.publicKey }),

@@ -1,8 +1,9 @@
+import { createRequire } from 'node:module';
 import {
   RESOURCES, controllerOf, controllerRef, deepEqual, isAlreadyExists, isNotFound, type CronJob, type CronJobStatus, type Job,
 } from '@peapod/api-types';
 import { splitKey, type ReconcileResult } from '@peapod/client';
-import { CronExpressionParser } from 'cron-parser';
+import type { CronExpressionParser as Parser } from 'cron-parser';
 import { recorderFor, type ControllerContext } from './context.js';
 import { QueueController } from './controller.js';
 import { patchStatus, rfc3339, timeOf } from './pod-util.js';
@@ -12,6 +13,10 @@ export const SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-sched
 /** More missed start times than this and Kubernetes reports them rather than counting on. */
 const MAX_MISSED = 100;
 
+/** cron-parser (with luxon, ~1.5 MB of heap) is loaded by the first CronJob, not with the controllers. */
+let parser: typeof Parser | undefined;
+const cron = () => (parser ??= (createRequire(import.meta.url)('cron-parser') as { CronExpressionParser: typeof Parser }).CronExpressionParser);
+
 const finished = (j: Job) => j.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')?.type;
 
 /**
@@ -20,7 +25,7 @@ const finished = (j: Job) => j.status?.conditions?.find((c) => (c.type === 'Comp
  * the times skipped in between, capped just above MAX_MISSED.
  */
 export function scheduleTimes(schedule: string, timeZone: string | undefined, after: number, now: number): { mostRecent?: number; next: number; missed: number } {
-  const it = CronExpressionParser.parse(schedule, { currentDate: new Date(after), tz: timeZone });
+  const it = cron().parse(schedule, { currentDate: new Date(after), tz: timeZone });
   let mostRecent: number | undefined;
   let missed = 0;
   for (;;) {
@@ -30,7 +35,7 @@ export function scheduleTimes(schedule: string, timeZone: string | undefined, af
     mostRecent = t;
     if (missed > MAX_MISSED) {
       // Too many to walk: only the last time up to now and the next one matter.
-      const around = () => CronExpressionParser.parse(schedule, { currentDate: new Date(now + 1), tz: timeZone });
+      const around = () => cron().parse(schedule, { currentDate: new Date(now + 1), tz: timeZone });
       return { mostRecent: around().prev().toDate().getTime(), next: around().next().toDate().getTime(), missed };
     }
   }

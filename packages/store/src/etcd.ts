@@ -1,4 +1,5 @@
-import { Etcd3, type IKeyValue, type IOptions, type IWatchResponse, type Watcher } from 'etcd3';
+import { createRequire } from 'node:module';
+import type { Etcd3, IKeyValue, IOptions, IWatchResponse, Watcher } from 'etcd3';
 import { badRequest, internalError, requestEntityTooLarge, serviceUnavailable, timeout, type StatusError } from '@peapod/api-types';
 import { CompactedError, FutureRevisionError, type KV, type KVEntry, type KVEvent, type KVWatch, type RangeResult, type TxnResult, type WatchSink } from './kv.js';
 import { KVStore, type StoreOptions } from './kv-store.js';
@@ -32,6 +33,11 @@ function etcdError(err: unknown): StatusError {
 
 const isCompacted = (err: unknown) => /required revision has been compacted/.test(String((err as Error)?.message));
 const isFuture = (err: unknown) => /required revision is a future revision/.test(String((err as Error)?.message));
+/**
+ * The etcd3 client (with gRPC, ~4 MB of heap) is loaded by the first EtcdKV, not with this
+ * package: most processes run on sqlite. It is CommonJS, so `require` keeps the constructor synchronous.
+ */
+const loadEtcd3 = () => (createRequire(import.meta.url)('etcd3') as { Etcd3: typeof Etcd3 }).Etcd3;
 
 /**
  * An MVCC map in an etcd v3 cluster. Every write is one transaction comparing the key's
@@ -48,7 +54,7 @@ export class EtcdKV implements KV {
   constructor(hosts: readonly string[], opts: EtcdStoreOptions = {}) {
     if (!hosts.length) throw badRequest('etcd: at least one endpoint is required');
     const deadline = opts.requestTimeoutMs ?? 5_000;
-    this.client = new Etcd3({
+    this.client = new (loadEtcd3())({
       hosts: hosts.map((h) => (/^https?:\/\//.test(h) ? h : `http://${h}`)),
       dialTimeout: 2_000,
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + deadline }),

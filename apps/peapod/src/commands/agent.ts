@@ -6,15 +6,11 @@ import { isStatusError } from '@peapod/api-types';
 import { KUBELET_CLIENT_USER, certificateFits, joinCluster, writeKubeconfig, type NodeCredentials } from '@peapod/apiserver';
 import { HttpTransport, KubeClient } from '@peapod/client';
 import { Clock, Container, Logger, RealClock, composeModules, type ComposedApp } from '@peapod/core';
-import { RuntimeModule } from '@peapod/runtime';
-import { ContainerdRuntimeModule } from '@peapod/runtime-containerd';
-import { DockerRuntimeModule } from '@peapod/runtime-docker';
-import { ProcessRuntimeModule } from '@peapod/runtime-process';
-import { WindowsRuntimeModule } from '@peapod/runtime-windows';
 import { lockDataDir } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { fileLogger } from '../logger.js';
 import { nodeAgentModule, nodeRootDir, parseRuntimeOptions, waitNodeReady } from '../node-agent.js';
+import { RUNTIME_MODULES } from '../runtimes.js';
 import { parseFlags, parseListen } from './args.js';
 import { serveApp } from './up.js';
 
@@ -147,7 +143,7 @@ export function composeAgent(o: AgentOptions, creds: NodeCredentials, logger: Lo
     serve: { host: o.host, port: o.port, advertise: o.host, cert: creds.servingCert, key: creds.servingKey, ca: creds.caCert, allowedUsers: [KUBELET_CLIENT_USER] },
     dependsOn: [],
   }, nodes);
-  return composeModules([RuntimeModule, ProcessRuntimeModule, DockerRuntimeModule, ContainerdRuntimeModule, WindowsRuntimeModule, node], c);
+  return composeModules([...RUNTIME_MODULES, node], c);
 }
 
 /** Maps start-up failures users can fix to one-line errors. */

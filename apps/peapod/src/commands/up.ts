@@ -5,17 +5,13 @@ import { ClientModule, KubeClient, Transport, leaderIdentity, type LeaderElectio
 import { Clock, Container, Logger, RealClock, composeModules, type ComposeHooks, type ComposedApp, type Module } from '@peapod/core';
 import { ControllersModule, ControllersOptions } from '@peapod/controllers';
 import { serveDashboard } from '@peapod/dashboard';
-import { RuntimeModule } from '@peapod/runtime';
-import { ContainerdRuntimeModule } from '@peapod/runtime-containerd';
-import { DockerRuntimeModule } from '@peapod/runtime-docker';
-import { ProcessRuntimeModule } from '@peapod/runtime-process';
-import { WindowsRuntimeModule } from '@peapod/runtime-windows';
 import { SchedulerConfig, SchedulerModule } from '@peapod/scheduler';
 import { Store, StoreConfig, StoreModule } from '@peapod/store';
 import { lockDataDir } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { fileLogger } from '../logger.js';
 import { kubeletOf, nodeAgentModule, nodeRootDir, parseRuntimeOptions, waitNodeReady } from '../node-agent.js';
+import { RUNTIME_MODULES } from '../runtimes.js';
 import { parseFlags, parseListen } from './args.js';
 
 const USAGE = `Usage: peapod up [flags]
@@ -167,7 +163,7 @@ export function composeCluster(o: UpOptions, logger: Logger, hooks?: ComposeHook
       labels: { 'peapod.dev/fake-node': 'true' },
     }, nodes)),
   ];
-  return composeModules([...modules, RuntimeModule, ProcessRuntimeModule, DockerRuntimeModule, ContainerdRuntimeModule, WindowsRuntimeModule, ...nodeModules], container, hooks);
+  return composeModules([...modules, ...RUNTIME_MODULES, ...nodeModules], container, hooks);
 }
 
 /** Maps a control plane's start-up failures users can fix to one-line errors; `failed` is the module whose start threw. */

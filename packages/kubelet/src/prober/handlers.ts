@@ -1,7 +1,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { createRequire } from 'node:module';
 import * as net from 'node:net';
-import * as grpc from '@grpc/grpc-js';
+import type * as Grpc from '@grpc/grpc-js';
 import type { ContainerPort, HTTPGetAction, LifecycleHandler, Probe } from '@peapod/api-types';
 import type { Clock } from '@peapod/core';
 import { isRuntimeError, type Runtime } from '@peapod/runtime';
@@ -119,8 +120,13 @@ function tcpConnect(host: string, port: number, signal: AbortSignal): Promise<Ha
   });
 }
 
+/** gRPC (~3 MB of heap) is loaded by the first gRPC probe, not with the kubelet: few pods have one. */
+let grpcModule: typeof Grpc | undefined;
+const loadGrpc = () => (grpcModule ??= createRequire(import.meta.url)('@grpc/grpc-js') as typeof Grpc);
+
 /** `grpc.health.v1.Health/Check` with the request and response encoded by hand (one string, one enum). */
 function grpcHealth(host: string, port: number, service: string, signal: AbortSignal): Promise<HandlerOutcome> {
+  const grpc = loadGrpc();
   const client = new grpc.Client(`${host}:${port}`, grpc.credentials.createInsecure());
   // Field 1 is written even when empty: some servers drop a zero-length request frame.
   const serialize = (s: string) => {
