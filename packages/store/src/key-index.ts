@@ -20,7 +20,7 @@ function versionAt<V>(vs: readonly Version<V>[], rev: number): Version<V> | unde
  */
 export class KeyIndex<V> {
   /** Every key that has a version. */
-  private keys = new SortedKeys();
+  private readonly keys = new SortedKeys();
   private readonly versions = new Map<string, Version<V>[]>();
 
   /** The key's newest version, if it is not a deletion. */
@@ -95,9 +95,11 @@ export class KeyIndex<V> {
     persist(dropped);
     for (const [key, keep] of cuts) {
       const vs = this.versions.get(key)!;
-      if (keep === vs.length) this.versions.delete(key);
-      else vs.splice(0, keep);
+      if (keep < vs.length) vs.splice(0, keep);
+      else {
+        this.versions.delete(key);
+        this.keys.delete(key);
+      }
     }
-    if (cuts.size) this.keys = new SortedKeys(this.versions.keys());
   }
 }
