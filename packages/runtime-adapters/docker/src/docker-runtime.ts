@@ -212,10 +212,15 @@ export class DockerRuntime implements Runtime {
   /** The sandbox's /etc/hosts and /etc/resolv.conf (`ETC_FILES`), which its app containers mount. */
   private async writeEtcFiles(dir: string, config: PodSandboxConfig): Promise<void> {
     const host = config.dnsConfig ? '' : await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-    await Promise.all([
-      writeFile(join(dir, ETC_FILES['/etc/hosts']), LOOPBACK_HOSTS),
-      writeFile(join(dir, ETC_FILES['/etc/resolv.conf']), resolvConf(config.dnsConfig, host)),
-    ]);
+    try {
+      await Promise.all([
+        writeFile(join(dir, ETC_FILES['/etc/hosts']), LOOPBACK_HOSTS),
+        writeFile(join(dir, ETC_FILES['/etc/resolv.conf']), resolvConf(config.dnsConfig, host)),
+      ]);
+    } catch (err) {
+      // A data root at the daemon's path that is not the daemon's (e.g. a local Docker next to a remote one).
+      throw runtimeInternal(`the Engine's data root is not visible here (${dir}): ${(err as Error).message}`, RuntimeReason.CreatePodSandboxError, err);
+    }
   }
 
   async stopPodSandbox(id: string): Promise<void> {
