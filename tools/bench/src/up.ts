@@ -49,8 +49,8 @@ const runs = quick ? 3 : 7;
 const idleMs = quick ? 2_000 : 10_000;
 const floor = median(await repeat(runs, bareNodeStart));
 const cold = median(await repeat(runs, coldStart));
-const bareRss = await bareServerRss(idleMs);
-const idle = await idleRss(idleMs);
+// The two idle waits overlap: an idle process's RSS does not depend on what another one does.
+const [bareRss, idle] = await Promise.all([bareServerRss(idleMs), idleRss(idleMs)]);
 printTable(`peapod up: cold start (median of ${runs}) and idle memory (after ${idleMs / 1000} s)`, [
   { measure: 'cold start to ready (ms)', peapod: cold, 'same run': `bare node start ${floor.toFixed(0)} ms`, anchor: 'kind ~14,000 ms, k3d ~13,000 ms; target <= 1,500 ms' },
   { measure: 'idle RSS, one node, no pods (MB)', peapod: idle, 'same run': `bare Node HTTP server ${bareRss.toFixed(0)} MB`, anchor: 'k3s ~500 MB, k0s ~330 MB; target <= 120 MB' },
