@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
+import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeModules, silentLogger, RealClock } from '@peapod/core';
 import { RuntimeModule, RuntimeRegistry, containerLabels, podLabels, renderLogEntry, type ContainerConfig, type PodSandboxConfig } from '@peapod/runtime';
@@ -7,6 +8,7 @@ import { runRuntimeConformance, shellWorkload, tempDirs } from '@peapod/runtime/
 import { engineSkipReason, startPrivateEngine, type PrivateEngine } from '@peapod/runtime/testing';
 import { DockerRuntime } from './docker-runtime.js';
 import { DockerRuntimeModule } from './module.js';
+import { sandboxCreateOptions } from './translate.js';
 
 /**
  * A private Docker Engine and image registry for this file, started by the project's own script.
@@ -90,6 +92,25 @@ describe.skipIf(engineSkipReason('docker'))('docker adapter against a real Engin
         expect(response).toMatch(/^HTTP\/1\.[01] 200/);
         expect(response).toContain('hello-from-web');
         expect(await rt.portForward(id, 9).then(() => undefined, (e: unknown) => e)).toMatchObject({ code: 'Unavailable' });
+      } finally {
+        await rt.removePodSandbox(id);
+      }
+    });
+
+    it('runs app containers in a sandbox on Docker\'s network stack (made by an earlier version, or for a daemon whose data root is not visible)', async () => {
+      const rt = new DockerRuntime({ socketPath });
+      const docker = new Docker({ socketPath });
+      const sb = { ...sandboxConfig('engine-net'), dnsConfig: { servers: ['10.96.0.10'], searches: [], options: [] } };
+      const { id } = await docker.createContainer(sandboxCreateOptions(sb, { pauseImage: 'peapod/pause:3.9', network: 'none', writesEtcFiles: false }));
+      await docker.getContainer(id).start();
+      try {
+        const app = await rt.createContainer(id, ctr(sb, 'app', 'sleep 30'), sb);
+        await rt.startContainer(app);
+        // Docker's own files, not the adapter's; stats from the Engine.
+        expect((await docker.getContainer(app).inspect()).HostConfig.Mounts ?? []).toEqual([]);
+        expect((await rt.execSync(app, ['cat', '/etc/resolv.conf'])).stdout.toString()).toMatch(/^nameserver 10\.96\.0\.10$/m);
+        expect((await rt.execSync(app, ['hostname'])).stdout.toString()).toBe('engine-net\n');
+        expect((await rt.containerStats(app)).memory?.workingSetBytes).toBeGreaterThan(0);
       } finally {
         await rt.removePodSandbox(id);
       }

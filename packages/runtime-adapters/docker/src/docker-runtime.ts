@@ -146,9 +146,10 @@ export class DockerRuntime implements Runtime {
       const v = await new Docker({ socketPath: this.socketPath }).version();
       const api = negotiateApiVersion(v.ApiVersion, (v as { MinAPIVersion?: string }).MinAPIVersion);
       const docker = new Docker({ socketPath: this.socketPath, version: `v${api}` });
-      const root = ((await docker.info()) as { DockerRootDir?: string }).DockerRootDir;
+      const root = ((await docker.info().catch(() => undefined)) as { DockerRootDir?: string } | undefined)?.DockerRootDir;
       // The Engine's container directories are where sandboxes' /etc files go; a daemon whose
-      // data root this host does not see (another machine, another mount namespace) writes its own.
+      // data root this host does not see (another machine, another mount namespace, or one that
+      // does not say) writes its own.
       const containersDir = root && existsSync(join(root, 'containers')) ? join(root, 'containers') : undefined;
       this.logger.debug('docker: connected', { engine: v.Version, api, containersDir });
       return {
