@@ -2,7 +2,9 @@
  * Pod creates per second over HTTPS against the sqlite store, with 1 and 32 concurrent clients
  * (each a keep-alive connection), with p50/p99 latency; next to a bare Node HTTPS server that
  * parses the same JSON body and answers it, measured in the same run (the ceiling). The load
- * comes from a child process, so that client and server do not share one event loop.
+ * comes from a child process (`create-load.ts`), so that client and server do not share one
+ * event loop. Each line also gives the server process's CPU time per create (all its threads),
+ * which moves less than the rates when other work shares the machine.
  *
  *   npx tsx --conditions=@peapod/source packages/apiserver/bench/creates.ts [--quick]
  *
@@ -10,98 +12,63 @@
  */
 import { fork } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { Agent, createServer, request } from 'node:https';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RealClock } from '@peapod/core';
+import { createSqliteStore } from '@peapod/store';
+import { startApiServer } from '../src/index.js';
 // nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
 import { emit } from '../../../tools/bench/src/emit.mjs';
+import type { LoadResult, LoadSpec } from './create-load.js';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 1 : 3;
 const PER_RUN = quick ? 1000 : 4000;
 
-interface Target { url: URL; ca: string; token: string; path: (i: number) => string }
-
-const body = (name: string) => JSON.stringify({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'bench' } },
-  spec: { containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
-});
-
-function post(agent: Agent, t: Target, payload: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = request({
-      host: t.url.hostname, port: t.url.port, method: 'POST', path: t.path(0), agent, ca: t.ca,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${t.token}` },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 201 ? resolve(performance.now() - started) : reject(new Error(`status ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function run(t: Target, clients: number, total: number, prefix: string) {
-  let seq = 0;
-  const agents = Array.from({ length: clients }, () => new Agent({ keepAlive: true, maxSockets: 1, ca: t.ca }));
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(agents.map(async (agent) => {
-    while (next < total) {
-      next++;
-      latencies.push(await post(agent, t, body(`bench-${prefix}-${seq++}`)));
-    }
-  }));
-  const seconds = (performance.now() - started) / 1000;
-  for (const a of agents) a.destroy();
-  latencies.sort((a, b) => a - b);
-  return { rate: total / seconds, p50: latencies[Math.floor(latencies.length * 0.5)], p99: latencies[Math.floor(latencies.length * 0.99)] };
-}
+type Target = Pick<LoadSpec, 'url' | 'ca' | 'token' | 'path'>;
+/** Figures of one configuration; `cpuUs` is this process's CPU (user + system, all threads) per create. */
+type Figures = LoadResult & { cpuUs: number };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Runs the load in a child process (this script with --load) and returns its figures. */
-function load(t: Target, clients: number, total: number, prefix: string): Promise<{ rate: number; p50: number; p99: number }> {
+/** Runs the load in a child process (`create-load.ts`) and returns its figures with the server's CPU per create. */
+function load(t: Target, clients: number, total: number, prefix: string): Promise<Figures> {
+  const spec: LoadSpec = { ...t, clients, total, prefix };
+  const cpu = process.cpuUsage();
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--load'], {
-      env: { ...process.env, BENCH_TARGET: JSON.stringify({ url: t.url.href, ca: t.ca, token: t.token, path: t.path(0), clients, total, prefix }) },
+    const child = fork(fileURLToPath(new URL('./create-load.ts', import.meta.url)), {
+      env: { ...process.env, BENCH_TARGET: JSON.stringify(spec) },
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
-    child.on('message', (m) => resolve(m as { rate: number; p50: number; p99: number }));
+    child.on('message', (m) => {
+      const used = process.cpuUsage(cpu);
+      resolve({ ...(m as LoadResult), cpuUs: (used.user + used.system) / total });
+    });
     child.on('exit', (code) => code !== 0 && reject(new Error(`load generator exited ${code}`)));
   });
 }
 
 async function measure(name: string, t: Target) {
-  const out: Record<number, { rate: number; p50: number; p99: number }> = {};
+  const out: Record<number, Figures> = {};
   for (const clients of [1, 32]) {
     await load(t, clients, Math.min(200, PER_RUN), `${name.length}-warm-${clients}`);
-    const results = [];
+    const results: Figures[] = [];
     for (let i = 0; i < RUNS; i++) results.push(await load(t, clients, PER_RUN, `${name.length}-${clients}-${i}`));
-    const m = out[clients] = { rate: median(results.map((r) => r.rate)), p50: median(results.map((r) => r.p50)), p99: median(results.map((r) => r.p99)) };
-    console.log(`${name.padEnd(34)} clients=${String(clients).padStart(2)}  ${m.rate.toFixed(0).padStart(6)} creates/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms`);
+    const m = out[clients] = {
+      rate: median(results.map((r) => r.rate)), p50: median(results.map((r) => r.p50)), p99: median(results.map((r) => r.p99)), cpuUs: median(results.map((r) => r.cpuUs)),
+    };
+    console.log(`${name.padEnd(34)} clients=${String(clients).padStart(2)}  ${m.rate.toFixed(0).padStart(6)} creates/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms  server CPU ${m.cpuUs.toFixed(0)} µs/create`);
   }
   return out;
 }
 
-if (process.argv.includes('--load')) {
-  const spec = JSON.parse(process.env.BENCH_TARGET!) as { url: string; ca: string; token: string; path: string; clients: number; total: number; prefix: string };
-  const result = await run({ url: new URL(spec.url), ca: spec.ca, token: spec.token, path: () => spec.path }, spec.clients, spec.total, spec.prefix);
-  process.send!(result, () => process.exit(0));
-} else {
-// Imported here, not at the top, so that the load generator children (this file with --load) start
-// in a fraction of a second instead of loading the whole API server each.
-const { RealClock } = await import('@peapod/core');
-const { createSqliteStore } = await import('@peapod/store');
-const { startApiServer } = await import('../src/index.js');
 const dir = await mkdtemp(join(tmpdir(), 'peapod-bench-'));
 const store = createSqliteStore(join(dir, 'state.db'));
 const server = await startApiServer({ port: 0, pkiDir: join(dir, 'pki'), rateLimit: { qps: 1e9, burst: 1e9 } }, { store, clock: new RealClock() });
-const api: Target = { url: new URL(server.url), ca: server.caCert, token: server.adminToken, path: () => '/api/v1/namespaces/default/pods' };
+const api: Target = { url: server.url, ca: server.caCert, token: server.adminToken, path: '/api/v1/namespaces/default/pods' };
 
 // The floor: a bare HTTPS server with the same certificate that parses the body and answers 201 with it.
 const bare = createServer({ cert: await readFile(join(dir, 'pki', 'apiserver.crt')), key: await readFile(join(dir, 'pki', 'apiserver.key')) }, (req, res) => {
@@ -113,7 +80,7 @@ const bare = createServer({ cert: await readFile(join(dir, 'pki', 'apiserver.crt
   });
 });
 await new Promise<void>((r) => bare.listen(0, '127.0.0.1', () => r()));
-const bareTarget: Target = { ...api, url: new URL(`https://127.0.0.1:${(bare.address() as AddressInfo).port}`) };
+const bareTarget: Target = { ...api, url: `https://127.0.0.1:${(bare.address() as AddressInfo).port}` };
 
 console.log(`pod creates over HTTPS, ${RUNS} run(s) of ${PER_RUN} per configuration, medians (node ${process.version})`);
 const floor = await measure('bare Node HTTPS (parse + echo)', bareTarget);
@@ -126,4 +93,3 @@ bare.close();
 await server.close();
 await store.close();
 await rm(dir, { recursive: true, force: true });
-}

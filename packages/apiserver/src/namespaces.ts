@@ -3,6 +3,7 @@ import type { Clock, Logger, TimerHandle } from '@peapod/core';
 import type { Store, Watch } from '@peapod/store';
 import { ADMIN_USER } from './auth.js';
 import type { ServedResource } from './registry.js';
+import type { NamespaceReader } from './pod-security/admission.js';
 import type { NamespaceGate, Rest, WriteContext } from './rest.js';
 import { NAMESPACE_FINALIZER } from './strategies.js';
 import type { Obj } from './obj.js';
@@ -18,7 +19,7 @@ const RETRY_MS = 500;
  * ago may not have reached the cache); and the namespace finalizer, which empties a terminating
  * namespace, then removes the `kubernetes` finalizer so the namespace itself goes away.
  */
-export class NamespaceLifecycle implements NamespaceGate {
+export class NamespaceLifecycle implements NamespaceGate, NamespaceReader {
   private readonly cache = new Map<string, Obj>();
   private readonly timers = new Map<string, TimerHandle>();
   private readonly running = new Set<string>();
@@ -27,10 +28,14 @@ export class NamespaceLifecycle implements NamespaceGate {
 
   constructor(private readonly store: Store, private readonly clock: Clock, private readonly logger: Logger) {}
 
+  /** The namespace from the cache, else from storage; undefined when it does not exist. */
+  async get(name: string): Promise<Obj | undefined> {
+    return this.cache.get(name) ?? await this.store.get<Obj>(`/namespaces/${name}`, { ignoreNotFound: true });
+  }
+
   async check(namespace: string, r: ServedResource, name: string): Promise<void> {
     if (!r.info.namespaced) return;
-    let ns = this.cache.get(namespace);
-    if (!ns) ns = await this.store.get<Obj>(`/namespaces/${namespace}`, { ignoreNotFound: true });
+    const ns = await this.get(namespace);
     if (!ns) throw notFound({ kind: 'namespaces', name: namespace });
     if (ns.metadata.deletionTimestamp) {
       throw forbidden({ kind: r.info.plural, group: r.info.group || undefined, name: name || undefined }, `unable to create new content in namespace ${namespace} because it is being terminated`);

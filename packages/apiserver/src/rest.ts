@@ -87,6 +87,9 @@ const SYSTEM_META = ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionG
  * never mutated here; every write works on a copy.
  */
 export class Rest {
+  private nowSecond = NaN;
+  private nowText = '';
+
   constructor(
     private readonly store: Store,
     readonly registry: ResourceRegistry,
@@ -100,8 +103,14 @@ export class Rest {
     return strategyFor(r.info.group, r.info.plural, r.info.subresources ?? []);
   }
 
+  /** The current time as RFC 3339 seconds, as Kubernetes writes timestamps (metadata and managedFields). */
   now(): string {
-    return rfc3339(this.clock.now());
+    const second = Math.floor(this.clock.now() / 1000);
+    if (second !== this.nowSecond) {
+      this.nowSecond = second;
+      this.nowText = rfc3339(second * 1000);
+    }
+    return this.nowText;
   }
 
   async get(r: ServedResource, namespace: string, name: string): Promise<Obj> {

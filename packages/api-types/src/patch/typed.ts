@@ -219,9 +219,11 @@ function addedBelow(v: Json, n: SchemaNode, cut: PathCut | undefined, ownsNothin
       const json = repeated.has(pe) ? {} : addedAt(pe, item, n.items, false, c);
       if (json) children.push([pe, json]);
     }
+    children.sort(byPathElement);
   } else if (isObject(v)) {
     const required = n.body?.required;
-    for (const k of Object.keys(v)) {
+    // Field elements share their `f:` prefix, so the key order is FieldsV1's order.
+    for (const k of Object.keys(v).sort()) {
       const pe = fieldElement(k);
       const c = cut?.get(pe);
       if (c === true) continue;
@@ -230,11 +232,12 @@ function addedBelow(v: Json, n: SchemaNode, cut: PathCut | undefined, ownsNothin
     }
   }
   if (ownsNothing && children.length === 0) return undefined;
-  children.sort((a, b) => comparePathElements(a[0], b[0]));
   const out: JsonObject = ownsNothing || children.length === 0 ? {} : { '.': {} };
   for (const [pe, json] of children) out[pe] = json;
   return out;
 }
+
+const byPathElement = (a: [PathElement, unknown], b: [PathElement, unknown]) => comparePathElements(a[0], b[0]);
 
 const kindOf = (v: Json) => (Array.isArray(v) ? 'list' : isObject(v) ? 'object' : 'scalar');
 

@@ -15,7 +15,7 @@ const logger: Logger = {
   debug: () => undefined, info: (msg, fields) => logged.push({ msg, fields }), warn: (msg, fields) => logged.push({ msg, fields }), error: () => undefined,
   child: () => logger,
 };
-const psa = new PodSecurityAdmission(store, registry, logger);
+const psa = new PodSecurityAdmission(store, registry, logger, { get: (name) => store.get<Obj>(`/namespaces/${name}`, { ignoreNotFound: true }) });
 const namespace = (name: string, labels: Record<string, string>) => store.create(`/namespaces/${name}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
 const pod = (spec: Record<string, unknown> = {}): Obj => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'x' }], ...spec } });
 

@@ -22,6 +22,14 @@ const TEMPLATE_PATHS: Record<string, readonly string[]> = {
   'batch/cronjobs': ['spec', 'jobTemplate', 'spec', 'template'],
 };
 
+/**
+ * Reads namespaces as admission sees them: from a watched cache where one exists, as upstream's
+ * namespace lister (a namespace created a moment ago falls through to storage).
+ */
+export interface NamespaceReader {
+  get(name: string): Promise<Obj | undefined>;
+}
+
 /** Audit annotation keys Kubernetes records on the request's audit event. */
 export const AUDIT_VIOLATIONS = 'pod-security.kubernetes.io/audit-violations';
 export const ENFORCE_POLICY = 'pod-security.kubernetes.io/enforce-policy';
@@ -39,7 +47,15 @@ const MAX_PODS_TO_CHECK = 3000;
  * included) and no pod (mirror pods included) is exempt, and unlabeled namespaces are privileged.
  */
 export class PodSecurityAdmission {
-  constructor(private readonly store: Store, private readonly registry: ResourceRegistry, private readonly logger: Logger) {}
+  /** Parsed policies by namespace object: the reader serves the same (immutable) object until the namespace changes. */
+  private readonly policies = new WeakMap<Obj, { policy: NamespacePolicy; errors: string }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly registry: ResourceRegistry,
+    private readonly logger: Logger,
+    private readonly namespaces: NamespaceReader,
+  ) {}
 
   /**
    * Validates a create (`old` undefined) or update of `obj` after the object's own validation.
@@ -65,9 +81,14 @@ export class PodSecurityAdmission {
   }
 
   private async policyOf(namespace: string): Promise<{ policy: NamespacePolicy; errors: string }> {
-    const ns = await this.store.get<Obj>(`/namespaces/${namespace}`, { ignoreNotFound: true });
-    const { policy, errors } = policyFromLabels(ns?.metadata.labels);
-    return { policy, errors: errors.map((e) => `${e.field}: ${e.message}`).join(', ') };
+    const ns = await this.namespaces.get(namespace);
+    let out = ns && this.policies.get(ns);
+    if (!out) {
+      const { policy, errors } = policyFromLabels(ns?.metadata.labels);
+      out = { policy, errors: errors.map((e) => `${e.field}: ${e.message}`).join(', ') };
+      if (ns) this.policies.set(ns, out);
+    }
+    return out;
   }
 
   /** Upstream `EvaluatePod`: enforce (pods only), then audit, then warn unless already rejected. */
