@@ -8,6 +8,10 @@
  *   30,000 pods Running on them; the deltas per node and per pod, next to what the API objects
  *   themselves take (each Node with its Lease, each Pod as an informer holds it, in this
  *   process's heap). Targets <= 512 KB per node and <= 50 KB per pod.
+ * - CPU: seconds of CPU the `peapod up` process spent per pod (from first create until all Running),
+ *   next to the same figure for the floor's creates; and the share of a core the fake nodes take
+ *   while idle (heartbeats: Lease renewals, node status, relists). On a loaded machine these are
+ *   the figures to compare, since wall time then mostly measures the neighbours.
  * `--quick`: 100 fake nodes, 200 pods timed, 400 for memory.
  *
  *   pnpm build && node --expose-gc --import tsx --conditions=@peapod/source tools/bench/src/cluster.ts [--quick]
@@ -15,6 +19,7 @@
 import { RESOURCES, isTooManyRequests, type Pod } from '@peapod/api-types';
 import { HttpTransport, SharedInformer, createClient, loadKubeconfig, type KubeClient, type ResourceClient } from '@peapod/client';
 import { RealClock, silentLogger } from '@peapod/core';
+import { readFileSync } from 'node:fs';
 import { emit } from './emit.mjs';
 import { gc, pool, printTable, quick } from './lib.js';
 import { startPeapodUp, type RunningUp } from './peapod-up.js';
@@ -42,6 +47,12 @@ const pod = (i: number, schedulerName?: string): Pod => ({
 /** Progress on stderr, so a slow phase shows where the time goes (stdout carries the figures). */
 const t00 = performance.now();
 const progress = (what: string) => console.error(`cluster bench: ${what} (${((performance.now() - t00) / 1000).toFixed(0)} s)`);
+
+/** CPU seconds (user + system) a process has used so far (Linux: clock ticks of 1/100 s). */
+const cpuSecsOf = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
 
 const heapMB = () => { gc(); return process.memoryUsage().heapUsed / 2 ** 20; };
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -89,13 +100,16 @@ async function follow(client: KubeClient) {
 const idle = await startPeapodUp([], { gcOnSignal: true });
 let rssIdle: number;
 let floorSecs: number;
+let floorCpuMsPerPod: number;
 try {
   await settle(2_000);
   rssIdle = await idle.rssAfterGc();
   const pods = (await clientOf(idle)).resource(RESOURCES.pods);
   const t0 = performance.now();
+  const cpu0 = cpuSecsOf(idle.pid);
   await createPods(pods, 0, TIMED_PODS, UNSERVED);
   floorSecs = (performance.now() - t0) / 1000;
+  floorCpuMsPerPod = ((cpuSecsOf(idle.pid) - cpu0) * 1000) / TIMED_PODS;
   progress(`floor: ${TIMED_PODS} creates on the idle cluster took ${floorSecs.toFixed(1)} s`);
 } finally {
   await idle.stop();
@@ -105,7 +119,9 @@ try {
 const up = await startPeapodUp(['--fake-nodes', String(NODES)], { gcOnSignal: true, timeoutMs: deadlineMs });
 try {
   progress(`${NODES} fake nodes ready after ${(up.readyMs / 1000).toFixed(1)} s`);
+  const idleCpu0 = cpuSecsOf(up.pid);
   await settle(2_000);
+  const idleCorePct = ((cpuSecsOf(up.pid) - idleCpu0) / 2) * 100;
   const rssNodes = await up.rssAfterGc();
   const client = await clientOf(up);
   const h0 = heapMB();
@@ -117,10 +133,12 @@ try {
   const h1 = heapMB();
   const watcher = await follow(client);
   const t0 = performance.now();
+  const cpu0 = cpuSecsOf(up.pid);
   await createPods(pods, 0, TIMED_PODS);
   const createdSecs = (performance.now() - t0) / 1000;
   await watcher.until(TIMED_PODS);
   const runningSecs = (performance.now() - t0) / 1000;
+  const cpuMsPerPod = ((cpuSecsOf(up.pid) - cpu0) * 1000) / TIMED_PODS;
   progress(`${TIMED_PODS} pods Running after ${runningSecs.toFixed(1)} s (creates acknowledged after ${createdSecs.toFixed(1)} s)`);
 
   await createPods(pods, TIMED_PODS, MEMORY_PODS);
@@ -135,6 +153,8 @@ try {
 
   printTable(`peapod up --fake-nodes ${NODES}: pods to Running`, [
     { measure: `${TIMED_PODS} pods created -> all Running (s)`, peapod: runningSecs, 'floor: same creates, idle cluster, no scheduler (s)': floorSecs, 'creates acknowledged after (s)': createdSecs, anchor: 'target <= 10 s; KWOK 10,000 pods within 60 s' },
+    { measure: 'peapod up CPU per pod (ms)', peapod: cpuMsPerPod, 'floor: same creates, idle cluster, no scheduler (s)': `${floorCpuMsPerPod.toFixed(2)} ms`, anchor: '<= 1 ms per pod for 10,000 pods in 10 s on one core' },
+    { measure: `${NODES} idle fake nodes (% of a core)`, peapod: idleCorePct },
   ]);
   printTable('peapod up: memory (RSS after a full GC)', [
     { measure: 'idle, one node, no pods (MB)', rss: rssIdle },
@@ -142,6 +162,7 @@ try {
     { measure: `with ${MEMORY_PODS} pods Running (MB)`, rss: rssPods, 'per pod (KB)': perPodKB, 'floor: Pod objects in an informer (KB)': podFloorKB, target: '<= 50 KB per pod' },
   ]);
   emit('cluster.pods_running_s', runningSecs, 's', { name: `${TIMED_PODS} creates on an idle cluster, no scheduler serving them`, value: floorSecs });
+  emit('cluster.cpu_ms_per_pod', cpuMsPerPod, 'ms', { name: 'CPU per create on an idle cluster, no scheduler serving them', value: floorCpuMsPerPod });
   emit('cluster.mem_per_node_kb', perNodeKB, 'KB', { name: 'the Node and Lease objects themselves (heap)', value: nodeFloorKB });
   emit('cluster.mem_per_pod_kb', perPodKB, 'KB', { name: 'the Pod objects themselves, in an informer (heap)', value: podFloorKB });
 } finally {
