@@ -37,7 +37,7 @@ interface Script {
 export const SCRIPTS: Script[] = [
   { id: 'up', title: '`peapod up`: cold start and idle memory', path: 'tools/bench/src/up.ts', args: { full: [], quick: ['--quick'] }, minutes: 4, build: true, metrics: ['up.cold_start_ms', 'up.idle_rss_mb'] },
   { id: 'cluster', title: '`peapod up --fake-nodes`: pods to Running, memory per node and per pod', path: 'tools/bench/src/cluster.ts', args: { full: [], quick: ['--quick'] }, minutes: 20, build: true, metrics: ['cluster.pods_running_s', 'cluster.mem_per_node_kb', 'cluster.mem_per_pod_kb'] },
-  { id: 'validate', title: 'API types: validation', path: 'packages/api-types/bench/validate.ts', args: { full: [], quick: ['--quick'] }, minutes: 3, metrics: ['api-types.validate_per_cpu_s'] },
+  { id: 'validate', title: 'API types: validation', path: 'packages/api-types/bench/validate.ts', args: { full: [], quick: ['--quick'] }, minutes: 3, metrics: ['api-types.validate_per_cpu_s', 'api-types.validation_per_cpu_s'] },
   { id: 'store', title: 'Store: writes and watch fan-out', path: 'packages/store/bench/store.ts', args: { full: [], quick: ['--quick'] }, minutes: 4, needs: ['etcd'], metrics: ['store.sqlite.writes_per_s', 'store.etcd.writes_per_s', 'store.watch_fanout_p50_ms'] },
   { id: 'creates', title: 'API server: creates', path: 'packages/apiserver/bench/creates.ts', args: { full: [], quick: ['--quick'] }, minutes: 4, metrics: ['apiserver.creates_per_s', 'apiserver.create_p50_ms', 'apiserver.create_p99_ms'] },
   { id: 'informer', title: 'Client: informers and work queue', path: 'packages/client/bench/informer.bench.ts', args: { full: [], quick: ['--quick'] }, minutes: 3, metrics: ['client.informer_watch_ms'] },
@@ -194,7 +194,7 @@ async function main(): Promise<number> {
       const again: BenchResult[] = [];
       for (const s of SCRIPTS.filter((x) => paths.includes(x.path))) {
         const o = await run(s, ': rerun after a regression');
-        outcomes.push(o);
+        outcomes.push({ ...o, script: { ...s, id: `${s.id} (rerun)` } });
         if (o.error) errors.push(`${s.id} (rerun): ${o.error}`);
         again.push(...o.results);
       }
