@@ -82,6 +82,12 @@ describe.skipIf(engineSkipReason('docker'))('docker adapter against a real Engin
         expect(devices).toEqual(['lo']);
         expect((await rt.execSync(client, ['cat', '/etc/resolv.conf'])).stdout.toString()).toBe('search default.svc.cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
         expect((await rt.execSync(server, ['grep', '-c', 'localhost', '/etc/hosts'])).stdout.toString()).toBe('2\n');
+        // A read-only root gets them read-only, as Docker mounts its own.
+        const ro = await rt.createContainer(id, ctr(sb, 'ro', 'sleep 30', { linux: { securityContext: { readonlyRootfs: true } } }), sb);
+        await rt.startContainer(ro);
+        expect((await rt.execSync(ro, ['cat', '/etc/resolv.conf'])).stdout.toString()).toContain('nameserver 10.96.0.10');
+        expect((await rt.execSync(ro, ['sh', '-c', 'echo 10.0.0.1 x >> /etc/hosts'])).exitCode).not.toBe(0);
+        expect((await rt.execSync(client, ['sh', '-c', 'echo 10.0.0.1 x >> /etc/hosts'])).exitCode).toBe(0);
         expect((await rt.podSandboxStatus(id)).namespaceOptions).toMatchObject({ network: 'Pod', ipc: 'Pod' });
 
         // port-forward reaches the pod's loopback from the host, and refuses a port nobody listens on

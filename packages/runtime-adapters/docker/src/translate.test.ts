@@ -121,7 +121,7 @@ describe('container -> Docker create options', () => {
     expect(bad).toMatchObject({ code: 'InvalidArgument', reason: 'CreateContainerConfigError' });
   });
 
-  it('mounts the sandbox\'s /etc/hosts and /etc/resolv.conf when the adapter wrote them, unless the container mounts its own', () => {
+  it('mounts the sandbox\'s /etc/hosts and /etc/resolv.conf when the adapter wrote them (read-only with a read-only root), unless the container mounts its own', () => {
     const withEtc = { ...ctx, etcDir: '/docker/containers/sb1' };
     expect(containerCreateOptions(container(), sandbox(), withEtc).HostConfig!.Mounts).toEqual([
       { Type: 'bind', Source: '/docker/containers/sb1/peapod-hosts', Target: '/etc/hosts', ReadOnly: false },
@@ -133,6 +133,8 @@ describe('container -> Docker create options', () => {
       ['/docker/containers/sb1/peapod-resolv.conf', '/etc/resolv.conf'],
     ]);
     expect(containerCreateOptions(container(), sandbox(), ctx).HostConfig!.Mounts).toEqual([]);
+    const readOnlyRoot = containerCreateOptions(container({ linux: { securityContext: { readonlyRootfs: true } } }), sandbox(), withEtc);
+    expect(readOnlyRoot.HostConfig!.Mounts!.map((m) => m.ReadOnly)).toEqual([true, true]);
   });
 
   it('carries the security context and resources', () => {

@@ -207,7 +207,8 @@ export function containerCreateOptions(config: ContainerConfig, sandbox: PodSand
       })),
       ...Object.entries(ctx.etcDir ? ETC_FILES : {})
         .filter(([target]) => !config.mounts.some((m) => m.containerPath === target))
-        .map(([target, file]) => ({ Type: 'bind' as const, Source: `${ctx.etcDir}/${file}`, Target: target, ReadOnly: false })),
+        // Writable unless the root is read-only, as Docker and containerd mount them.
+        .map(([target, file]) => ({ Type: 'bind' as const, Source: `${ctx.etcDir}/${file}`, Target: target, ReadOnly: sc?.readonlyRootfs ?? false })),
     ],
     LogConfig: { Type: 'json-file', Config: {} },
     Privileged: sc?.privileged ?? false,
