@@ -59,11 +59,13 @@ function checkPreconditions(key: string, p: Preconditions | undefined, obj: Stor
 /**
  * Decodes an event into what a watcher with `matcher` sees (Kubernetes' etcd3 watcher rules), or
  * nothing. Decoded objects are memoized on the event and passed through `seal` (the watch cache freezes them).
+ * `replaced`, the sealed object the event replaced when the caller holds it, stands for the previous
+ * state instead of a second decode of `e.prev`: the copy shares its frozen contents.
  */
-export function toWatchEvent<T extends StoredObject>(e: KVEvent, matcher: Matcher, seal: <O>(o: O) => O = (o) => o): WatchEvent<T> | undefined {
+export function toWatchEvent<T extends StoredObject>(e: KVEvent, matcher: Matcher, seal: <O>(o: O) => O = (o) => o, replaced?: StoredObject): WatchEvent<T> | undefined {
   const memo = (e.memo ??= {});
   // The previous state is reported at the event's revision: a DELETED object carries the revision of its deletion.
-  const prev = () => seal((memo.prev ??= decode(e.prev!, e.rev)) as T);
+  const prev = () => seal((memo.prev ??= replaced ? withRevision(replaced, e.rev) : decode(e.prev!, e.rev)) as T);
   if (e.value === null) return matcher.matches(prev()) ? { type: 'DELETED', object: prev() } : undefined;
   const obj = seal((memo.obj ??= decode(e.value, e.rev)) as T);
   const now = matcher.matches(obj);

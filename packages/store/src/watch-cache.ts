@@ -214,7 +214,7 @@ export class WatchCache implements Store {
       this.rev = e.rev;
       for (const w of this.watchers.concerned(indexValue(before), indexValue(after))) {
         if (!inRange(e.key, w.start, w.end)) continue;
-        const ev = toWatchEvent<StoredObject>(e, w.matcher, freeze);
+        const ev = toWatchEvent<StoredObject>(e, w.matcher, freeze, before);
         if (ev && w.queue.push(ev)) w.sent = e.rev;
       }
     }
