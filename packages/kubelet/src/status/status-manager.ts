@@ -44,8 +44,12 @@ export class StatusManager {
     let e = this.entries.get(uid);
     if (!e) this.entries.set(uid, (e = { target, status, dirty: false, deleteWhenWritten: false }));
     e.target = target;
+    // A sync that recomputes the written status keeps the written object: one copy per pod, not two.
+    if (!e.deleteWhenWritten && isDeepStrictEqual(status, e.written)) {
+      e.status = e.written!;
+      return;
+    }
     e.status = status;
-    if (!e.deleteWhenWritten && isDeepStrictEqual(status, e.written)) return;
     e.dirty = true;
     this.kick(uid, e);
   }
