@@ -224,7 +224,7 @@ function addedBelow(v: Json, n: SchemaNode, cut: PathCut | undefined, ownsNothin
     const required = n.body?.required;
     // Field elements share their `f:` prefix, so the key order is FieldsV1's order.
     for (const k of Object.keys(v).sort()) {
-      const pe = fieldElement(k);
+      const pe = internedFieldElement(k);
       const c = cut?.get(pe);
       if (c === true) continue;
       const json = addedAt(pe, v[k], n.field(k), required?.includes(k) ?? false, c);
@@ -235,6 +235,21 @@ function addedBelow(v: Json, n: SchemaNode, cut: PathCut | undefined, ownsNothin
   const out: JsonObject = ownsNothing || children.length === 0 ? {} : { '.': {} };
   for (const [pe, json] of children) out[pe] = json;
   return out;
+}
+
+/**
+ * `fieldElement(k)`, the same string each time for the names seen before: a key built anew per
+ * request must be hashed and interned again each time it names a property of the FieldsV1
+ * object. Bounded, as map keys (labels, annotations) are unbounded.
+ */
+const fieldElements = new Map<string, PathElement>();
+function internedFieldElement(k: string): PathElement {
+  let pe = fieldElements.get(k);
+  if (pe === undefined) {
+    if (fieldElements.size >= 4096) fieldElements.clear();
+    fieldElements.set(k, (pe = fieldElement(k)));
+  }
+  return pe;
 }
 
 const byPathElement = (a: [PathElement, unknown], b: [PathElement, unknown]) => comparePathElements(a[0], b[0]);
