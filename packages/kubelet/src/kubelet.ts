@@ -133,6 +133,8 @@ export class Kubelet implements PodSyncer {
       handlers,
       probes: this.prober,
       logDir: join(this.options.rootDir, 'logs'),
+      os: this.options.os,
+      seccompProfileRoot: join(this.options.rootDir, 'seccomp'),
       track: (uid, kind, id) => this.relister.track(uid, kind, id),
       inPlaceResize: () => this.inPlaceResize,
       resolveEnv: async (pod, container, podIPs) =>

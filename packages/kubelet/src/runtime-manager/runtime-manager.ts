@@ -21,7 +21,7 @@ import type { StartError } from '../status/generate.js';
 import type { VolumePaths } from '../volumes.js';
 import { containerHash, latest, type ObservedPod } from './observed.js';
 import { computePodActions, type ContainerToKill, type PodActions, type ProbeResultsView } from './pod-actions.js';
-import { linuxResources } from './resources.js';
+import { containerPlatformConfig, sandboxPlatformConfig } from './security-context.js';
 import { TerminationOrdering } from './termination-ordering.js';
 
 /** Every container gets at least this long between the stop signal and the kill. */
@@ -43,6 +43,10 @@ export interface RuntimeManagerDeps {
   resolveEnv: EnvResolver;
   /** Root of pod log directories (`<logDir>/<ns>_<name>_<uid>/<container>/<n>.log`). */
   logDir: string;
+  /** `kubernetes.io/os` of the node: which platform's security contexts the runtime gets. */
+  os: string;
+  /** Directory `Localhost` seccomp profiles are relative to (`<root>/seccomp`). */
+  seccompProfileRoot: string;
   /** Whether the runtime resizes running containers (`RuntimeFeatures.inPlaceResize`). */
   inPlaceResize(): boolean;
   /** Told of every sandbox and container created, so the next observation of the pod includes it. */
@@ -114,7 +118,6 @@ export class RuntimeManager {
   sandboxConfig(pod: Pod, attempt: number): PodSandboxConfig {
     const { name = '', namespace = 'default', uid = '' } = pod.metadata;
     const spec = pod.spec!;
-    const mode = (host: boolean | undefined) => (host ? 'Node' : 'Pod');
     return {
       metadata: { name, namespace, uid, attempt },
       hostname: spec.hostname ?? name,
@@ -123,11 +126,7 @@ export class RuntimeManager {
       annotations: { ...(pod.metadata.annotations ?? {}) },
       portMappings: [...(spec.initContainers ?? []), ...spec.containers].flatMap((c) =>
         (c.ports ?? []).filter((p) => p.hostPort).map((p) => ({ protocol: p.protocol ?? 'TCP', containerPort: p.containerPort, hostPort: p.hostPort, hostIp: p.hostIP }))),
-      linux: {
-        securityContext: {
-          namespaceOptions: { network: mode(spec.hostNetwork), pid: spec.hostPID ? 'Node' : spec.shareProcessNamespace ? 'Pod' : 'Container', ipc: mode(spec.hostIPC) },
-        },
-      },
+      ...sandboxPlatformConfig(pod, this.deps.os),
     };
   }
 
@@ -399,7 +398,7 @@ export class RuntimeManager {
       stdin: c.stdin,
       stdinOnce: c.stdinOnce,
       tty: c.tty,
-      linux: { resources: linuxResources(c) },
+      ...(await containerPlatformConfig(pod, c, { ...this.deps, imageUser: async () => (await this.deps.runtime.imageStatus({ image: c.image ?? '' }))?.user })),
     };
   }
 }
