@@ -6,7 +6,6 @@ import type {
   NamespaceOptions,
   PodSandboxConfig,
   SeccompProfile,
-  WindowsSecurityContext,
 } from '@peapod/runtime';
 import { linuxResources } from './resources.js';
 
