@@ -167,6 +167,19 @@ describe('container -> Docker create options', () => {
     expect(unconfined.HostConfig!.SecurityOpt).toEqual(['seccomp=unconfined']);
     expect(unconfined.User).toBe('www');
   });
+
+  it('runs Unconfined without a seccomp profile (Kubernetes\' default), Docker\'s own profile only for RuntimeDefault', () => {
+    expect(containerCreateOptions(container(), sandbox(), ctx).HostConfig!.SecurityOpt).toEqual(['seccomp=unconfined']);
+    const runtimeDefault = container({ linux: { securityContext: { seccomp: { profileType: 'RuntimeDefault' } } } });
+    expect(containerCreateOptions(runtimeDefault, sandbox(), ctx).HostConfig!.SecurityOpt).toEqual([]);
+  });
+
+  it('pairs runAsGroup with the user name or uid, and refuses a group without a user', () => {
+    const withGroup = (sc: object) => container({ linux: { securityContext: { runAsGroup: 5, ...sc } } });
+    expect(containerCreateOptions(withGroup({ runAsUsername: 'nobody', runAsUser: 7 }), sandbox(), ctx).User).toBe('nobody:5');
+    expect(containerCreateOptions(withGroup({ runAsUser: 0 }), sandbox(), ctx).User).toBe('0:5');
+    expect(() => containerCreateOptions(withGroup({}), sandbox(), ctx)).toThrow(expect.objectContaining({ reason: 'CreateContainerConfigError', message: expect.stringContaining('runAsGroup is specified without a runAsUser') }));
+  });
 });
 
 describe('API version negotiation', () => {

@@ -163,12 +163,25 @@ function joinMode(mode: NamespaceMode | undefined, sandboxId: string, fallback: 
   }
 }
 
+/**
+ * Docker applies its default profile unless told otherwise, but a container without a profile runs
+ * Unconfined under Kubernetes (as CRI runtimes and dockershim do): only RuntimeDefault gets Docker's.
+ */
 function seccompOpt(p: SeccompProfile | undefined, readProfile: (path: string) => string): string[] {
-  if (!p || p.profileType === 'RuntimeDefault') return [];
-  if (p.profileType === 'Unconfined') return ['seccomp=unconfined'];
+  if (p?.profileType === 'RuntimeDefault') return [];
+  if (p?.profileType !== 'Localhost') return ['seccomp=unconfined'];
   if (!p.localhostRef) throw runtimeInvalid('seccomp profile Localhost needs a localhostRef', RuntimeReason.CreateContainerConfigError);
   // The Engine API takes the profile's content, not its path.
   return [`seccomp=${readProfile(p.localhostRef)}`];
+}
+
+/** Docker's `user[:group]`: the name wins over the uid, as in CRI runtimes; a group needs a user to go with (dockershim's rule). */
+function containerUser(config: ContainerConfig): string | undefined {
+  const sc = config.linux?.securityContext;
+  const user = sc?.runAsUsername ?? (sc?.runAsUser !== undefined ? String(sc.runAsUser) : undefined);
+  if (sc?.runAsGroup === undefined) return user;
+  if (user === undefined) throw runtimeInvalid(`container "${config.metadata.name}": runAsGroup is specified without a runAsUser`, RuntimeReason.CreateContainerConfigError);
+  return `${user}:${sc.runAsGroup}`;
 }
 
 export interface ContainerTranslationContext {
@@ -187,7 +200,7 @@ export function containerCreateOptions(config: ContainerConfig, sandbox: PodSand
   const sc = config.linux?.securityContext;
   const res = config.linux?.resources;
   const ns = sc?.namespaceOptions ?? sandbox.linux?.securityContext?.namespaceOptions;
-  const user = sc?.runAsUsername ?? (sc?.runAsUser !== undefined ? `${sc.runAsUser}${sc.runAsGroup !== undefined ? `:${sc.runAsGroup}` : ''}` : undefined);
+  const user = containerUser(config);
   for (const m of config.mounts) {
     if (!m.containerPath.startsWith('/')) throw runtimeInvalid(`mount path "${m.containerPath}" is not absolute`, RuntimeReason.CreateContainerConfigError);
   }
