@@ -45,14 +45,16 @@ describe('Linux CRI translation', () => {
         hostname: 'web-0',
         dnsConfig: { servers: ['10.0.0.10'], searches: ['svc'], options: ['ndots:5'] },
         portMappings: [{ protocol: 'UDP', containerPort: 53, hostPort: 5353 }],
-        linux: { sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' }, securityContext: { runAsUser: 1000, seccomp: { profileType: 'RuntimeDefault' } } },
+        linux: { sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' }, securityContext: { runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [2000], privileged: true, seccomp: { profileType: 'RuntimeDefault' } } },
       }), false),
     }).config;
     expect(cfg.hostname).toBe('web-0');
     expect(cfg.dnsConfig).toEqual({ servers: ['10.0.0.10'], searches: ['svc'], options: ['ndots:5'] });
     expect(cfg.portMappings).toEqual([{ protocol: 'UDP', containerPort: 53, hostPort: 5353, hostIp: '' }]);
     expect(cfg.linux.sysctls).toEqual({ 'net.ipv4.ip_unprivileged_port_start': '0' });
-    expect(cfg.linux.securityContext).toMatchObject({ runAsUser: { value: 1000 }, seccomp: { profileType: 'RuntimeDefault' }, namespaceOptions: { network: 'POD' } });
+    expect(cfg.linux.securityContext).toMatchObject({
+      runAsUser: { value: 1000 }, runAsGroup: { value: 3000 }, supplementalGroups: [2000], privileged: true, seccomp: { profileType: 'RuntimeDefault' }, namespaceOptions: { network: 'POD' },
+    });
   });
 
   it('sends env values as bytes, mounts with CRI propagation, and a PID namespace of the container own unless the pod shares one', () => {
@@ -75,6 +77,7 @@ describe('Linux CRI translation', () => {
           securityContext: {
             runAsUser: 0, runAsGroup: 10, readonlyRootfs: true, noNewPrivs: true, capabilities: { dropCapabilities: ['ALL'] },
             seccomp: { profileType: 'Localhost', localhostRef: 'profiles/audit.json' }, apparmorProfile: 'k8s-apparmor',
+            supplementalGroups: [2000, 4000], maskedPaths: ['/proc/kcore'], readonlyPaths: ['/proc/sys'],
           },
         },
       }), sandbox(), false),
@@ -84,6 +87,7 @@ describe('Linux CRI translation', () => {
     expect(c.linux.securityContext).toMatchObject({
       runAsUser: { value: 0 }, runAsGroup: { value: 10 }, readonlyRootfs: true, noNewPrivs: true, capabilities: { dropCapabilities: ['ALL'] },
       seccomp: { profileType: 'Localhost', localhostRef: 'profiles/audit.json' }, apparmor: { profileType: 'Localhost', localhostRef: 'k8s-apparmor' },
+      supplementalGroups: [2000, 4000], maskedPaths: ['/proc/kcore'], readonlyPaths: ['/proc/sys'],
     });
     expect(c.windows).toBeNull();
   });
