@@ -26,7 +26,7 @@ import type { LoadResult, LoadSpec } from './create-load.js';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 1 : 3;
-const PER_RUN = quick ? 1000 : 4000;
+const PER_RUN = quick ? 500 : 4000;
 
 type Target = Pick<LoadSpec, 'url' | 'ca' | 'token' | 'path'>;
 /** Figures of one configuration; `cpuUs` is this process's CPU (user + system, all threads) per create. */
