@@ -22,6 +22,7 @@ let url: string;
 let seen: Seen[];
 let hits: Map<string, number>;
 let closedWatches = 0;
+let connections = 0;
 const TOKEN = 't0k3n';
 
 const event = (type: string, name: string, rv: string) => JSON.stringify({ type, object: { metadata: { name, resourceVersion: rv } } }) + '\n';
@@ -39,6 +40,7 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => void handle(req, res, Buffer.concat(chunks).toString()));
   });
+  server.on('secureConnection', () => connections++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -85,6 +87,12 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, body:
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
       res.flushHeaders();
       const wire = event('ADDED', 'a', '1') + event('MODIFIED', 'a', '2') + event('DELETED', 'a', '3');
+      if (u.searchParams.get('timeoutSeconds') === 'quiet') {
+        // An event, a quiet spell longer than the client's idle-socket timeout, another event.
+        res.write(event('ADDED', 'a', '1'));
+        await sleep(400);
+        return res.end(event('MODIFIED', 'a', '2'));
+      }
       if (u.searchParams.get('timeoutSeconds') === 'never') {
         res.write(event('ADDED', 'a', '1'));
         req.on('close', () => closedWatches++);
@@ -193,6 +201,27 @@ describe('HttpTransport', () => {
     }
     expect(got).toEqual(['ADDED']);
     await expect.poll(() => closedWatches, { timeout: 10_000 }).toBe(before + 1);
+    t.close();
+  });
+
+  it('closes a keep-alive socket idle past idleSocketTimeoutMs, so no request goes out on a socket the server is closing', async () => {
+    const t = transport({ idleSocketTimeoutMs: 200 });
+    const get = () => t.request({ method: 'GET', path: '/api/v1/namespaces/n/pods/web' });
+    const before = connections;
+    await get();
+    await get(); // at once: the same socket
+    expect(connections).toBe(before + 1);
+    await sleep(400);
+    await get();
+    expect(connections).toBe(before + 2);
+    t.close();
+  });
+
+  it('keeps a watch that stays quiet longer than idleSocketTimeoutMs', async () => {
+    const t = transport({ idleSocketTimeoutMs: 100 });
+    const got: string[] = [];
+    for await (const ev of t.watch({ method: 'GET', path: '/api/v1/namespaces/n/pods', query: { watch: 'true', timeoutSeconds: 'quiet' } })) got.push(ev.type);
+    expect(got).toEqual(['ADDED', 'MODIFIED']);
     t.close();
   });
 

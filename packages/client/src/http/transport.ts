@@ -26,6 +26,13 @@ export interface HttpTransportOptions {
   userAgent?: string;
   /** Times the retry waits; the default is the wall clock. */
   clock?: Clock;
+  /**
+   * A keep-alive socket idle this long is closed by the client (default 4,000 ms; a shorter
+   * `Keep-Alive: timeout` hint from the server wins). It must stay below the server's keep-alive
+   * timeout (Node's default, and Peapod's API server's, is 5 s): a request written to a socket
+   * the server is closing fails with "socket hang up", and a create cannot be retried.
+   */
+  idleSocketTimeoutMs?: number;
 }
 
 /** Socket-level failures after which re-sending a read is safe. */
@@ -52,9 +59,11 @@ export class HttpTransport implements Transport {
     this.base = new URL(opts.server);
     const tls = this.base.protocol === 'https:';
     this.lib = tls ? https : http;
+    // The agent's `timeout` ends only free sockets; an idle watch in flight keeps its socket.
+    const keepAlive = { keepAlive: true, timeout: opts.idleSocketTimeoutMs ?? 4000 };
     this.agent = tls
-      ? new https.Agent({ keepAlive: true, ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: !opts.insecureSkipTlsVerify })
-      : new http.Agent({ keepAlive: true });
+      ? new https.Agent({ ...keepAlive, ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: !opts.insecureSkipTlsVerify })
+      : new http.Agent(keepAlive);
     this.headers = {
       accept: 'application/json',
       'user-agent': opts.userAgent ?? 'peapod-client',
