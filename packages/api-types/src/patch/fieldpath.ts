@@ -19,7 +19,9 @@ export type FieldPath = readonly PathElement[];
 export const fieldElement = (name: string): PathElement => `f:${name}`;
 export const valueElement = (v: Json): PathElement => `v:${JSON.stringify(v)}`;
 export const keyElement = (keys: readonly (readonly [string, Json])[]): PathElement =>
-  `k:${JSON.stringify(Object.fromEntries([...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))}`;
+  keys.length === 1
+    ? `k:{${JSON.stringify(keys[0][0])}:${JSON.stringify(keys[0][1])}}` // most list maps have one key (`name`); values are never undefined
+    : `k:${JSON.stringify(Object.fromEntries([...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))}`;
 
 /**
  * A trie of path elements; a node exists only while it or something below it is a member.

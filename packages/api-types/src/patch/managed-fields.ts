@@ -4,7 +4,7 @@ import type { SchemaNode } from '../openapi/model.js';
 import { FieldSet, fieldElement, formatPath, type FieldPath } from './fieldpath.js';
 import { clone, deepEqual, isObject, type Json, type JsonObject } from './json.js';
 import { LAST_APPLIED_MANAGER, fieldsFromLastApplied, syncLastApplied } from './last-applied.js';
-import { addedFieldsV1, compare, merge, pathCut, removePaths, toFieldSet, withItemCache, type PathCut } from './typed.js';
+import { addedFieldsV1, compare, merge, pathCut, removePaths, toFieldSet, withItemCache, type Comparison, type PathCut } from './typed.js';
 
 /**
  * managedFields: who set which field, as Kubernetes' field manager records it.
@@ -79,8 +79,15 @@ const nowRFC3339 = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const identity = (e: Pick<ManagedFieldsEntry, 'manager' | 'operation' | 'apiVersion' | 'subresource'>) =>
   JSON.stringify([e.manager, e.operation, e.operation === 'Update' ? e.apiVersion : '', e.subresource ?? '']);
 
+/**
+ * The FieldsV1 JSON an entry was decoded from, for entries of a stored object: the server wrote
+ * it, so it is already what encoding the entry would give, and an entry a write leaves as it is
+ * (the same object) is stored again without being encoded anew.
+ */
+const storedFieldsV1 = new WeakMap<ManagedFieldsEntry, JsonObject>();
+
 /** The entries of `obj.metadata.managedFields`; malformed entries are dropped, as Kubernetes resets them. */
-function decodeManagedFields(obj: Json | undefined): ManagedFieldsEntry[] {
+function decodeManagedFields(obj: Json | undefined, stored = false): ManagedFieldsEntry[] {
   const meta = isObject(obj) ? obj['metadata'] : undefined;
   const list = isObject(meta) ? meta['managedFields'] : undefined;
   if (!Array.isArray(list)) return [];
@@ -88,14 +95,16 @@ function decodeManagedFields(obj: Json | undefined): ManagedFieldsEntry[] {
     if (!isObject(e) || typeof e['manager'] !== 'string' || (e['operation'] !== 'Apply' && e['operation'] !== 'Update')) return [];
     if (e['fieldsType'] !== undefined && e['fieldsType'] !== 'FieldsV1') return [];
     try {
-      return [{
+      const entry: ManagedFieldsEntry = {
         manager: e['manager'],
         operation: e['operation'],
         apiVersion: typeof e['apiVersion'] === 'string' ? e['apiVersion'] : '',
         ...(typeof e['time'] === 'string' ? { time: e['time'] } : {}),
         ...(typeof e['subresource'] === 'string' && e['subresource'] ? { subresource: e['subresource'] } : {}),
         fields: FieldSet.fromFieldsV1(e['fieldsV1'] ?? {}),
-      }];
+      };
+      if (stored && isObject(e['fieldsV1'])) storedFieldsV1.set(entry, e['fieldsV1']);
+      return [entry];
     } catch {
       return [];
     }
@@ -106,7 +115,7 @@ function decodeManagedFields(obj: Json | undefined): ManagedFieldsEntry[] {
 function encodeManagedFields(entries: readonly ManagedFieldsEntry[]): JsonObject[] {
   return [...entries]
     .sort((a, b) => cmp(a.operation, b.operation) || cmp(a.time ?? '', b.time ?? '') || cmp(a.manager, b.manager) || cmp(a.apiVersion, b.apiVersion) || cmp(a.subresource ?? '', b.subresource ?? ''))
-    .map((e) => encodeEntry(e, e.fields.toFieldsV1()));
+    .map((e) => encodeEntry(e, storedFieldsV1.get(e) ?? e.fields.toFieldsV1()));
 }
 
 const encodeEntry = (e: Omit<ManagedFieldsEntry, 'fields'>, fieldsV1: JsonObject): JsonObject => ({
@@ -118,6 +127,8 @@ const encodeEntry = (e: Omit<ManagedFieldsEntry, 'fields'>, fieldsV1: JsonObject
   fieldsV1,
   ...(e.subresource ? { subresource: e.subresource } : {}),
 });
+
+const isUnchanged = (d: Comparison) => d.added.isEmpty() && d.modified.isEmpty() && d.removed.isEmpty();
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -154,15 +165,14 @@ function recordUpdate(previous: Json | undefined, next: Json, ctx: FieldManagerC
   if (Array.isArray(requested) && requested.length === 0) return withManagedFields(next, []);
   if (previous === undefined && requested === undefined) return recordCreate(next, ctx);
   const prevMeta = isObject(previous) && isObject(previous['metadata']) ? previous['metadata']['managedFields'] : undefined;
-  const base = requested !== undefined && !deepEqual(requested, prevMeta) ? decodeManagedFields(next) : decodeManagedFields(previous);
+  const base = requested !== undefined && !deepEqual(requested, prevMeta) ? decodeManagedFields(next) : decodeManagedFields(previous, true);
 
   const ignored = ignoredPaths(ctx.info, ctx.subresource, next);
   const lhs = stripManagedFields(previous);
   const rhs = stripManagedFields(next)!;
-  const diff = compare(lhs, rhs, ctx.root);
-  const taken = diff.added.union(diff.modified).without(ignored.set);
-  const removed = diff.removed.without(ignored.set);
-  const changed = !(diff.added.isEmpty() && diff.modified.isEmpty() && diff.removed.isEmpty());
+  const diff = compare(lhs, rhs, ctx.root, ignored.cut);
+  const taken = diff.added.union(diff.modified);
+  const removed = diff.removed;
   const me = { manager: ctx.manager, operation: 'Update' as const, apiVersion: apiVersionOf(ctx.info), ...(ctx.subresource ? { subresource: ctx.subresource } : {}) };
   const now = ctx.now ?? nowRFC3339();
 
@@ -173,7 +183,10 @@ function recordUpdate(previous: Json | undefined, next: Json, ctx: FieldManagerC
     else entries.push(shrink(e, e.fields.difference(taken).difference(removed), now));
   }
   const fields = (mine?.fields ?? new FieldSet()).difference(removed).union(taken);
-  if (!fields.isEmpty()) entries.push({ ...me, fields, time: changed || !mine?.time ? now : mine.time });
+  // The entry's time moves when the object changed at all, untracked fields included (compared in
+  // full only when no tracked field changed).
+  const changed = () => !isUnchanged(diff) || !isUnchanged(compare(lhs, rhs, ctx.root));
+  if (!fields.isEmpty()) entries.push({ ...me, fields, time: !mine?.time || changed() ? now : mine.time });
   return withManagedFields(next, capUpdateManagers(entries.filter((e) => !e.fields.isEmpty())));
 }
 
@@ -249,7 +262,7 @@ export function serverSideApply(live: Json | undefined, config: JsonObject, opts
 function apply(live: Json | undefined, config: JsonObject, opts: ApplyOptions): Json {
   const ignored = ignoredPaths(opts.info, opts.subresource, config);
   const applied = removePaths(config, ignored.paths.filter((p) => !KEPT_FROM_CONFIG.has(p.join('.'))), opts.root) as JsonObject;
-  const entries = decodeManagedFields(live);
+  const entries = decodeManagedFields(live, true);
   const me = { manager: opts.manager, operation: 'Apply' as const, apiVersion: apiVersionOf(opts.info), ...(opts.subresource ? { subresource: opts.subresource } : {}) };
   const previous = entries.find((e) => identity(e) === identity(me));
   const others = entries.filter((e) => e !== previous);
@@ -270,7 +283,7 @@ function apply(live: Json | undefined, config: JsonObject, opts: ApplyOptions): 
   if (conflicts.length && !opts.force) throw conflictError(conflicts);
 
   const now = opts.now ?? nowRFC3339();
-  const objectChanged = !(diff.added.isEmpty() && diff.modified.isEmpty() && diff.removed.isEmpty());
+  const objectChanged = !isUnchanged(diff);
   const next: ManagedFieldsEntry[] = others.map((e) => shrink(e, e.fields.difference(changed).difference(removed), now));
   if (!fields.isEmpty()) next.push({ ...me, fields, time: objectChanged || !previous?.time || !previous.fields.equals(fields) ? now : previous.time });
   const result = withManagedFields(merged, next.filter((e) => !e.fields.isEmpty()));

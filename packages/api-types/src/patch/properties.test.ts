@@ -9,7 +9,7 @@ import { applyPatch, updateManagedFields } from './index.js';
 import type { Json, JsonObject } from './json.js';
 import { applyMergePatch } from './merge-patch.js';
 import { applyStrategicMergePatch } from './strategic.js';
-import { toFieldSet } from './typed.js';
+import { compare, pathCut, toFieldSet } from './typed.js';
 import { webPod } from '../testdata/objects.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -90,5 +90,17 @@ describe('properties', () => {
     fc.assert(fc.property(pod, (obj) => {
       expect(created(undefined, obj)).toEqual(created({}, obj));
     }), { numRuns: 300 });
+  });
+
+  it('a comparison that leaves paths out equals the full comparison without them', () => {
+    const root = schemaFor(pods);
+    const cuts = [[['f:status']], [['f:spec'], ['f:apiVersion']], [['f:metadata', 'f:labels'], ['f:metadata', 'f:name']], [['f:spec', 'f:containers']]];
+    fc.assert(fc.property(podConfig, podConfig, fc.constantFrom(...cuts), (a, b, paths) => {
+      const l = { ...a, status: { phase: 'Pending' } } as unknown as JsonObject;
+      const r = { ...b, status: { phase: 'Running', podIP: '10.0.0.1' } } as unknown as JsonObject;
+      const full = compare(l, r, root);
+      const part = compare(l, r, root, pathCut(paths));
+      for (const k of ['added', 'modified', 'removed'] as const) expect(part[k].equals(full[k].without(paths))).toBe(true);
+    }));
   });
 });

@@ -118,9 +118,10 @@ export interface Comparison {
  * What changed from `lhs` to `rhs`. A struct field present on one side only is reported through
  * its fields, not as a member itself, and so is a field its schema requires: Kubernetes' Go types
  * always carry those, so its field sets never list them (`f:spec` has no `.`, `f:containers` has
- * none either, while a newly added `f:labels`, `f:ports` or list item does).
+ * none either, while a newly added `f:labels`, `f:ports` or list item does). Paths `cut` removes
+ * are not walked: the result is the full comparison's sets `without` them.
  */
-export function compare(lhs: Json | undefined, rhs: Json | undefined, node: SchemaNode): Comparison {
+export function compare(lhs: Json | undefined, rhs: Json | undefined, node: SchemaNode, cut?: PathCut): Comparison {
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
   const leaf = (path: FieldPath, l: Json | undefined, r: Json | undefined) => {
     if (l === undefined) c.added.insert(path);
@@ -129,7 +130,7 @@ export function compare(lhs: Json | undefined, rhs: Json | undefined, node: Sche
   };
   // The path of the value being walked; `insert` copies what it keeps, so one array serves the whole walk.
   const path: PathElement[] = [];
-  const walk = (l: Json | undefined, r: Json | undefined, n: SchemaNode, required: boolean) => {
+  const walk = (l: Json | undefined, r: Json | undefined, n: SchemaNode, required: boolean, cutHere: PathCut | undefined) => {
     const present = r ?? l;
     if (isLeaf(n, present) || (isEmptyValue(l) && isEmptyValue(r)) || (l !== undefined && r !== undefined && kindOf(l) !== kindOf(r))) {
       leaf(path, l, r);
@@ -148,9 +149,11 @@ export function compare(lhs: Json | undefined, rhs: Json | undefined, node: Sche
         return items.length ? items : undefined;
       };
       for (const pe of l === undefined ? ri.keys() : r === undefined ? li.keys() : new Set([...li.keys(), ...ri.keys()])) {
+        const below = cutHere?.get(pe);
+        if (below === true) continue;
         path.push(pe);
         if (repeated.has(pe)) leaf(path, all(ll, pe), all(rl, pe));
-        else walk(li.get(pe), ri.get(pe), n.items, false);
+        else walk(li.get(pe), ri.get(pe), n.items, false, below);
         path.pop();
       }
     } else {
@@ -159,8 +162,11 @@ export function compare(lhs: Json | undefined, rhs: Json | undefined, node: Sche
       const keys = l === undefined ? Object.keys(ro) : r === undefined ? Object.keys(lo) : new Set([...Object.keys(lo), ...Object.keys(ro)]);
       const requiredFields = n.body?.required;
       for (const k of keys) {
-        path.push(fieldElement(k));
-        walk(lo[k], ro[k], n.field(k), requiredFields?.includes(k) ?? false);
+        const pe = fieldElement(k);
+        const below = cutHere?.get(pe);
+        if (below === true) continue;
+        path.push(pe);
+        walk(lo[k], ro[k], n.field(k), requiredFields?.includes(k) ?? false, below);
         path.pop();
       }
     }
@@ -169,7 +175,7 @@ export function compare(lhs: Json | undefined, rhs: Json | undefined, node: Sche
     if (l === undefined) c.added.insert(path);
     else if (r === undefined) c.removed.insert(path);
   };
-  walk(lhs, rhs, node, false);
+  walk(lhs, rhs, node, false, cut);
   return c;
 }
 
