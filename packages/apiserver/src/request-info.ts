@@ -23,6 +23,7 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 const VERBS: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', GET: 'get', HEAD: 'get', DELETE: 'delete' };
 
 const decodeSegment = (segment: string): string => {
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
