@@ -42,14 +42,16 @@ import type {
 } from '../types.js';
 import { FAKE_SCRIPT_ENV, type ContainerScript, type ExecAnswer } from './script.js';
 
+// Records keep only what the fake reads back (the status it reports, stdin): simulated nodes
+// hold thousands of them, and the configs the kubelet sends are the bulk of each.
 interface FakeSandbox {
   status: PodSandboxStatus;
-  config: PodSandboxConfig;
 }
 
 interface FakeContainer {
   status: ContainerStatus;
-  config: ContainerConfig;
+  /** Whether the container config keeps stdin open (attach). */
+  stdin: boolean;
   script: ContainerScript;
   logs: LogEntry[];
   log: CriLogWriter;
@@ -183,7 +185,6 @@ export class FakeRuntime implements Runtime {
     this.enter('runPodSandbox', [config]);
     const id = this.host.newId('s');
     this.host.sandboxes.set(id, {
-      config,
       status: {
         id,
         metadata: { ...config.metadata },
@@ -242,7 +243,7 @@ export class FakeRuntime implements Runtime {
     const id = this.host.newId('c');
     const imageRef = imageId(config.image.image);
     const c: FakeContainer = {
-      config,
+      stdin: !!config.stdin,
       script,
       status: {
         id,
@@ -390,7 +391,7 @@ export class FakeRuntime implements Runtime {
     const c = this.running(containerId);
     const stdout = new PassThrough();
     const stderr = request.tty ? undefined : new PassThrough();
-    const stdin = request.stdin && c.config.stdin ? new PassThrough() : undefined;
+    const stdin = request.stdin && c.stdin ? new PassThrough() : undefined;
     stdin?.on('data', (d: Buffer) => c.stdinWrites.push(d.toString()));
     let seen = c.logs.length;
     let closed = false;
@@ -567,7 +568,7 @@ export class FakeRuntime implements Runtime {
   private hostPathOf(c: FakeContainer, path: string): { hostPath: string; readonly: boolean } | undefined {
     const p = posix.normalize(path);
     let best: { hostPath: string; readonly: boolean; depth: number } | undefined;
-    for (const m of c.config.mounts) {
+    for (const m of c.status.mounts) {
       const mp = posix.normalize(m.containerPath);
       if (p !== mp && !p.startsWith(mp.endsWith('/') ? mp : `${mp}/`)) continue;
       if (!best || mp.length > best.depth) best = { hostPath: m.hostPath + p.slice(mp.length), readonly: !!m.readonly, depth: mp.length };
