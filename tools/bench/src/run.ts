@@ -151,9 +151,8 @@ async function main(): Promise<number> {
   const selected = SCRIPTS.filter((s) => (!only || only.has(s.id)) && (!quick || s.args.quick));
   const t0 = performance.now();
 
-  const buildStart = performance.now();
   const buildError = selected.some((s) => s.build) && !argv.includes('--no-build') ? buildApp() : undefined;
-  const buildSeconds = (performance.now() - buildStart) / 1000;
+  const buildSeconds = (performance.now() - t0) / 1000;
   const run = async (s: Script, label = ''): Promise<Outcome> => {
     console.log(`\n=== ${s.title}${label} (${s.path})`);
     const o = await runScript(s, quick);
@@ -174,6 +173,7 @@ async function main(): Promise<number> {
   }
 
   const results = outcomes.flatMap((o) => o.results);
+  const firstPass = outcomes.length;
   const errors = outcomes.filter((o) => o.error).map((o) => `${o.script.id}: ${o.error}`);
   console.log(`\n${summaryTable(results)}\n`);
   if (!quick) {
@@ -190,7 +190,7 @@ async function main(): Promise<number> {
     const ok = new Set(outcomes.filter((o) => !o.skipped && !o.error).map((o) => o.script.id));
     const skipped = new Set(SCRIPTS.filter((s) => !ok.has(s.id)).flatMap((s) => s.metrics));
     const verdicts = await checkWithRerun(results, readBaseline(), FACTOR, skipped, async (paths, first) => {
-      console.log(`\n${verdictTable(first, FACTOR)}\n\nrerunning once: ${failed(first).filter((v) => v.status === 'regressed').map((v) => describeFailure(v, FACTOR)).join('; ')}`);
+      console.log(`\n${verdictTable(first, FACTOR)}\n\nrerunning once: ${first.filter((v) => v.status === 'regressed').map((v) => describeFailure(v, FACTOR)).join('; ')}`);
       const again: BenchResult[] = [];
       for (const s of SCRIPTS.filter((x) => paths.includes(x.path))) {
         const o = await run(s, ': rerun after a regression');
@@ -210,7 +210,7 @@ async function main(): Promise<number> {
     console.log(`bench: ${errors.length} problem(s) in ${secs} s:\n${errors.map((e) => `  - ${e}`).join('\n')}`);
     return 1;
   }
-  console.log(`bench: ${results.length} metrics from ${outcomes.filter((o) => !o.skipped).length} scripts in ${secs} s, no regression`);
+  console.log(`bench: ${results.length} metrics from ${outcomes.slice(0, firstPass).filter((o) => !o.skipped).length} scripts (${outcomes.length - firstPass} rerun) in ${secs} s, no regression`);
   return 0;
 }
 
