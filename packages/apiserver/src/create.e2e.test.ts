@@ -37,4 +37,19 @@ describe('create', () => {
     expect(yaml.code).toBe(0);
     expect(yaml.stdout).toContain(`time: "${creationTimestamp}"`);
   });
+
+  it('leaves what admission and the strategy add to a new object to no manager, as Kubernetes does', async () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'owned' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+    const created = await t.call('POST', '/api/v1/namespaces/default/pods', { body: pod, headers: { 'user-agent': KUBECTL_CREATE } });
+    expect(created.status).toBe(201);
+    // Admission filled these in; defaulting (dnsPolicy, imagePullPolicy, ...) belongs to the creator.
+    expect(created.json.spec).toMatchObject({ serviceAccountName: 'default', priority: 0, tolerations: expect.any(Array) });
+    const spec = created.json.metadata.managedFields[0].fieldsV1['f:spec'];
+    expect(Object.keys(spec)).toEqual(expect.arrayContaining(['f:containers', 'f:dnsPolicy', 'f:restartPolicy', 'f:schedulerName']));
+    for (const f of ['f:tolerations', 'f:serviceAccountName', 'f:serviceAccount', 'f:priority', 'f:preemptionPolicy']) expect(spec).not.toHaveProperty([f]);
+
+    const ns = await t.call('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'owned' } }, headers: { 'user-agent': KUBECTL_CREATE } });
+    expect(ns.json.spec.finalizers).toEqual(['kubernetes']);
+    expect(ns.json.metadata.managedFields[0].fieldsV1).toEqual({ 'f:metadata': { 'f:labels': { '.': {}, 'f:kubernetes.io/metadata.name': {} } } });
+  });
 });

@@ -164,7 +164,7 @@ export class Rest {
     });
   }
 
-  /** POST: decode, system fields, strategy, defaults, namespace gate, validation, store. */
+  /** POST: decode, system fields, defaults, managedFields, admission, strategy, validation, store. */
   async create(r: ServedResource, namespace: string, body: unknown, ctx: WriteContext): Promise<Obj> {
     const obj = decodeFor(r, body, ctx.fieldValidation, ctx.warnings);
     return this.createDecoded(r, namespace, obj, ctx);
@@ -193,12 +193,15 @@ export class Rest {
       if (strategy.tracksGeneration) meta.generation = 1;
       else delete meta.generation;
       if (strategy.statusSubresource && !strategy.keepStatusOnCreate) delete obj.status;
-      strategy.prepareForCreate?.(obj, now);
       defaultObject(r, obj);
-      admitCreate(r, obj);
-      validateCreate(r, obj);
-      await this.podSecurity?.validate(r, obj, undefined, undefined, ctx.warnings);
+      // As Kubernetes records the creator's fields: after decoding and defaulting, before mutating
+      // admission and the strategy, so what those add (default tolerations, serviceAccountName,
+      // priority, a Job's selector, a namespace's finalizer) belongs to no manager.
       const out = this.managedFields(undefined, obj, ctx.fieldManager, operation);
+      admitCreate(r, out);
+      strategy.prepareForCreate?.(out, now);
+      validateCreate(r, out);
+      await this.podSecurity?.validate(r, out, undefined, undefined, ctx.warnings);
       if (ctx.dryRun) return out;
       try {
         return served(r, await this.store.create(objectKey(r, namespace, meta.name), stored(r, out)));
