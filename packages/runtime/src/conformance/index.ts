@@ -7,7 +7,7 @@ import { MAX_LOG_LINE, parseCriLogLine, renderLogEntry } from '../cri-log.js';
 import { isRuntimeError, type RuntimeErrorCode } from '../errors.js';
 import { PodLabel, containerAnnotations, containerLabels, podLabels } from '../labels.js';
 import type { Runtime } from '../services.js';
-import type { ContainerConfig, ContainerStatus, LogEntry, LogOptions, Mount, PodSandboxConfig } from '../types.js';
+import type { ContainerConfig, ContainerStatus, LinuxContainerSecurityContext, LogEntry, LogOptions, Mount, PodSandboxConfig } from '../types.js';
 import type { ContainerScript } from '../testing/script.js';
 
 /**
@@ -54,6 +54,12 @@ export interface ConformanceOptions {
   logsOnDisk?: boolean;
   /** Upper bound for a container to reach an expected state (default 5000 ms). */
   timeoutMs?: number;
+  /**
+   * The runtime applies a container's Linux security context to its process (user, read-only root,
+   * seccomp), which the suite checks with `id`, a write and `/proc/self/status` through exec, so the
+   * image needs a shell with those tools. Runtimes that only record the context leave this unset.
+   */
+  linuxSecurityContext?: boolean;
 }
 
 /** The port the port-forward case listens on (an unusual one: the process runtime shares the host's ports). */
@@ -377,6 +383,29 @@ export function runRuntimeConformance(name: string, options: ConformanceOptions)
       await rt.stopContainer(id, 0);
       await expectCode(rt.execSync(id, probe), 'FailedPrecondition');
     });
+
+    if (options.linuxSecurityContext) {
+      it('applies a container\'s security context: its user, a read-only root, and a seccomp filter only when asked', async () => {
+        const sb = await sandbox();
+        const start = async (ctrName: string, securityContext?: LinuxContainerSecurityContext) => {
+          const config = { ...container(sb.config, ctrName, { steps: [{ sleep: 30_000 }] }), ...(securityContext ? { linux: { securityContext } } : {}) };
+          const id = await rt.createContainer(sb.id, config, sb.config);
+          await rt.startContainer(id);
+          return id;
+        };
+        const secure = await start('secure', { runAsUser: 1234, readonlyRootfs: true, seccomp: { profileType: 'RuntimeDefault' } });
+        const plain = await start('plain');
+        const sh = (id: string, cmd: string) => rt.execSync(id, ['sh', '-c', cmd], 5000);
+        expect((await sh(secure, 'id -u')).stdout.toString()).toBe('1234\n');
+        const write = await sh(secure, 'touch /written');
+        expect(write.exitCode).not.toBe(0);
+        expect(write.stderr.toString()).toContain('Read-only file system');
+        // Seccomp mode 2 is a filter; 0 is unconfined, Kubernetes' default when no profile is asked for.
+        const seccompMode = async (id: string) => /Seccomp:\s+(\d)/.exec((await sh(id, 'cat /proc/self/status')).stdout.toString())?.[1];
+        expect(await seccompMode(secure)).toBe('2');
+        expect(await seccompMode(plain)).toBe('0');
+      });
+    }
 
     it('attaches to the live output of a running container until it exits', async () => {
       if (!(await rt.status()).features.attach) return;
