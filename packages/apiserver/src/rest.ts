@@ -45,7 +45,10 @@ export interface WatchQuery extends ListQuery {
   sendInitialEvents?: boolean;
 }
 
-/** Records managedFields on writes (the patch module's `updateManagedFields`). */
+/**
+ * Records managedFields on writes (the patch module's `updateManagedFields`); returns `previous`
+ * itself when the result equals it as JSON (a no-op write).
+ */
 export type ManagedFieldsUpdater = (previous: Obj | undefined, next: Obj, manager: string, operation: 'Update' | 'Apply', subresource?: string) => Obj;
 
 /** Looks up whether a namespace accepts new objects; the namespace lifecycle implements it. */
@@ -312,7 +315,7 @@ export class Rest {
     const rv = next.metadata.resourceVersion;
     next.metadata.resourceVersion = current.metadata.resourceVersion;
     const withFields = this.managedFields(current, next, ctx.fieldManager, operation, subresource);
-    if (isDeepStrictEqual(withFields, current)) return current;
+    if (withFields === current) return current;
     // A caller-pinned resourceVersion is compared by the store (409 when stale); unset means unconditional.
     if (rv) withFields.metadata.resourceVersion = rv;
     else delete withFields.metadata.resourceVersion;

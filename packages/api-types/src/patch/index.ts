@@ -3,7 +3,7 @@ import { badRequest, notFound, unsupportedMediaType } from '../errors.js';
 import { resourceForKind } from '../resources.js';
 import { schemaFor } from '../openapi/definitions.js';
 import { applyJsonPatch } from './json-patch.js';
-import { clone, isObject, type Json, type JsonObject } from './json.js';
+import { clone, deepEqual, isObject, type Json, type JsonObject } from './json.js';
 import { serverSideApply, updateManagedFields as recordUpdate } from './managed-fields.js';
 import { applyMergePatch } from './merge-patch.js';
 import { applyStrategicMergePatch } from './strategic.js';
@@ -104,8 +104,15 @@ function apply(req: PatchRequest): Obj {
  * `manager`, with `previous` the stored object (undefined on create). The resource is found by
  * `next`'s apiVersion and kind; objects of kinds Peapod does not serve are returned unchanged.
  * `Apply` writes return `next` as is: `applyPatch` already recorded them. `next` is not modified.
+ * A result equal to `previous` as JSON is `previous` itself, so that a caller tells a no-op write
+ * by identity.
  */
 export function updateManagedFields(previous: Obj | undefined, next: Obj, manager: string, operation: 'Update' | 'Apply', subresource?: string, now?: string): Obj {
+  const out = record(previous, next, manager, operation, subresource, now);
+  return previous !== undefined && deepEqual(out, previous) ? previous : out;
+}
+
+function record(previous: Obj | undefined, next: Obj, manager: string, operation: 'Update' | 'Apply', subresource?: string, now?: string): Obj {
   if (operation === 'Apply') return next;
   const [group, version] = String(next['apiVersion'] ?? '').includes('/') ? String(next['apiVersion']).split('/') : ['', String(next['apiVersion'] ?? '')];
   const info = resourceForKind(group, String(next['kind'] ?? ''));
