@@ -6,6 +6,7 @@ import type {
   NamespaceOptions,
   PodSandboxConfig,
   SeccompProfile,
+  WindowsSecurityContext,
 } from '@peapod/runtime';
 import { linuxResources } from './resources.js';
 
@@ -84,9 +85,7 @@ export function sandboxPlatformConfig(pod: Pod, os: string): Pick<PodSandboxConf
     const wo = sc?.windowsOptions;
     return {
       linux: { securityContext: { namespaceOptions: namespacesForPod(pod) } },
-      windows: {
-        securityContext: defined({ runAsUsername: wo?.runAsUserName, credentialSpec: wo?.gmsaCredentialSpec, hostProcess: hostProcess.some(Boolean) || undefined }),
-      },
+      windows: { securityContext: windowsSecurityContext(wo, hostProcess.some(Boolean)) },
     };
   }
   const groups = supplementalGroups(pod);
@@ -129,7 +128,7 @@ export async function containerPlatformConfig(
     }
     return {
       linux: { resources },
-      windows: { securityContext: defined({ runAsUsername: wo?.runAsUserName, credentialSpec: wo?.gmsaCredentialSpec, hostProcess: wo?.hostProcess || undefined }) },
+      windows: { securityContext: windowsSecurityContext(wo, wo?.hostProcess === true) },
     };
   }
   const image = eff.runAsUser === undefined && (eff.runAsNonRoot || eff.runAsGroup !== undefined) ? imageIdentity(await opts.imageUser()) : undefined;
@@ -162,6 +161,11 @@ function linuxSecurityContext(
     maskedPaths: unmasked ? [] : DEFAULT_MASKED_PATHS,
     readonlyPaths: unmasked ? [] : DEFAULT_READONLY_PATHS,
   };
+}
+
+/** CRI's Windows security context from a pod's or a container's `windowsOptions`. */
+function windowsSecurityContext(wo: SecurityContext['windowsOptions'], hostProcess: boolean): WindowsSecurityContext {
+  return defined({ runAsUsername: wo?.runAsUserName, credentialSpec: wo?.gmsaCredentialSpec, hostProcess: hostProcess || undefined });
 }
 
 /** The container's profile, else the pod's; none means Unconfined (the kubelet's default without `seccompDefault`). */
