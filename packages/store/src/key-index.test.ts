@@ -43,6 +43,8 @@ describe('KeyIndex', () => {
             const got = index.range('a', 'z', at, 0);
             expect(got.entries.map(([k, v]) => [k, v.rev, v.value])).toEqual(want.map((w) => [w.key, w.rev, w.value]));
             expect(index.range('a', 'z', at, 1).more).toBe(Math.max(0, want.length - 1));
+            expect(index.count('a', 'z', at)).toBe(want.length);
+            expect(index.latest(key, at)?.rev).toBe(liveAt(log, at).get(key)?.rev);
           }
           expect(index.count('a', 'z')).toBe(liveAt(log, rev).size);
           expect(index.latest(key)?.rev).toBe(liveAt(log, rev).get(key)?.rev);

@@ -23,9 +23,10 @@ export class KeyIndex<V> {
   private readonly keys = new SortedKeys();
   private readonly versions = new Map<string, Version<V>[]>();
 
-  /** The key's newest version, if it is not a deletion. */
-  latest(key: string): Version<V> | undefined {
-    const v = this.versions.get(key)?.at(-1);
+  /** The key's newest version at or before `rev` (default: the newest), if it is not a deletion. */
+  latest(key: string, rev = Infinity): Version<V> | undefined {
+    const vs = this.versions.get(key);
+    const v = vs && (rev === Infinity ? vs.at(-1) : versionAt(vs, rev));
     return v && v.value !== null ? v : undefined;
   }
 
@@ -65,12 +66,12 @@ export class KeyIndex<V> {
     return { entries, more };
   }
 
-  /** How many keys in [start, end) are live now. */
-  count(start: string, end: string): number {
+  /** How many keys in [start, end) are live at `rev` (default: now). */
+  count(start: string, end: string, rev = Infinity): number {
     let n = 0;
     const keys = this.keys.view();
     for (let i = lowerBound(keys, start); i < keys.length && keys[i]! < end; i++) {
-      if (this.versions.get(keys[i]!)!.at(-1)!.value !== null) n++;
+      if (this.latest(keys[i]!, rev)) n++;
     }
     return n;
   }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StatusError } from '@peapod/api-types';
@@ -8,11 +8,11 @@ import { KeyIndex } from './key-index.js';
 import { LocalHub } from './local-hub.js';
 
 /**
- * `synchronous` for the WAL. FULL (the default) fsyncs the WAL at every commit, so an acknowledged
- * write survives kill -9 and also an OS crash or power loss, as etcd's fsync per commit does; group
- * commit amortizes that fsync over every write waiting at the time. NORMAL leaves the WAL in the OS
- * page cache: acknowledged writes still survive kill -9 of this process (the kernel owns the
- * pages), but not a machine crash.
+ * `synchronous` for the WAL. FULL (the default) acknowledges a write only after the WAL holding it
+ * is fsynced, so it survives kill -9 and also an OS crash or power loss, as etcd's fsync per commit
+ * does; group commit amortizes that fsync over every write waiting at the time. NORMAL leaves the
+ * WAL in the OS page cache: acknowledged writes still survive kill -9 of this process (the kernel
+ * owns the pages), but not a machine crash.
  */
 export type SqliteSync = 'full' | 'normal';
 
@@ -50,6 +50,15 @@ interface PendingTxn {
   reject: (err: unknown) => void;
 }
 
+/** A batch committed to the WAL, waiting to be durable before it is acknowledged and published. */
+interface Committed {
+  batch: PendingTxn[];
+  results: TxnResult[];
+  events: KVEvent[];
+  /** The store's revision after the batch. */
+  rev: number;
+}
+
 /** A failure to open the data file, naming it: a store never silently starts empty on a bad file. */
 export function openError(path: string, why: string, cause?: unknown): StatusError {
   return new StatusError({ code: 500, reason: 'InternalError', message: `cannot open the store file ${path}: ${why}` }, { cause });
@@ -58,15 +67,31 @@ export function openError(path: string, why: string, cause?: unknown): StatusErr
 /**
  * An MVCC map in one SQLite file (WAL mode), owned by this process alone (exclusive locking).
  * Writes queue up and commit together in one transaction per turn of the event loop (group
- * commit); a write's promise resolves only after its transaction is durable.
+ * commit). With FULL, SQLite commits without syncing and the store fdatasyncs the WAL itself on
+ * libuv's thread pool, so the event loop keeps serving while the disk flushes; batches committed
+ * meanwhile share the next fdatasync. A write is acknowledged, published to watchers and visible to
+ * reads only once durable: reads are served at the durable revision (`durable`), while the
+ * compare of the next writes sees every committed one (`rev`), so the order of writes is the order
+ * of commits and nobody observes a write that a crash could still take back.
  */
 export class SqliteKV implements KV {
   private readonly db: Database.Database;
+  /** The newest revision committed to the WAL. */
   private rev = 0;
+  /** The newest revision on disk: what reads, watches and acknowledgements see. */
+  private durable = 0;
   private compacted = 0;
   private pending: PendingTxn[] = [];
   private flushScheduled = false;
-  private readonly hub = new LocalHub(() => this.rev);
+  /** FULL: committed batches wait for an fdatasync of the WAL (`walFd`), one in flight at a time. */
+  private readonly fsync: boolean;
+  private unsynced: Committed[] = [];
+  private syncing = false;
+  private walFd: number | undefined;
+  private drained: (() => void)[] = [];
+  /** Set when an fdatasync failed: what the disk holds is unknown, so the store serves nothing more. */
+  private failed: Error | undefined;
+  private readonly hub = new LocalHub(() => this.durable);
   /** Which revision of which key is live when, mirroring the `revisions` table (values stay in the file). */
   private readonly index = new KeyIndex<true>();
   private readonly stmt;
@@ -79,10 +104,12 @@ export class SqliteKV implements KV {
     } catch (err) {
       throw openError(path, (err as Error).message, err);
     }
+    this.fsync = opts.synchronous !== 'normal';
     try {
       this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      // The store does FULL's fsync itself (see the class comment); NORMAL still syncs at checkpoints.
+      this.db.pragma('synchronous = NORMAL');
       const check = this.db.pragma('quick_check(1)', { simple: true });
       if (check !== 'ok') throw new Error(`integrity check failed: ${String(check)}`);
       const tables = this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[];
@@ -99,6 +126,7 @@ export class SqliteKV implements KV {
         this.index.add(key, rev, deleted ? null : true);
         this.rev = Math.max(this.rev, rev);
       }
+      this.durable = this.rev;
     } catch (err) {
       this.db.close();
       const msg = (err as Error).message;
@@ -110,7 +138,7 @@ export class SqliteKV implements KV {
       insert: db.prepare('INSERT INTO revisions (rev, key, value, prev_rev) VALUES (?, ?, ?, ?)'),
       history: db.prepare(
         `SELECT r.key, r.rev, r.value, p.value FROM revisions r LEFT JOIN revisions p ON p.rev = r.prev_rev
-         WHERE r.rev > ? AND r.key >= ? AND r.key < ? ORDER BY r.rev`,
+         WHERE r.rev > ? AND r.rev <= ? AND r.key >= ? AND r.key < ? ORDER BY r.rev`,
       ).raw(),
       drop: db.prepare('DELETE FROM revisions WHERE rev = ?'),
       setCompacted: db.prepare(`UPDATE meta SET value = ? WHERE name = 'compacted'`),
@@ -122,23 +150,24 @@ export class SqliteKV implements KV {
     return this.entry(key);
   }
 
-  private entry(key: string): KVEntry | undefined {
-    const v = this.index.latest(key);
+  /** The key's entry at `rev` (default: the durable revision). */
+  private entry(key: string, rev = this.durable): KVEntry | undefined {
+    const v = this.index.latest(key, rev);
     return v && { key, value: this.stmt.valueAt.get(v.rev) as string, modRev: v.rev };
   }
 
   async range(start: string, end: string, limit: number, atRev: number): Promise<RangeResult> {
     this.assertOpen();
-    const rev = atRev === 0 ? this.rev : atRev;
+    const rev = atRev === 0 ? this.durable : atRev;
     if (rev < this.compacted) throw new CompactedError(rev, this.compacted);
-    if (rev > this.rev) throw new FutureRevisionError(rev, this.rev);
+    if (rev > this.durable) throw new FutureRevisionError(rev, this.durable);
     const { entries, more } = this.index.range(start, end, rev, limit);
     return { entries: entries.map(([key, v]) => ({ key, value: this.stmt.valueAt.get(v.rev) as string, modRev: v.rev })), rev, more };
   }
 
   async count(start: string, end: string): Promise<number> {
     this.assertOpen();
-    return this.index.count(start, end);
+    return this.index.count(start, end, this.durable);
   }
 
   txn(key: string, expect: number, value: string | null): Promise<TxnResult> {
@@ -152,7 +181,7 @@ export class SqliteKV implements KV {
     });
   }
 
-  /** Commits every queued write in one transaction, then acknowledges and publishes them. */
+  /** Commits every queued write in one transaction; they are acknowledged and published once durable. */
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.pending;
@@ -166,7 +195,8 @@ export class SqliteKV implements KV {
         for (const t of batch) {
           const cur = this.index.latest(t.key)?.rev ?? 0;
           if (cur !== t.expect || (t.value === null && cur === 0)) {
-            results.push({ ok: false, current: this.entry(t.key) });
+            // Answered with the batch, so by then durable like every write before it.
+            results.push({ ok: false, current: this.entry(t.key, Infinity) });
             continue;
           }
           const rev = ++this.rev;
@@ -184,8 +214,48 @@ export class SqliteKV implements KV {
       for (const t of batch) t.reject(err);
       return;
     }
-    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+    this.unsynced.push({ batch, results, events, rev: this.rev });
+    this.sync();
+  }
+
+  /** Makes the committed batches durable (one fdatasync for all of them), then acknowledges them. */
+  private sync(): void {
+    if (this.syncing || !this.unsynced.length) {
+      if (!this.syncing) for (const done of this.drained.splice(0)) done();
+      return;
+    }
+    const group = this.unsynced;
+    this.unsynced = [];
+    // Nothing written since the last sync (or NORMAL): the group is as durable as it will get.
+    if (!this.fsync || this.rev === this.durable) return this.settle(group);
+    this.syncing = true;
+    // SQLite keeps the WAL file (same inode) open until close under exclusive locking, so one fd serves.
+    this.walFd ??= openSync(`${this.path}-wal`, 'r+');
+    fdatasync(this.walFd, (err) => {
+      this.syncing = false;
+      if (err) return this.fail(err, group);
+      this.settle(group);
+      this.sync();
+    });
+  }
+
+  private settle(group: Committed[]): void {
+    this.durable = group.at(-1)!.rev;
+    for (const { batch, results } of group) for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+    const events = group.length === 1 ? group[0]!.events : group.flatMap((c) => c.events);
     if (events.length) this.hub.publish(events);
+  }
+
+  /** An fdatasync failed: no write after the durable revision can be promised, so none is acknowledged. */
+  private fail(cause: Error, group: Committed[]): void {
+    this.failed = new StatusError(
+      { code: 500, reason: 'InternalError', message: `the store file ${this.path} failed to reach the disk (${cause.message}); restart to recover what it holds` },
+      { cause },
+    );
+    for (const c of [...group, ...this.unsynced.splice(0)]) for (const t of c.batch) t.reject(this.failed);
+    for (const t of this.pending.splice(0)) t.reject(this.failed);
+    this.hub.fail(this.failed);
+    for (const done of this.drained.splice(0)) done();
   }
 
   watch(start: string, end: string, afterRev: number, sink: WatchSink): KVWatch {
@@ -194,7 +264,7 @@ export class SqliteKV implements KV {
       queueMicrotask(() => sink.error(new CompactedError(afterRev, this.compacted)));
       return { stop: () => undefined, progress: () => afterRev };
     }
-    const rows = this.stmt.history.all(afterRev, start, end) as [string, number, string | null, string | null][];
+    const rows = this.stmt.history.all(afterRev, this.durable, start, end) as [string, number, string | null, string | null][];
     const replay: KVEvent[] = rows.map(([key, rev, value, prev]) => ({ key, rev, value, prev }));
     return this.hub.subscribe(start, end, sink, replay);
   }
@@ -202,7 +272,7 @@ export class SqliteKV implements KV {
   async compact(rev: number): Promise<void> {
     this.assertOpen();
     if (rev <= this.compacted) return;
-    if (rev > this.rev) throw new FutureRevisionError(rev, this.rev);
+    if (rev > this.durable) throw new FutureRevisionError(rev, this.durable);
     this.index.compact(rev, (dropped) => this.db.transaction(() => {
       for (const r of dropped) this.stmt.drop.run(r);
       this.stmt.setCompacted.run(rev);
@@ -212,18 +282,25 @@ export class SqliteKV implements KV {
 
   async revision(): Promise<number> {
     this.assertOpen();
-    return this.rev;
+    return this.durable;
   }
 
+  /** Commits and syncs what is queued (acknowledging it), then closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
+    this.flush();
+    await new Promise<void>((done) => {
+      this.drained.push(done);
+      this.sync();
+    });
     this.hub.fail(new Error('store closed'));
     this.db.close();
+    if (this.walFd !== undefined) closeSync(this.walFd);
   }
 
   private assertOpen(): void {
+    if (this.failed) throw this.failed;
     if (this.closed) throw new Error(`the store file ${this.path} is closed`);
   }
 }
