@@ -3,6 +3,15 @@ import type { TypedEmitter } from '@peapod/core';
 import type { KubeletEvents, PodRef, ProbeType } from './events.js';
 
 const pod = (ref: PodRef) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: ref.name, namespace: ref.namespace, uid: ref.uid } });
+/** Go's `time.Duration` string of a millisecond-truncated duration, as the kubelet's pull message shows it (`523ms`, `15.981s`, `1m2.5s`, `1h0m0s`). */
+export function pullDuration(ms: number): string {
+  const whole = Math.trunc(ms);
+  if (whole > 0 && whole < 1000) return `${whole}ms`;
+  const h = Math.floor(whole / 3_600_000);
+  const m = Math.floor((whole % 3_600_000) / 60_000);
+  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${(whole % 60_000) / 1000}s`;
+}
+
 const probeName: Record<ProbeType, string> = { liveness: 'Liveness', readiness: 'Readiness', startup: 'Startup' };
 
 /**
@@ -13,7 +22,10 @@ const probeName: Record<ProbeType, string> = { liveness: 'Liveness', readiness: 
  */
 export function reportKubeletEvents(events: TypedEmitter<KubeletEvents>, recorder: EventRecorder): () => void {
   const handlers: { [K in keyof KubeletEvents]?: (...args: KubeletEvents[K]) => void } = {
-    imagePulled: (ref, _c, image) => void recorder.event(pod(ref), 'Normal', 'Pulled', `Container image "${image}" already present on machine`),
+    imagePulling: (ref, _c, image) => void recorder.event(pod(ref), 'Normal', 'Pulling', `Pulling image "${image}"`),
+    imagePulled: (ref, _c, image, pull) => void recorder.event(pod(ref), 'Normal', 'Pulled', pull
+      ? `Successfully pulled image "${image}" in ${pullDuration(pull.durationMs)} (${pullDuration(pull.durationMs)} including waiting). Image size: ${pull.size} bytes.`
+      : `Container image "${image}" already present on machine`),
     containerStarted: (ref, c) => {
       void recorder.event(pod(ref), 'Normal', 'Created', `Created container: ${c}`);
       void recorder.event(pod(ref), 'Normal', 'Started', `Started container ${c}`);

@@ -20,7 +20,9 @@ export type KubeletEvents = {
   podAdmitted: [pod: PodRef];
   podRejected: [pod: PodRef, reason: string, message: string];
   sandboxCreated: [pod: PodRef, sandboxId: string, attempt: number];
-  imagePulled: [pod: PodRef, container: string, image: string];
+  imagePulling: [pod: PodRef, container: string, image: string];
+  /** `pull` is absent when the image was already present (no pull needed). */
+  imagePulled: [pod: PodRef, container: string, image: string, pull?: { durationMs: number; size: number }];
   containerStarted: [pod: PodRef, container: string, containerId: string, restartCount: number];
   /** A start attempt failed: `reason` is what the container's waiting state shows. */
   containerFailed: [pod: PodRef, container: string, reason: string, message: string];

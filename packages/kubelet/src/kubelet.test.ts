@@ -134,6 +134,17 @@ describe('Kubelet: phases and restarts', () => {
     expect(h.status('p')?.phase).toBe('Running');
   });
 
+  it('pulls a missing image once (Pulling, then Pulled with its size) and reports it already present for the next pods', async () => {
+    h = await startKubelet();
+    const seen: string[] = [];
+    h.kubelet.events.on('imagePulling', (p, c, image) => seen.push(`${p.name}/${c} pulling ${image}`));
+    h.kubelet.events.on('imagePulled', (p, c, image, pull) => seen.push(`${p.name}/${c} ${pull ? `pulled ${image} (${pull.size} bytes)` : `present ${image}`}`));
+    await h.create('first', { containers: [ctr('a', { image: 'nginx:1.27' })] });
+    await h.create('second', { containers: [ctr('a', { image: 'nginx:1.27' })] });
+    expect(seen).toEqual(['first/a pulling nginx:1.27', 'first/a pulled nginx:1.27 (1024 bytes)', 'second/a present nginx:1.27']);
+    expect(h.runtime.callsOf('pullImage')).toHaveLength(1);
+  });
+
   it('reports a missing ConfigMap key as CreateContainerConfigError', async () => {
     h = await startKubelet();
     await h.create('p', { containers: [ctr('a', { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'x' } } }] })] });

@@ -320,13 +320,16 @@ export class RuntimeManager {
       if (policy === 'Always' || !present) {
         if (this.imageBackoff.isInBackOffSinceUpdate(imageKey)) return fail('ImagePullBackOff', `Back-off pulling image "${image}"`, this.imageBackoff.get(imageKey));
         try {
+          events.emit('imagePulling', ref, c.name, image);
+          const t0 = clock.now();
           await runtime.pullImage({ image });
-          events.emit('imagePulled', ref, c.name, image);
+          const durationMs = clock.now() - t0;
+          events.emit('imagePulled', ref, c.name, image, { durationMs, size: (await runtime.imageStatus({ image }).catch(() => undefined))?.size ?? 0 });
         } catch (err) {
           this.imageBackoff.next(imageKey, clock.now());
           return fail(reasonOf(err, RuntimeReason.ErrImagePull), `Failed to pull image "${image}": ${errorMessage(err)}`, this.imageBackoff.get(imageKey));
         }
-      }
+      } else events.emit('imagePulled', ref, c.name, image);
     } catch (err) {
       return fail(reasonOf(err, RuntimeReason.ImageInspectError), `Failed to inspect image "${image}": ${errorMessage(err)}`);
     }
