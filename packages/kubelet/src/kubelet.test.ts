@@ -145,6 +145,18 @@ describe('Kubelet: phases and restarts', () => {
     expect(h.runtime.callsOf('pullImage')).toHaveLength(1);
   });
 
+  it('resyncs a running pod that nothing changed once a minute (kubelet\'s syncFrequency), not sooner', async () => {
+    h = await startKubelet();
+    await h.create('web', { containers: [ctr('app')] });
+    const syncPod = h.kubelet.syncPod.bind(h.kubelet);
+    let syncs = 0;
+    h.kubelet.syncPod = (pod) => { syncs++; return syncPod(pod); };
+    await h.run(59 * S);
+    expect(syncs).toBe(0);
+    await h.run(2 * S);
+    expect(syncs).toBe(1);
+  });
+
   it('reports a missing ConfigMap key as CreateContainerConfigError', async () => {
     h = await startKubelet();
     await h.create('p', { containers: [ctr('a', { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'x' } } }] })] });

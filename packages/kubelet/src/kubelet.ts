@@ -28,7 +28,7 @@ export interface KubeletOptions {
   podManifestPath?: string;
   /** YAML parser for `.yaml`/`.yml` static pod manifests (JSON is always read). */
   parseManifest?: ManifestParser;
-  /** Resync of each running pod (default 10 s). */
+  /** Resync of each running pod (default 60 s: kubelet's syncFrequency). */
   syncPeriodMs?: number;
   /** Runtime relist for container state changes (default 1 s; kubelet's PLEG period). */
   relistPeriodMs?: number;
@@ -104,7 +104,7 @@ export class Kubelet implements PodSyncer {
 
   constructor(deps: KubeletDeps, options: KubeletOptions) {
     this.options = {
-      syncPeriodMs: 10_000,
+      syncPeriodMs: 60_000,
       relistPeriodMs: 1000,
       housekeepingPeriodMs: 2000,
       fileCheckPeriodMs: 20_000,
