@@ -1,22 +1,63 @@
 import { badRequest, requestEntityTooLarge, timeout, type ErrorTarget } from '@peapod/api-types';
 import { MAX_OBJECT_BYTES, type StoredObject } from './types.js';
 
+/** A stored value and the offset of its metadata's closing brace (where a read's resourceVersion goes). */
+export interface Encoded {
+  value: string;
+  metaEnd: number;
+}
+
 /**
  * Serializes an object for storage, without `metadata.resourceVersion` (the revision is the
- * storage's own, added back by `decode`). Refuses objects over MAX_OBJECT_BYTES with 413.
+ * storage's own, added back by `decode`). Refuses objects over MAX_OBJECT_BYTES with 413. The value
+ * is exactly `JSON.stringify` of the object without its resourceVersion, built member by member so
+ * that the metadata's end is known.
  */
-export function encode(obj: StoredObject): string {
+export function encodeObject(obj: StoredObject): Encoded {
   const { resourceVersion: _rv, ...metadata } = obj.metadata ?? {};
-  const text = JSON.stringify({ ...obj, metadata });
+  let value = '{';
+  let metaEnd = -1;
+  const member = (k: string, v: unknown) => {
+    const json = JSON.stringify(v) as string | undefined;
+    if (json === undefined) return;
+    value += `${value.length > 1 ? ',' : ''}${JSON.stringify(k)}:${json}`;
+    if (v === metadata) metaEnd = value.length - 1;
+  };
+  for (const k of Object.keys(obj)) member(k, k === 'metadata' ? metadata : obj[k]);
+  if (metaEnd < 0) member('metadata', metadata);
+  value += '}';
   // A UTF-16 length of n encodes to at most 3n UTF-8 bytes: measure only when it could matter.
-  if (text.length * 3 > MAX_OBJECT_BYTES) {
-    const bytes = Buffer.byteLength(text);
+  if (value.length * 3 > MAX_OBJECT_BYTES) {
+    const bytes = Buffer.byteLength(value);
     if (bytes > MAX_OBJECT_BYTES) {
       throw requestEntityTooLarge(`object is too large: ${bytes} bytes, the limit is ${MAX_OBJECT_BYTES} bytes`);
     }
   }
-  return text;
+  return { value, metaEnd };
 }
+
+/** JSON text of objects returned by writes, as a read at their revision serialises (see `writtenJson`). */
+const written = new WeakMap<object, string>();
+
+/**
+ * `withRevision` for the object a write stored as `enc` at `rev`, remembering the JSON text a
+ * read at `rev` answers (the stored value with the resourceVersion last in its metadata), so the
+ * API server can answer the write without serialising the object a second time.
+ */
+export function withWrittenRevision<T extends StoredObject>(obj: T, rev: number, enc: Encoded): T {
+  const out = withRevision(obj, rev);
+  const { value, metaEnd } = enc;
+  written.set(out, `${value.slice(0, metaEnd)}${value[metaEnd - 1] === '{' ? '' : ','}"resourceVersion":"${rev}"${value.slice(metaEnd)}`);
+  return out;
+}
+
+/**
+ * The JSON text of an object as a write returned it: what `JSON.stringify` of a read at its
+ * revision gives (members in the object's order, its metadata's resourceVersion last). Undefined
+ * for any other object. The text describes the object as the write returned it: a caller that
+ * has modified the object since must serialise it itself.
+ */
+export const writtenJson = (obj: unknown): string | undefined => (obj !== null && typeof obj === 'object' ? written.get(obj) : undefined);
 
 /** Parses a stored value and sets its resourceVersion to `rev`. Each call returns a fresh object. */
 export function decode<T extends StoredObject>(value: string, rev: number): T {

@@ -1,6 +1,8 @@
 import { isGone } from '@peapod/api-types';
 import { FakeClock } from '@peapod/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { writtenJson } from './codec.js';
 import { createMemoryStore } from './memory.js';
 import type { StoredObject } from './types.js';
 
@@ -36,6 +38,41 @@ describe('KVStore compactor', () => {
     await clock.advance(10 * 60_000);
     await settle();
     expect((await s.list('/a/', { resourceVersion: first.metadata.resourceVersion!, resourceVersionMatch: 'Exact' })).items).toHaveLength(1);
+    await s.close();
+  });
+});
+
+describe('writtenJson', () => {
+  // Any JSON below the top level, metadata (possibly empty) anywhere among the members, members
+  // that JSON drops (undefined).
+  const json = fc.jsonValue({ maxDepth: 3 });
+  const member = fc.oneof(json, fc.constant(undefined));
+  const meta = fc.dictionary(fc.string({ maxLength: 6 }), member, { maxKeys: 4 });
+  const object = fc.tuple(fc.dictionary(fc.string({ maxLength: 6 }).filter((k) => k !== 'metadata'), member, { maxKeys: 4 }), meta, fc.nat(4))
+    .map(([rest, metadata, at]) => {
+      const entries: [string, unknown][] = Object.entries(rest);
+      entries.splice(Math.min(at, entries.length), 0, ['metadata', metadata]);
+      return Object.fromEntries(entries) as StoredObject;
+    });
+
+  it('is the text a read of the written object serialises to, for creates, updates and no-op updates', async () => {
+    const s = createMemoryStore({ compactionIntervalMs: 0 });
+    let n = 0;
+    await fc.assert(fc.asyncProperty(object, object, async (created, updated) => {
+      const key = `/a/${n++}`;
+      const c = await s.create(key, created);
+      expect(writtenJson(c)).toBe(JSON.stringify(await s.get(key)));
+      const u = await s.guaranteedUpdate(key, { tryUpdate: () => structuredClone(updated) });
+      expect(writtenJson(u)).toBe(JSON.stringify(await s.get(key)));
+    }), { numRuns: 200 });
+    await s.close();
+  });
+
+  it('knows only objects a write returned', async () => {
+    const s = createMemoryStore({ compactionIntervalMs: 0 });
+    await s.create('/a/x', obj('x'));
+    expect(writtenJson(await s.get('/a/x'))).toBeUndefined();
+    expect(writtenJson(obj('x'))).toBeUndefined();
     await s.close();
   });
 });

@@ -3,7 +3,7 @@ import {
   type StatusError,
 } from '@peapod/api-types';
 import { RealClock, type Clock } from '@peapod/core';
-import { decode, decodeContinue, encode, encodeContinue, parseRevision, targetOf, tooLargeRevision, withRevision } from './codec.js';
+import { decode, decodeContinue, encodeContinue, encodeObject, parseRevision, targetOf, tooLargeRevision, withRevision, withWrittenRevision } from './codec.js';
 import { CompactedError, FutureRevisionError, prefixEnd, type KV, type KVEvent, type KVWatch } from './kv.js';
 import { compilePredicate, type Matcher } from './predicate.js';
 import type {
@@ -108,9 +108,10 @@ export class KVStore implements Store {
   async create<T extends StoredObject>(key: string, obj: T): Promise<T> {
     this.assertOpen();
     if (obj.metadata.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
-    const r = await kvCall(this.kv.txn(key, 0, encode(obj)));
+    const enc = encodeObject(obj);
+    const r = await kvCall(this.kv.txn(key, 0, enc.value));
     if (!r.ok) throw alreadyExists(targetOf(key));
-    return withRevision(obj, r.rev);
+    return withWrittenRevision(obj, r.rev, enc);
   }
 
   async get<T extends StoredObject>(key: string, opts: GetOptions = {}): Promise<T | undefined> {
@@ -199,10 +200,10 @@ export class KVStore implements Store {
       const next = await opts.tryUpdate(curObj);
       const pinned = next.metadata.resourceVersion;
       if (pinned && pinned !== (cur ? String(cur.modRev) : '')) throw conflict(targetOf(key));
-      const value = encode(next);
-      if (cur && value === cur.value) return withRevision(next, cur.modRev);
-      const r = await kvCall(this.kv.txn(key, cur?.modRev ?? 0, value));
-      if (r.ok) return withRevision(next, r.rev);
+      const enc = encodeObject(next);
+      if (cur && enc.value === cur.value) return withWrittenRevision(next, cur.modRev, enc);
+      const r = await kvCall(this.kv.txn(key, cur?.modRev ?? 0, enc.value));
+      if (r.ok) return withWrittenRevision(next, r.rev, enc);
       cur = r.current;
     }
   }
