@@ -1,5 +1,11 @@
-import { containerIdentityOf, podIdentityOf, type Container, type ContainerStatus, type PodIdentity, type PodSandbox, type PodSandboxStatus, type Runtime } from '@peapod/runtime';
-import type { ObservedContainer, ObservedPod, ContainerRunState } from './observed.js';
+import { containerIdentityOf, podIdentityOf, type Container, type ContainerIdentity, type ContainerStatus, type PodIdentity, type PodSandbox, type PodSandboxStatus, type Runtime } from '@peapod/runtime';
+import type { ObservedContainer, ObservedPod, ObservedSandbox, ContainerRunState } from './observed.js';
+
+interface Cached<I, O> {
+  state: string;
+  identity: I;
+  observed: O;
+}
 
 const STATE: Record<ContainerStatus['state'], ContainerRunState> = { Created: 'created', Running: 'running', Exited: 'exited', Unknown: 'unknown' };
 
@@ -18,8 +24,9 @@ export interface RelistResult {
  * are fetched only when its listed state changes; an exited container never changes again.
  */
 export class Relister {
-  private readonly containerCache = new Map<string, ContainerStatus>();
-  private readonly sandboxCache = new Map<string, PodSandboxStatus>();
+  /** What the last relist or observation built for each container and sandbox, by id, with the state it was built for. */
+  private readonly containerCache = new Map<string, Cached<ContainerIdentity, ObservedContainer>>();
+  private readonly sandboxCache = new Map<string, Cached<PodIdentity, ObservedSandbox>>();
   private readonly fingerprints = new Map<string, string>();
   private readonly last = new Map<string, ObservedPod>();
   private identities = new Map<string, PodIdentity>();
@@ -111,7 +118,12 @@ export class Relister {
     return true;
   }
 
-  /** Groups by pod uid; `fresh` says the items are full statuses already (no status call needed). */
+  /**
+   * Groups by pod uid; `fresh` says the items are full statuses already (no status call needed).
+   * A container or sandbox whose listed state is unchanged reuses what the previous relist built
+   * (its labels and details never change without a state change), so a relist of a quiet node
+   * allocates little and awaits only for what changed.
+   */
   private async collect(sandboxes: PodSandbox[], containers: Container[], fresh = false): Promise<Pick<RelistResult, 'pods' | 'identities'>> {
     const pods = new Map<string, ObservedPod>();
     const identities = new Map<string, PodIdentity>();
@@ -121,34 +133,51 @@ export class Relister {
       if (!p) pods.set(id.uid, (p = { sandboxes: [], containers: [] }));
       return p;
     };
-    await Promise.all(sandboxes.map(async (s) => {
-      const id = podIdentityOf(s.labels);
-      if (!id) return;
-      this.track(id.uid, 'sandbox', s.id);
-      let status = fresh ? (s as PodSandboxStatus) : this.sandboxCache.get(s.id);
-      if (!fresh && (!status || status.state !== s.state)) status = await this.runtime.podSandboxStatus(s.id).catch(() => undefined);
-      if (!status) return;
-      this.sandboxCache.set(s.id, status);
-      pod(id).sandboxes.push({ id: s.id, ready: s.state === 'Ready', attempt: s.metadata.attempt, createdAt: s.createdAt, ip: status.network?.ip });
-    }));
-    await Promise.all(containers.map(async (c) => {
-      const id = containerIdentityOf(c.labels, c.annotations);
-      if (!id) return;
-      this.track(id.uid, 'container', c.id);
-      const cached = this.containerCache.get(c.id);
-      let status = cached;
-      if (fresh || !status || status.state !== c.state) {
-        status = fresh ? (c as ContainerStatus) : await this.runtime.containerStatus(c.id).catch(() => undefined);
-        if (!status) return;
-        const before = cached?.state;
-        this.containerCache.set(c.id, status);
-        if (status.state === 'Exited' && before !== 'Exited' && this.primed) this.onExited(id.uid, toObserved(status, id.containerName, id.hash ?? '', id.restartCount));
+    const pending: Promise<void>[] = [];
+    for (const s of sandboxes) {
+      const cached = fresh ? undefined : this.sandboxCache.get(s.id);
+      if (cached?.state === s.state) {
+        this.track(cached.identity.uid, 'sandbox', s.id);
+        pod(cached.identity).sandboxes.push(cached.observed);
+        continue;
       }
-      pod(id).containers.push(toObserved(status, id.containerName, id.hash ?? '', id.restartCount));
-    }));
+      const identity = podIdentityOf(s.labels);
+      if (!identity) continue;
+      this.track(identity.uid, 'sandbox', s.id);
+      const add = (status: PodSandboxStatus | undefined) => {
+        if (!status) return;
+        const observed = { id: s.id, ready: s.state === 'Ready', attempt: s.metadata.attempt, createdAt: s.createdAt, ip: status.network?.ip };
+        this.sandboxCache.set(s.id, { state: s.state, identity, observed });
+        pod(identity).sandboxes.push(observed);
+      };
+      if (fresh) add(s as PodSandboxStatus);
+      else pending.push(this.runtime.podSandboxStatus(s.id).then(add, () => undefined));
+    }
+    for (const c of containers) {
+      const cached = fresh ? undefined : this.containerCache.get(c.id);
+      if (cached?.state === c.state) {
+        this.track(cached.identity.uid, 'container', c.id);
+        pod(cached.identity).containers.push(cached.observed);
+        continue;
+      }
+      const identity = cached?.identity ?? containerIdentityOf(c.labels, c.annotations);
+      if (!identity) continue;
+      this.track(identity.uid, 'container', c.id);
+      const add = (status: ContainerStatus | undefined) => {
+        if (!status) return;
+        const before = this.containerCache.get(c.id)?.state;
+        const observed = toObserved(status, identity.containerName, identity.hash ?? '', identity.restartCount);
+        this.containerCache.set(c.id, { state: status.state, identity, observed });
+        if (status.state === 'Exited' && before !== 'Exited' && this.primed) this.onExited(identity.uid, observed);
+        pod(identity).containers.push(observed);
+      };
+      if (fresh) add(c as ContainerStatus);
+      else pending.push(this.runtime.containerStatus(c.id).then(add, () => undefined));
+    }
+    await Promise.all(pending);
     for (const p of pods.values()) {
-      p.sandboxes.sort((a, b) => b.createdAt - a.createdAt || b.attempt - a.attempt);
-      p.containers.sort((a, b) => b.createdAt - a.createdAt || b.restartCount - a.restartCount);
+      if (p.sandboxes.length > 1) p.sandboxes.sort((a, b) => b.createdAt - a.createdAt || b.attempt - a.attempt);
+      if (p.containers.length > 1) p.containers.sort((a, b) => b.createdAt - a.createdAt || b.restartCount - a.restartCount);
     }
     return { pods, identities };
   }
