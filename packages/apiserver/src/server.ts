@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { RESOURCES, StatusError, applyPatch, badRequest, isStatusError, toStatusError, tooManyRequests, updateManagedFields, type ResourceInfo } from '@peapod/api-types';
 import { certificateUser, chooseProtocol, serveSession, type Transport } from '@peapod/client';
 import { silentLogger, type Clock, type Logger } from '@peapod/core';
-import type { Store } from '@peapod/store';
+import { writtenJson, type Store } from '@peapod/store';
 import { WebSocketServer } from 'ws';
 import { ADMIN_USER, Authorizer, TokenAuthenticator, nodeUser, type UserInfo } from './auth.js';
 import { checkSize, decodeBody, mediaInfo, MAX_BODY_BYTES } from './body.js';
@@ -319,10 +319,11 @@ async function respond(res: ServerResponse, out: HandlerResponse): Promise<void>
   if (out.type === 'object') {
     const headers: Record<string, string | string[]> = { 'content-type': out.contentType ?? 'application/json', ...out.headers };
     if (out.warnings?.length) headers.warning = out.warnings.map(warningHeader);
-    // One buffer with its length: the head and body leave in one write, without chunked framing
-    // (a 304 has no body, and its Content-Length would have to be the 200's).
-    const body = Buffer.from(typeof out.body === 'string' ? out.body : JSON.stringify(out.body));
-    if (out.status !== 304) headers['content-length'] = String(body.length);
+    // One string with its length: Node sends the head and a string body in one write, without
+    // chunked framing (a 304 has no body, and its Content-Length would have to be the 200's). An
+    // object a write just stored is answered with the text the store wrote (not serialised again).
+    const body = typeof out.body === 'string' ? out.body : (writtenJson(out.body) ?? JSON.stringify(out.body));
+    if (out.status !== 304) headers['content-length'] = String(Buffer.byteLength(body));
     res.writeHead(out.status, headers).end(body);
     return;
   }
