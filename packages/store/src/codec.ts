@@ -5,6 +5,8 @@ import { MAX_OBJECT_BYTES, type StoredObject } from './types.js';
 export interface Encoded {
   value: string;
   metaEnd: number;
+  /** The metadata has no members (the resourceVersion goes in without a comma). */
+  metaEmpty: boolean;
 }
 
 /**
@@ -17,14 +19,20 @@ export function encodeObject(obj: StoredObject): Encoded {
   const { resourceVersion: _rv, ...metadata } = obj.metadata ?? {};
   let value = '{';
   let metaEnd = -1;
-  const member = (k: string, v: unknown) => {
+  let metaEmpty = false;
+  const keys = Object.keys(obj);
+  if (!keys.includes('metadata')) keys.push('metadata');
+  for (const k of keys) {
+    const v = k === 'metadata' ? metadata : obj[k];
     const json = JSON.stringify(v) as string | undefined;
-    if (json === undefined) return;
-    value += `${value.length > 1 ? ',' : ''}${JSON.stringify(k)}:${json}`;
-    if (v === metadata) metaEnd = value.length - 1;
-  };
-  for (const k of Object.keys(obj)) member(k, k === 'metadata' ? metadata : obj[k]);
-  if (metaEnd < 0) member('metadata', metadata);
+    if (json === undefined) continue;
+    if (value.length > 1) value += ',';
+    value += JSON.stringify(k) + ':' + json;
+    if (v === metadata) {
+      metaEnd = value.length - 1;
+      metaEmpty = json.length === 2;
+    }
+  }
   value += '}';
   // A UTF-16 length of n encodes to at most 3n UTF-8 bytes: measure only when it could matter.
   if (value.length * 3 > MAX_OBJECT_BYTES) {
@@ -33,7 +41,7 @@ export function encodeObject(obj: StoredObject): Encoded {
       throw requestEntityTooLarge(`object is too large: ${bytes} bytes, the limit is ${MAX_OBJECT_BYTES} bytes`);
     }
   }
-  return { value, metaEnd };
+  return { value, metaEnd, metaEmpty };
 }
 
 /** JSON text of objects returned by writes, as a read at their revision serialises (see `writtenJson`). */
@@ -47,7 +55,7 @@ const written = new WeakMap<object, string>();
 export function withWrittenRevision<T extends StoredObject>(obj: T, rev: number, enc: Encoded): T {
   const out = withRevision(obj, rev);
   const { value, metaEnd } = enc;
-  written.set(out, `${value.slice(0, metaEnd)}${value[metaEnd - 1] === '{' ? '' : ','}"resourceVersion":"${rev}"${value.slice(metaEnd)}`);
+  written.set(out, `${value.slice(0, metaEnd)}${enc.metaEmpty ? '' : ','}"resourceVersion":"${rev}"${value.slice(metaEnd)}`);
   return out;
 }
 
