@@ -83,13 +83,13 @@ function parseYaml(text: string) {
   return docs[0];
 }
 
-/** Iterative depth check, so a hostile body cannot blow the stack of later recursive walks. */
-function checkDepth(value: unknown): void {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length) {
-    const [v, d] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (d >= MAX_DEPTH) throw badRequest(`object nesting exceeds the maximum depth of ${MAX_DEPTH}`);
-    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
-  }
+/**
+ * Refuses nesting past MAX_DEPTH, so a hostile body cannot blow the stack of later recursive walks.
+ * The recursion itself stops at that depth. Decoded bodies are plain objects and arrays.
+ */
+function checkDepth(value: unknown, depth = 0): void {
+  if (value === null || typeof value !== 'object') return;
+  if (depth >= MAX_DEPTH) throw badRequest(`object nesting exceeds the maximum depth of ${MAX_DEPTH}`);
+  if (Array.isArray(value)) for (const child of value) checkDepth(child, depth + 1);
+  else for (const k in value) checkDepth((value as Record<string, unknown>)[k], depth + 1);
 }

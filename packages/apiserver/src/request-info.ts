@@ -37,7 +37,7 @@ const decodeSegment = (segment: string): string => {
  * segment can never address another object or reach a node with a crafted name.
  */
 function checkPathSegmentName(what: string, name: string): void {
-  if (name === '') return;
+  if (name === '' || (name !== '.' && name !== '..' && !name.includes('/') && !name.includes('%'))) return;
   const errors = [...(name === '.' || name === '..' ? [`may not be '${name}'`] : []), ...['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`)];
   if (errors.length) throw badRequest(`invalid ${what} ${JSON.stringify(name)}: [${errors.join(', ')}]`);
 }
