@@ -162,6 +162,8 @@ describe('watch cache', () => {
         const { cache } = setup();
         const backend = (cache as unknown as { store: KVStore }).store;
         const selectors = ['', 'spec.nodeName=a', 'spec.nodeName=b', 'spec.nodeName=', 'spec.nodeName!=a'];
+        // A first write, so the replays below start at a revision ("0" would mean from now).
+        const start = (await cache.create('/pods/default/p0', obj('p0'))).metadata.resourceVersion!;
         const cached = selectors.map((fieldSelector) => cache.watch<StoredObject>('/pods/', { fieldSelector }));
         const direct = selectors.map((fieldSelector) => backend.watch<StoredObject>('/pods/', { fieldSelector }));
         const live = new Set<string>();
@@ -182,17 +184,100 @@ describe('watch cache', () => {
         const upToMarker = async (w: Watch<StoredObject>) => {
           const out: string[] = [];
           for await (const e of w) {
-            const o = e.object as StoredObject & { spec?: { nodeName?: string } };
-            if (o.metadata.name!.startsWith('zz-')) break;
-            out.push(`${e.type} ${o.metadata.name} ${o.spec?.nodeName ?? '-'}`);
+            if ((e.object as StoredObject).metadata.name!.startsWith('zz-')) break;
+            out.push(`${e.type} ${JSON.stringify(e.object)}`);
           }
           w.stop();
           return out;
         };
         for (let i = 0; i < selectors.length; i++) expect(await upToMarker(cached[i]!), selectors[i]).toEqual(await upToMarker(direct[i]!));
+        // The same events replayed from history by watches starting at the first revision, previous states included.
+        for (const fieldSelector of selectors) {
+          const replayed = await upToMarker(cache.watch<StoredObject>('/pods/', { fieldSelector, resourceVersion: start }));
+          expect(replayed, `replay ${fieldSelector}`).toEqual(await upToMarker(backend.watch<StoredObject>('/pods/', { fieldSelector, resourceVersion: start })));
+        }
         await cache.close();
       },
     ), { numRuns: 60 });
+  });
+
+  it('keeps Events out of memory, as kube-apiserver does: their lists and watches, and any reaching into them, come from the backend', async () => {
+    const { kv, cache } = setup();
+    const from = (await cache.create('/pods/default/p0', obj('p0'))).metadata.resourceVersion!;
+    await cache.delete('/pods/default/p0');
+    const pod = await cache.create('/pods/default/p1', obj('p1'));
+    const evs: StoredObject[] = [];
+    for (let i = 0; i < 3; i++) evs.push(await cache.create(`/events/default/e${i}`, obj(`e${i}`, { reason: 'Started' })));
+    const live = cache.watch('/events/default/', {});
+    const before = kv.ranges;
+    expect((await cache.list('/events/', { resourceVersion: '0' })).items).toEqual(evs);
+    expect((await cache.list('/', { resourceVersion: '0' })).items).toEqual([...evs, pod]);
+    expect(kv.ranges).toBe(before + 2);
+    expect((await cache.list('/pods/', { resourceVersion: '0' })).items).toEqual([pod]);
+    expect(kv.ranges).toBe(before + 2);
+    const replayed = await collect(cache.watch('/events/', { resourceVersion: from }), 3);
+    expect(replayed.map((e) => [e.type, e.object])).toEqual(evs.map((e) => ['ADDED', e]));
+    const next = collect(live, 1);
+    const e3 = await cache.create('/events/default/e3', obj('e3'));
+    expect((await next)[0]).toEqual({ type: 'ADDED', object: e3 });
+    // The cache's own watches skip the Events' revisions without a gap.
+    const podWatch = collect(cache.watch('/pods/', { resourceVersion: from }), 3);
+    await cache.delete('/pods/default/p1');
+    expect((await podWatch).map((e) => [e.type, (e.object as StoredObject).metadata.name])).toEqual([['DELETED', 'p0'], ['ADDED', 'p1'], ['DELETED', 'p1']]);
+    await cache.close();
+  });
+
+  it('shares the parts an update left alone with the version it replaced, and hands out what the backend stores', async () => {
+    const { cache } = setup();
+    const spec = { containers: [{ name: 'app', image: 'a:1', resources: {} }], tolerations: [] };
+    await cache.create('/pods/default/p1', obj('p1', { spec, status: { phase: 'Pending' } }));
+    const [v1] = (await cache.list<StoredObject & { spec: typeof spec }>('/pods/', { resourceVersion: '0' })).items;
+    await cache.guaranteedUpdate('/pods/default/p1', { tryUpdate: (cur) => ({ ...cur!, status: { phase: 'Running' } }) });
+    const [v2] = (await cache.list<StoredObject & { spec: typeof spec }>('/pods/', { resourceVersion: '0' })).items;
+    expect(v2!.spec).toBe(v1!.spec);
+    expect(v2!.status).toEqual({ phase: 'Running' });
+    expect(v2).toEqual(await cache.get('/pods/default/p1'));
+    await cache.close();
+  });
+
+  it('hands out, for any sequence of updates, frozen objects that serialise exactly as the backend\'s', async () => {
+    // Versions are drawn from a few values, each rendered with its objects' keys in order or reversed, so
+    // that parts often repeat, in the same order or another. Rendered as JSON text, so that "__proto__"
+    // is an own key (as in a decoded object; an assignment would set the prototype instead).
+    type Value = string | Value[] | { entries: [string, Value][] };
+    const value = fc.letrec<{ v: Value }>((tie) => ({
+      v: fc.oneof({ depthSize: 'small', maxDepth: 3 }, fc.constantFrom('"x"', '1', 'null', '[]', '{}', '{"__proto__":{}}'), fc.array(tie('v'), { maxLength: 2 }),
+        fc.uniqueArray(fc.tuple(fc.constantFrom('a', 'b', '__proto__', '10', '2'), tie('v')), { selector: ([k]) => k, minLength: 1, maxLength: 3 })
+          .map((entries) => ({ entries }))),
+    })).v;
+    const render = (v: Value, reversed: boolean): string => {
+      if (typeof v === 'string') return v;
+      if (Array.isArray(v)) return `[${v.map((x) => render(x, reversed)).join(',')}]`;
+      const entries = reversed ? [...v.entries].reverse() : v.entries;
+      return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${render(x, reversed)}`).join(',')}}`;
+    };
+    const history = fc.array(fc.tuple(value, value), { minLength: 1, maxLength: 3 }).chain((pool) =>
+      fc.array(fc.tuple(fc.constantFrom(...pool), fc.boolean()), { minLength: 1, maxLength: 6 }).map((picks) => picks.map(([[spec, status], reversed]) =>
+        `{"spec":${render(spec, reversed)},"status":${render(status, false)},"metadata":{"name":"o","namespace":"default"}}`)));
+    await fc.assert(fc.asyncProperty(history, async (versions) => {
+      const { cache } = setup();
+      const backend = (cache as unknown as { store: KVStore }).store;
+      const from = (await cache.create('/seeds/default/first', obj('first'))).metadata.resourceVersion!;
+      const revs = new Set<string>();
+      for (const [i, version] of versions.entries()) {
+        const next = JSON.parse(version) as StoredObject;
+        const written = i === 0 ? await cache.create('/things/default/o', next) : await cache.guaranteedUpdate('/things/default/o', { tryUpdate: () => next });
+        revs.add(written.metadata.resourceVersion!); // an update to an equal object writes nothing
+        const [item] = (await cache.list('/things/', { resourceVersion: '0' })).items;
+        expect(JSON.stringify(item)).toBe(JSON.stringify(await backend.get('/things/default/o')));
+        const frozen = (x: unknown): boolean => x === null || typeof x !== 'object' || (Object.isFrozen(x) && Object.values(x).every(frozen));
+        expect(frozen(item)).toBe(true);
+      }
+      const replayed = await collect(cache.watch('/things/', { resourceVersion: from }), revs.size);
+      const direct = await collect(backend.watch('/things/', { resourceVersion: from }), revs.size);
+      expect(replayed.map((e) => JSON.stringify(e))).toEqual(direct.map((e) => JSON.stringify(e)));
+      await cache.close();
+    }), { numRuns: 100 });
   });
 
   it('replays a watch from its history window and gives 410 before it', async () => {

@@ -1,8 +1,8 @@
 import { objectField, resourceVersionTooOld, serviceUnavailable } from '@peapod/api-types';
 import { RealClock, type Clock, type TimerHandle } from '@peapod/core';
-import { decode, encodeContinue, parseRevision, tooLargeRevision } from './codec.js';
+import { decode, encodeContinue, parseRevision, tooLargeRevision, withRevision } from './codec.js';
 import { CompactedError, inRange, prefixEnd, type KVEvent, type KVWatch } from './kv.js';
-import { bookmark, keyEnd, storageError, toWatchEvent, type KVStore, type StoreOptions } from './kv-store.js';
+import { bookmark, keyEnd, storageError, type KVStore, type StoreOptions } from './kv-store.js';
 import { compilePredicate, type Matcher } from './predicate.js';
 import type {
   DeleteOptions, GetOptions, ListOptions, ListResult, Store, StoredObject, UpdateOptions, Watch, WatchEvent, WatchOptions,
@@ -21,6 +21,13 @@ export interface WatchCacheOptions extends StoreOptions {
    * write returns; etcd only tells that it is through progress notifications.
    */
   consistentReadWaitMs?: number;
+  /**
+   * Key prefixes the cache does not hold; lists and watches that reach into them go to the
+   * backend. Default: Events, for which kube-apiserver disables its watch cache
+   * (DefaultWatchCacheSizes): written for every pod's every step, rarely read, they would
+   * otherwise be much of what the cache holds.
+   */
+  uncachedPrefixes?: readonly string[];
 }
 
 interface Watcher {
@@ -85,17 +92,76 @@ class Watchers implements Iterable<Watcher> {
   }
 }
 
-/** Deep-freezes a decoded object: the cache shares it with every list caller and watcher. */
-function freeze<T>(v: T): T {
-  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) freeze(x);
-  }
-  return v;
+/**
+ * One write as the cache keeps it: the object it stored (none for a delete) and the one it
+ * replaced (none for a create), both sealed and shared with the cache's state and its other
+ * changes. The JSON texts are not kept: a watch replaying history needs only the objects.
+ */
+interface Change {
+  readonly key: string;
+  readonly rev: number;
+  readonly obj: StoredObject | undefined;
+  readonly prev: StoredObject | undefined;
 }
 
-/** Index of the first event with a revision above `rev`. */
-function firstAfter(events: readonly KVEvent[], rev: number): number {
+const EMPTY_OBJECT = Object.freeze({});
+const EMPTY_ARRAY = Object.freeze([]);
+
+/**
+ * Deep-freezes a freshly decoded value (the cache shares it with every list caller and watcher),
+ * sharing what it can: each part equal to the part of `old` (the sealed object it replaces) at the
+ * same path becomes `old`'s, so the versions of an object in the history cost only what changed
+ * between them, and every empty object or array becomes one shared instance (a managedFields
+ * entry's FieldsV1 is mostly empty leaves). Returns `old` itself when the two are equal, keys in
+ * the same order included (so a shared part serialises exactly as the decoded one would).
+ */
+function seal(v: unknown, old: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v === old ? old : v;
+  if (Array.isArray(v)) {
+    const o = Array.isArray(old) ? old as readonly unknown[] : undefined;
+    if (v.length === 0) return o?.length === 0 ? o : EMPTY_ARRAY;
+    let same = o?.length === v.length;
+    for (let i = 0; i < v.length; i++) same = (v[i] = seal(v[i], o?.[i])) === o?.[i] && same;
+    return same ? o : Object.freeze(v);
+  }
+  const o = old !== null && typeof old === 'object' && !Array.isArray(old) ? old as Readonly<Record<string, unknown>> : undefined;
+  const rec = v as Record<string, unknown>;
+  const oldKeys = o ? Object.keys(o) : [];
+  let same = o !== undefined;
+  let n = 0;
+  for (const k in rec) {
+    // Without an own "__proto__" (JSON.parse makes it an own key), o.__proto__ is Object.prototype.
+    const was = o !== undefined && (k !== '__proto__' || Object.hasOwn(o, k)) ? o[k] : undefined;
+    const x = (rec[k] = seal(rec[k], was));
+    same = same && oldKeys[n] === k && x === was;
+    n++;
+  }
+  if (n === 0) return same && oldKeys.length === 0 ? o : EMPTY_OBJECT;
+  return same && oldKeys.length === n ? o : Object.freeze(v);
+}
+
+const sealNew = <T>(v: T): T => seal(v, undefined) as T;
+
+/** `prev` at the revision of the change that replaced it: how a DELETED event reports the last state. */
+const prevAt = (c: Change) => Object.freeze(withRevision(c.prev!, c.rev));
+
+/**
+ * What a watcher with `matcher` sees of a change, or nothing (the etcd3 watcher's rules, as
+ * `toWatchEvent` applies them to a backend's events). `removed` gives `c.prev` at the change's
+ * revision, made once for all the watchers of a live change.
+ */
+function eventOf(c: Change, matcher: Matcher, removed: () => StoredObject): WatchEvent<StoredObject> | undefined {
+  if (!c.obj) return matcher.matches(c.prev!) ? { type: 'DELETED', object: removed() } : undefined;
+  const now = matcher.matches(c.obj);
+  if (!c.prev) return now ? { type: 'ADDED', object: c.obj } : undefined;
+  if (matcher.empty) return { type: 'MODIFIED', object: c.obj };
+  const before = matcher.matches(c.prev);
+  if (now) return { type: before ? 'MODIFIED' : 'ADDED', object: c.obj };
+  return before ? { type: 'DELETED', object: removed() } : undefined;
+}
+
+/** Index of the first change with a revision above `rev`. */
+function firstAfter(events: readonly Change[], rev: number): number {
   let lo = 0;
   let hi = events.length;
   while (lo < hi) {
@@ -107,9 +173,10 @@ function firstAfter(events: readonly KVEvent[], rev: number): number {
 }
 
 /**
- * kube-apiserver's cacher: an in-memory replica of the whole backend, fed by one backend watch,
- * in front of a KVStore. Writes, gets, Exact and continued lists go to the backend; every watch
- * and the other lists are served from memory (see `list`). Reads wait up to `freshnessTimeoutMs`
+ * kube-apiserver's cacher: an in-memory replica of the backend (but `uncachedPrefixes`), fed by
+ * one backend watch, in front of a KVStore. Writes, gets, Exact and continued lists, and lists and
+ * watches under `uncachedPrefixes` go to the backend; every other watch and list is served from
+ * memory (see `list`). Reads wait up to `freshnessTimeoutMs`
  * for the first load (the backend may be down at start); then lists go to the backend and watches fail with 503.
  *
  * Objects it hands out (list items and watch events) are shared and deeply frozen: copy before
@@ -119,8 +186,8 @@ function firstAfter(events: readonly KVEvent[], rev: number): number {
 export class WatchCache implements Store {
   private readonly objects = new Map<string, StoredObject>();
   private keys = new SortedKeys();
-  /** Recent events, oldest first; every event after `historyFloor` is here. */
-  private history: KVEvent[] = [];
+  /** Recent changes, oldest first; every one after `historyFloor` is here (none under `uncachedPrefixes`). */
+  private history: Change[] = [];
   private historyFloor = 0;
   /** The revision of the last full load. */
   private loadedAt = 0;
@@ -136,10 +203,13 @@ export class WatchCache implements Store {
   private readonly clock: Clock;
   private readonly bookmarkTimer: TimerHandle;
   private readonly historySize: number;
+  /** `uncachedPrefixes` as key ranges. */
+  private readonly uncached: readonly (readonly [string, string])[];
 
   constructor(private readonly store: KVStore, private readonly opts: WatchCacheOptions = {}) {
     this.clock = opts.clock ?? new RealClock();
     this.historySize = opts.historySize ?? 10_000;
+    this.uncached = (opts.uncachedPrefixes ?? ['/events/']).map((p) => [p, prefixEnd(p)] as const);
     this.ready = new Promise((resolve) => { this.markReady = resolve; });
     void this.loadUntilDone();
     this.bookmarkTimer = this.clock.setInterval(() => this.sendBookmarks(), opts.bookmarkIntervalMs ?? 60_000);
@@ -153,7 +223,7 @@ export class WatchCache implements Store {
     // Watchers attached while a relist ran saw the old state: they relist too.
     for (const w of this.watchers) w.queue.fail(resourceVersionTooOld());
     this.objects.clear();
-    for (const e of all.entries) this.objects.set(e.key, freeze(decode(e.value, e.modRev)));
+    for (const e of all.entries) if (!this.isUncached(e.key)) this.objects.set(e.key, sealNew(decode(e.value, e.modRev)));
     this.keys = new SortedKeys(this.objects.keys());
     this.rev = this.historyFloor = this.loadedAt = all.rev;
     this.history = [];
@@ -200,21 +270,25 @@ export class WatchCache implements Store {
 
   private apply(evs: readonly KVEvent[]): void {
     for (const e of evs) {
-      const memo = (e.memo ??= {});
+      this.rev = e.rev;
+      if (this.isUncached(e.key)) continue;
       const before = this.objects.get(e.key);
-      let after = before;
+      let after: StoredObject | undefined;
       if (e.value !== null) {
-        after = freeze((memo.obj ??= decode(e.value, e.rev)) as StoredObject);
+        after = seal(decode(e.value, e.rev), before) as StoredObject;
         if (!before) this.keys.add(e.key);
         this.objects.set(e.key, after);
       } else if (this.objects.delete(e.key)) {
         this.keys.delete(e.key);
       }
-      this.history.push(e);
-      this.rev = e.rev;
+      // The backend's previous value, should the cache not hold it (it always does after a load).
+      const c: Change = { key: e.key, rev: e.rev, obj: after, prev: before ?? (e.prev === null ? undefined : sealNew(decode(e.prev, e.rev))) };
+      this.history.push(c);
+      let removed: StoredObject | undefined;
+      const removedOnce = () => (removed ??= prevAt(c));
       for (const w of this.watchers.concerned(indexValue(before), indexValue(after))) {
         if (!inRange(e.key, w.start, w.end)) continue;
-        const ev = toWatchEvent<StoredObject>(e, w.matcher, freeze, before);
+        const ev = eventOf(c, w.matcher, removedOnce);
         if (ev && w.queue.push(ev)) w.sent = e.rev;
       }
     }
@@ -224,6 +298,16 @@ export class WatchCache implements Store {
       this.history = this.history.slice(drop);
     }
     for (const wake of this.waiters) wake();
+  }
+
+  /** Whether `key` is under one of `uncachedPrefixes`. */
+  private isUncached(key: string): boolean {
+    return this.uncached.some(([start, end]) => inRange(key, start, end));
+  }
+
+  /** Whether a list or watch of [start, end) reaches into an uncached prefix, so the backend must answer it. */
+  private reachesUncached(start: string, end: string): boolean {
+    return this.uncached.some(([s, e]) => start < e && s < end);
   }
 
   /** The revision every event up to which the cache holds. */
@@ -302,7 +386,10 @@ export class WatchCache implements Store {
     this.assertOpen();
     const rv = opts.resourceVersion;
     const waitMs = this.opts.consistentReadWaitMs ?? 250;
-    if (opts.continue || opts.resourceVersionMatch === 'Exact' || (!rv && (opts.resourceVersionMatch || !waitMs))) return this.store.list(prefix, opts);
+    const end = prefixEnd(prefix);
+    if (opts.continue || opts.resourceVersionMatch === 'Exact' || (!rv && (opts.resourceVersionMatch || !waitMs)) || this.reachesUncached(prefix, end)) {
+      return this.store.list(prefix, opts);
+    }
     if (!(await this.loadedWithin(this.opts.freshnessTimeoutMs ?? 3000))) return this.store.list(prefix, opts);
     const matcher = compilePredicate(opts);
     if (rv) await this.waitFor(parseRevision(rv));
@@ -312,7 +399,6 @@ export class WatchCache implements Store {
       if (!fresh) return this.store.list(prefix, opts);
     }
     const limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : 0;
-    const end = prefixEnd(prefix);
     const items: T[] = [];
     const keys = this.keys.view();
     let i = lowerBound(keys, prefix);
@@ -336,6 +422,7 @@ export class WatchCache implements Store {
     const rv = parseRevision(opts.resourceVersion);
     const recursive = opts.recursive ?? key.endsWith('/');
     const [start, end] = recursive ? [key, prefixEnd(key)] : [key, keyEnd(key)];
+    if (this.reachesUncached(start, end)) return this.store.watch(key, opts);
     const queue = new WatchQueue<StoredObject>(this.opts.watchBufferSize ?? 1024);
     const w: Watcher = { start, end, matcher, queue, bookmarks: !!opts.allowBookmarks, sent: 0 };
     queue.onEnd(() => this.watchers.delete(w));
@@ -358,11 +445,11 @@ export class WatchCache implements Store {
           queue.fail(resourceVersionTooOld(`too old resource version: ${from} (${this.historyFloor})`));
           return;
         }
-        // Replay the retained events after `from`; live ones follow in order.
+        // Replay the retained changes after `from`; live ones follow in order.
         for (let i = firstAfter(this.history, from); i < this.history.length; i++) {
-          const e = this.history[i]!;
-          if (!inRange(e.key, start, end)) continue;
-          const ev = toWatchEvent<StoredObject>(e, matcher, freeze);
+          const c = this.history[i]!;
+          if (!inRange(c.key, start, end)) continue;
+          const ev = eventOf(c, matcher, () => prevAt(c));
           if (ev && !queue.push(ev)) return;
         }
         w.sent = Math.max(from, this.rev);
