@@ -9,9 +9,10 @@
  *   themselves take (each Node with its Lease, each Pod as an informer holds it, in this
  *   process's heap). Targets <= 512 KB per node and <= 50 KB per pod.
  * - CPU: seconds of CPU the `peapod up` process spent per pod (from first create until all Running),
- *   next to the same figure for the floor's creates; and the share of a core the fake nodes take
- *   while idle (heartbeats: Lease renewals, node status, relists). On a loaded machine these are
- *   the figures to compare, since wall time then mostly measures the neighbours.
+ *   next to the same figure for the floor's creates; the API writes per pod in that window; and the
+ *   share of a core the fake nodes take while idle (heartbeats: Lease renewals, node status,
+ *   relists), before any pod and with every pod Running (relists, resyncs). On a loaded machine
+ *   these are the figures to compare, since wall time then mostly measures the neighbours.
  * `--quick`: 100 fake nodes, 200 pods timed, 400 for memory, 1 s of settling instead of 2.
  *
  *   pnpm build && node --expose-gc --import tsx --conditions=@peapod/source tools/bench/src/cluster.ts [--quick]
@@ -58,6 +59,9 @@ const cpuSecsOf = (pid: number) => {
 
 const heapMB = () => { gc(); return process.memoryUsage().heapUsed / 2 ** 20; };
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The store's revision: every write in the cluster (etcd's and Peapod's stores count them all) moves it by one. */
+const revision = async (client: KubeClient) => Number((await client.resource(RESOURCES.namespaces).list()).metadata?.resourceVersion);
 
 async function clientOf(up: RunningUp): Promise<KubeClient> {
   return createClient(new HttpTransport(await loadKubeconfig(up.kubeconfig)));
@@ -134,6 +138,7 @@ try {
   const pods = client.resource(RESOURCES.pods);
   const h1 = heapMB();
   const watcher = await follow(client);
+  const rv0 = await revision(client);
   const t0 = performance.now();
   const cpu0 = cpuSecsOf(up.pid);
   await createPods(pods, 0, TIMED_PODS);
@@ -141,12 +146,15 @@ try {
   await watcher.until(TIMED_PODS);
   const runningSecs = (performance.now() - t0) / 1000;
   const cpuMsPerPod = ((cpuSecsOf(up.pid) - cpu0) * 1000) / TIMED_PODS;
+  const writesPerPod = ((await revision(client)) - rv0) / TIMED_PODS;
   progress(`${TIMED_PODS} pods Running after ${runningSecs.toFixed(1)} s (creates acknowledged after ${createdSecs.toFixed(1)} s)`);
 
   await createPods(pods, TIMED_PODS, MEMORY_PODS);
   await watcher.until(MEMORY_PODS);
   progress(`${MEMORY_PODS} pods Running`);
+  const busyCpu0 = cpuSecsOf(up.pid);
   await settle(SETTLE_MS);
+  const busyCorePct = ((cpuSecsOf(up.pid) - busyCpu0) / (SETTLE_MS / 1000)) * 100;
   const podFloorKB = ((heapMB() - h1) * 1024) / watcher.informer.lister.list('default').length;
   await watcher.informer.stop();
   const rssPods = await up.rssAfterGc();
@@ -156,7 +164,9 @@ try {
   printTable(`peapod up --fake-nodes ${NODES}: pods to Running`, [
     { measure: `${TIMED_PODS} pods created -> all Running (s)`, peapod: runningSecs, 'floor: same creates, idle cluster, no scheduler (s)': floorSecs, 'creates acknowledged after (s)': createdSecs, anchor: 'target <= 10 s; KWOK 10,000 pods within 60 s' },
     { measure: 'peapod up CPU per pod (ms)', peapod: cpuMsPerPod, 'floor: same creates, idle cluster, no scheduler (s)': `${floorCpuMsPerPod.toFixed(2)} ms`, anchor: '<= 1 ms per pod for 10,000 pods in 10 s on one core' },
+    { measure: 'API writes per pod (store revisions / pods; Lease renewals in the window included)', peapod: writesPerPod, anchor: 'Kubernetes: create, binding, status, Events Scheduled, Pulled, Created, Started' },
     { measure: `${NODES} idle fake nodes (% of a core)`, peapod: idleCorePct },
+    { measure: `${NODES} fake nodes with ${MEMORY_PODS} pods Running, nothing changing (% of a core)`, peapod: busyCorePct },
   ]);
   printTable('peapod up: memory (RSS after a full GC)', [
     { measure: 'idle, one node, no pods (MB)', rss: rssIdle },
