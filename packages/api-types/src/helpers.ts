@@ -132,6 +132,20 @@ export const podRequests = (pod: Pick<Pod, 'spec'>, opts: { excludeOverhead?: bo
 
 const QOS_RESOURCES = new Set(['cpu', 'memory']);
 
+/** Adds the positive cpu and memory quantities of `m` into `into`; returns how many of the two were positive. */
+const addPositive = (m: Record<string, string> | undefined, into: ResourceList): number => {
+  let found = 0;
+  for (const k in m) {
+    if (!QOS_RESOURCES.has(k)) continue;
+    const q = quantityOf(m[k]) ?? parseQuantity(m[k]);
+    if (q.num > 0n) {
+      found++;
+      into[k] = add(into[k] ?? ZERO, q);
+    }
+  }
+  return found;
+};
+
 /**
  * QoS class (GetPodQOS), computed from a defaulted pod (requests already defaulted from limits):
  * Guaranteed when every container has cpu and memory limits and requests equal limits;
@@ -141,22 +155,11 @@ export const podQOSClass = (pod: Pick<Pod, 'spec'>): 'Guaranteed' | 'Burstable' 
   const requests: ResourceList = {};
   const limits: ResourceList = {};
   let guaranteed = true;
-  const positive = (m: Record<string, string> | undefined, into: ResourceList) => {
-    const found = new Set<string>();
-    for (const k in m ?? {}) {
-      if (!QOS_RESOURCES.has(k)) continue;
-      const q = quantityOf(m![k]) ?? parseQuantity(m![k]);
-      if (q.num > 0n) {
-        found.add(k);
-        into[k] = add(into[k] ?? ZERO, q);
-      }
+  for (const list of [pod.spec?.containers, pod.spec?.initContainers]) {
+    for (const c of list ?? []) {
+      addPositive(c.resources?.requests, requests);
+      if (addPositive(c.resources?.limits, limits) !== QOS_RESOURCES.size) guaranteed = false;
     }
-    return found;
-  };
-  for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
-    positive(c.resources?.requests, requests);
-    const found = positive(c.resources?.limits, limits);
-    if (!found.has('cpu') || !found.has('memory')) guaranteed = false;
   }
   const nReq = Object.keys(requests).length;
   const nLim = Object.keys(limits).length;
