@@ -116,6 +116,60 @@ const planOf = (schema: z.ZodType): ScanPlan => {
   return plan;
 };
 
+/** What one decode scan carries down its walk. Path segments are kept as a stack and joined only when an unknown field turns up. */
+interface Scan {
+  out: string[];
+  stack: string[];
+  dropNulls: boolean;
+  collect: boolean;
+}
+
+const unknownAt = (s: Scan, last: string) => {
+  const p = s.stack.join('');
+  s.out.push(p ? `${p}.${last}` : last);
+};
+
+const walk = (s: Scan, plan: ScanPlan, v: unknown): void => {
+  if (v === null || typeof v !== 'object') return;
+  const stack = s.stack;
+  if (plan.kind === 'object') {
+    if (Array.isArray(v)) return;
+    const o = v as Record<string, unknown>;
+    for (const k in o) {
+      const c = o[k];
+      if (c === null && s.dropNulls) {
+        delete o[k];
+        continue;
+      }
+      const child = plan.fields!.get(k);
+      if (!child) {
+        if (s.collect) unknownAt(s, k);
+      } else if (child.kind !== 'leaf') {
+        stack.push(stack.length ? `.${k}` : k);
+        walk(s, child, c);
+        stack.pop();
+      }
+    }
+  } else if (plan.kind === 'array') {
+    if (!Array.isArray(v) || plan.item!.kind === 'leaf') return;
+    for (let i = 0; i < v.length; i++) {
+      stack.push(`[${i}]`);
+      walk(s, plan.item!, v[i]);
+      stack.pop();
+    }
+  } else if (plan.kind === 'record') {
+    const o = v as Record<string, unknown>;
+    for (const k in o) {
+      if (o[k] === null && s.dropNulls) delete o[k];
+      else if (plan.item!.kind !== 'leaf') {
+        stack.push(`[${k}]`);
+        walk(s, plan.item!, o[k]);
+        stack.pop();
+      }
+    }
+  }
+};
+
 /**
  * One walk of `value` along `schema`: collects the paths (as `fieldPath` formats them) of fields
  * the schema does not know, and with `dropNulls` deletes null-valued fields and map entries in
@@ -123,54 +177,9 @@ const planOf = (schema: z.ZodType): ScanPlan => {
  * fieldsV1) are left alone.
  */
 const scan = (schema: z.ZodType, value: unknown, dropNulls: boolean, collect: boolean): string[] => {
-  const out: string[] = [];
-  // Path segments are kept as a stack and joined only when an unknown field turns up.
-  const stack: string[] = [];
-  const render = (last: string) => {
-    const p = stack.join('');
-    return p ? `${p}.${last}` : last;
-  };
-  const walk = (plan: ScanPlan, v: unknown): void => {
-    if (v === null || typeof v !== 'object') return;
-    if (plan.kind === 'object') {
-      if (Array.isArray(v)) return;
-      const o = v as Record<string, unknown>;
-      for (const k in o) {
-        const c = o[k];
-        if (c === null && dropNulls) {
-          delete o[k];
-          continue;
-        }
-        const child = plan.fields!.get(k);
-        if (!child) {
-          if (collect) out.push(render(k));
-        } else if (child.kind !== 'leaf') {
-          stack.push(stack.length ? `.${k}` : k);
-          walk(child, c);
-          stack.pop();
-        }
-      }
-    } else if (plan.kind === 'array') {
-      if (!Array.isArray(v) || plan.item!.kind === 'leaf') return;
-      for (let i = 0; i < v.length; i++) {
-        stack.push(`[${i}]`);
-        walk(plan.item!, v[i]);
-        stack.pop();
-      }
-    } else if (plan.kind === 'record') {
-      const o = v as Record<string, unknown>;
-      for (const k in o) {
-        if (o[k] === null && dropNulls) delete o[k];
-        else if (plan.item!.kind !== 'leaf') {
-          stack.push(`[${k}]`);
-          walk(plan.item!, o[k]);
-          stack.pop();
-        }
-      }
-    }
-  };
-  walk(planOf(schema), value);
-  return out;
+  const s: Scan = { out: [], stack: [], dropNulls, collect };
+  walk(s, planOf(schema), value);
+  return s.out;
 };
 
 /**
