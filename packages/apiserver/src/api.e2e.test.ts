@@ -1,3 +1,4 @@
+import { Agent } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './testing/harness.js';
 
@@ -51,6 +52,23 @@ describe('errors are Status bodies with Kubernetes codes and reasons', () => {
     expect(r.status).toBe(401);
     expect(r.json).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
     expect((await t.call('GET', PODS, { token: 'wrong' })).status).toBe(401);
+  });
+
+  it('each request on a keep-alive connection is authenticated by its own token', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: t.server.caCert });
+    try {
+      await t.call('POST', PODS, { body: pod('on-n2', { nodeName: 'node-2' }) });
+      const on = (token: string | null) => t.call('GET', `${PODS}/on-n2`, { token, agent });
+      expect((await on(t.server.adminToken)).status).toBe(200);
+      expect((await on('wrong')).status).toBe(401);
+      expect((await on(null)).status).toBe(401);
+      expect((await on('tok-node-1')).status).toBe(403);
+      expect((await on('tok-node-2')).status).toBe(200);
+      expect((await on(`${t.server.adminToken}x`)).status).toBe(401);
+      expect((await on(t.server.adminToken)).status).toBe(200);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('a node identity is 403 Forbidden outside its own objects', async () => {

@@ -34,12 +34,18 @@ export class TokenAuthenticator {
   }
 
   authenticate(authorization: string | undefined): UserInfo {
+    const user = this.lookup(authorization);
+    if (!user) throw unauthorized();
+    return user;
+  }
+
+  /** The identity of a bearer token in the table, or undefined. */
+  lookup(authorization: string | undefined): UserInfo | undefined {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (m) {
-      const given = Buffer.from(m[1]);
-      for (const [token, user] of this.tokens) if (token.length === given.length && timingSafeEqual(token, given)) return user;
-    }
-    throw unauthorized();
+    if (!m) return undefined;
+    const given = Buffer.from(m[1]);
+    for (const [token, user] of this.tokens) if (token.length === given.length && timingSafeEqual(token, given)) return user;
+    return undefined;
   }
 }
 

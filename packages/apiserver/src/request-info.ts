@@ -47,20 +47,22 @@ function checkPathSegmentName(what: string, name: string): void {
  * (too many segments), as the real server answers for paths it does not serve.
  */
 export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
-  const parts = path.split('/').filter((p) => p !== '').map(decodeSegment);
-  const base: RequestInfo = { isResource: false, path, verb: (method || 'GET').toLowerCase(), group: '', version: '', resource: '', subresource: '', namespace: '', name: '' };
+  const parts: string[] = [];
+  for (const p of path.split('/')) if (p !== '') parts.push(decodeSegment(p));
+  const info: RequestInfo = { isResource: false, path, verb: (method || 'GET').toLowerCase(), group: '', version: '', resource: '', subresource: '', namespace: '', name: '' };
   let rest: string[];
   if (parts[0] === 'api' && parts.length >= 3) {
     rest = parts.slice(2);
-    base.version = parts[1];
+    info.version = parts[1];
   } else if (parts[0] === 'apis' && parts.length >= 4) {
     rest = parts.slice(3);
-    base.group = parts[1];
-    base.version = parts[2];
+    info.group = parts[1];
+    info.version = parts[2];
   } else {
-    return base;
+    return info;
   }
-  const info: RequestInfo = { ...base, isResource: true, verb: VERBS[method] ?? method.toLowerCase() };
+  info.isResource = true;
+  info.verb = VERBS[method] ?? method.toLowerCase();
   // Legacy `/watch/` prefix, still honoured by the real server.
   let legacyWatch = false;
   if (rest[0] === 'watch') { legacyWatch = true; rest = rest.slice(1); }

@@ -214,8 +214,20 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
     if (user === undefined) certificateUsers.set(socket, (user = certificateUser(socket as TLSSocket) ?? null));
     return user ?? undefined;
   };
+  // The static token table never changes, so a connection that repeats the Authorization header
+  // the table accepted on it is the same identity; ServiceAccount tokens (which expire and are
+  // revoked with their ServiceAccount) are checked on every request.
+  const tableUsers = new WeakMap<Socket, { authorization: string; user: UserInfo }>();
+  const bearerUser = (req: IncomingMessage): UserInfo | undefined => {
+    const authorization = req.headers.authorization;
+    const seen = tableUsers.get(req.socket);
+    if (seen && authorization === seen.authorization) return seen.user;
+    const user = authn.lookup(authorization);
+    if (user && authorization) tableUsers.set(req.socket, { authorization, user });
+    return user;
+  };
   const identify = async (req: IncomingMessage): Promise<UserInfo> => {
-    const user = connectionUser(req.socket) ?? await authenticateBearer(req.headers.authorization, authn, serviceAccountTokens);
+    const user = connectionUser(req.socket) ?? bearerUser(req) ?? await authenticateBearer(req.headers.authorization, authn, serviceAccountTokens);
     const wait = limiter.take(user.name);
     if (wait) throw tooManyRequests(`client rate limit exceeded; retry in ${wait}s`, wait);
     return user;
