@@ -123,6 +123,31 @@ describe('FakeRuntime on a fake clock', () => {
     expect(stats.memory?.workingSetBytes).toBe(2000);
   });
 
+  it('keeps the files a container writes outside its mounts, and what attach sends to its stdin', async () => {
+    const clock = new FakeClock(0);
+    const rt = new FakeRuntime({ clock });
+    const sb = await rt.runPodSandbox(sandboxConfig);
+    const script: ContainerScript = { steps: [{ catFile: '/tmp/x' }, { writeFile: '/tmp/x', content: 'hi\n' }, { catFile: '/tmp/x' }, { sleep: 1000 }], exitCode: 0 };
+    const id = await rt.createContainer(sb, { ...ctr('files', script), stdin: true }, sandboxConfig);
+    const quiet = await rt.createContainer(sb, ctr('quiet'), sandboxConfig);
+    await rt.startContainer(id);
+    await rt.startContainer(quiet);
+    await clock.advance(0);
+    const session = await rt.attach(id, { stdin: true });
+    session.stdin!.write('typed');
+    await new Promise((r) => setImmediate(r));
+    expect(rt.stdinOf(id)).toBe('typed');
+    expect(rt.stdinOf(quiet)).toBe('');
+    await clock.advance(1000);
+    expect(await session.exited).toBe(0);
+    const logs = [];
+    for await (const e of rt.readContainerLog(id)) logs.push(`${e.stream} ${e.content}`);
+    expect(logs).toEqual(['stderr cat: /tmp/x: No such file or directory', 'stdout hi']);
+    const none = [];
+    for await (const e of rt.readContainerLog(quiet)) none.push(e);
+    expect(none).toEqual([]);
+  });
+
   it('hands out copies: changing a returned status does not change the runtime', async () => {
     const rt = new FakeRuntime({ clock: new FakeClock(0) });
     const sb = await rt.runPodSandbox(sandboxConfig);

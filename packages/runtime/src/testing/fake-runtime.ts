@@ -48,19 +48,21 @@ interface FakeSandbox {
   status: PodSandboxStatus;
 }
 
+// The writer, files, timers, listeners and stdin a container may need are made on first use:
+// most simulated containers write nothing and are never attached to.
 interface FakeContainer {
   status: ContainerStatus;
   /** Whether the container config keeps stdin open (attach). */
   stdin: boolean;
   script: ContainerScript;
   logs: LogEntry[];
-  log: CriLogWriter;
+  log?: CriLogWriter;
   /** Files written outside any mount: the container's own root filesystem. */
-  privateFiles: Map<string, string>;
-  timers: Set<TimerHandle>;
+  privateFiles?: Map<string, string>;
+  timers?: Set<TimerHandle>;
   /** Notified on every log entry and on exit (followers, attach, stop). */
-  listeners: Set<() => void>;
-  stdinWrites: string[];
+  listeners?: Set<() => void>;
+  stdinWrites?: string[];
 }
 
 /**
@@ -153,7 +155,7 @@ export class FakeRuntime implements Runtime {
 
   /** What was written to a container's stdin through attach sessions. */
   stdinOf(id: string): string {
-    return this.container(id).stdinWrites.join('');
+    return this.container(id).stdinWrites?.join('') ?? '';
   }
 
   private enter(method: keyof Runtime, args: unknown[]): void {
@@ -241,7 +243,8 @@ export class FakeRuntime implements Runtime {
     const script = this.scriptFor(config, sandboxConfig);
     if (script.failCreate) throw new RuntimeError('Internal', script.failCreate, RuntimeReason.CreateContainerError);
     const id = this.host.newId('c');
-    const imageRef = imageId(config.image.image);
+    // The id the pull recorded, so containers of one image share one string.
+    const imageRef = this.host.images.get(config.image.image)?.id ?? imageId(config.image.image);
     const c: FakeContainer = {
       stdin: !!config.stdin,
       script,
@@ -259,11 +262,6 @@ export class FakeRuntime implements Runtime {
         ...(config.linux?.resources ? { resources: { ...config.linux.resources } } : {}),
       },
       logs: [],
-      log: new CriLogWriter((entry) => { c.logs.push(entry); notify(c); }, () => this.clock.now()),
-      privateFiles: new Map(),
-      timers: new Set(),
-      listeners: new Set(),
-      stdinWrites: [],
     };
     this.host.containers.set(id, c);
     return id;
@@ -392,23 +390,24 @@ export class FakeRuntime implements Runtime {
     const stdout = new PassThrough();
     const stderr = request.tty ? undefined : new PassThrough();
     const stdin = request.stdin && c.stdin ? new PassThrough() : undefined;
-    stdin?.on('data', (d: Buffer) => c.stdinWrites.push(d.toString()));
+    stdin?.on('data', (d: Buffer) => (c.stdinWrites ??= []).push(d.toString()));
     let seen = c.logs.length;
     let closed = false;
     let closeAttach = (): void => undefined;
     const exited = new Promise<number>((resolve) => {
+      const listeners = (c.listeners ??= new Set());
       const listener = () => {
         for (; seen < c.logs.length; seen++) {
           const e = c.logs[seen];
           (e.stream === 'stderr' && stderr ? stderr : stdout).write(`${e.content}${e.tag === 'F' ? '\n' : ''}`);
         }
         if (c.status.state !== 'Exited' && !closed) return;
-        c.listeners.delete(listener);
+        listeners.delete(listener);
         stdout.end();
         stderr?.end();
         resolve(closed ? -1 : c.status.exitCode!);
       };
-      c.listeners.add(listener);
+      listeners.add(listener);
       closeAttach = () => { closed = true; listener(); };
     });
     return session(stdout, stderr, stdin, exited, () => closeAttach());
@@ -525,37 +524,43 @@ export class FakeRuntime implements Runtime {
         this.after(c, step.sleep, () => this.runSteps(c, next));
         return;
       }
-      if ('stdout' in step) c.log.write('stdout', `${step.stdout}\n`);
-      else if ('stderr' in step) c.log.write('stderr', `${step.stderr}\n`);
+      if ('stdout' in step) this.log(c).write('stdout', `${step.stdout}\n`);
+      else if ('stderr' in step) this.log(c).write('stderr', `${step.stderr}\n`);
       else if ('writeFile' in step) this.writeFile(c, step.writeFile, step.content);
       else {
         const content = this.readFile(c, step.catFile);
-        if (content === undefined) c.log.write('stderr', `cat: ${step.catFile}: No such file or directory\n`);
-        else c.log.write('stdout', content);
+        if (content === undefined) this.log(c).write('stderr', `cat: ${step.catFile}: No such file or directory\n`);
+        else this.log(c).write('stdout', content);
       }
     }
     if (c.script.exitCode !== undefined) this.exit(c, c.script.exitCode);
   }
 
+  private log(c: FakeContainer): CriLogWriter {
+    return (c.log ??= new CriLogWriter((entry) => { c.logs.push(entry); notify(c); }, () => this.clock.now()));
+  }
+
   private after(c: FakeContainer, ms: number, fn: () => void): void {
-    const t = this.clock.setTimeout(() => { c.timers.delete(t); fn(); }, ms);
-    c.timers.add(t);
+    const timers = (c.timers ??= new Set());
+    const t = this.clock.setTimeout(() => { timers.delete(t); fn(); }, ms);
+    timers.add(t);
   }
 
   private exit(c: FakeContainer, code: number): void {
     if (c.status.state !== 'Running') return;
-    for (const t of c.timers) t.cancel();
-    c.timers.clear();
-    c.log.end('stdout');
-    c.log.end('stderr');
+    for (const t of c.timers ?? []) t.cancel();
+    c.timers?.clear();
+    c.log?.end('stdout');
+    c.log?.end('stderr');
     Object.assign(c.status, { state: 'Exited', exitCode: code, finishedAt: this.clock.now(), reason: code === 0 ? 'Completed' : 'Error' });
     notify(c);
   }
 
   private waitExit(c: FakeContainer): Promise<void> {
     return new Promise((resolve) => {
-      const l = () => { if (c.status.state === 'Exited') { c.listeners.delete(l); resolve(); } };
-      c.listeners.add(l);
+      const listeners = (c.listeners ??= new Set());
+      const l = () => { if (c.status.state === 'Exited') { listeners.delete(l); resolve(); } };
+      listeners.add(l);
     });
   }
 
@@ -578,15 +583,15 @@ export class FakeRuntime implements Runtime {
 
   private writeFile(c: FakeContainer, path: string, content: string): void {
     const target = this.hostPathOf(c, path);
-    if (!target) return void c.privateFiles.set(posix.normalize(path), content);
-    if (target.readonly) return void c.log.write('stderr', `sh: can't create ${path}: Read-only file system\n`);
+    if (!target) return void (c.privateFiles ??= new Map()).set(posix.normalize(path), content);
+    if (target.readonly) return void this.log(c).write('stderr', `sh: can't create ${path}: Read-only file system\n`);
     mkdirSync(dirname(target.hostPath), { recursive: true });
     writeFileSync(target.hostPath, content);
   }
 
   private readFile(c: FakeContainer, path: string): string | undefined {
     const target = this.hostPathOf(c, path);
-    if (!target) return c.privateFiles.get(posix.normalize(path));
+    if (!target) return c.privateFiles?.get(posix.normalize(path));
     try {
       return readFileSync(target.hostPath, 'utf8');
     } catch {
@@ -608,7 +613,7 @@ export class FakeRuntime implements Runtime {
 }
 
 function notify(c: FakeContainer): void {
-  for (const l of [...c.listeners]) l();
+  for (const l of [...(c.listeners ?? [])]) l();
 }
 
 async function* follow(c: FakeContainer, first: LogEntry[], signal?: AbortSignal): AsyncIterable<LogEntry> {
@@ -618,8 +623,9 @@ async function* follow(c: FakeContainer, first: LogEntry[], signal?: AbortSignal
     for (; seen < c.logs.length; seen++) yield c.logs[seen];
     if (c.status.state === 'Exited') return;
     await new Promise<void>((resolve) => {
-      const done = () => { c.listeners.delete(done); signal?.removeEventListener('abort', done); resolve(); };
-      c.listeners.add(done);
+      const listeners = (c.listeners ??= new Set());
+      const done = () => { listeners.delete(done); signal?.removeEventListener('abort', done); resolve(); };
+      listeners.add(done);
       signal?.addEventListener('abort', done, { once: true });
     });
   }
