@@ -26,7 +26,9 @@ export class EventRecorder {
   /** Records the event; the returned promise settles when it is written (tests may await it). */
   event(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     const ns = obj.metadata.namespace || 'default';
-    const key = `${obj.metadata.uid ?? ''}|${obj.metadata.namespace ?? ''}/${obj.metadata.name}|${type}|${reason}|${message}`;
+    // Joined into one flat string: the key outlives the call (a node's recorder keeps one per pod
+    // event), and a template literal would keep a tree of a dozen pieces instead.
+    const key = [obj.metadata.uid ?? '', `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`, type, reason, message].join('|');
     const now = this.clock.now();
     const nowIso = new Date(now).toISOString();
     const events = this.client.resource(RESOURCES.events);
