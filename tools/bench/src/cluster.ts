@@ -147,7 +147,7 @@ try {
   const runningSecs = (performance.now() - t0) / 1000;
   const cpuMsPerPod = ((cpuSecsOf(up.pid) - cpu0) * 1000) / TIMED_PODS;
   const writesPerPod = ((await revision(client)) - rv0) / TIMED_PODS;
-  progress(`${TIMED_PODS} pods Running after ${runningSecs.toFixed(1)} s (creates acknowledged after ${createdSecs.toFixed(1)} s)`);
+  progress(`${TIMED_PODS} pods Running after ${runningSecs.toFixed(1)} s (creates acknowledged after ${createdSecs.toFixed(1)} s; ${cpuMsPerPod.toFixed(2)} ms CPU and ${writesPerPod.toFixed(2)} API writes per pod)`);
 
   await createPods(pods, TIMED_PODS, MEMORY_PODS);
   await watcher.until(MEMORY_PODS);
