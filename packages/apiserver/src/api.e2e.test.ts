@@ -54,6 +54,10 @@ describe('errors are Status bodies with Kubernetes codes and reasons', () => {
     expect((await t.call('GET', PODS, { token: 'wrong' })).status).toBe(401);
   });
 
+  it('keeps an idle keep-alive connection for 90 s, as kube-apiserver, and says so', async () => {
+    expect((await t.call('GET', PODS)).headers['keep-alive']).toBe('timeout=90');
+  });
+
   it('each request on a keep-alive connection is authenticated by its own token', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: t.server.caCert });
     try {

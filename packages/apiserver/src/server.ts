@@ -189,6 +189,10 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
   // The chain carries the CA so that a joining agent can pin it by hash; client certificates are
   // asked for but optional (x509 authentication, then bearer tokens).
   const server: Server = createServer({ cert: pki.serverCert + pki.caCert, key: pki.serverKey, ca: pki.caCert, requestCert: true, rejectUnauthorized: false });
+  // kube-apiserver's idle timeout. Clients close idle sockets before it (Peapod's after 4 s,
+  // client-go's after 90 s), so a request never goes out on a socket the server is closing; Node's
+  // 5 s default raced clients whose event loop lagged behind their own idle timer.
+  server.keepAliveTimeout = 90_000;
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   server.on('secureConnection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
