@@ -107,9 +107,10 @@ export type WatchEvent<T> =
   | { type: 'ERROR'; object: Status };
 
 /**
- * A running watch: events in revision order, no duplicates, no gaps. A watch that cannot continue
- * (compacted start, a watcher too slow for the cache) yields one ERROR event with a 410 Status and
- * ends. `stop()` is idempotent and ends the iteration.
+ * A running watch: events in revision order, no duplicates, no gaps. A watch that cannot start
+ * (compacted start) yields one ERROR event with a 410 Status and ends; one whose consumer falls too
+ * far behind simply ends, to be resumed from the last resourceVersion seen. `stop()` is idempotent
+ * and ends the iteration.
  */
 export interface Watch<T> extends AsyncIterable<WatchEvent<T>> {
   stop(): void;

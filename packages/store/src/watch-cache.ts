@@ -181,7 +181,7 @@ function firstAfter(events: readonly Change[], rev: number): number {
  *
  * Objects it hands out (list items and watch events) are shared and deeply frozen: copy before
  * changing one. Each watcher has its own bounded queue, so a slow one never delays the others;
- * one that falls more than `watchBufferSize` events behind gets 410 and is closed.
+ * one that falls more than `watchBufferSize` events behind is closed (see WatchQueue).
  */
 export class WatchCache implements Store {
   private readonly objects = new Map<string, StoredObject>();
@@ -445,13 +445,16 @@ export class WatchCache implements Store {
           queue.fail(resourceVersionTooOld(`too old resource version: ${from} (${this.historyFloor})`));
           return;
         }
-        // Replay the retained changes after `from`; live ones follow in order.
+        // Replay the retained changes after `from` (outside the live bound, as kube-apiserver's
+        // initial events are); live ones follow in order.
+        const replay: WatchEvent<StoredObject>[] = [];
         for (let i = firstAfter(this.history, from); i < this.history.length; i++) {
           const c = this.history[i]!;
           if (!inRange(c.key, start, end)) continue;
           const ev = eventOf(c, matcher, () => prevAt(c));
-          if (ev && !queue.push(ev)) return;
+          if (ev) replay.push(ev);
         }
+        queue.setInitial(replay);
         w.sent = Math.max(from, this.rev);
       }
       this.watchers.add(w);

@@ -1,11 +1,14 @@
-import { resourceVersionTooOld, type StatusError } from '@peapod/api-types';
+import type { StatusError } from '@peapod/api-types';
 import type { StoredObject, Watch, WatchEvent } from './types.js';
 
 /**
  * The consumer side of a watch: a bounded buffer drained by async iteration. Producers push;
- * a consumer that lets more than `capacity` live events pile up is cut off with one 410 ERROR
- * (it must relist), so it never holds up the producer or other watchers. Initial events are kept
- * apart and do not count against the bound.
+ * a consumer that lets more than `capacity` live events pile up is cut off, so it never holds up
+ * the producer or other watchers. As kube-apiserver closes a watcher too slow for its cache, the
+ * watch ends after the buffered events without an error: the client watches again from the last
+ * resourceVersion it saw, which the history still serves (or answers 410 when it is gone).
+ * Initial events (the current state, or the history replayed to a watch resuming from an older
+ * resourceVersion) are kept apart and do not count against the bound.
  */
 export class WatchQueue<T extends StoredObject> implements Watch<T> {
   private initial: readonly WatchEvent<T>[] = [];
@@ -39,7 +42,7 @@ export class WatchQueue<T extends StoredObject> implements Watch<T> {
   push(event: WatchEvent<T>): boolean {
     if (this.ended) return false;
     if (this.buf.length - this.head >= this.capacity) {
-      this.fail(resourceVersionTooOld(`watcher fell behind by more than ${this.capacity} events; relist and watch again`));
+      this.end();
       return false;
     }
     this.buf.push(event);
