@@ -3,9 +3,9 @@ import {
   type StatusError,
 } from '@peapod/api-types';
 import { RealClock, type Clock } from '@peapod/core';
-import { decode, decodeContinue, encodeContinue, encodeObject, parseRevision, targetOf, tooLargeRevision, withRevision, withWrittenRevision } from './codec.js';
+import { decode, decodeContinue, encodeContinue, encodeObject, parseRevision, targetOf, tooLargeRevision, withWrittenRevision } from './codec.js';
 import { CompactedError, FutureRevisionError, prefixEnd, type KV, type KVEvent, type KVWatch } from './kv.js';
-import { compilePredicate, type Matcher } from './predicate.js';
+import { changeEvent, compilePredicate, type Matcher } from './predicate.js';
 import type {
   DeleteOptions, GetOptions, ListOptions, ListResult, Preconditions, Store, StoredObject, UpdateOptions, Watch, WatchEvent,
   WatchOptions,
@@ -58,22 +58,14 @@ function checkPreconditions(key: string, p: Preconditions | undefined, obj: Stor
 
 /**
  * Decodes an event into what a watcher with `matcher` sees (Kubernetes' etcd3 watcher rules), or
- * nothing. Decoded objects are memoized on the event and passed through `seal` (the watch cache freezes them).
- * `replaced`, the sealed object the event replaced when the caller holds it, stands for the previous
- * state instead of a second decode of `e.prev`: the copy shares its frozen contents.
+ * nothing. Decoded objects are memoized on the event, which every watcher of the write shares.
  */
-export function toWatchEvent<T extends StoredObject>(e: KVEvent, matcher: Matcher, seal: <O>(o: O) => O = (o) => o, replaced?: StoredObject): WatchEvent<T> | undefined {
+function toWatchEvent<T extends StoredObject>(e: KVEvent, matcher: Matcher): WatchEvent<T> | undefined {
   const memo = (e.memo ??= {});
-  // The previous state is reported at the event's revision: a DELETED object carries the revision of its deletion.
-  const prev = () => seal((memo.prev ??= replaced ? withRevision(replaced, e.rev) : decode(e.prev!, e.rev)) as T);
-  if (e.value === null) return matcher.matches(prev()) ? { type: 'DELETED', object: prev() } : undefined;
-  const obj = seal((memo.obj ??= decode(e.value, e.rev)) as T);
-  const now = matcher.matches(obj);
-  if (e.prev === null) return now ? { type: 'ADDED', object: obj } : undefined;
-  if (matcher.empty) return { type: 'MODIFIED', object: obj };
-  const before = matcher.matches(prev());
-  if (now) return { type: before ? 'MODIFIED' : 'ADDED', object: obj };
-  return before ? { type: 'DELETED', object: prev() } : undefined;
+  // The previous state is decoded at the event's revision: a DELETED object carries the revision of its deletion.
+  const prev = () => (memo.prev ??= decode(e.prev!, e.rev)) as T;
+  const obj = e.value === null ? undefined : (memo.obj ??= decode(e.value, e.rev)) as T;
+  return changeEvent(matcher, obj, e.prev !== null, prev, prev);
 }
 
 export const bookmark = <T>(rev: number, initialEnd = false): WatchEvent<T> => ({

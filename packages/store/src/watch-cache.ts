@@ -3,7 +3,7 @@ import { RealClock, type Clock, type TimerHandle } from '@peapod/core';
 import { decode, encodeContinue, parseRevision, tooLargeRevision, withRevision } from './codec.js';
 import { CompactedError, inRange, prefixEnd, type KVEvent, type KVWatch } from './kv.js';
 import { bookmark, keyEnd, storageError, type KVStore, type StoreOptions } from './kv-store.js';
-import { compilePredicate, type Matcher } from './predicate.js';
+import { changeEvent, compilePredicate, type Matcher } from './predicate.js';
 import type {
   DeleteOptions, GetOptions, ListOptions, ListResult, Store, StoredObject, UpdateOptions, Watch, WatchEvent, WatchOptions,
 } from './types.js';
@@ -146,19 +146,11 @@ const sealNew = <T>(v: T): T => seal(v, undefined) as T;
 const prevAt = (c: Change) => Object.freeze(withRevision(c.prev!, c.rev));
 
 /**
- * What a watcher with `matcher` sees of a change, or nothing (the etcd3 watcher's rules, as
- * `toWatchEvent` applies them to a backend's events). `removed` gives `c.prev` at the change's
- * revision, made once for all the watchers of a live change.
+ * What a watcher with `matcher` sees of a change, or nothing (`changeEvent`). `removed` gives
+ * `c.prev` at the change's revision, made once for all the watchers of a live change.
  */
-function eventOf(c: Change, matcher: Matcher, removed: () => StoredObject): WatchEvent<StoredObject> | undefined {
-  if (!c.obj) return matcher.matches(c.prev!) ? { type: 'DELETED', object: removed() } : undefined;
-  const now = matcher.matches(c.obj);
-  if (!c.prev) return now ? { type: 'ADDED', object: c.obj } : undefined;
-  if (matcher.empty) return { type: 'MODIFIED', object: c.obj };
-  const before = matcher.matches(c.prev);
-  if (now) return { type: before ? 'MODIFIED' : 'ADDED', object: c.obj };
-  return before ? { type: 'DELETED', object: removed() } : undefined;
-}
+const eventOf = (c: Change, matcher: Matcher, removed: () => StoredObject): WatchEvent<StoredObject> | undefined =>
+  changeEvent(matcher, c.obj, !!c.prev, () => c.prev!, removed);
 
 /** Index of the first change with a revision above `rev`. */
 function firstAfter(events: readonly Change[], rev: number): number {
