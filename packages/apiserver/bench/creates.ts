@@ -34,16 +34,23 @@ type Figures = LoadResult & { cpuUs: number };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Runs the load in a child process (`create-load.ts`) and returns its figures with the server's CPU per create. */
-function load(t: Target, clients: number, total: number, prefix: string): Promise<Figures> {
-  const spec: LoadSpec = { ...t, clients, total, prefix };
-  const cpu = process.cpuUsage();
+/**
+ * Runs the load in a child process (`create-load.ts`), after `warm` unmeasured creates in the same
+ * child, and returns its figures with the server's CPU per measured create.
+ */
+function load(t: Target, clients: number, total: number, prefix: string, warm: number): Promise<Figures> {
+  const spec: LoadSpec = { ...t, clients, total, prefix, warm };
+  let cpu = process.cpuUsage();
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(new URL('./create-load.ts', import.meta.url)), {
       env: { ...process.env, BENCH_TARGET: JSON.stringify(spec) },
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
     child.on('message', (m) => {
+      if (m === 'warmed') {
+        cpu = process.cpuUsage();
+        return;
+      }
       const used = process.cpuUsage(cpu);
       resolve({ ...(m as LoadResult), cpuUs: (used.user + used.system) / total });
     });
@@ -54,9 +61,8 @@ function load(t: Target, clients: number, total: number, prefix: string): Promis
 async function measure(name: string, t: Target) {
   const out: Record<number, Figures> = {};
   for (const clients of [1, 32]) {
-    await load(t, clients, Math.min(200, PER_RUN), `${name.length}-warm-${clients}`);
     const results: Figures[] = [];
-    for (let i = 0; i < RUNS; i++) results.push(await load(t, clients, PER_RUN, `${name.length}-${clients}-${i}`));
+    for (let i = 0; i < RUNS; i++) results.push(await load(t, clients, PER_RUN, `${name.length}-${clients}-${i}`, i === 0 ? Math.min(200, PER_RUN) : 0));
     const m = out[clients] = {
       rate: median(results.map((r) => r.rate)), p50: median(results.map((r) => r.p50)), p99: median(results.map((r) => r.p99)), cpuUs: median(results.map((r) => r.cpuUs)),
     };
