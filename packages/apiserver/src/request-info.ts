@@ -39,7 +39,7 @@ const decodeSegment = (segment: string): string => {
 function checkPathSegmentName(what: string, name: string): void {
   if (name === '' || (name !== '.' && name !== '..' && !name.includes('/') && !name.includes('%'))) return;
   const errors = [...(name === '.' || name === '..' ? [`may not be '${name}'`] : []), ...['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`)];
-  if (errors.length) throw badRequest(`invalid ${what} ${JSON.stringify(name)}: [${errors.join(', ')}]`);
+  throw badRequest(`invalid ${what} ${JSON.stringify(name)}: [${errors.join(', ')}]`);
 }
 
 /**
