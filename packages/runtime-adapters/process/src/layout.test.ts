@@ -27,6 +27,14 @@ describe('sandbox layout', () => {
       + '--bind /h/log /dev/termination-log --bind /h/etc-hosts /etc/hosts --chdir /usr');
   });
 
+  it('joins the host\'s PID namespace or the one at a descriptor instead of making its own', () => {
+    const base = { mounts: [], hostname: 'p', shmDir: '/s/shm' };
+    expect(sandboxArgs({ ...base, pid: 'Node' })).not.toContain('--unshare-pid');
+    const target = sandboxArgs({ ...base, pid: { fd: 5 } });
+    expect(target.join(' ')).toContain('--unshare-ipc --pidns 5');
+    expect(target).not.toContain('--as-pid-1');
+  });
+
   it('refuses relative, unnormalised and reserved mount paths', () => {
     expect(invalidMountPath('data')).toBe('mount path "data" is not absolute');
     expect(invalidMountPath('/a/../b')).toBe('mount path "/a/../b" is not normalised');

@@ -29,6 +29,11 @@ export interface LayoutInput {
   hostname: string;
   /** Host directory shared by the pod's containers as /dev/shm. */
   shmDir: string;
+  /**
+   * The container's PID namespace: its own (default, the command is its PID 1), the host's, or
+   * the one open at this descriptor of bwrap (a target container's, for an ephemeral container).
+   */
+  pid?: 'Container' | 'Node' | { fd: number };
 }
 
 function existsOnHost(path: string): boolean {
@@ -93,7 +98,10 @@ export function sandboxArgs(input: LayoutInput): string[] {
   const args = simple ? ['--ro-bind', '/', '/'] : ['--tmpfs', '/'];
   if (!simple) expandDir('/', directoriesToExpand(wanted), args);
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--bind', input.shmDir, '/dev/shm');
-  args.push('--unshare-uts', '--hostname', input.hostname, '--unshare-ipc', '--unshare-pid', '--as-pid-1');
+  args.push('--unshare-uts', '--hostname', input.hostname, '--unshare-ipc');
+  const pid = input.pid ?? 'Container';
+  if (pid === 'Container') args.push('--unshare-pid', '--as-pid-1');
+  else if (pid !== 'Node') args.push('--pidns', String(pid.fd));
   for (const m of mounts) args.push(m.readonly ? '--ro-bind' : '--bind', m.hostPath, m.containerPath.replace(/\/+$/, ''));
   if (input.workingDir) {
     if (!existsOnHost(input.workingDir) && !mounts.some((m) => input.workingDir!.startsWith(m.containerPath))) args.push('--dir', input.workingDir);

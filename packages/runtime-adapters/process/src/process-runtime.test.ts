@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RealClock, composeModules, silentLogger } from '@peapod/core';
 import { RuntimeModule, RuntimeReason, RuntimeRegistry, containerLabels, podLabels, renderLogEntry, type ContainerConfig, type Mount, type PodSandboxConfig, type Runtime } from '@peapod/runtime';
 import { runRuntimeConformance } from '@peapod/runtime/conformance';
@@ -150,6 +150,21 @@ describe('ProcessRuntime sandbox', () => {
     await waitExit(rt, reader);
     await waitExit(rt, stranger);
     expect([await logOf(rt, reader), await logOf(rt, stranger)]).toEqual(['token\n', 'absent\n']);
+  });
+
+  it('runs a container with PID namespace Target in its target\'s namespace (kubectl debug --target), and stops only its own processes', async () => {
+    const rt = await runtime();
+    const p = await pod(rt);
+    const app = await p.start('app', 'exec sleep 30');
+    const ns = (targetId: string) => ({ linux: { securityContext: { namespaceOptions: { network: 'Pod' as const, pid: 'Target' as const, ipc: 'Pod' as const, targetId } } } });
+    const debug = await p.start('debug', 'echo "pid1: $(tr "\\0" " " </proc/1/cmdline)"; sleep 30 & wait', ns(app));
+    await vi.waitFor(async () => expect(await logOf(rt, debug)).toBe('pid1: sleep 30 \n'), { timeout: 5000 });
+    await rt.stopContainer(debug, 0);
+    expect((await rt.containerStatus(debug)).state).toBe('Exited');
+    const seen = await rt.execSync(app, ['sh', '-c', 'for f in /proc/[0-9]*/cmdline; do tr "\\0" " " <$f; echo; done'], 5000);
+    expect(seen.stdout.toString().split('\n').filter((l) => l.startsWith('sleep'))).toEqual(['sleep 30 ']); // the debug container's sleep died with it
+    await rt.stopContainer(app, 0);
+    await expect(p.start('late', 'true', ns(app))).rejects.toMatchObject({ reason: RuntimeReason.RunContainerError, message: `target container "${app}" is not running: cannot join its PID namespace` });
   });
 
   it('runs exec inside the container: same hostname, mounts and environment', async () => {

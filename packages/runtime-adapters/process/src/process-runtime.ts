@@ -373,6 +373,7 @@ export class ProcessRuntime implements Runtime {
     if (config.devices?.length) notes.push('devices');
     if (config.mounts.some((m) => m.propagation && m.propagation !== 'Private')) notes.push('mount propagation');
     if (config.tty) notes.push('tty (no pseudo-terminal; stdin and output are pipes)');
+    if (sc?.namespaceOptions?.pid === 'Pod') notes.push('shareProcessNamespace (each container has its own PID namespace)');
     return `process runtime does not honour: ${notes.join('; ')}`;
   }
 
@@ -401,6 +402,8 @@ export class ProcessRuntime implements Runtime {
     const err = openSync(live.log.rawPath('stderr'), 'a');
     const statusFile = join(live.dir, 'bwrap-status.json');
     const statusFd = this.bwrap ? openSync(statusFile, 'w') : undefined;
+    const pidNsFd = this.bwrap ? this.targetPidNamespace(live) : undefined;
+    const pidMode = rec.config.linux?.securityContext?.namespaceOptions?.pid;
     let child: ChildProcess;
     try {
       child = this.bwrap
@@ -408,10 +411,13 @@ export class ProcessRuntime implements Runtime {
             this.bwrap,
             [
               '--info-fd', '3', '--json-status-fd', '4',
-              ...sandboxArgs({ mounts: rec.config.mounts, workingDir: rec.config.workingDir, hostname: rec.hostname, shmDir: join(this.dirs.sandboxes, sb.status.id, 'shm') }),
+              ...sandboxArgs({
+                mounts: rec.config.mounts, workingDir: rec.config.workingDir, hostname: rec.hostname, shmDir: join(this.dirs.sandboxes, sb.status.id, 'shm'),
+                pid: pidNsFd !== undefined ? { fd: 5 } : pidMode === 'Node' ? 'Node' : 'Container',
+              }),
               '--', ...argv,
             ],
-            { detached: true, stdio: [stdin, out, err, 'pipe', statusFd!], env: rec.env },
+            { detached: true, stdio: [stdin, out, err, 'pipe', statusFd!, ...(pidNsFd !== undefined ? [pidNsFd] : [])], env: rec.env },
           )
         : spawn(argv[0], argv.slice(1), { detached: true, stdio: [stdin, out, err], env: rec.env, cwd: rec.config.workingDir || '/' });
     } finally {
@@ -419,6 +425,7 @@ export class ProcessRuntime implements Runtime {
       closeSync(out);
       closeSync(err);
       if (statusFd !== undefined) closeSync(statusFd);
+      if (pidNsFd !== undefined) closeSync(pidNsFd);
     }
     live.log.watch();
     const started = await this.awaitStart(child, live.log.rawPath('stderr'));
@@ -499,6 +506,31 @@ export class ProcessRuntime implements Runtime {
   }
 
   /** Marks a container that could not start as Exited with StartError (as runc-based runtimes report it) and throws. */
+  /**
+   * For a container whose PID namespace is `Target` (an ephemeral container with
+   * `targetContainerName`): a descriptor of the target's PID namespace, which bwrap joins, so the
+   * container sees and can signal the target's processes. Fails the start when the target does
+   * not run, as runc cannot join the namespace of a process that is gone.
+   */
+  private targetPidNamespace(live: LiveContainer): number | undefined {
+    const ns = live.rec.config.linux?.securityContext?.namespaceOptions;
+    if (ns?.pid !== 'Target') return undefined;
+    const target = this.containers.get(ns.targetId ?? '');
+    const pid = target && this.target(target);
+    if (pid === undefined) this.failStart(live, `target container "${ns.targetId ?? ''}" is not running: cannot join its PID namespace`);
+    try {
+      return openSync(`/proc/${pid}/ns/pid`, 'r');
+    } catch (e) {
+      return this.failStart(live, `cannot join the PID namespace of target container "${ns.targetId}": ${(e as Error).message}`);
+    }
+  }
+
+  /** Whether the container's process is PID 1 of a namespace of its own, so that killing it kills everything in the container. */
+  private ownsPidNamespace(live: LiveContainer): boolean {
+    const pid = live.rec.config.linux?.securityContext?.namespaceOptions?.pid;
+    return this.bwrap !== undefined && pid !== 'Node' && pid !== 'Target';
+  }
+
   private failStart(live: LiveContainer, why: string): never {
     Object.assign(live.rec.status, { state: 'Exited', exitCode: 128, reason: 'StartError', message: why, finishedAt: this.clock.now() });
     this.save(live);
@@ -595,11 +627,16 @@ export class ProcessRuntime implements Runtime {
     return p.childPid ?? p.pid;
   }
 
-  /** SIGKILL: under bwrap, killing the namespace's PID 1 kills every process in it; else the whole process group. */
+  /**
+   * SIGKILL: killing PID 1 of the container's own PID namespace kills every process in it; a
+   * container in the host's or a target's namespace loses its process tree; without bwrap, the
+   * whole process group.
+   */
   private kill(live: LiveContainer): void {
     const t = this.target(live);
     if (t === undefined) return;
     if (!live.rec.proc?.childPid) signal(-live.rec.proc!.pid, 'SIGKILL');
+    else if (!this.ownsPidNamespace(live)) return killTree(t);
     if (!signal(t, 'SIGKILL') && this.target(live) !== undefined) this.logger.warn('could not kill container', { id: live.rec.status.id, pid: t });
   }
 
