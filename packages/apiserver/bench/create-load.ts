@@ -3,7 +3,7 @@
  * connections POST `total` pods between them, each waiting for its answer before the next. The
  * target comes in BENCH_TARGET; the figures go back over IPC. It imports nothing of Peapod, so a
  * child starts in a fraction of a second. With `warm`, that many creates go first, unmeasured, and
- * the message 'warmed' tells the parent when the measured ones start.
+ * the message 'warmed' tells the parent, whose 'go' starts the measured ones.
  */
 import { Agent, request } from 'node:https';
 
@@ -53,7 +53,7 @@ if (process.env.BENCH_TARGET && process.send) {
   const spec = JSON.parse(process.env.BENCH_TARGET) as LoadSpec;
   if (spec.warm) {
     await run({ ...spec, total: spec.warm, prefix: `${spec.prefix}-warm` });
-    process.send('warmed');
+    await new Promise((resolve) => { process.once('message', resolve); process.send!('warmed'); });
   }
   const result = await run(spec);
   process.send(result, () => process.exit(0));
