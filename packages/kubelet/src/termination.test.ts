@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ContainerConfig } from '@peapod/runtime';
 import { startKubelet, T0, type Harness } from './testing/harness.js';
 import { ctr, sidecar } from './status/testing.js';
 
@@ -145,6 +146,18 @@ describe('Kubelet: ephemeral containers', () => {
     expect(h.runtime.callsOf('startContainer')).toHaveLength(2);
     expect(h.status('p')?.ephemeralContainerStatuses?.[0]).toMatchObject({ name: 'debug', restartCount: 0, state: { terminated: { exitCode: 1 } } });
     expect(h.status('p')?.phase).toBe('Running');
+  });
+
+  it('runs an ephemeral container with targetContainerName in the target\'s PID namespace; an unknown target is a config error', async () => {
+    h = await startKubelet();
+    const pod = await h.create('p', { containers: [ctr('a')] });
+    h.api.addPod({ ...h.pod('p'), metadata: pod.metadata, spec: { ...pod.spec!, ephemeralContainers: [{ name: 'debug', image: 'busybox', targetContainerName: 'a' }, { name: 'lost', image: 'busybox', targetContainerName: 'gone' }] } });
+    await h.run(5 * S);
+    const configs = h.runtime.callsOf('createContainer').map((c) => c.args[1] as ContainerConfig);
+    const idOf = (name: string) => h.container('p', name)?.containerID?.replace(/^[a-z]+:\/\//, '');
+    expect(configs.find((c) => c.metadata.name === 'debug')?.linux?.securityContext?.namespaceOptions).toEqual({ network: 'Pod', pid: 'Target', ipc: 'Pod', targetId: idOf('a') });
+    expect(configs.find((c) => c.metadata.name === 'a')?.linux?.securityContext?.namespaceOptions).toEqual({ network: 'Pod', pid: 'Container', ipc: 'Pod' });
+    expect(h.status('p')?.ephemeralContainerStatuses?.find((s) => s.name === 'lost')?.state).toEqual({ waiting: { reason: 'CreateContainerConfigError', message: 'unable to find target container gone' } });
   });
 });
 

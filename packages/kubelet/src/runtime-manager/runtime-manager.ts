@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Container, Pod } from '@peapod/api-types';
+import type { Container, EphemeralContainer, Pod } from '@peapod/api-types';
 import type { Clock, Logger, TypedEmitter } from '@peapod/core';
 import { expandCommandAndArgs, payloadVolumeKind, type EnvVarValue } from '@peapod/downward-api';
 import {
@@ -334,10 +334,14 @@ export class RuntimeManager {
       return fail(reasonOf(err, RuntimeReason.ImageInspectError), `Failed to inspect image "${image}": ${errorMessage(err)}`);
     }
 
+    // An ephemeral container with a target shares the target's PID namespace (`kubectl debug --target`).
+    const targetName = kind === 'ephemeral' ? (c as EphemeralContainer).targetContainerName : undefined;
+    const targetId = targetName ? latest(observed, targetName)?.id : undefined;
+    if (targetName && !targetId) return fail('CreateContainerConfigError', `unable to find target container ${targetName}`);
     let config: ContainerConfig;
     const restartCount = prev ? prev.restartCount + 1 : 0;
     try {
-      config = await this.containerConfig(pod, c, hash, restartCount, sandbox.podIPs, volumes);
+      config = await this.containerConfig(pod, c, hash, restartCount, sandbox.podIPs, volumes, targetId);
     } catch (err) {
       // Env that cannot be resolved (a missing ConfigMap key) or a mount of an unknown volume.
       return fail('CreateContainerConfigError', errorMessage(err));
@@ -369,7 +373,9 @@ export class RuntimeManager {
     return true;
   }
 
-  private async containerConfig(pod: Pod, c: Container, hash: string, restartCount: number, podIPs: readonly string[], volumes: VolumePaths): Promise<ContainerConfig> {
+  private async containerConfig(
+    pod: Pod, c: Container, hash: string, restartCount: number, podIPs: readonly string[], volumes: VolumePaths, targetId: string | undefined,
+  ): Promise<ContainerConfig> {
     const { name = '', namespace = 'default', uid = '' } = pod.metadata;
     const env = await this.deps.resolveEnv(pod, c, podIPs);
     const { command = [], args = [] } = expandCommandAndArgs(c, env);
@@ -401,7 +407,7 @@ export class RuntimeManager {
       stdin: c.stdin,
       stdinOnce: c.stdinOnce,
       tty: c.tty,
-      ...(await containerPlatformConfig(pod, c, { ...this.deps, imageUser: async () => (await this.deps.runtime.imageStatus({ image: c.image ?? '' }))?.user })),
+      ...(await containerPlatformConfig(pod, c, { ...this.deps, targetId, imageUser: async () => (await this.deps.runtime.imageStatus({ image: c.image ?? '' }))?.user })),
     };
   }
 }

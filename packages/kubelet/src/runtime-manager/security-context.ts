@@ -114,7 +114,7 @@ export function sandboxPlatformConfig(pod: Pod, os: string): Pick<PodSandboxConf
  * so an image's `USER uid:gid` keeps its group as the API documents for an unset runAsGroup.
  */
 export async function containerPlatformConfig(
-  pod: Pod, c: Container, opts: SecurityContextOptions & { imageUser(): Promise<string | undefined> },
+  pod: Pod, c: Container, opts: SecurityContextOptions & { imageUser(): Promise<string | undefined>; targetId?: string | undefined },
 ): Promise<Pick<ContainerConfig, 'linux' | 'windows'>> {
   const eff = effectiveSecurityContext(pod, c);
   const resources = linuxResources(c);
@@ -139,11 +139,17 @@ export async function containerPlatformConfig(
     }
     if (image?.uid === 0) throw badRequest(`container has runAsNonRoot and image will run as root (${podAndContainer(pod, c)})`);
   }
-  return { linux: { resources, securityContext: linuxSecurityContext(pod, c, eff, opts.seccompProfileRoot, eff.runAsGroup !== undefined ? image : undefined) } };
+  return { linux: { resources, securityContext: linuxSecurityContext(pod, c, eff, opts.seccompProfileRoot, eff.runAsGroup !== undefined ? image : undefined, opts.targetId) } };
+}
+
+/** The container's namespaces: the pod's, except that a target container's PID namespace replaces a per-container one. */
+function containerNamespaces(pod: Pod, targetId: string | undefined): NamespaceOptions {
+  const ns = namespacesForPod(pod);
+  return targetId !== undefined && ns.pid === 'Container' ? { ...ns, pid: 'Target', targetId } : ns;
 }
 
 function linuxSecurityContext(
-  pod: Pod, c: AnyContainer, eff: SecurityContext, seccompProfileRoot: string, image: { uid?: number; username?: string } | undefined,
+  pod: Pod, c: AnyContainer, eff: SecurityContext, seccompProfileRoot: string, image: { uid?: number; username?: string } | undefined, targetId: string | undefined,
 ): LinuxContainerSecurityContext {
   const caps = eff.capabilities;
   const groups = supplementalGroups(pod);
@@ -151,7 +157,7 @@ function linuxSecurityContext(
   return {
     ...(caps ? { capabilities: { addCapabilities: caps.add ?? [], dropCapabilities: caps.drop ?? [] } } : {}),
     privileged: eff.privileged ?? false,
-    namespaceOptions: namespacesForPod(pod),
+    namespaceOptions: containerNamespaces(pod, targetId),
     ...defined({ runAsUser: eff.runAsUser ?? image?.uid, runAsUsername: image?.username, runAsGroup: eff.runAsGroup }),
     readonlyRootfs: eff.readOnlyRootFilesystem ?? false,
     ...(groups.length ? { supplementalGroups: groups } : {}),

@@ -90,7 +90,8 @@ export function generatePodStatus(pod: Pod, inputs: StatusInputs): PodStatus {
       }
       const exitedOk = newest?.state === 'exited' && newest.exitCode === 0;
       const startError = inputs.startError(c.name);
-      const willRestart = kind !== 'ephemeral' && !(kind === 'init' && exitedOk) && !inputs.podIsTerminal && shouldContainerBeRestarted(c, pod, inputs.observed);
+      // An ephemeral container is never restarted, but one that could not start yet shows why.
+      const willRestart = (kind === 'ephemeral' ? !newest : !(kind === 'init' && exitedOk)) && !inputs.podIsTerminal && shouldContainerBeRestarted(c, pod, inputs.observed);
       if (startError && willRestart && newest?.state !== 'running') {
         if (status.state?.terminated) status.lastState = status.state;
         status.state = { waiting: { reason: startError.reason, message: startError.message } };
