@@ -30,6 +30,17 @@ describe('peapod up with kubectl', () => {
     expect(await first).toContain('pod "stubborn" deleted');
   }, 60_000);
 
+  it('kubectl debug --target runs an ephemeral container that sees the target container\'s processes', async () => {
+    await kubectl(up.kubeconfig, ['run', 'debuggee', '--image=busybox', '--restart=Never', '--', 'sleep', '1000']);
+    await eventually(async () => (await phaseOf(up.kubeconfig, 'debuggee')) === 'Running', 30_000, 'debuggee Running');
+    await kubectl(up.kubeconfig, ['debug', 'debuggee', '--image=busybox', '--target=debuggee', '--container=dbg', '--', 'sh', '-c', 'echo "pid1: $(tr "\\0" " " </proc/1/cmdline)"']);
+    await eventually(async () => (await kubectl(up.kubeconfig, ['logs', 'debuggee', '-c', 'dbg'])).includes('pid1: sleep 1000'), 30_000, 'debug container log');
+    const status = await eventually(async () => { const s = (await podJson(up.kubeconfig, 'debuggee')).status; return s.ephemeralContainerStatuses?.[0]?.state?.terminated && s; }, 10_000, 'dbg terminated');
+    expect(status.ephemeralContainerStatuses).toMatchObject([{ name: 'dbg', restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } }]);
+    expect(status.phase).toBe('Running');
+    await kubectl(up.kubeconfig, ['delete', 'pod', 'debuggee', '--grace-period=1']);
+  }, 60_000);
+
   it('runs the seeds\' pod examples: logs and exec work on them', async () => {
     await kubectl(up.kubeconfig, ['apply', '-f', join(examples, 'simple-pod.yaml'), '-f', join(examples, 'pod-init-containers.yaml'), '-f', join(examples, 'pod-downward-api.yaml')]);
     for (const name of ['nginx', 'init-demo', 'downward-demo']) await eventually(async () => (await phaseOf(up.kubeconfig, name)) === 'Running', 30_000, `${name} Running`);
