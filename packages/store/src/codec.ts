@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { badRequest, requestEntityTooLarge, timeout, type ErrorTarget } from '@peapod/api-types';
 import { MAX_OBJECT_BYTES, type StoredObject } from './types.js';
 
@@ -9,13 +10,46 @@ export interface Encoded {
   metaEmpty: boolean;
 }
 
+/** Stands in for the resourceVersion while an object is serialised (base64url: JSON needs no escapes for it). */
+const MARK = `peapod-rv-${randomBytes(12).toString('base64url')}`;
+const RV_MEMBER = '"resourceVersion":"';
+
 /**
  * Serializes an object for storage, without `metadata.resourceVersion` (the revision is the
  * storage's own, added back by `decode`). Refuses objects over MAX_OBJECT_BYTES with 413. The value
- * is exactly `JSON.stringify` of the object without its resourceVersion, built member by member so
- * that the metadata's end is known.
+ * is exactly `JSON.stringify` of the object without its resourceVersion. One `JSON.stringify` of
+ * the object with `mark` as the last member of its metadata finds the metadata's end; a text that
+ * holds the mark anywhere else (it is random per process, so only a deliberate copy could) is
+ * built member by member instead. `mark` is a parameter for tests.
  */
-export function encodeObject(obj: StoredObject): Encoded {
+export function encodeObject(obj: StoredObject, mark = MARK): Encoded {
+  const { resourceVersion: _rv, ...metadata } = obj.metadata ?? {};
+  metadata.resourceVersion = mark;
+  const text = JSON.stringify({ ...obj, metadata });
+  const at = text.indexOf(mark);
+  const member = at - RV_MEMBER.length;
+  const enc = at < 0 || !text.startsWith(RV_MEMBER, member) || text.charCodeAt(at + mark.length) !== 0x22 || text.includes(mark, at + mark.length)
+    ? encodeByMembers(obj)
+    : cutMember(text, member, at + mark.length + 1);
+  // A UTF-16 length of n encodes to at most 3n UTF-8 bytes: measure only when it could matter.
+  if (enc.value.length * 3 > MAX_OBJECT_BYTES) {
+    const bytes = Buffer.byteLength(enc.value);
+    if (bytes > MAX_OBJECT_BYTES) {
+      throw requestEntityTooLarge(`object is too large: ${bytes} bytes, the limit is ${MAX_OBJECT_BYTES} bytes`);
+    }
+  }
+  return enc;
+}
+
+/** The text without the metadata member at [start, end) (the metadata's last), and with it the comma before it. */
+function cutMember(text: string, start: number, end: number): Encoded {
+  const metaEmpty = text.charCodeAt(start - 1) === 0x7b;
+  const metaEnd = metaEmpty ? start : start - 1;
+  return { value: text.slice(0, metaEnd) + text.slice(end), metaEnd, metaEmpty };
+}
+
+/** `encodeObject`'s value built member by member, so that the metadata's end is known without a mark. */
+function encodeByMembers(obj: StoredObject): Encoded {
   const { resourceVersion: _rv, ...metadata } = obj.metadata ?? {};
   let value = '{';
   let metaEnd = -1;
@@ -33,15 +67,7 @@ export function encodeObject(obj: StoredObject): Encoded {
       metaEmpty = json.length === 2;
     }
   }
-  value += '}';
-  // A UTF-16 length of n encodes to at most 3n UTF-8 bytes: measure only when it could matter.
-  if (value.length * 3 > MAX_OBJECT_BYTES) {
-    const bytes = Buffer.byteLength(value);
-    if (bytes > MAX_OBJECT_BYTES) {
-      throw requestEntityTooLarge(`object is too large: ${bytes} bytes, the limit is ${MAX_OBJECT_BYTES} bytes`);
-    }
-  }
-  return { value, metaEnd, metaEmpty };
+  return { value: value + '}', metaEnd, metaEmpty };
 }
 
 /** JSON text of objects returned by writes, as a read at their revision serialises (see `writtenJson`). */
