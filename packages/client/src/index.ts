@@ -26,7 +26,7 @@ export type { DefaultRateLimiterOptions, RateLimiter } from './workqueue/rate-li
 export { runWorkers } from './workqueue/workers.js';
 export type { ReconcileResult, Reconciler } from './workqueue/workers.js';
 export { EventRecorder } from './events/recorder.js';
-export type { EventType } from './events/recorder.js';
+export type { EventRecorderOptions, EventType } from './events/recorder.js';
 export {
   AsyncQueue, Channel, STREAM_PROTOCOLS, chooseProtocol, dialPortForward, dialSession, exitCodeOf, exitStatus, kubeletPaths, parseKubeletPath,
   servePortForward, serveSession, sessionQuery, sessionStreams,

@@ -54,32 +54,12 @@ export interface Recorder {
   event(obj: KubeObject, type: EventType, reason: string, message: string): void;
 }
 
-/** Per involved object, at most 25 events at once, then one per 5 minutes (client-go's EventSourceObjectSpamFilter). */
-const SPAM_BURST = 25;
-const SPAM_REFILL_MS = 5 * 60_000;
-const SPAM_TRACKED = 4096;
-
 /**
- * An event recorder reporting as `component` (e.g. `replicaset-controller`), with client-go's
- * spam filter: a burst of 1,000 pod creations yields 25 events about the ReplicaSet, not 1,000
+ * An event recorder reporting as `component` (e.g. `replicaset-controller`); its correlator's spam
+ * filter turns a burst of 1,000 pod creations into 25 events about the ReplicaSet, not 1,000
  * writes competing with the pods themselves.
  */
 export function recorderFor(ctx: ControllerContext, component: string): Recorder {
-  const inner = new EventRecorder(ctx.client, ctx.clock, component, ctx.logger);
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  return {
-    event(obj, type, reason, message) {
-      const key = obj.metadata.uid ?? `${obj.metadata.namespace}/${obj.metadata.name}`;
-      const now = ctx.clock.now();
-      const b = buckets.get(key) ?? { tokens: SPAM_BURST, at: now };
-      b.tokens = Math.min(SPAM_BURST, b.tokens + (now - b.at) / SPAM_REFILL_MS);
-      b.at = now;
-      buckets.delete(key);
-      if (buckets.size >= SPAM_TRACKED) buckets.delete(buckets.keys().next().value!);
-      buckets.set(key, b);
-      if (b.tokens < 1) return;
-      b.tokens--;
-      void inner.event(obj, type, reason, message);
-    },
-  };
+  const inner = new EventRecorder(ctx.client, ctx.clock, { component, logger: ctx.logger });
+  return { event: (obj, type, reason, message) => void inner.event(obj, type, reason, message) };
 }

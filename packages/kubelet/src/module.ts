@@ -38,7 +38,7 @@ export const KubeletModule: Module = {
     // With a client at hand, lifecycle notifications also become the Events `kubectl describe` shows.
     if (c.isRegistered(KubeClient)) {
       const logger = c.isRegistered(Logger) ? c.resolve(Logger) : silentLogger;
-      const recorder = new EventRecorder(c.resolve(KubeClient), c.resolve(Clock), 'kubelet', logger, undefined, c.resolve(KubeletModuleOptions).nodeName);
+      const recorder = new EventRecorder(c.resolve(KubeClient), c.resolve(Clock), { component: 'kubelet', host: c.resolve(KubeletModuleOptions).nodeName, logger });
       c.resolve(StopReporting).stop = reportKubeletEvents(kubelet.events, recorder);
     }
     await kubelet.start();

@@ -31,7 +31,7 @@ export const SchedulerModule: Module = {
         const client = c.resolve(KubeClient);
         const informers = c.resolve(SharedInformerFactory);
         const pdbs = informers.informerFor<PodDisruptionBudget>(RESOURCES.poddisruptionbudgets);
-        const recorder = new EventRecorder(client, clock, 'default-scheduler', logger);
+        const recorder = new EventRecorder(client, clock, { component: 'default-scheduler', logger });
         const handle = new ClientSchedulerHandle(client, clock, recorder, pdbs.lister);
         const profiles = (c.isRegistered(SchedulerConfig) ? c.resolve(SchedulerConfig).profiles : undefined) ?? [defaultProfile()];
         return new SchedulerImpl(clock, c.resolve(PluginRegistry), handle, handle, { profiles }, logger);
