@@ -28,8 +28,9 @@ if (kind === 'peapod') {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      const obj = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(obj));
+      const text = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      // With its length, as the API server answers (the load generator reads Content-Length answers).
+      res.writeHead(201, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }).end(text);
     });
   });
   await new Promise((resolve) => bare.listen(0, '127.0.0.1', resolve));
