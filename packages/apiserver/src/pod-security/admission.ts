@@ -97,15 +97,9 @@ export class PodSecurityAdmission {
     const { policy, errors } = await this.policyOf(namespace);
     if (!errors && policy.warn.level === 'privileged' && policy.audit.level === 'privileged' && (!enforce || policy.enforce.level === 'privileged')) return;
     const cache = new Map<string, Violation[]>();
-    const check = (lv: LevelVersion) => {
-      const key = policyString(lv);
-      let vs = cache.get(key);
-      if (!vs) cache.set(key, (vs = evaluatePod(lv.level, lv.minor, meta, spec)));
-      return vs;
-    };
     const name = obj.metadata.name as string;
     if (errors) this.logger.warn('failed to parse PodSecurity namespace labels', { namespace, err: errors });
-    const audit = check(policy.audit);
+    const audit = violations(cache, policy.audit, meta, spec);
     if (audit.length) {
       this.logger.info('PodSecurity audit', {
         namespace, resource: r.info.plural, name,
@@ -114,12 +108,12 @@ export class PodSecurityAdmission {
       });
     }
     if (enforce) {
-      const denied = check(policy.enforce);
+      const denied = violations(cache, policy.enforce, meta, spec);
       if (denied.length) {
         throw forbidden({ kind: r.info.plural, group: r.info.group || undefined, name }, `violates PodSecurity "${policyString(policy.enforce)}": ${forbiddenDetail(denied)}`);
       }
     }
-    const warn = check(policy.warn);
+    const warn = violations(cache, policy.warn, meta, spec);
     // A write retried by its compare-and-swap loop is admitted again; its warning is sent once.
     const text = `would violate PodSecurity "${policyString(policy.warn)}": ${forbiddenDetail(warn)}`;
     if (warn.length && !warnings.includes(text)) warnings.push(text);
@@ -172,6 +166,17 @@ export class PodSecurityAdmission {
       `${pod}${count === 2 ? ' (and 1 other pod)' : count > 2 ? ` (and ${count - 1} other pods)` : ''}: ${reason}`);
     return [...out, ...perPod.sort()];
   }
+}
+
+/**
+ * The pod's violations of one level and version, evaluated once per request for each (a module
+ * function rather than a closure, so that pods in namespaces without a policy allocate nothing).
+ */
+function violations(cache: Map<string, Violation[]>, lv: LevelVersion, meta: ObjectMeta, spec: PodSpec): Violation[] {
+  const key = policyString(lv);
+  let vs = cache.get(key);
+  if (!vs) cache.set(key, (vs = evaluatePod(lv.level, lv.minor, meta, spec)));
+  return vs;
 }
 
 /**
