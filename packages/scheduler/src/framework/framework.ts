@@ -33,10 +33,6 @@ export interface Profile {
   percentageOfNodesToScore?: number;
 }
 
-/** The cycle's Filter plugins and weighted Score plugins, without those whose Pre* step returned Skip. */
-const ACTIVE_FILTERS = 'framework/activeFilters';
-const ACTIVE_SCORES = 'framework/activeScores';
-
 interface WeightedScore {
   plugin: ScorePlugin;
   weight: number;
@@ -113,7 +109,7 @@ export class Framework {
         if (nodeNames.size === 0) return { status: Status.unresolvable('node(s) didn\'t satisfy plugin(s) [' + p.name + ']').withPlugin(p.name) };
       }
     }
-    state.write(ACTIVE_FILTERS, skipped.size ? this.filters.filter((p) => !skipped.has(p.name)) : this.filters);
+    state.activeFilters = skipped.size ? this.filters.filter((p) => !skipped.has(p.name)) : this.filters;
     return { status: Status.success(), nodeNames };
   }
 
@@ -127,7 +123,7 @@ export class Framework {
   }
 
   runFilters(state: CycleState, pod: Pod, node: NodeInfo): Status {
-    const filters = state.read<FilterPlugin[]>(ACTIVE_FILTERS) ?? this.filters;
+    const filters = state.activeFilters ?? this.filters;
     for (let i = 0; i < filters.length; i++) {
       const s = filters[i].filter(state, pod, node);
       if (s && !s.ok) return s.withPlugin(filters[i].name);
@@ -153,25 +149,38 @@ export class Framework {
       if (s.code === Code.Skip) { skipped.add(p.name); continue; }
       if (!s.ok) return s.withPlugin(p.name);
     }
-    state.write(ACTIVE_SCORES, skipped.size ? this.scores.filter((s) => !skipped.has(s.plugin.name)) : this.scores);
+    state.activeScores = skipped.size ? this.scores.filter((s) => !skipped.has(s.plugin.name)) : this.scores;
     return Status.success();
   }
 
-  /** Weighted sum of normalized scores per node, in `nodes` order. */
+  /**
+   * Weighted sum of normalized scores per node, in `nodes` order. Each node is scored by every
+   * plugin in turn (as kube-scheduler's RunScorePlugins), so its data is read while in cache.
+   */
   runScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): { totals: number[]; status: Status } {
-    const totals = new Array<number>(nodes.length).fill(0);
-    // One scratch list for every plugin: NormalizeScore rewrites it in place.
-    const scores = nodes.map((n) => ({ name: n.name, score: 0 }));
-    for (const { plugin, weight } of state.read<WeightedScore[]>(ACTIVE_SCORES) ?? this.scores) {
-      for (let i = 0; i < nodes.length; i++) {
-        const r = plugin.score(state, pod, nodes[i]);
-        if (r instanceof Status) return { totals, status: r.withPlugin(plugin.name) };
-        scores[i].score = r;
+    const plugins = state.activeScores ?? this.scores;
+    const n = nodes.length;
+    const totals = new Array<number>(n).fill(0);
+    const raw = plugins.map(() => new Array<number>(n));
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < plugins.length; j++) {
+        const r = plugins[j].plugin.score(state, pod, nodes[i]);
+        if (r instanceof Status) return { totals, status: r.withPlugin(plugins[j].plugin.name) };
+        raw[j][i] = r;
       }
-      const ns = asStatus(plugin.normalizeScore?.(state, pod, scores));
-      if (!ns.ok) return { totals, status: ns.withPlugin(plugin.name) };
-      for (let i = 0; i < nodes.length; i++) {
-        const s = scores[i].score;
+    }
+    for (let j = 0; j < plugins.length; j++) {
+      const { plugin, weight } = plugins[j];
+      let scores = raw[j];
+      if (plugin.normalizeScore) {
+        // NormalizeScore rewrites the list in place.
+        const list = nodes.map((node, i) => ({ name: node.name, score: scores[i] }));
+        const ns = asStatus(plugin.normalizeScore(state, pod, list));
+        if (!ns.ok) return { totals, status: ns.withPlugin(plugin.name) };
+        scores = list.map((s) => s.score);
+      }
+      for (let i = 0; i < n; i++) {
+        const s = scores[i];
         if (s < 0 || s > MAX_NODE_SCORE) return { totals, status: Status.error(`plugin ${plugin.name} returned score ${s} outside [0, ${MAX_NODE_SCORE}] for node ${nodes[i].name}`) };
         totals[i] += s * weight;
       }

@@ -15,6 +15,13 @@ export interface Plugin {
 /** Per-cycle scratch space keyed by plugin, so PreFilter results reach Filter cheaply. */
 export class CycleState {
   private readonly data = new Map<string, unknown>();
+  /**
+   * The Filter plugins and weighted Score plugins of this cycle, without those whose Pre* step
+   * returned Skip (kube-scheduler's SkipFilterPlugins/SkipScorePlugins); set by the framework and
+   * read once per node, hence fields rather than entries of `data`.
+   */
+  activeFilters?: readonly FilterPlugin[];
+  activeScores?: readonly { plugin: ScorePlugin; weight: number }[];
   read<T>(key: string): T | undefined {
     return this.data.get(key) as T | undefined;
   }
@@ -25,6 +32,8 @@ export class CycleState {
   clone(): CycleState {
     const c = new CycleState();
     for (const [k, v] of this.data) c.data.set(k, v);
+    c.activeFilters = this.activeFilters;
+    c.activeScores = this.activeScores;
     return c;
   }
 }

@@ -59,6 +59,7 @@ export class NodeInfo {
   /** The node's name and the spec fields filters read, copied here so a cycle touches fewer objects per node. */
   name = '';
   unschedulable = false;
+  labels: Readonly<Record<string, string>> = {};
   taints: readonly Taint[] | undefined;
   allocatable: Resources = zeroResources();
   requested: Resources = zeroResources();
@@ -80,6 +81,7 @@ export class NodeInfo {
     this.node = node;
     this.name = node.metadata.name!;
     this.unschedulable = !!node.spec?.unschedulable;
+    this.labels = node.metadata.labels ?? {};
     this.taints = node.spec?.taints;
     this.allocatable = resourcesOf(node.status?.allocatable ?? node.status?.capacity);
     this.imageSizes = imageSizesOf(node);
@@ -112,6 +114,7 @@ export class NodeInfo {
     const c = Object.create(NodeInfo.prototype) as NodeInfo;
     c.name = this.name;
     c.unschedulable = this.unschedulable;
+    c.labels = this.labels;
     c.taints = this.taints;
     c.allocatable = copyResources(this.allocatable);
     c.requested = copyResources(this.requested);

@@ -1,4 +1,5 @@
-import { nodeSelectorTermMatches, nodeSelectorTermsMatch, type Node, type Pod } from '@peapod/api-types';
+import { nodeSelectorTermMatches, nodeSelectorTermsMatch, type Pod } from '@peapod/api-types';
+import type { NodeInfo } from '../framework/node-info.js';
 import type { EnqueueExtensions, FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/interfaces.js';
 import { Status } from '../framework/status.js';
 import { defaultNormalizeScore } from './normalize.js';
@@ -11,14 +12,14 @@ const KEY = `${NAME}/required`;
  * `spec.nodeSelector` and the required terms as one test, built once per cycle in PreFilter (as
  * Kubernetes' preFilterState) rather than re-read from the pod for each of hundreds of nodes.
  */
-function requiredMatcher(pod: Pod): (node: Node) => boolean {
+function requiredMatcher(pod: Pod): (node: NodeInfo) => boolean {
   const selector = Object.entries(pod.spec?.nodeSelector ?? {});
   const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   const terms = required ? required.nodeSelectorTerms ?? [] : undefined;
   return (node) => {
-    const labels = node.metadata.labels ?? {};
+    const labels = node.labels;
     for (let i = 0; i < selector.length; i++) if (labels[selector[i][0]] !== selector[i][1]) return false;
-    return !terms || nodeSelectorTermsMatch(terms, node);
+    return !terms || nodeSelectorTermsMatch(terms, node.node);
   };
 }
 
@@ -41,7 +42,7 @@ export const nodeAffinity = (): PreFilterPlugin & FilterPlugin & PreScorePlugin 
     }
     return terms?.length ? { result: { nodeNames: names } } : undefined;
   },
-  filter: (state, pod, node) => ((state.read<(n: Node) => boolean>(KEY) ?? requiredMatcher(pod))(node.node) ? undefined : Status.unresolvable(ERR_REASON_POD)),
+  filter: (state, pod, node) => ((state.read<(n: NodeInfo) => boolean>(KEY) ?? requiredMatcher(pod))(node) ? undefined : Status.unresolvable(ERR_REASON_POD)),
   /** Without preferred terms every node scores 0: skip Score. */
   preScore: (_state, pod) => (pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ? undefined : Status.skip()),
   score: (_state, pod, node) => {
