@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { badRequest, invalid, type FieldError } from './errors.js';
 import { showValue } from './validation/field.js';
-import { fieldPath, isInteger, metaOf, prepareForDecode, schemaAt } from './fields.js';
+import { fieldPath, isInteger, metaOf, schemaAt } from './fields.js';
+import { decodeFast, FAIL, prepareForDecode } from './decode-walk.js';
 import type { ResourceInfo } from './resource.js';
 import { apiVersionOf } from './resource.js';
 
@@ -52,10 +53,20 @@ export const decodeObject = <T>(info: ResourceInfo<T>, raw: unknown, fieldValida
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw badRequest(`${cannot}: the object is not a JSON object`);
   }
-  const unknown = prepareForDecode(info.schema, raw, fieldValidation !== 'Ignore');
-  if (fieldValidation === 'Strict' && unknown.length > 0) {
-    throw badRequest(`${cannot}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+  const collect = fieldValidation !== 'Ignore';
+  const refuseUnknown = (unknown: string[]) => {
+    if (fieldValidation === 'Strict' && unknown.length > 0) {
+      throw badRequest(`${cannot}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+    }
+  };
+  const fast = decodeFast(info.schema, raw, collect);
+  if (fast.value !== FAIL) {
+    refuseUnknown(fast.unknown);
+    return { object: fast.value as T, warnings: fast.unknown.map((f) => `unknown field "${f}"`) };
   }
+  // zod decides whatever the one-walk decoder did not accept, and words its errors.
+  const unknown = prepareForDecode(info.schema, raw, collect);
+  refuseUnknown(unknown);
   const parsed = info.schema.safeParse(raw);
   if (!parsed.success) {
     // Parse again with inputs recorded, for the messages; only failures pay for it.

@@ -22,7 +22,8 @@ export { RESOURCES, resourceFor, resourceForKind, listSchemaOf } from './resourc
 export type { ResourceKey } from './resources.js';
 export { decodeObject, issuesToFieldErrors, typeMetaOf } from './decode.js';
 export type { DecodeResult, FieldValidation } from './decode.js';
-export { fieldPath, metaOf, prepareForDecode, schemaAt, unknownFields } from './fields.js';
+export { fieldPath, metaOf, schemaAt } from './fields.js';
+export { prepareForDecode, unknownFields } from './decode-walk.js';
 export type { PathSegment } from './fields.js';
 
 // Schema metadata consumers: patches and OpenAPI.

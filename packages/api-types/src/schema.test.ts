@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { RESOURCES, listSchemaOf } from './resources.js';
 import { decodeObject } from './decode.js';
-import { unknownFields, fieldPath, prepareForDecode } from './fields.js';
+import { fieldPath } from './fields.js';
+import { prepareForDecode, unknownFields } from './decode-walk.js';
 import { patchMetaAt, toOpenAPISchemas } from './openapi/schemas.js';
 import { applyDefaults } from './defaults.js';
 import { isBadRequest, isInvalid, type StatusError } from './errors.js';
@@ -13,7 +14,7 @@ import { EvictionSchema } from './policy/v1.js';
 import { ScaleSchema } from './autoscaling/v1.js';
 import { TableSchema, WatchEventSchema } from './meta/v1.js';
 import type { ResourceInfo } from './resource.js';
-import { webPod } from './testdata/objects.js';
+import { samples, webPod } from './testdata/objects.js';
 
 const catchStatus = (f: () => unknown): StatusError => {
   try {
@@ -22,52 +23,6 @@ const catchStatus = (f: () => unknown): StatusError => {
     return e as StatusError;
   }
   throw new Error('expected a StatusError');
-};
-
-const tmpl = { metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'c', image: 'nginx', resources: { limits: { cpu: 1 } } }] } };
-/** One realistic object per resource, as a user or controller would send it. */
-const samples: Record<keyof typeof RESOURCES, unknown> = {
-  pods: webPod(),
-  nodes: {
-    metadata: { name: 'node-1', labels: { 'kubernetes.io/os': 'linux' } },
-    spec: { taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute', timeAdded: '2024-01-01T00:00:00Z' }], podCIDR: '10.0.0.0/24' },
-    status: {
-      capacity: { cpu: '2', memory: '24Gi', pods: '110' }, allocatable: { cpu: '1900m', memory: 25000000000 },
-      conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: '2024-01-01T00:00:00Z', reason: 'KubeletReady' }],
-      addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: 'node-1' }],
-      nodeInfo: { machineID: 'm', systemUUID: 's', bootID: 'b', kernelVersion: '6.1', osImage: 'Debian', containerRuntimeVersion: 'peapod://0.1', kubeletVersion: 'v1.33.0', kubeProxyVersion: '', operatingSystem: 'linux', architecture: 'amd64' },
-    },
-  },
-  namespaces: { metadata: { name: 'team-a' } },
-  configmaps: { metadata: { name: 'c', namespace: 'default' }, data: { 'app.conf': 'x=1' }, binaryData: { blob: 'AAE=' } },
-  secrets: { metadata: { name: 's', namespace: 'default' }, type: 'Opaque', data: { password: 'cGFzcw==' } },
-  events: {
-    metadata: { name: 'web-0.17a', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'web-0', namespace: 'default', uid: 'u' },
-    reason: 'Scheduled', message: 'Successfully assigned', type: 'Normal', count: 1, firstTimestamp: '2024-01-01T00:00:00Z', source: { component: 'default-scheduler' },
-  },
-  'events.events.k8s.io': {
-    metadata: { name: 'e1', namespace: 'default' }, eventTime: '2024-01-01T00:00:00.000000Z', reason: 'Started', note: 'Started container',
-    regarding: { kind: 'Pod', name: 'web-0' }, reportingController: 'kubelet', reportingInstance: 'node-1', action: 'Start', type: 'Normal',
-  },
-  serviceaccounts: { metadata: { name: 'default', namespace: 'default' }, automountServiceAccountToken: false },
-  persistentvolumeclaims: { metadata: { name: 'data', namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
-  podtemplates: { metadata: { name: 't', namespace: 'default' }, template: tmpl },
-  replicasets: { metadata: { name: 'rs', namespace: 'default' }, spec: { replicas: 2, selector: { matchLabels: { app: 'a' } }, template: tmpl } },
-  deployments: { metadata: { name: 'd', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'a' } }, template: tmpl, strategy: { rollingUpdate: { maxSurge: 1, maxUnavailable: '10%' } } } },
-  statefulsets: {
-    metadata: { name: 's', namespace: 'default' },
-    spec: { serviceName: 's', selector: { matchLabels: { app: 'a' } }, template: tmpl, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] },
-  },
-  daemonsets: { metadata: { name: 'ds', namespace: 'kube-system' }, spec: { selector: { matchLabels: { app: 'a' } }, template: tmpl } },
-  controllerrevisions: { metadata: { name: 'd-1', namespace: 'default' }, revision: 1, data: { spec: { template: tmpl } } },
-  jobs: {
-    metadata: { name: 'j', namespace: 'default' },
-    spec: { completions: 3, completionMode: 'Indexed', backoffLimitPerIndex: 1, template: { ...tmpl, spec: { ...tmpl.spec, restartPolicy: 'Never' } } },
-    status: { active: 1, failedIndexes: '2', terminating: 0, conditions: [{ type: 'Complete', status: 'False' }] },
-  },
-  cronjobs: { metadata: { name: 'cj', namespace: 'default' }, spec: { schedule: '*/5 * * * *', timeZone: 'Etc/UTC', jobTemplate: { spec: { template: { ...tmpl, spec: { ...tmpl.spec, restartPolicy: 'OnFailure' } } } } } },
-  poddisruptionbudgets: { metadata: { name: 'p', namespace: 'default' }, spec: { minAvailable: '50%', selector: { matchLabels: { app: 'a' } } }, status: { currentHealthy: 1, desiredHealthy: 1, disruptionsAllowed: 0, expectedPods: 2 } },
-  leases: { metadata: { name: 'node-1', namespace: 'kube-node-lease' }, spec: { holderIdentity: 'node-1', leaseDurationSeconds: 40, renewTime: '2024-01-01T00:00:00.000000Z' } },
 };
 
 describe('schemas', () => {
