@@ -24,6 +24,9 @@ describe('Kubelet: phases and restarts', () => {
     expect(h.container('web', 'app')).toMatchObject({ ready: true, started: true, restartCount: 0, image: 'img', state: { running: {} } });
     expect(h.container('web', 'app')?.containerID).toMatch(/^fake:\/\//);
     expect(h.container('web', 'app')?.imageID).toMatch(/^sha256:/);
+    // As the kubelet's Go types: no empty lists for containers the pod does not have.
+    expect(s).not.toHaveProperty('initContainerStatuses');
+    expect(s).not.toHaveProperty('ephemeralContainerStatuses');
   });
 
   it('OnFailure: restarts a failing container, then the pod Succeeds when it exits 0', async () => {

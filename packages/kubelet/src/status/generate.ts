@@ -139,7 +139,8 @@ export function generatePodStatus(pod: Pod, inputs: StatusInputs): PodStatus {
     hostIP: inputs.hostIPs[0],
     hostIPs: inputs.hostIPs.map((ip) => ({ ip })),
     startTime: old.startTime ?? rfc3339(inputs.now),
-    initContainerStatuses,
+    // Empty lists are left out, as the kubelet's Go types omit them.
+    ...(initContainerStatuses.length ? { initContainerStatuses } : {}),
     containerStatuses,
     ...(ephemeralContainerStatuses.length ? { ephemeralContainerStatuses } : {}),
   };
