@@ -81,6 +81,14 @@ describe('one-walk decode', () => {
     }));
   });
 
+  it('builds what zod builds for more sets of fields than it compiles object shapes for', () => {
+    const optional: [string, unknown][] = [['workingDir', '/w'], ['command', ['a']], ['args', ['b']], ['tty', true], ['stdin', false], ['imagePullPolicy', 'Always'], ['terminationMessagePath', '/t'], ['image', 'x']];
+    for (let bits = 0; bits < 2 ** optional.length; bits++) {
+      const container = Object.fromEntries([['name', `c${bits}`], ...optional.filter((_, j) => bits & (1 << j))]);
+      expect(expectSameAsZod(RESOURCES.pods.schema, { metadata: { name: 'p' }, spec: { containers: [container] } }).accepted).toBe(true);
+    }
+  });
+
   it('skips `__proto__` keys as zod does', () => {
     const pod = JSON.parse('{"metadata":{"name":"p","__proto__":{"x":1},"labels":{"__proto__":"x","a":"b"},"managedFields":[{"fieldsV1":{"__proto__":{"f:x":{}}}}]}}');
     expect(expectSameAsZod(RESOURCES.pods.schema, pod).accepted).toBe(true);

@@ -37,7 +37,7 @@ type Leaf =
   | { kind: 'leaf'; leaf: 'union'; options: readonly Leaf[] }
   | { kind: 'leaf'; leaf: 'zod'; schema: z.ZodType };
 type Plan =
-  | { kind: 'object'; fields: Map<string, Field>; keys: readonly string[]; required: number }
+  | { kind: 'object'; fields: Map<string, Field>; required: number; shapes: Shape; shapeCount: number }
   | { kind: 'array'; item: Plan }
   /** `opaque`: a map kept whole (managedFields' fieldsV1): not scanned, nulls kept. */
   | { kind: 'record'; item: Plan; opaque: boolean }
@@ -133,11 +133,10 @@ const planOf = (schema: z.ZodType): Plan => {
   let plan: Plan;
   if (d.type === 'object' && d.catchall === undefined && !d.checks?.length) {
     const shape = (n as { shape: Record<string, z.ZodType> }).shape;
-    const keys = Object.keys(shape);
     const fields = new Map<string, Field>();
-    const object = { kind: 'object' as const, fields, keys, required: 0 };
+    const object = { kind: 'object' as const, fields, required: 0, shapes: { next: [] }, shapeCount: 0 };
     plans.set(schema, object); // before the fields: schemas may nest themselves
-    keys.forEach((k, index) => {
+    Object.keys(shape).forEach((k, index) => {
       const fd = defOf(shape[k]);
       const optional = fd.type === 'optional' && defOf(fd.innerType!).type !== 'default' && defOf(fd.innerType!).type !== 'prefault';
       fields.set(k, { index, optional, plan: planOf(optional ? fd.innerType! : shape[k]) });
@@ -185,6 +184,39 @@ const parsedKey: string[] = [];
 const parsedValue: unknown[] = [];
 let parsedTop = 0;
 
+/**
+ * Output objects are made by an object literal per set of fields seen (compiled once, at most
+ * MAX_SHAPES per object schema), as JSON.parse lays objects out: fields in the object itself
+ * rather than added one by one, which later reads (defaulting, validation) are faster on. Shapes
+ * form a trie over the fields' shape positions; past the cap objects are built field by field.
+ */
+interface Shape {
+  next: (Shape | undefined)[];
+  build?: (values: readonly unknown[], base: number) => Record<string, unknown>;
+}
+const MAX_SHAPES = 64;
+
+/** Field names come from the schema, never from input. */
+const compileShape = (keys: readonly string[]) =>
+  new Function('v', 'b', `return {${keys.map((k, j) => `${JSON.stringify(k)}: v[b + ${j}]`).join(', ')}};`) as Shape['build'];
+
+const buildObject = (plan: Extract<Plan, { kind: 'object' }>, base: number, top: number): Record<string, unknown> => {
+  let shape: Shape | undefined = plan.shapes;
+  for (let i = base; i < top && shape; i++) {
+    const at = parsedIndex[i];
+    let next: Shape | undefined = shape.next[at];
+    if (!next && plan.shapeCount < MAX_SHAPES) {
+      next = shape.next[at] = { next: [] };
+      plan.shapeCount++;
+    }
+    shape = next;
+  }
+  if (shape) return (shape.build ??= compileShape(parsedKey.slice(base, top)))!(parsedValue, base);
+  const out: Record<string, unknown> = {};
+  for (let i = base; i < top; i++) out[parsedKey[i]] = parsedValue[i];
+  return out;
+};
+
 const walkObject = (w: Walk, plan: Extract<Plan, { kind: 'object' }>, o: Record<string, unknown>): unknown => {
   const base = parsedTop;
   let required = 0;
@@ -225,11 +257,8 @@ const walkObject = (w: Walk, plan: Extract<Plan, { kind: 'object' }>, o: Record<
     parsedValue[i] = r;
   }
   if (!w.build) return o;
-  const out: Record<string, unknown> = {};
-  for (let i = base; i < parsedTop; i++) {
-    out[parsedKey[i]] = parsedValue[i];
-    parsedValue[i] = undefined; // holds no decoded value past the walk
-  }
+  const out = buildObject(plan, base, parsedTop);
+  parsedValue.fill(undefined, base, parsedTop); // holds no decoded value past the walk
   parsedTop = base;
   return required < plan.required ? FAIL : out;
 };

@@ -69,9 +69,14 @@ const defaultContainer = (c: Container | EphemeralContainer) => {
   defaultFieldRefs(c);
 };
 
+/** Whether a volume names any source (every field but `name` is one). */
+const hasSource = (v: Volume) => {
+  for (const k in v) if (k !== 'name' && v[k as keyof Volume] !== undefined) return true;
+  return false;
+};
+
 const defaultVolume = (v: Volume) => {
-  const { name: _name, ...source } = v;
-  if (Object.values(source).every((s) => s === undefined)) v.emptyDir = {};
+  if (!hasSource(v)) v.emptyDir = {};
   if (v.secret) v.secret.defaultMode ??= DEFAULT_FILE_MODE;
   if (v.configMap) v.configMap.defaultMode ??= DEFAULT_FILE_MODE;
   if (v.downwardAPI) {
@@ -125,7 +130,8 @@ export const defaultPod = (pod: Pod): Pod => {
   const spec = pod.spec;
   if (!spec) return pod;
   defaultPodSpec(spec);
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) requestsFromLimits(c.resources);
+  for (const c of spec.initContainers ?? []) requestsFromLimits(c.resources);
+  for (const c of spec.containers ?? []) requestsFromLimits(c.resources);
   requestsFromLimits(spec.resources);
   spec.enableServiceLinks ??= true;
   if (spec.hostNetwork) {

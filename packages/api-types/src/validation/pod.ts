@@ -8,7 +8,7 @@ import type { LabelSelector, ObjectMeta } from '../meta/v1.js';
 import { compareQuantities, type Quantity } from '../quantity.js';
 import { quantityOf } from '../helpers.js';
 import {
-  duplicate, forbidden, inclusiveRange, invalidValue, nonNegative, notFound, notSupported, required,
+  duplicate, forbidden, inclusiveRange, invalidValue, NON_NEGATIVE, notFound, notSupported, required,
 } from './field.js';
 import {
   check, isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isQualifiedName, isValidLabelValue, isValidPortName,
@@ -197,6 +197,8 @@ const validateHTTPGet = (errs: Errs, h: HTTPGetAction, path: string) => {
   });
 };
 
+const PROBE_COUNTS = ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const;
+
 const validateProbe = (errs: Errs, p: Probe, path: string, kind: 'liveness' | 'readiness' | 'startup') => {
   const handlers = countSet(p, ['exec', 'httpGet', 'tcpSocket', 'grpc']);
   if (handlers.length === 0) errs.push(required(path, 'must specify a handler type'));
@@ -204,7 +206,10 @@ const validateProbe = (errs: Errs, p: Probe, path: string, kind: 'liveness' | 'r
   if (p.httpGet) validateHTTPGet(errs, p.httpGet, `${path}.httpGet`);
   if (p.tcpSocket) validatePortRef(errs, `${path}.tcpSocket.port`, p.tcpSocket.port);
   if (p.grpc) for (const m of isValidPortNum(p.grpc.port)) errs.push(invalidValue(`${path}.grpc.port`, p.grpc.port, m));
-  for (const k of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const) nonNegative(errs, `${path}.${k}`, p[k]);
+  for (const k of PROBE_COUNTS) {
+    const v = p[k];
+    if (v !== undefined && v < 0) errs.push(invalidValue(`${path}.${k}`, v, NON_NEGATIVE));
+  }
   if (p.terminationGracePeriodSeconds !== undefined) {
     if (kind === 'readiness') errs.push(invalidValue(`${path}.terminationGracePeriodSeconds`, p.terminationGracePeriodSeconds, 'must not be set for readinessProbes'));
     else if (p.terminationGracePeriodSeconds <= 0) errs.push(invalidValue(`${path}.terminationGracePeriodSeconds`, p.terminationGracePeriodSeconds, 'must be greater than 0'));
@@ -348,6 +353,9 @@ const validatePorts = (errs: Errs, ports: ContainerPort[] | undefined, path: str
   });
 };
 
+const EPHEMERAL_FORBIDDEN = ['ports', 'resources', 'lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe', 'resizePolicy', 'restartPolicy'] as const;
+const PROBES = [['livenessProbe', 'liveness'], ['readinessProbe', 'readiness'], ['startupProbe', 'startup']] as const;
+
 const validateContainer = (errs: Errs, c: Container | EphemeralContainer, kind: ContainerKind, path: string, ctx: PodCtx) => {
   if (!c.name) errs.push(required(`${path}.name`));
   else check(errs, `${path}.name`, c.name, isDNS1123Label);
@@ -376,8 +384,7 @@ const validateContainer = (errs: Errs, c: Container | EphemeralContainer, kind: 
   });
 
   if (kind === 'ephemeral') {
-    const ephemeralForbidden = ['ports', 'resources', 'lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe', 'resizePolicy', 'restartPolicy'] as const;
-    for (const k of ephemeralForbidden) if (c[k] !== undefined) errs.push(forbidden(`${path}.${k}`, 'cannot be set for an Ephemeral Container'));
+    for (const k of EPHEMERAL_FORBIDDEN) if (c[k] !== undefined) errs.push(forbidden(`${path}.${k}`, 'cannot be set for an Ephemeral Container'));
     c.volumeMounts?.forEach((m, i) => {
       if (m.subPath) errs.push(forbidden(`${path}.volumeMounts[${i}].subPath`, 'cannot be set for an Ephemeral Container'));
     });
@@ -386,7 +393,7 @@ const validateContainer = (errs: Errs, c: Container | EphemeralContainer, kind: 
   const sidecar = kind === 'init' && c.restartPolicy === 'Always';
   if (kind === 'init' && c.restartPolicy !== undefined && c.restartPolicy !== 'Always') errs.push(notSupported(`${path}.restartPolicy`, c.restartPolicy, ['Always']));
   if (kind === 'regular' && c.restartPolicy !== undefined) errs.push(forbidden(`${path}.restartPolicy`, 'may not be set for non-init containers'));
-  for (const [k, probeKind] of [['livenessProbe', 'liveness'], ['readinessProbe', 'readiness'], ['startupProbe', 'startup']] as const) {
+  for (const [k, probeKind] of PROBES) {
     const probe = c[k];
     if (!probe) continue;
     if (kind === 'init' && !sidecar) errs.push(forbidden(`${path}.${k}`, 'may not be set for init containers without restartPolicy=Always'));
