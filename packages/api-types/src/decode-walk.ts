@@ -183,6 +183,8 @@ const parsedIndex: number[] = [];
 const parsedKey: string[] = [];
 const parsedValue: unknown[] = [];
 let parsedTop = 0;
+/** How far the stack reached in this walk: what to clear after it, so that it holds no decoded value. */
+let parsedHigh = 0;
 
 /**
  * Output objects are made by an object literal per set of fields seen (compiled once, at most
@@ -247,6 +249,7 @@ const walkObject = (w: Walk, plan: Extract<Plan, { kind: 'object' }>, o: Record<
     if (r === FAIL) return FAIL;
     // Insertion into shape order: objects have few fields.
     let i = parsedTop++;
+    if (parsedTop > parsedHigh) parsedHigh = parsedTop;
     for (; i > base && parsedIndex[i - 1] > f.index; i--) {
       parsedIndex[i] = parsedIndex[i - 1];
       parsedKey[i] = parsedKey[i - 1];
@@ -258,7 +261,6 @@ const walkObject = (w: Walk, plan: Extract<Plan, { kind: 'object' }>, o: Record<
   }
   if (!w.build) return o;
   const out = buildObject(plan, base, parsedTop);
-  parsedValue.fill(undefined, base, parsedTop); // holds no decoded value past the walk
   parsedTop = base;
   return required < plan.required ? FAIL : out;
 };
@@ -343,9 +345,8 @@ const run = (schema: z.ZodType, value: unknown, dropNulls: boolean, collect: boo
   try {
     return { value: walk(state, planOf(schema), value), unknown: state.unknown };
   } finally {
-    // A walk that failed half-way leaves its entries behind.
-    parsedValue.fill(undefined, 0, parsedTop);
-    parsedTop = 0;
+    for (let i = 0; i < parsedHigh; i++) parsedValue[i] = undefined;
+    parsedTop = parsedHigh = 0;
   }
 };
 
