@@ -5,9 +5,10 @@
 //   node serve.mjs peapod|bare <dir>
 //
 // `peapod`: the API server over a sqlite store in <dir>; `bare`: the floor, a bare Node HTTPS
-// server with the certificate `peapod` created in <dir>/pki that parses the body and answers 201
-// with it (start `peapod` first). Sends { url } (`peapod`: with its CA and admin token) once listening; answers 'cpu' with this process's CPU time
-// (user + system, all threads, µs); 'exit' closes and exits.
+// server with the certificate `peapod` created in <dir>/pki (start `peapod` first) that parses the
+// body and answers 201 with it. Sends { url } once listening (`peapod`: with its CA and admin
+// token); answers 'cpu' with this process's CPU time (user + system, all threads, µs); 'exit'
+// closes and exits.
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import { join } from 'node:path';

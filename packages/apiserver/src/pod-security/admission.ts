@@ -170,7 +170,8 @@ export class PodSecurityAdmission {
 
 /**
  * The pod's violations of one level and version, evaluated once per request for each (a module
- * function rather than a closure, so that pods in namespaces without a policy allocate nothing).
+ * function rather than a closure, so that pods in namespaces without a policy allocate no closure
+ * context for it).
  */
 function violations(cache: Map<string, Violation[]>, lv: LevelVersion, meta: ObjectMeta, spec: PodSpec): Violation[] {
   const key = policyString(lv);
