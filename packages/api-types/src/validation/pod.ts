@@ -56,8 +56,14 @@ const quantityAt = (errs: Errs, field: string, text: string): Quantity | undefin
 };
 const isNegative = (q: Quantity) => q.num < 0n;
 
-const validateFileMode = (errs: Errs, field: string, mode: number | undefined) => {
-  if (mode !== undefined && (mode < 0 || mode > 0o777)) errs.push(invalidValue(field, mode, FILE_MODE_MSG));
+/** `path.field` is a file mode; the path is built only for an error. */
+const validateFileMode = (errs: Errs, path: string, field: string, mode: number | undefined) => {
+  if (mode !== undefined && (mode < 0 || mode > 0o777)) errs.push(invalidValue(`${path}.${field}`, mode, FILE_MODE_MSG));
+};
+
+/** Of mutually exclusive fields (`set`, as `countSet` lists them), every one past the first is Forbidden. */
+const forbidExtra = (errs: Errs, path: string, set: readonly string[], detail: string) => {
+  for (let i = 1; i < set.length; i++) errs.push(forbidden(`${path}.${set[i]}`, detail));
 };
 
 // ---- downward API ----
@@ -112,26 +118,26 @@ const validateKeyToPaths = (errs: Errs, items: { key: string; path: string; mode
     else check(errs, `${p}.key`, it.key, isConfigMapKey);
     if (!it.path) errs.push(required(`${p}.path`));
     else localDescendingPath(errs, `${p}.path`, it.path);
-    validateFileMode(errs, `${p}.mode`, it.mode);
+    validateFileMode(errs, p, 'mode', it.mode);
   });
 };
 
 const validateVolume = (errs: Errs, v: Volume, path: string) => {
   const set = countSet(v, VOLUME_SOURCES);
   if (set.length === 0) errs.push(required(path, 'must specify a volume type'));
-  for (const extra of set.slice(1)) errs.push(forbidden(`${path}.${extra}`, 'may not specify more than 1 volume type'));
+  forbidExtra(errs, path, set, 'may not specify more than 1 volume type');
   if (v.hostPath && !v.hostPath.path) errs.push(required(`${path}.hostPath.path`));
   const sizeLimit = v.emptyDir?.sizeLimit === undefined ? undefined : quantityAt(errs, `${path}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit);
   if (sizeLimit && isNegative(sizeLimit)) errs.push(invalidValue(`${path}.emptyDir.sizeLimit`, v.emptyDir!.sizeLimit, 'must be greater than or equal to 0'));
   if (v.configMap) {
     if (!v.configMap.name) errs.push(required(`${path}.configMap.name`));
     validateKeyToPaths(errs, v.configMap.items, `${path}.configMap`);
-    validateFileMode(errs, `${path}.configMap.defaultMode`, v.configMap.defaultMode);
+    validateFileMode(errs, path, 'configMap.defaultMode', v.configMap.defaultMode);
   }
   if (v.secret) {
     if (!v.secret.secretName) errs.push(required(`${path}.secret.secretName`));
     validateKeyToPaths(errs, v.secret.items, `${path}.secret`);
-    validateFileMode(errs, `${path}.secret.defaultMode`, v.secret.defaultMode);
+    validateFileMode(errs, path, 'secret.defaultMode', v.secret.defaultMode);
   }
   if (v.persistentVolumeClaim && !v.persistentVolumeClaim.claimName) errs.push(required(`${path}.persistentVolumeClaim.claimName`));
   if (v.nfs) {
@@ -143,16 +149,16 @@ const validateVolume = (errs: Errs, v: Volume, path: string) => {
   if (v.ephemeral && !v.ephemeral.volumeClaimTemplate) errs.push(required(`${path}.ephemeral.volumeClaimTemplate`));
   if (v.image && !v.image.reference) errs.push(required(`${path}.image.reference`));
   if (v.downwardAPI) {
-    validateFileMode(errs, `${path}.downwardAPI.defaultMode`, v.downwardAPI.defaultMode);
+    validateFileMode(errs, path, 'downwardAPI.defaultMode', v.downwardAPI.defaultMode);
     validateDownwardAPIFiles(errs, v.downwardAPI.items, `${path}.downwardAPI`);
   }
   if (v.projected) {
-    validateFileMode(errs, `${path}.projected.defaultMode`, v.projected.defaultMode);
+    validateFileMode(errs, path, 'projected.defaultMode', v.projected.defaultMode);
     v.projected.sources?.forEach((s, i) => {
       const p = `${path}.projected.sources[${i}]`;
       const kinds = countSet(s, ['secret', 'configMap', 'downwardAPI', 'serviceAccountToken']);
       if (kinds.length === 0) errs.push(required(p, 'must specify exactly 1 of: secret, configMap, downwardAPI, serviceAccountToken'));
-      for (const extra of kinds.slice(1)) errs.push(forbidden(`${p}.${extra}`, 'may not specify more than 1 volume type per source'));
+      forbidExtra(errs, p, kinds, 'may not specify more than 1 volume type per source');
       if (s.secret) validateKeyToPaths(errs, s.secret.items, `${p}.secret`);
       if (s.configMap) validateKeyToPaths(errs, s.configMap.items, `${p}.configMap`);
       if (s.downwardAPI) validateDownwardAPIFiles(errs, s.downwardAPI.items, `${p}.downwardAPI`);
@@ -175,7 +181,7 @@ const validateDownwardAPIFiles = (errs: Errs, items: DownwardAPIVolumeFile[] | u
     const p = `${path}.items[${i}]`;
     if (!it.path) errs.push(required(`${p}.path`));
     else localDescendingPath(errs, `${p}.path`, it.path);
-    validateFileMode(errs, `${p}.mode`, it.mode);
+    validateFileMode(errs, p, 'mode', it.mode);
     if (it.fieldRef && it.resourceFieldRef) errs.push(invalidValue(p, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
     else if (it.fieldRef) validateObjectFieldSelector(errs, it.fieldRef, VOLUME_FIELD_PATHS, `${p}.fieldRef`);
     else if (it.resourceFieldRef) validateResourceFieldSelector(errs, it.resourceFieldRef, true, `${p}.resourceFieldRef`);
@@ -199,10 +205,12 @@ const validateHTTPGet = (errs: Errs, h: HTTPGetAction, path: string) => {
 
 const PROBE_COUNTS = ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const;
 
-const validateProbe = (errs: Errs, p: Probe, path: string, kind: 'liveness' | 'readiness' | 'startup') => {
+type ProbeKind = 'liveness' | 'readiness' | 'startup';
+
+const validateProbe = (errs: Errs, p: Probe, path: string, kind: ProbeKind) => {
   const handlers = countSet(p, ['exec', 'httpGet', 'tcpSocket', 'grpc']);
   if (handlers.length === 0) errs.push(required(path, 'must specify a handler type'));
-  for (const extra of handlers.slice(1)) errs.push(forbidden(`${path}.${extra}`, 'may not specify more than 1 handler type'));
+  forbidExtra(errs, path, handlers, 'may not specify more than 1 handler type');
   if (p.httpGet) validateHTTPGet(errs, p.httpGet, `${path}.httpGet`);
   if (p.tcpSocket) validatePortRef(errs, `${path}.tcpSocket.port`, p.tcpSocket.port);
   if (p.grpc) for (const m of isValidPortNum(p.grpc.port)) errs.push(invalidValue(`${path}.grpc.port`, p.grpc.port, m));
@@ -219,10 +227,17 @@ const validateProbe = (errs: Errs, p: Probe, path: string, kind: 'liveness' | 'r
   }
 };
 
+/** A container's `path.field` probe; init containers other than sidecars may have none (`forbidden`). */
+const validateContainerProbe = (errs: Errs, p: Probe | undefined, path: string, field: string, kind: ProbeKind, forbid: boolean) => {
+  if (!p) return;
+  if (forbid) errs.push(forbidden(`${path}.${field}`, 'may not be set for init containers without restartPolicy=Always'));
+  else validateProbe(errs, p, `${path}.${field}`, kind);
+};
+
 const validateHandler = (errs: Errs, h: LifecycleHandler, path: string, gracePeriod: number) => {
   const handlers = countSet(h, ['exec', 'httpGet', 'tcpSocket', 'sleep']);
   if (handlers.length === 0) errs.push(required(path, 'must specify a handler type'));
-  for (const extra of handlers.slice(1)) errs.push(forbidden(`${path}.${extra}`, 'may not specify more than 1 handler type'));
+  forbidExtra(errs, path, handlers, 'may not specify more than 1 handler type');
   if (h.httpGet) validateHTTPGet(errs, h.httpGet, `${path}.httpGet`);
   if (h.tcpSocket) validatePortRef(errs, `${path}.tcpSocket.port`, h.tcpSocket.port);
   if (h.sleep && (h.sleep.seconds < 0 || h.sleep.seconds > gracePeriod)) {
@@ -354,7 +369,6 @@ const validatePorts = (errs: Errs, ports: ContainerPort[] | undefined, path: str
 };
 
 const EPHEMERAL_FORBIDDEN = ['ports', 'resources', 'lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe', 'resizePolicy', 'restartPolicy'] as const;
-const PROBES = [['livenessProbe', 'liveness'], ['readinessProbe', 'readiness'], ['startupProbe', 'startup']] as const;
 
 const validateContainer = (errs: Errs, c: Container | EphemeralContainer, kind: ContainerKind, path: string, ctx: PodCtx) => {
   if (!c.name) errs.push(required(`${path}.name`));
@@ -393,14 +407,13 @@ const validateContainer = (errs: Errs, c: Container | EphemeralContainer, kind: 
   const sidecar = kind === 'init' && c.restartPolicy === 'Always';
   if (kind === 'init' && c.restartPolicy !== undefined && c.restartPolicy !== 'Always') errs.push(notSupported(`${path}.restartPolicy`, c.restartPolicy, ['Always']));
   if (kind === 'regular' && c.restartPolicy !== undefined) errs.push(forbidden(`${path}.restartPolicy`, 'may not be set for non-init containers'));
-  for (const [k, probeKind] of PROBES) {
-    const probe = c[k];
-    if (!probe) continue;
-    if (kind === 'init' && !sidecar) errs.push(forbidden(`${path}.${k}`, 'may not be set for init containers without restartPolicy=Always'));
-    else validateProbe(errs, probe, `${path}.${k}`, probeKind);
-  }
+  // Init containers other than sidecars run to completion: no probes, no lifecycle hooks.
+  const plainInit = kind === 'init' && !sidecar;
+  validateContainerProbe(errs, c.livenessProbe, path, 'livenessProbe', 'liveness', plainInit);
+  validateContainerProbe(errs, c.readinessProbe, path, 'readinessProbe', 'readiness', plainInit);
+  validateContainerProbe(errs, c.startupProbe, path, 'startupProbe', 'startup', plainInit);
   if (c.lifecycle) {
-    if (kind === 'init' && !sidecar) errs.push(forbidden(`${path}.lifecycle`, 'may not be set for init containers without restartPolicy=Always'));
+    if (plainInit) errs.push(forbidden(`${path}.lifecycle`, 'may not be set for init containers without restartPolicy=Always'));
     else {
       if (c.lifecycle.postStart) validateHandler(errs, c.lifecycle.postStart, `${path}.lifecycle.postStart`, ctx.gracePeriod);
       if (c.lifecycle.preStop) validateHandler(errs, c.lifecycle.preStop, `${path}.lifecycle.preStop`, ctx.gracePeriod);
