@@ -85,8 +85,9 @@ export const isConfigMapKey = (v: string): string[] => {
 };
 
 /** Environment variable names: any printable ASCII except '=' (RelaxedEnvironmentVariableValidation, GA in 1.34). */
+const ENV_VAR_NAME = /^[\x20-\x3c\x3e-\x7e]+$/;
 export const isEnvVarName = (v: string): string[] =>
-  v.length > 0 && /^[\x20-\x3c\x3e-\x7e]+$/.test(v) ? [] : ["a valid environment variable name must consist only of printable ASCII characters other than '='"];
+  v.length > 0 && ENV_VAR_NAME.test(v) ? [] : ["a valid environment variable name must consist only of printable ASCII characters other than '='"];
 
 /** IANA service names, as port names must be. */
 export const isValidPortName = (v: string): string[] => {

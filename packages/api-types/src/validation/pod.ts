@@ -45,7 +45,7 @@ const countSet = (o: object, keys: readonly string[]): string[] => {
 /** Rejects absolute paths and `..` elements (validateLocalDescendingPath). */
 const localDescendingPath = (errs: Errs, field: string, p: string) => {
   if (p.startsWith('/')) errs.push(invalidValue(field, p, 'must be a relative path'));
-  if (p.split('/').includes('..')) errs.push(invalidValue(field, p, "must not contain '..'"));
+  if (p === '..' || p.startsWith('../') || p.endsWith('/..') || p.includes('/../')) errs.push(invalidValue(field, p, "must not contain '..'"));
 };
 
 /** The parsed quantity, or undefined after reporting malformed text. */
@@ -68,19 +68,25 @@ const forbidExtra = (errs: Errs, path: string, set: readonly string[], detail: s
 
 // ---- downward API ----
 
+const LABEL_OR_ANNOTATION_SUBSCRIPT = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/;
+const SUBSCRIPT = /^([^[]+)\[(.*)\]$/;
+const HUGEPAGES_RESOURCE = /^(limits|requests)\.hugepages-/;
+
 const validateObjectFieldSelector = (errs: Errs, ref: ObjectFieldSelector, allowed: readonly string[], path: string) => {
   if (!ref.apiVersion) errs.push(required(`${path}.apiVersion`));
   if (!ref.fieldPath) {
     errs.push(required(`${path}.fieldPath`));
     return;
   }
-  const m = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/.exec(ref.fieldPath) ?? /^([^[]+)\[(.*)\]$/.exec(ref.fieldPath);
+  // Allowed paths have no subscript: the common case needs no pattern.
+  if (allowed.includes(ref.fieldPath)) return;
+  const m = LABEL_OR_ANNOTATION_SUBSCRIPT.exec(ref.fieldPath) ?? SUBSCRIPT.exec(ref.fieldPath);
   if (m) {
     const [, base, key] = m;
     if (base === 'metadata.labels') check(errs, `${path}.fieldPath`, key, isQualifiedName);
     else if (base === 'metadata.annotations') check(errs, `${path}.fieldPath`, key.toLowerCase(), isQualifiedName);
     else errs.push(invalidValue(`${path}.fieldPath`, base, 'does not support subscript'));
-  } else if (!allowed.includes(ref.fieldPath)) {
+  } else {
     errs.push(notSupported(`${path}.fieldPath`, ref.fieldPath, allowed));
   }
 };
@@ -91,7 +97,7 @@ const validateResourceFieldSelector = (errs: Errs, ref: ResourceFieldSelector, v
     errs.push(required(`${path}.resource`));
     return;
   }
-  const hugepages = /^(limits|requests)\.hugepages-/.test(ref.resource);
+  const hugepages = HUGEPAGES_RESOURCE.test(ref.resource);
   if (!hugepages && !RESOURCE_FIELD_PATHS.includes(ref.resource)) {
     errs.push(notSupported(`${path}.resource`, ref.resource, RESOURCE_FIELD_PATHS));
     return;
@@ -268,19 +274,21 @@ const validateEnv = (errs: Errs, env: EnvVar[] | undefined, path: string) => {
   });
 };
 
-const validateResources = (errs: Errs, r: ResourceRequirements, path: string, podLevel = false) => {
-  const checkMap = (m: Record<string, string> | undefined, kind: 'limits' | 'requests') => {
-    for (const name in m ?? {}) {
-      const p = `${path}.${kind}[${name}]`;
-      if (!STANDARD_CONTAINER_RESOURCES.has(name) && !name.startsWith('hugepages-') && !name.includes('/')) {
-        errs.push(invalidValue(p, name, podLevel ? 'must be a standard resource for pods' : 'must be a standard resource for containers'));
-      }
-      const q = quantityAt(errs, p, m![name]);
-      if (q && isNegative(q)) errs.push(invalidValue(p, m![name], 'must be greater than or equal to 0'));
+/** Names and quantities of a resource list (`path[name]`, built only for an error). */
+const validateResourceList = (errs: Errs, m: Record<string, string> | undefined, path: string, podLevel: boolean) => {
+  for (const name in m) {
+    if (!STANDARD_CONTAINER_RESOURCES.has(name) && !name.startsWith('hugepages-') && !name.includes('/')) {
+      errs.push(invalidValue(`${path}[${name}]`, name, podLevel ? 'must be a standard resource for pods' : 'must be a standard resource for containers'));
     }
-  };
-  checkMap(r.limits, 'limits');
-  checkMap(r.requests, 'requests');
+    const q = quantityOf(m[name]);
+    if (!q) quantityAt(errs, `${path}[${name}]`, m[name]);
+    else if (isNegative(q)) errs.push(invalidValue(`${path}[${name}]`, m[name], 'must be greater than or equal to 0'));
+  }
+};
+
+const validateResources = (errs: Errs, r: ResourceRequirements, path: string, podLevel = false) => {
+  validateResourceList(errs, r.limits, `${path}.limits`, podLevel);
+  validateResourceList(errs, r.requests, `${path}.requests`, podLevel);
   for (const name in r.requests ?? {}) {
     const lim = r.limits?.[name];
     const req = r.requests![name];
