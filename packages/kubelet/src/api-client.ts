@@ -20,18 +20,9 @@ export interface PodDeleter {
   deletePod(pod: Pod): Promise<void>;
 }
 
-/** The kubelet's own Node as its informer holds it. */
-export interface NodeCache {
-  /** The Node as last listed or watched; undefined before the first list and once it is deleted. */
-  get(): Node | undefined;
-  stop(): Promise<void>;
-}
-
 /** Node registration, status and heartbeat. */
 export interface NodeApi {
   getNode(name: string): Promise<Node | undefined>;
-  /** Starts following one Node (list+watch of `metadata.name=<name>`), as the kubelet's node informer. */
-  watchNode(name: string): NodeCache;
   /** Rejects with AlreadyExists when the node is registered already. */
   createNode(node: Node): Promise<Node>;
   /** Writes `node.status` (and labels through the main resource when they changed). */
@@ -102,11 +93,6 @@ export function kubeletApiFromClient(client: KubeClient, clock: Clock, logger: L
     getConfigMap: (namespace, name) => orUndefined(configMaps.get(name, { namespace })),
     getSecret: (namespace, name) => orUndefined(secrets.get(name, { namespace })),
     getNode: (name) => orUndefined(nodes.get(name)),
-    watchNode(name) {
-      const informer = new SharedInformer(RESOURCES.nodes, { fieldSelector: `metadata.name=${name}` }, { client, clock, logger });
-      informer.start();
-      return { get: () => informer.lister.get(undefined, name), stop: () => informer.stop() };
-    },
     createNode: (node) => nodes.create(node),
     updateNode: (node) => nodes.update(node),
     updateNodeStatus: (node) => nodes.updateStatus(node),

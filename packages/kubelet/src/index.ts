@@ -4,7 +4,7 @@ export { KubeletModule } from './module.js';
 export { KubeletApi, KubeletInstance, KubeletModuleOptions, NodeStreaming } from './tokens.js';
 export type { KubeletEvents, PodRef, ProbeType } from './events.js';
 export { kubeletApiFromClient } from './api-client.js';
-export type { NodeApi, NodeCache, ObjectLookup, PodDeleter, PodSource, PodSourceHandler, PodStatusWriter } from './api-client.js';
+export type { NodeApi, ObjectLookup, PodDeleter, PodSource, PodSourceHandler, PodStatusWriter } from './api-client.js';
 export { KubeletStreamingServer } from './streaming.js';
 export type { ContainerLocator, ContainerTarget, StreamIO, StreamLogOptions } from './streaming.js';
 export { startKubeletServer } from './server.js';

@@ -189,7 +189,7 @@ export class Kubelet implements PodSyncer {
   async stop(): Promise<void> {
     for (const t of this.timers) t.cancel();
     this.timers = [];
-    await this.node.stop();
+    this.node.stop();
     this.staticSource?.stop();
     await this.source?.stop();
     this.workers.shutdown();

@@ -4,8 +4,6 @@ import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Node } from '@peapod/api-types';
-import { FakeKubeletApi } from './testing/fake-api.js';
 import { startKubelet, T0, type Harness } from './testing/harness.js';
 import { ctr } from './status/testing.js';
 import { MIRROR_ANNOTATION } from './static-pods.js';
@@ -70,39 +68,6 @@ describe('Kubelet: node registration and lease', () => {
     await h.run(10 * S);
     expect(reads()).toBe(atStart + 2);
     expect(lease().spec).toMatchObject({ holderIdentity: 'node-1', renewTime: '2025-01-01T00:00:50.000000Z' });
-  });
-});
-
-describe('Kubelet: node status from its informer', () => {
-  it('reads its Node from its node cache, not with a GET every 10 s, and still reports every 5 minutes', async () => {
-    h = await startKubelet();
-    const reads = h.api.nodeReads;
-    const heartbeat = () => h.api.nodes.get('node-1')!.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime;
-    const first = heartbeat();
-    await h.run(60 * S);
-    expect(h.api.nodeReads).toBe(reads);
-    expect(heartbeat()).toBe(first);
-    await h.run(4 * 60 * S);
-    expect(h.api.nodeReads).toBe(reads);
-    expect(heartbeat()).toBe('2025-01-01T00:05:00Z');
-  });
-
-  it('a stale cached Node makes the write conflict once; a GET of the current Node then serves the write', async () => {
-    const api = new FakeKubeletApi();
-    let cached: Node | undefined;
-    // A cache that never sees later versions of the Node.
-    api.watchNode = (name) => {
-      cached = api.nodes.get(name);
-      return { get: () => cached, stop: async () => undefined };
-    };
-    h = await startKubelet({ api });
-    const node = api.nodes.get('node-1')!;
-    await api.updateNode({ ...node, metadata: { ...node.metadata, labels: { ...node.metadata.labels, team: 'a' } } });
-    const reads = api.nodeReads;
-    await h.run(5 * 60 * S);
-    expect(api.nodeReads).toBe(reads + 1);
-    expect(api.nodes.get('node-1')!.metadata.labels?.team).toBe('a');
-    expect(api.nodes.get('node-1')!.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime).toBe('2025-01-01T00:05:00Z');
   });
 });
 

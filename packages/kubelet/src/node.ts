@@ -1,8 +1,8 @@
 import * as os from 'node:os';
-import { isConflict, type Lease, type Node, type NodeCondition } from '@peapod/api-types';
+import type { Lease, Node, NodeCondition } from '@peapod/api-types';
 import type { Clock, Logger, TimerHandle, TypedEmitter } from '@peapod/core';
 import type { RuntimeVersioner } from '@peapod/runtime';
-import type { NodeApi, NodeCache } from './api-client.js';
+import type { NodeApi } from './api-client.js';
 import type { KubeletEvents } from './events.js';
 import { rfc3339 } from './pod-util.js';
 
@@ -57,8 +57,6 @@ export class NodeLifecycle {
    * it was deleted) drops it, and the renewal reads the Lease afresh.
    */
   private lease?: Lease;
-  /** The Node as this kubelet's informer holds it: the status loop reads it instead of a GET every 10 s. */
-  private nodeCache?: NodeCache;
 
   constructor(
     private readonly api: NodeApi,
@@ -73,18 +71,15 @@ export class NodeLifecycle {
   async start(): Promise<void> {
     await this.register();
     await this.renewLease();
-    this.nodeCache = this.api.watchNode(this.options.nodeName);
     this.timers.push(
       this.clock.setInterval(() => void this.updateStatus().catch((err) => this.logger.warn('node status update failed', { error: String(err) })), NODE_STATUS_UPDATE_MS),
       this.clock.setInterval(() => void this.renewLease().catch((err) => this.logger.warn('lease renewal failed', { error: String(err) })), (LEASE_DURATION_SECONDS * 1000) / 4),
     );
   }
 
-  async stop(): Promise<void> {
+  stop(): void {
     for (const t of this.timers) t.cancel();
     this.timers = [];
-    await this.nodeCache?.stop();
-    this.nodeCache = undefined;
   }
 
   async register(): Promise<void> {
@@ -102,27 +97,15 @@ export class NodeLifecycle {
     this.events.emit('nodeRegistered', nodeName);
   }
 
-  /**
-   * Recomputes the status; writes it when something changed or the report period passed. As the
-   * kubelet's tryUpdateNodeStatus, the first attempt reads the Node from the kubelet's informer;
-   * a GET serves a retry after a conflict (the cached Node was stale) and a Node the cache lacks.
-   */
+  /** Recomputes the status; writes it when something changed or the report period passed. */
   async updateStatus(): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const current = (attempt === 0 ? this.nodeCache?.get() : undefined) ?? await this.api.getNode(this.options.nodeName);
-      if (!current) return this.register();
-      const desired = await this.desiredNode(current);
-      const key = reportKey(desired);
-      if (this.lastReported && this.lastReported.key === key && this.clock.now() - this.lastReported.at < NODE_STATUS_REPORT_MS) return;
-      try {
-        await this.api.updateNodeStatus({ ...current, status: desired.status });
-      } catch (err) {
-        if (attempt === 0 && isConflict(err)) continue;
-        throw err;
-      }
-      this.lastReported = { key, at: this.clock.now() };
-      return;
-    }
+    const current = await this.api.getNode(this.options.nodeName);
+    if (!current) return this.register();
+    const desired = await this.desiredNode(current);
+    const key = reportKey(desired);
+    if (this.lastReported && this.lastReported.key === key && this.clock.now() - this.lastReported.at < NODE_STATUS_REPORT_MS) return;
+    await this.api.updateNodeStatus({ ...current, status: desired.status });
+    this.lastReported = { key, at: this.clock.now() };
   }
 
   async renewLease(): Promise<void> {
