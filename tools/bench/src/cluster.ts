@@ -13,16 +13,21 @@
  *   share of a core the fake nodes take while idle (heartbeats: Lease renewals, node status,
  *   relists), before any pod and with every pod Running (relists, resyncs). On a loaded machine
  *   these are the figures to compare, since wall time then mostly measures the neighbours.
- * `--quick`: 100 fake nodes, 200 pods timed, 400 for memory, 1 s of settling instead of 2.
+ * - what bounds it (full run only): the CPU of each API write a pod needs, in process as `peapod up`'s
+ *   scheduler and kubelets make them (an API server on a sqlite store in this process, requests
+ *   from in-process clients under the scheduler's and a node's identities): create, binding, the
+ *   kubelet's status patch, an Event, and a Lease renewal (1,000 nodes renew 100 a second).
+ * `--quick`: 100 fake nodes, 200 pods timed, 400 for memory, 1 s of settling instead of 2, no write costs.
  *
  *   pnpm build && node --expose-gc --import tsx --conditions=@peapod/source tools/bench/src/cluster.ts [--quick]
  */
-import { RESOURCES, isTooManyRequests, type Pod } from '@peapod/api-types';
+import { RESOURCES, isTooManyRequests, type Event, type Lease, type Pod, type PodStatus } from '@peapod/api-types';
+import { nodeUser } from '@peapod/apiserver';
 import { HttpTransport, SharedInformer, createClient, loadKubeconfig, type KubeClient, type ResourceClient } from '@peapod/client';
 import { RealClock, silentLogger } from '@peapod/core';
 import { readFileSync } from 'node:fs';
 import { emit } from './emit.mjs';
-import { gc, pool, printTable, quick } from './lib.js';
+import { gc, pool, printTable, quick, tempApiServer } from './lib.js';
 import { startPeapodUp, type RunningUp } from './peapod-up.js';
 
 const NODES = quick ? 100 : 1_000;
@@ -102,6 +107,55 @@ async function follow(client: KubeClient) {
   return { informer, until };
 }
 
+/**
+ * CPU per API write of each kind a pod needs, served in this process (µs; `n` writes of each kind,
+ * 32 in flight), with the objects `peapod up`'s components send: the sum over one pod's writes is
+ * what the API alone costs per pod before any scheduling, kubelet or watch work.
+ */
+async function podWriteCosts(n: number): Promise<Record<string, number>> {
+  const { server, close } = await tempApiServer('sqlite');
+  try {
+    const admin = createClient(server.transport());
+    const node = createClient(server.transport(nodeUser('fake-node-0')));
+    await admin.resource(RESOURCES.nodes).create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'fake-node-0' } });
+    const pods = admin.resource(RESOURCES.pods);
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const created: Pod[] = [];
+    const cpuPerWrite = async (fn: (i: number) => Promise<unknown>, inFlight = 32) => {
+      const c0 = process.cpuUsage();
+      await pool(Array.from({ length: n }, (_, i) => i), inFlight, fn);
+      const c = process.cpuUsage(c0);
+      return (c.user + c.system) / n;
+    };
+    const running = (i: number): PodStatus => ({
+      phase: 'Running',
+      conditions: [...['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady'].map((type) => ({ type, status: 'True', lastTransitionTime: now, observedGeneration: 1 })), { type: 'PodScheduled', status: 'True', lastTransitionTime: now }],
+      hostIP: '127.0.0.1', hostIPs: [{ ip: '127.0.0.1' }], podIP: `10.88.${i >> 8}.${i & 255}`, podIPs: [{ ip: `10.88.${i >> 8}.${i & 255}` }],
+      startTime: now, qosClass: 'Burstable', observedGeneration: 1, initContainerStatuses: [],
+      containerStatuses: [{ name: 'app', state: { running: { startedAt: now } }, ready: true, started: true, restartCount: 0, image: 'registry.local/app:1.0', imageID: 'sha256:b08a02e9a7bfdc23a71c5db549d6ec6163161758e908c86164c98bd9847c5723', containerID: `fake://c${i}` }],
+    });
+    const event = (i: number): Event => ({
+      apiVersion: 'v1', kind: 'Event', metadata: { name: `bench-${i}.${(Date.now() * 1000 + i).toString(16)}`, namespace: 'default' },
+      involvedObject: { apiVersion: 'v1', kind: 'Pod', name: `bench-${i}`, namespace: 'default', uid: created[i]!.metadata.uid },
+      reason: 'Started', message: 'Started container app', type: 'Normal', count: 1, firstTimestamp: now, lastTimestamp: now,
+      source: { component: 'kubelet', host: 'fake-node-0' }, reportingComponent: 'kubelet', reportingInstance: 'fake-node-0',
+    });
+    const leases = node.resource(RESOURCES.leases);
+    let lease: Lease = await leases.create({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'fake-node-0', namespace: 'kube-node-lease' }, spec: { holderIdentity: 'fake-node-0', leaseDurationSeconds: 40 } }, { namespace: 'kube-node-lease' });
+    const costs = {
+      create: await cpuPerWrite(async (i) => { created[i] = await pods.create(pod(i), { namespace: 'default' }); }),
+      binding: await cpuPerWrite((i) => pods.createSubresource(`bench-${i}`, 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: `bench-${i}`, namespace: 'default', uid: created[i]!.metadata.uid }, target: { apiVersion: 'v1', kind: 'Node', name: 'fake-node-0' } }, { namespace: 'default' })),
+      'status patch': await cpuPerWrite((i) => node.resource(RESOURCES.pods).patch(`bench-${i}`, 'strategic', { status: running(i) }, { namespace: 'default', subresource: 'status' })),
+      event: await cpuPerWrite((i) => node.resource(RESOURCES.events).create(event(i), { namespace: 'default' })),
+      // One Lease renewed over and over, one at a time, as each node renews its own.
+      'lease renewal': await cpuPerWrite(async () => { lease = await leases.update({ ...lease, spec: { ...lease.spec, renewTime: new Date().toISOString().replace('Z', '000Z') } }); }, 1),
+    };
+    return costs;
+  } finally {
+    await close();
+  }
+}
+
 // Idle cluster, no fake nodes: RSS after GC, then the floor (creates alone).
 const idle = await startPeapodUp([], { gcOnSignal: true });
 let rssIdle: number;
@@ -179,5 +233,15 @@ try {
   emit('cluster.mem_per_pod_kb', perPodKB, 'KB', { name: 'the Pod objects themselves, in an informer (heap)', value: podFloorKB });
 } finally {
   await up.stop();
+}
+
+if (!quick) {
+  const c = await podWriteCosts(2_000);
+  const perPod = c.create + c.binding + c['status patch'] + 4 * c.event;
+  printTable('What bounds it: CPU per API write, in process (an API server on sqlite in this bench process)', [
+    ...Object.entries(c).map(([write, us]) => ({ write, 'CPU per write (µs)': us })),
+    { write: "one pod's writes: create + binding + status patch + 4 Events (Scheduled, Pulled, Created, Started)", 'CPU per write (µs)': perPod },
+    { write: `${NODES} nodes' Lease renewals, per second of CPU (% of a core)`, 'CPU per write (µs)': (NODES / 10) * c['lease renewal'] / 10_000 },
+  ]);
 }
 process.exit(0);
