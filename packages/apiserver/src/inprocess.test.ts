@@ -1,5 +1,5 @@
 import { isForbidden, isNotFound } from '@peapod/api-types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { nodeUser } from './auth.js';
 import { startTestServer, type TestServer } from './testing/harness.js';
 
@@ -28,6 +28,33 @@ describe('InProcessTransport', () => {
     await tr.request({ method: 'PATCH', path: '/api/v1/namespaces/default/pods/ip', contentType: 'application/merge-patch+json', body: { metadata: { labels: { v: '1' } } } });
     await watching;
     expect(events).toEqual(['ADDED ', 'MODIFIED 1']);
+  });
+
+  it('a watch of one named object (metadata.name=) sees its whole life and nothing of its neighbours, namespaced, across namespaces and cluster-scoped', async () => {
+    const tr = t.server.transport();
+    const watchOf = (path: string, name: string) => {
+      const abort = new AbortController();
+      const seen: string[] = [];
+      const done = (async () => {
+        for await (const ev of tr.watch({ method: 'GET', path, query: { fieldSelector: `metadata.name=${name}`, resourceVersion: '1' }, signal: abort.signal })) {
+          const o = ev.object as { metadata: { name: string; namespace?: string; labels?: Record<string, string> } };
+          seen.push(`${ev.type} ${o.metadata.namespace ?? ''}/${o.metadata.name} ${o.metadata.labels?.v ?? ''}`.trim());
+        }
+      })();
+      return { seen, stop: async () => { abort.abort(); await done; } };
+    };
+    const cms = '/api/v1/namespaces/default/configmaps';
+    const one = watchOf(cms, 'solo');
+    const anywhere = watchOf('/api/v1/configmaps', 'solo');
+    const node = watchOf('/api/v1/nodes', 'solo-node');
+    for (const name of ['sol', 'solo', 'solo.a', 'solo0']) await tr.request({ method: 'POST', path: cms, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } } });
+    await tr.request({ method: 'PATCH', path: `${cms}/solo`, contentType: 'application/merge-patch+json', body: { metadata: { labels: { v: '1' } } } });
+    await tr.request({ method: 'DELETE', path: `${cms}/solo` });
+    await tr.request({ method: 'POST', path: cms, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'solo', labels: { v: '2' } } } });
+    for (const name of ['solo-node', 'solo-node-2']) await tr.request({ method: 'POST', path: '/api/v1/nodes', body: { apiVersion: 'v1', kind: 'Node', metadata: { name } } });
+    const life = ['ADDED default/solo', 'MODIFIED default/solo 1', 'DELETED default/solo 1', 'ADDED default/solo 2'];
+    await vi.waitFor(() => expect([one.seen, anywhere.seen, node.seen]).toEqual([life, life, ['ADDED /solo-node']]));
+    await Promise.all([one.stop(), anywhere.stop(), node.stop()]);
   });
 
   it('applies the node authorizer to in-process node identities', async () => {

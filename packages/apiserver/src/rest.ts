@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import {
-  alreadyExists, badRequest, conflict, invalid, isAlreadyExists, isNotFound, nextGeneration, isStatusError, notFound,
+  alreadyExists, badRequest, conflict, invalid, isAlreadyExists, isNotFound, nextGeneration, isStatusError, notFound, parseFieldSelector,
   type FieldValidation,
 } from '@peapod/api-types';
 import type { Clock } from '@peapod/core';
@@ -157,13 +157,18 @@ export class Rest {
     // Without a resourceVersion (or with "0"), a watch first replays the current state as ADDED
     // events ("get state and start"), unless the client opted out with sendInitialEvents=false.
     const fromState = !q.resourceVersion || q.resourceVersion === '0';
-    return this.store.watch<Obj>(listPrefix(r, namespace), {
+    const fieldSelector = checkFieldSelector(r, q.fieldSelector);
+    // A watch of one named object watches its key alone, as kube-apiserver's registry does
+    // (SelectionPredicate.MatchesSingle): the store then offers it that object's writes only.
+    const name = singleName(fieldSelector);
+    const single = name !== undefined && (namespace !== '' || !r.info.namespaced);
+    return this.store.watch<Obj>(single ? objectKey(r, namespace, name) : listPrefix(r, namespace), {
       labelSelector: q.labelSelector,
-      fieldSelector: checkFieldSelector(r, q.fieldSelector),
+      fieldSelector,
       resourceVersion: fromState ? undefined : q.resourceVersion,
       sendInitialEvents: q.sendInitialEvents ?? fromState,
       allowBookmarks: q.allowWatchBookmarks,
-      recursive: true,
+      recursive: !single,
     });
   }
 
@@ -433,3 +438,8 @@ class CreateInstead extends Error {
   }
 }
 
+/** The name a field selector requires (`metadata.name=<name>`), if it does. */
+function singleName(selector: string | undefined): string | undefined {
+  if (!selector) return undefined;
+  return parseFieldSelector(selector).requirements.find((q) => q.field === 'metadata.name' && q.operator === '=')?.value;
+}

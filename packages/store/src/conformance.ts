@@ -378,12 +378,19 @@ export function runStoreConformance(name: string, makeStore: (opts: StoreOptions
 
       it('watches one key when not recursive', async () => {
         const s = await newStore();
-        const w = s.watch<Pod>('/pods/default/p1', { recursive: false, resourceVersion: await s.currentRevision() });
+        const from = await s.currentRevision();
+        const w = s.watch<Pod>('/pods/default/p1', { recursive: false, resourceVersion: from });
+        const w2 = s.watch<Pod>('/pods/default/p1', { recursive: false, resourceVersion: from });
         await s.create('/pods/default/p10', pod('p10'));
         await s.create('/pods/default/p1', pod('p1'));
         const [ev] = await take(w, 1);
         expect(ev!.object.metadata.name).toBe('p1');
         w.stop();
+        await s.guaranteedUpdate<Pod>('/pods/default/p1', { tryUpdate: (p) => ({ ...p!, spec: { ...p!.spec, nodeName: 'n1' } }) });
+        await s.delete('/pods/default/p10');
+        await s.delete('/pods/default/p1');
+        expect((await take(w2, 3)).map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED p1', 'MODIFIED p1', 'DELETED p1']);
+        w2.stop();
       });
 
       it('with initial events: ADDED for the current state, a bookmark ending them, then live events', async () => {

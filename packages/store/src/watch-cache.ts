@@ -50,41 +50,53 @@ interface Watcher {
 const INDEXED_FIELD = 'spec.nodeName';
 const indexValue = (obj: StoredObject | undefined) => objectField(obj, INDEXED_FIELD) ?? '';
 
-/** Every open watcher, and which of them an event can concern. */
+const addTo = <K>(index: Map<K, Set<Watcher>>, k: K, w: Watcher) => {
+  let set = index.get(k);
+  if (!set) index.set(k, (set = new Set()));
+  set.add(w);
+};
+const removeFrom = <K>(index: Map<K, Set<Watcher>>, k: K, w: Watcher) => {
+  const set = index.get(k)!;
+  set.delete(w);
+  if (set.size === 0) index.delete(k);
+};
+
+/**
+ * Every open watcher, and which of them an event can concern. Watchers of one key (a watch of one
+ * object, as every kubelet's of its own Node) are found by that key, watchers that require the
+ * indexed field by its value, so a write is offered only to those and to the remaining ranges.
+ */
 class Watchers implements Iterable<Watcher> {
   private readonly all = new Set<Watcher>();
-  private readonly unindexed = new Set<Watcher>();
+  private readonly ranges = new Set<Watcher>();
+  private readonly byKey = new Map<string, Set<Watcher>>();
   private readonly byValue = new Map<string, Set<Watcher>>();
 
   add(w: Watcher): void {
     this.all.add(w);
+    if (w.end === keyEnd(w.start)) return addTo(this.byKey, w.start, w);
     const v = w.matcher.requires(INDEXED_FIELD);
-    if (v === undefined) this.unindexed.add(w);
-    else {
-      let set = this.byValue.get(v);
-      if (!set) this.byValue.set(v, (set = new Set()));
-      set.add(w);
-    }
+    if (v === undefined) this.ranges.add(w);
+    else addTo(this.byValue, v, w);
   }
 
   delete(w: Watcher): void {
     if (!this.all.delete(w)) return;
+    if (w.end === keyEnd(w.start)) return removeFrom(this.byKey, w.start, w);
     const v = w.matcher.requires(INDEXED_FIELD);
-    if (v === undefined) this.unindexed.delete(w);
-    else {
-      const set = this.byValue.get(v)!;
-      set.delete(w);
-      if (set.size === 0) this.byValue.delete(v);
-    }
+    if (v === undefined) this.ranges.delete(w);
+    else removeFrom(this.byValue, v, w);
   }
 
   [Symbol.iterator](): Iterator<Watcher> {
     return this.all.values();
   }
 
-  /** The watchers that may match an object whose indexed field was `before` and is `after`. */
-  *concerned(before: string, after: string): Iterable<Watcher> {
-    yield* this.unindexed;
+  /** The watchers that may see a write of `key` whose indexed field was `before` and is `after`. */
+  *concerned(key: string, before: string, after: string): Iterable<Watcher> {
+    yield* this.ranges;
+    const k = this.byKey.get(key);
+    if (k) yield* k;
     const a = this.byValue.get(before);
     if (a) yield* a;
     const b = before === after ? undefined : this.byValue.get(after);
@@ -278,7 +290,7 @@ export class WatchCache implements Store {
       this.history.push(c);
       let removed: StoredObject | undefined;
       const removedOnce = () => (removed ??= prevAt(c));
-      for (const w of this.watchers.concerned(indexValue(before), indexValue(after))) {
+      for (const w of this.watchers.concerned(e.key, indexValue(before), indexValue(after))) {
         if (!inRange(e.key, w.start, w.end)) continue;
         const ev = eventOf(c, w.matcher, removedOnce);
         if (ev && w.queue.push(ev)) w.sent = e.rev;
