@@ -143,8 +143,8 @@ export class EventRecorder {
       }
     };
     this.queued++;
-    const done = (this.writing.get(key) ?? Promise.resolve())
-      .then(write)
+    const before = this.writing.get(key);
+    const done = (before ? before.then(write) : write())
       .catch((err) => this.logger?.warn('cannot record event', { reason, object: `${ns}/${name}`, err: String(err) }))
       .finally(() => {
         this.queued--;
