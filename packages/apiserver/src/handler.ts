@@ -210,7 +210,7 @@ export class ApiHandler {
     const ns = info.namespace;
     const written = (status: number, body: unknown, ctx: WriteContext): HandlerResponse => ({ type: 'object', status, body, warnings: ctx.warnings });
     switch (info.verb) {
-      case 'get': return this.render(r, req, await rest.get(r, ns, info.name), false);
+      case 'get': return this.render(r, req, await rest.get(r, ns, info.name, req.query.get('resourceVersion') || undefined), false);
       case 'list': return this.render(r, req, await rest.list(r, ns, this.listQuery(req.query)), true);
       case 'watch': return this.watch(r, info, req);
       case 'create': {

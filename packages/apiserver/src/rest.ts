@@ -116,9 +116,10 @@ export class Rest {
     return this.nowText;
   }
 
-  async get(r: ServedResource, namespace: string, name: string): Promise<Obj> {
+  /** The latest state, or with `resourceVersion` any state not older than it ("0": any), which the watch cache serves from memory. */
+  async get(r: ServedResource, namespace: string, name: string, resourceVersion?: string): Promise<Obj> {
     try {
-      return served(r, (await this.store.get<Obj>(objectKey(r, namespace, name)))!);
+      return served(r, (await this.store.get<Obj>(objectKey(r, namespace, name), { resourceVersion }))!);
     } catch (err) {
       throw retarget(err, r, name);
     }

@@ -1,7 +1,7 @@
 import { PATCH_CONTENT_TYPES as PATCH_TYPE_OF_MEDIA, apiVersionOf, badRequest, type ResourceInfo } from '@peapod/api-types';
 import { resourcePath } from './paths.js';
 import type {
-  ApiRequest, DeleteOptions, KubeClient, KubeObject, ListOptions, ObjectList, PatchOptions, PatchType,
+  ApiRequest, DeleteOptions, GetOptions, KubeClient, KubeObject, ListOptions, ObjectList, PatchOptions, PatchType,
   PodLogOptions, ResourceClient, Transport, WatchEvent, WatchOptions, WriteOptions,
 } from './types.js';
 
@@ -67,8 +67,8 @@ class TypedResourceClient<T extends KubeObject> implements ResourceClient<T> {
     return obj.apiVersion && obj.kind ? obj : { ...obj, apiVersion: apiVersionOf(this.info), kind: this.info.kind };
   }
 
-  async get(name: string, opts?: { namespace?: string }): Promise<T> {
-    return this.call({ method: 'GET', path: this.path(this.ns(opts), name) });
+  async get(name: string, opts?: GetOptions): Promise<T> {
+    return this.call({ method: 'GET', path: this.path(this.ns(opts), name), ...(opts?.resourceVersion ? { query: { resourceVersion: opts.resourceVersion } } : {}) });
   }
 
   async list(opts?: ListOptions): Promise<ObjectList<T>> {

@@ -1,5 +1,5 @@
 export type {
-  ApiRequest, ApiResponse, DeleteOptions, KubeObject, ListOptions, NamespaceOption, ObjectList, PatchOptions,
+  ApiRequest, ApiResponse, DeleteOptions, GetOptions, KubeObject, ListOptions, NamespaceOption, ObjectList, PatchOptions,
   PatchType, PodLogOptions, ResourceClient, WatchEvent, WatchOptions, WriteOptions,
 } from './types.js';
 export { KubeClient, SharedInformerFactory, Transport } from './tokens.js';

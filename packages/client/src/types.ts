@@ -23,6 +23,10 @@ export interface ObjectList<T> {
 }
 
 export interface NamespaceOption { namespace?: string }
+export interface GetOptions extends NamespaceOption {
+  /** Unset: the latest state. Set: any state not older than it ("0": any), which the API server may answer from its cache. */
+  resourceVersion?: string;
+}
 export interface WriteOptions extends NamespaceOption {
   dryRun?: boolean;
   fieldManager?: string;
@@ -71,7 +75,7 @@ export type WatchEvent<T> =
 
 export interface ResourceClient<T extends KubeObject> {
   readonly info: ResourceInfo<T>;
-  get(name: string, opts?: NamespaceOption): Promise<T>;
+  get(name: string, opts?: GetOptions): Promise<T>;
   list(opts?: ListOptions): Promise<ObjectList<T>>;
   create(obj: T, opts?: WriteOptions): Promise<T>;
   update(obj: T, opts?: WriteOptions): Promise<T>;

@@ -22,7 +22,8 @@ export interface PodDeleter {
 
 /** Node registration, status and heartbeat. */
 export interface NodeApi {
-  getNode(name: string): Promise<Node | undefined>;
+  /** With `resourceVersion` "0" the API server may answer from its cache (possibly stale). */
+  getNode(name: string, resourceVersion?: string): Promise<Node | undefined>;
   /** Rejects with AlreadyExists when the node is registered already. */
   createNode(node: Node): Promise<Node>;
   /** Writes `node.status` (and labels through the main resource when they changed). */
@@ -92,7 +93,7 @@ export function kubeletApiFromClient(client: KubeClient, clock: Clock, logger: L
     createPod: (pod) => pods.create(pod, ns(pod)),
     getConfigMap: (namespace, name) => orUndefined(configMaps.get(name, { namespace })),
     getSecret: (namespace, name) => orUndefined(secrets.get(name, { namespace })),
-    getNode: (name) => orUndefined(nodes.get(name)),
+    getNode: (name, resourceVersion) => orUndefined(nodes.get(name, { resourceVersion })),
     createNode: (node) => nodes.create(node),
     updateNode: (node) => nodes.update(node),
     updateNodeStatus: (node) => nodes.updateStatus(node),

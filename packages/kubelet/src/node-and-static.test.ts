@@ -47,6 +47,23 @@ describe('Kubelet: node registration and lease', () => {
     expect(lease().spec?.renewTime).toBe('2025-01-01T00:00:30.000000Z');
   });
 
+  it('reads its Node for a status update from the API server\'s cache first, and again consistently when that copy was stale', async () => {
+    h = await startKubelet();
+    const node = () => h.api.nodes.get('node-1')!;
+    await h.run(10 * S);
+    expect(h.api.nodeReads.at(-1)).toBe('0');
+    // The cache lags behind an edit when the next status report (every 5 min unchanged) is due.
+    h.api.cachedNodes.set('node-1', node());
+    h.api.nodes.set('node-1', { ...node(), metadata: { ...node().metadata, labels: { ...node().metadata.labels, edited: 'yes' }, resourceVersion: 'newer' } });
+    const reads = h.api.nodeReads.length;
+    await h.run(5 * 60 * S);
+    const after = h.api.nodeReads.slice(reads);
+    expect(after.slice(-2)).toEqual(['0', '']);
+    expect(after[0]).toBe('0');
+    expect(node().metadata.labels?.edited).toBe('yes');
+    expect(node().metadata.resourceVersion).not.toBe('newer');
+  });
+
   it('renews from the Lease it last wrote, reading it again only after a Conflict or a deletion', async () => {
     h = await startKubelet();
     const key = 'kube-node-lease/node-1';

@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import type { Lease, Node, NodeCondition } from '@peapod/api-types';
+import { isConflict, type Lease, type Node, type NodeCondition } from '@peapod/api-types';
 import type { Clock, Logger, TimerHandle, TypedEmitter } from '@peapod/core';
 import type { RuntimeVersioner } from '@peapod/runtime';
 import type { NodeApi } from './api-client.js';
@@ -97,15 +97,27 @@ export class NodeLifecycle {
     this.events.emit('nodeRegistered', nodeName);
   }
 
-  /** Recomputes the status; writes it when something changed or the report period passed. */
+  /**
+   * Recomputes the status; writes it when something changed or the report period passed. As the
+   * kubelet's tryUpdateNodeStatus, the first read may come from the API server's cache; a write
+   * that conflicts because that copy was stale is tried once more on a consistent read.
+   */
   async updateStatus(): Promise<void> {
-    const current = await this.api.getNode(this.options.nodeName);
-    if (!current) return this.register();
-    const desired = await this.desiredNode(current);
-    const key = reportKey(desired);
-    if (this.lastReported && this.lastReported.key === key && this.clock.now() - this.lastReported.at < NODE_STATUS_REPORT_MS) return;
-    await this.api.updateNodeStatus({ ...current, status: desired.status });
-    this.lastReported = { key, at: this.clock.now() };
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.api.getNode(this.options.nodeName, attempt === 0 ? '0' : undefined);
+      if (!current) return this.register();
+      const desired = await this.desiredNode(current);
+      const key = reportKey(desired);
+      if (this.lastReported && this.lastReported.key === key && this.clock.now() - this.lastReported.at < NODE_STATUS_REPORT_MS) return;
+      try {
+        await this.api.updateNodeStatus({ ...current, status: desired.status });
+      } catch (err) {
+        if (attempt === 0 && isConflict(err)) continue;
+        throw err;
+      }
+      this.lastReported = { key, at: this.clock.now() };
+      return;
+    }
   }
 
   async renewLease(): Promise<void> {

@@ -44,6 +44,11 @@ export interface Preconditions {
 export interface GetOptions {
   /** Return `undefined` instead of throwing NotFound. */
   ignoreNotFound?: boolean;
+  /**
+   * Unset: the latest state (a consistent read). Set: any state not older than this revision
+   * ("0": any), which a watch cache answers from memory, as kube-apiserver's cacher does.
+   */
+  resourceVersion?: string;
 }
 
 export interface ListOptions extends Predicate {

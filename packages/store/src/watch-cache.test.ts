@@ -93,6 +93,21 @@ describe('watch cache', () => {
     await cache.close();
   });
 
+  it('answers a get with a resourceVersion from memory once it has reached it, and one without from the backend', async () => {
+    const { kv, cache } = setup();
+    const v1 = await cache.create('/pods/default/p0', obj('p0', { spec: { v: 1 } }));
+    kv.hold();
+    const v2 = await cache.guaranteedUpdate<StoredObject>('/pods/default/p0', { tryUpdate: (o) => ({ ...o!, spec: { v: 2 } }) });
+    expect(await cache.get('/pods/default/p0', { resourceVersion: '0' })).toEqual(v1);
+    expect(await cache.get('/pods/default/p0')).toEqual(v2);
+    const waiting = cache.get('/pods/default/p0', { resourceVersion: v2.metadata.resourceVersion! });
+    setTimeout(() => kv.release(), 30);
+    expect(await waiting).toEqual(v2);
+    expect(await cache.get('/pods/default/none', { resourceVersion: '0', ignoreNotFound: true })).toBeUndefined();
+    await expect(cache.get('/pods/default/none', { resourceVersion: '0' })).rejects.toMatchObject({ status: { reason: 'NotFound' } });
+    await cache.close();
+  });
+
   it('sends consistent lists to the backend when consistentReadWaitMs is 0', async () => {
     const { kv, cache } = setup({ consistentReadWaitMs: 0 });
     await cache.create('/pods/default/p0', obj('p0'));

@@ -1,6 +1,6 @@
-import { objectField, resourceVersionTooOld, serviceUnavailable } from '@peapod/api-types';
+import { notFound, objectField, resourceVersionTooOld, serviceUnavailable } from '@peapod/api-types';
 import { RealClock, type Clock, type TimerHandle } from '@peapod/core';
-import { decode, encodeContinue, parseRevision, tooLargeRevision, withRevision } from './codec.js';
+import { decode, encodeContinue, parseRevision, targetOf, tooLargeRevision, withRevision } from './codec.js';
 import { CompactedError, inRange, prefixEnd, type KVEvent, type KVWatch } from './kv.js';
 import { bookmark, keyEnd, storageError, type KVStore, type StoreOptions } from './kv-store.js';
 import { changeEvent, compilePredicate, type Matcher } from './predicate.js';
@@ -349,8 +349,18 @@ export class WatchCache implements Store {
     return this.store.create(key, obj);
   }
 
-  get<T extends StoredObject>(key: string, opts?: GetOptions): Promise<T | undefined> {
-    return this.store.get(key, opts);
+  /**
+   * A get with a resourceVersion comes from memory once the cache has reached it (kube-apiserver's
+   * cacher: `WaitUntilFreshAndGet`); without one, for an uncached key, or before the cache has
+   * loaded, the backend answers.
+   */
+  async get<T extends StoredObject>(key: string, opts: GetOptions = {}): Promise<T | undefined> {
+    this.assertOpen();
+    if (!opts.resourceVersion || this.isUncached(key) || !(await this.loadedWithin(this.opts.freshnessTimeoutMs ?? 3000))) return this.store.get(key, opts);
+    await this.waitFor(parseRevision(opts.resourceVersion));
+    const obj = this.objects.get(key);
+    if (obj || opts.ignoreNotFound) return obj as T | undefined;
+    throw notFound(targetOf(key));
   }
 
   guaranteedUpdate<T extends StoredObject>(key: string, opts: UpdateOptions<T>): Promise<T> {

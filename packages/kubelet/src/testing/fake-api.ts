@@ -12,6 +12,10 @@ export class FakeKubeletApi implements KubeletApi {
   readonly pods = new Map<string, Pod>();
   readonly statusWrites: { pod: string; status: PodStatus }[] = [];
   readonly nodes = new Map<string, Node>();
+  /** What a read at a resourceVersion gets instead of `nodes` (a stale copy from the API server's cache), when set. */
+  readonly cachedNodes = new Map<string, Node>();
+  /** The resourceVersion of every Node read ('' for a consistent read). */
+  readonly nodeReads: string[] = [];
   readonly leases = new Map<string, Lease>();
   readonly configMaps = new Map<string, ConfigMap>();
   readonly secrets = new Map<string, Secret>();
@@ -83,8 +87,9 @@ export class FakeKubeletApi implements KubeletApi {
     return this.secrets.get(`${namespace}/${name}`);
   }
 
-  async getNode(name: string) {
-    return this.nodes.get(name);
+  async getNode(name: string, resourceVersion?: string) {
+    this.nodeReads.push(resourceVersion ?? '');
+    return (resourceVersion ? this.cachedNodes.get(name) : undefined) ?? this.nodes.get(name);
   }
 
   async createNode(node: Node) {
@@ -130,7 +135,11 @@ export class FakeKubeletApi implements KubeletApi {
   }
 
   private putNode(node: Node): Node {
-    if (!this.nodes.has(node.metadata.name!)) throw notFound({ kind: 'nodes', name: node.metadata.name });
+    const current = this.nodes.get(node.metadata.name!);
+    if (!current) throw notFound({ kind: 'nodes', name: node.metadata.name });
+    if (node.metadata.resourceVersion && node.metadata.resourceVersion !== current.metadata.resourceVersion) {
+      throw conflict({ kind: 'nodes', name: node.metadata.name });
+    }
     const stored = { ...node, metadata: { ...node.metadata, resourceVersion: String(this.rv++) } };
     this.nodes.set(node.metadata.name!, stored);
     return stored;
