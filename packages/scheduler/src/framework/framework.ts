@@ -169,15 +169,17 @@ export class Framework {
         raw[j][i] = r;
       }
     }
+    // One scratch list for every NormalizeScore, which rewrites the scores in it in place.
+    let scratch: { name: string; score: number }[] | undefined;
     for (let j = 0; j < plugins.length; j++) {
       const { plugin, weight } = plugins[j];
-      let scores = raw[j];
+      const scores = raw[j];
       if (plugin.normalizeScore) {
-        // NormalizeScore rewrites the list in place.
-        const list = nodes.map((node, i) => ({ name: node.name, score: scores[i] }));
-        const ns = asStatus(plugin.normalizeScore(state, pod, list));
+        scratch ??= nodes.map((node) => ({ name: node.name, score: 0 }));
+        for (let i = 0; i < n; i++) scratch[i].score = scores[i];
+        const ns = asStatus(plugin.normalizeScore(state, pod, scratch));
         if (!ns.ok) return { totals, status: ns.withPlugin(plugin.name) };
-        scores = list.map((s) => s.score);
+        for (let i = 0; i < n; i++) scores[i] = scratch[i].score;
       }
       for (let i = 0; i < n; i++) {
         const s = scores[i];
