@@ -35,6 +35,8 @@ export interface FieldMatcher {
   readonly requirements: readonly FieldRequirement[];
   readonly empty: boolean;
   matches(fieldOf: (field: string) => string | undefined): boolean;
+  /** The value `field` must equal for any object to match (an `=` requirement; Kubernetes' RequiresExactMatch). */
+  requires(field: string): string | undefined;
   toString(): string;
 }
 
@@ -279,6 +281,7 @@ export function parseFieldSelector(selector: string): FieldMatcher {
     requirements,
     empty: requirements.length === 0,
     matches: (fieldOf) => requirements.every((r) => ((fieldOf(r.field) ?? '') === r.value) === (r.operator === '=')),
+    requires: (field) => requirements.find((r) => r.field === field && r.operator === '=')?.value,
     toString: () => text,
   };
 }

@@ -161,7 +161,7 @@ export class Rest {
     const fieldSelector = checkFieldSelector(r, q.fieldSelector);
     // A watch of one named object watches its key alone, as kube-apiserver's registry does
     // (SelectionPredicate.MatchesSingle): the store then offers it that object's writes only.
-    const name = singleName(fieldSelector);
+    const name = fieldSelector ? parseFieldSelector(fieldSelector).requires('metadata.name') : undefined;
     const single = name !== undefined && (namespace !== '' || !r.info.namespaced);
     return this.store.watch<Obj>(single ? objectKey(r, namespace, name) : listPrefix(r, namespace), {
       labelSelector: q.labelSelector,
@@ -437,10 +437,4 @@ class CreateInstead extends Error {
   constructor(readonly object: Obj) {
     super('create instead of update');
   }
-}
-
-/** The name a field selector requires (`metadata.name=<name>`), if it does. */
-function singleName(selector: string | undefined): string | undefined {
-  if (!selector) return undefined;
-  return parseFieldSelector(selector).requirements.find((q) => q.field === 'metadata.name' && q.operator === '=')?.value;
 }

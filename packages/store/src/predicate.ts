@@ -32,6 +32,6 @@ export function compilePredicate(p: Predicate): Matcher {
   return {
     empty: false,
     matches: (obj) => labels.matches(obj.metadata.labels) && fields.matches((f) => objectField(obj, f)),
-    requires: (field) => fields.requirements.find((r) => r.field === field && r.operator === '=')?.value,
+    requires: (field) => fields.requires(field),
   };
 }

@@ -26,7 +26,7 @@ export const IMMUTABLE = 'field is immutable';
 export const inclusiveRange = (lo: number, hi: number) => `must be between ${lo} and ${hi}, inclusive`;
 export const NON_NEGATIVE = 'must be greater than or equal to 0';
 
-/** Appends an Invalid error when `value` is negative. */
-export const nonNegative = (errs: FieldError[], field: string, value: number | undefined) => {
-  if (value !== undefined && value < 0) errs.push(invalidValue(field, value, NON_NEGATIVE));
+/** Appends an Invalid error when `value` is negative, at `field`, or `field.member` (built only for the error). */
+export const nonNegative = (errs: FieldError[], field: string, value: number | undefined, member?: string) => {
+  if (value !== undefined && value < 0) errs.push(invalidValue(member === undefined ? field : `${field}.${member}`, value, NON_NEGATIVE));
 };

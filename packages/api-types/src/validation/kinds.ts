@@ -146,7 +146,7 @@ export const validateDaemonSet = (ds: DaemonSet): Errs => {
 
 const validateJobSpec = (errs: Errs, spec: JobSpec, path: string) => {
   for (const k of ['parallelism', 'completions', 'backoffLimit', 'activeDeadlineSeconds', 'ttlSecondsAfterFinished', 'backoffLimitPerIndex', 'maxFailedIndexes'] as const) {
-    nonNegative(errs, `${path}.${k}`, spec[k]);
+    nonNegative(errs, path, spec[k], k);
   }
   if (spec.selector) validateLabelSelector(errs, spec.selector, `${path}.selector`);
   validatePodTemplateSpec(errs, spec.template, `${path}.template`);

@@ -8,7 +8,7 @@ import type { LabelSelector, ObjectMeta } from '../meta/v1.js';
 import { compareQuantities, type Quantity } from '../quantity.js';
 import { quantityOf } from '../helpers.js';
 import {
-  duplicate, forbidden, inclusiveRange, invalidValue, NON_NEGATIVE, notFound, notSupported, required,
+  duplicate, forbidden, inclusiveRange, invalidValue, NON_NEGATIVE, nonNegative, notFound, notSupported, required,
 } from './field.js';
 import {
   check, isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isQualifiedName, isValidLabelValue, isValidPortName,
@@ -134,7 +134,7 @@ const validateVolume = (errs: Errs, v: Volume, path: string) => {
   forbidExtra(errs, path, set, 'may not specify more than 1 volume type');
   if (v.hostPath && !v.hostPath.path) errs.push(required(`${path}.hostPath.path`));
   const sizeLimit = v.emptyDir?.sizeLimit === undefined ? undefined : quantityAt(errs, `${path}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit);
-  if (sizeLimit && isNegative(sizeLimit)) errs.push(invalidValue(`${path}.emptyDir.sizeLimit`, v.emptyDir!.sizeLimit, 'must be greater than or equal to 0'));
+  if (sizeLimit && isNegative(sizeLimit)) errs.push(invalidValue(`${path}.emptyDir.sizeLimit`, v.emptyDir!.sizeLimit, NON_NEGATIVE));
   if (v.configMap) {
     if (!v.configMap.name) errs.push(required(`${path}.configMap.name`));
     validateKeyToPaths(errs, v.configMap.items, `${path}.configMap`);
@@ -220,10 +220,7 @@ const validateProbe = (errs: Errs, p: Probe, path: string, kind: ProbeKind) => {
   if (p.httpGet) validateHTTPGet(errs, p.httpGet, `${path}.httpGet`);
   if (p.tcpSocket) validatePortRef(errs, `${path}.tcpSocket.port`, p.tcpSocket.port);
   if (p.grpc) for (const m of isValidPortNum(p.grpc.port)) errs.push(invalidValue(`${path}.grpc.port`, p.grpc.port, m));
-  for (const k of PROBE_COUNTS) {
-    const v = p[k];
-    if (v !== undefined && v < 0) errs.push(invalidValue(`${path}.${k}`, v, NON_NEGATIVE));
-  }
+  for (const k of PROBE_COUNTS) nonNegative(errs, path, p[k], k);
   if (p.terminationGracePeriodSeconds !== undefined) {
     if (kind === 'readiness') errs.push(invalidValue(`${path}.terminationGracePeriodSeconds`, p.terminationGracePeriodSeconds, 'must not be set for readinessProbes'));
     else if (p.terminationGracePeriodSeconds <= 0) errs.push(invalidValue(`${path}.terminationGracePeriodSeconds`, p.terminationGracePeriodSeconds, 'must be greater than 0'));
@@ -282,7 +279,7 @@ const validateResourceList = (errs: Errs, m: Record<string, string> | undefined,
     }
     const q = quantityOf(m[name]);
     if (!q) quantityAt(errs, `${path}[${name}]`, m[name]);
-    else if (isNegative(q)) errs.push(invalidValue(`${path}[${name}]`, m[name], 'must be greater than or equal to 0'));
+    else if (isNegative(q)) errs.push(invalidValue(`${path}[${name}]`, m[name], NON_NEGATIVE));
   }
 };
 
