@@ -131,7 +131,7 @@ async function podWriteCosts(n: number): Promise<Record<string, number>> {
       phase: 'Running',
       conditions: [...['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady'].map((type) => ({ type, status: 'True', lastTransitionTime: now, observedGeneration: 1 })), { type: 'PodScheduled', status: 'True', lastTransitionTime: now }],
       hostIP: '127.0.0.1', hostIPs: [{ ip: '127.0.0.1' }], podIP: `10.88.${i >> 8}.${i & 255}`, podIPs: [{ ip: `10.88.${i >> 8}.${i & 255}` }],
-      startTime: now, qosClass: 'Burstable', observedGeneration: 1, initContainerStatuses: [],
+      startTime: now, qosClass: 'Burstable', observedGeneration: 1,
       containerStatuses: [{ name: 'app', state: { running: { startedAt: now } }, ready: true, started: true, restartCount: 0, image: 'registry.local/app:1.0', imageID: 'sha256:b08a02e9a7bfdc23a71c5db549d6ec6163161758e908c86164c98bd9847c5723', containerID: `fake://c${i}` }],
     });
     const event = (i: number): Event => ({
