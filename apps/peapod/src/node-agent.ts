@@ -102,6 +102,49 @@ export function nodeAgentModule(spec: NodeAgentSpec, registry: Map<string, Compo
   };
 }
 
+/**
+ * Many nodes as one module that starts them `concurrency` at a time (each node's start is mostly
+ * waiting on its first API writes' commits, which concurrent starts share) and stops them all at
+ * once. If one fails to start, the nodes already started are stopped and its error is thrown.
+ */
+export function nodeGroupModule(name: string, nodes: readonly Module[], concurrency = 32): Module {
+  const started = new Set<Module>();
+  const stopAll = async (parent: Container) => {
+    const results = await Promise.allSettled([...started].map((m) => m.stop?.(parent)));
+    started.clear();
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+  return {
+    name,
+    dependsOn: [...new Set(nodes.flatMap((m) => m.dependsOn ?? []))],
+    register() {
+      // Node modules register nothing up front (see nodeAgentModule).
+    },
+    async start(parent) {
+      let next = 0;
+      const worker = async () => {
+        while (next < nodes.length) {
+          const m = nodes[next++]!;
+          try {
+            await m.start?.(parent);
+          } catch (err) {
+            next = nodes.length; // the other workers take no further node
+            throw err;
+          }
+          started.add(m);
+        }
+      };
+      const results = await Promise.allSettled(Array.from({ length: Math.min(concurrency, nodes.length) }, worker));
+      const failed = results.find((r) => r.status === 'rejected');
+      if (!failed) return;
+      await stopAll(parent).catch(() => undefined);
+      throw failed.reason;
+    },
+    stop: stopAll,
+  };
+}
+
 /** Resolves with the Node once it reports Ready (or throws after `timeoutMs`, pointing at `logFile`). */
 export async function waitNodeReady(client: KubeClient, node: string, timeoutMs: number, logFile: string): Promise<Node> {
   const nodes = client.resource(RESOURCES.nodes);

@@ -10,7 +10,7 @@ import { Store, StoreConfig, StoreModule } from '@peapod/store';
 import { lockDataDir } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { fileLogger } from '../logger.js';
-import { kubeletOf, nodeAgentModule, nodeRootDir, parseRuntimeOptions, waitNodeReady } from '../node-agent.js';
+import { kubeletOf, nodeAgentModule, nodeGroupModule, nodeRootDir, parseRuntimeOptions, waitNodeReady } from '../node-agent.js';
 import { RUNTIME_MODULES } from '../runtimes.js';
 import { parseFlags, parseListen } from './args.js';
 
@@ -153,7 +153,7 @@ export function composeCluster(o: UpOptions, logger: Logger, hooks?: ComposeHook
       podManifestPath: o.podManifestPath,
       transport: asNode(o.nodeName),
     }, nodes),
-    ...Array.from({ length: o.fakeNodes }, (_, i) => nodeAgentModule({
+    ...(o.fakeNodes ? [nodeGroupModule('fake-nodes', Array.from({ length: o.fakeNodes }, (_, i) => nodeAgentModule({
       nodeName: `fake-node-${i}`,
       runtime: 'fake',
       runtimeOptions: {},
@@ -161,7 +161,7 @@ export function composeCluster(o: UpOptions, logger: Logger, hooks?: ComposeHook
       transport: asNode(`fake-node-${i}`),
       capacity: FAKE_NODE_CAPACITY,
       labels: { 'peapod.dev/fake-node': 'true' },
-    }, nodes)),
+    }, nodes)))] : []),
   ];
   return composeModules([...modules, ...RUNTIME_MODULES, ...nodeModules], container, hooks);
 }
