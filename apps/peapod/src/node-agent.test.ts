@@ -7,7 +7,7 @@ function node(name: string, log: string[], ms = 5, fail = false): Module {
   return {
     name,
     dependsOn: ['runtime', 'apiserver'],
-    register() {},
+    register: () => undefined,
     async start() {
       log.push(`start ${name}`);
       await new Promise((r) => setTimeout(r, ms));
