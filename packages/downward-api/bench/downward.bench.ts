@@ -13,9 +13,9 @@ import { resolveEnv, writeAtomically, type Payload } from '../src/index.js';
 import { emit } from '../../../tools/bench/src/emit.mjs';
 
 const quick = process.argv.includes('--quick');
-const RUNS = quick ? 5 : 7;
+const RUNS = quick ? 3 : 7;
 /** Calls per run: file writes, then env resolutions. */
-const [WRITES, ENVS] = quick ? [20, 500] : [200, 2000];
+const [WRITES, ENVS] = quick ? [12, 500] : [200, 2000];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median over RUNS of the mean microseconds per call of `op` over `n` calls. */
