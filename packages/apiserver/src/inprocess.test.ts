@@ -1,6 +1,7 @@
 import { isForbidden, isNotFound } from '@peapod/api-types';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { nodeUser } from './auth.js';
+import { copyBody } from './inprocess.js';
 import { startTestServer, type TestServer } from './testing/harness.js';
 
 /** The in-process transport: same handler and authorizer as HTTP, objects instead of JSON. */
@@ -28,6 +29,38 @@ describe('InProcessTransport', () => {
     await tr.request({ method: 'PATCH', path: '/api/v1/namespaces/default/pods/ip', contentType: 'application/merge-patch+json', body: { metadata: { labels: { v: '1' } } } });
     await watching;
     expect(events).toEqual(['ADDED ', 'MODIFIED 1']);
+  });
+
+  it('keeps the caller’s request bodies and answers apart: the server changes neither, and neither changes the other later', async () => {
+    const tr = t.server.transport();
+    const path = '/api/v1/namespaces/default/configmaps';
+    // A null member is what the server's decoding drops in place: it must drop it from its own copy only.
+    const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owned', labels: { a: '1' }, creationTimestamp: null }, data: { k: 'v' } };
+    const created = (await tr.request({ method: 'POST', path, body })).body as { metadata: { labels: Record<string, string> }; data: Record<string, string> };
+    expect(body.metadata).toEqual({ name: 'owned', labels: { a: '1' }, creationTimestamp: null });
+    body.metadata.labels.a = 'changed';
+    body.data.k = 'changed';
+    expect([created.metadata.labels.a, created.data.k]).toEqual(['1', 'v']);
+    const patch = { metadata: { labels: { b: '2' } }, data: { k: 'patched' } };
+    const patched = (await tr.request({ method: 'PATCH', path: `${path}/owned`, contentType: 'application/merge-patch+json', body: patch })).body as typeof created;
+    patch.metadata.labels.b = 'changed';
+    patch.data.k = 'changed';
+    expect([patched.metadata.labels, patched.data]).toEqual([{ a: '1', b: '2' }, { k: 'patched' }]);
+    const read = (await tr.request({ method: 'GET', path: `${path}/owned` })).body as typeof created;
+    expect([read.metadata.labels, read.data]).toEqual([{ a: '1', b: '2' }, { k: 'patched' }]);
+  });
+
+  it('copies bodies deeply as structuredClone does, own "__proto__" members and non-plain values included', () => {
+    const when = new Date(0);
+    const body = JSON.parse('{"a":[{"b":1},null,"s"],"__proto__":{"polluted":true}}') as Record<string, unknown>;
+    Object.assign(body, { when, gone: undefined });
+    const copy = copyBody(body) as Record<string, unknown>;
+    expect(copy).toStrictEqual(structuredClone(body));
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.keys(copy)).toEqual(['a', '__proto__', 'when', 'gone']);
+    expect((copy.a as unknown[])[0]).not.toBe((body.a as unknown[])[0]);
+    expect(copy.when).toEqual(when);
+    expect(copy.when).not.toBe(when);
   });
 
   it('a watch of one named object (metadata.name=) sees its whole life and nothing of its neighbours, namespaced, across namespaces and cluster-scoped', async () => {
