@@ -233,7 +233,7 @@ const walkObject = (w: Walk, plan: Extract<Plan, { kind: 'object' }>, o: Record<
   for (const k in o) {
     const c = o[k];
     if (c === null && w.dropNulls) {
-      delete o[k];
+      if (!w.build) delete o[k];
       continue;
     }
     const f = plan.fields.get(k);
@@ -291,10 +291,7 @@ const walkRecord = (w: Walk, plan: Extract<Plan, { kind: 'record' }>, o: Record<
   const out: Record<string, unknown> = {};
   for (const k in o) {
     const c = o[k];
-    if (c === null && w.dropNulls && !plan.opaque) {
-      delete o[k];
-      continue;
-    }
+    if (c === null && w.dropNulls && !plan.opaque) continue;
     if (k === '__proto__') continue;
     let r: unknown;
     if (plan.item.kind === 'leaf') r = parseLeaf(plan.item, c);
@@ -377,8 +374,9 @@ export const prepareForDecode = (schema: z.ZodType, value: unknown, collect: boo
 
 /**
  * `prepareForDecode` and `schema.safeParse` in one walk: the parsed value (as zod would return
- * it) and the unknown fields, or `FAIL` as the value when zod must decide (see the contract
- * above); null fields may have been dropped from `value` either way.
+ * it, null fields dropped) and the unknown fields, or `FAIL` as the value when zod must decide
+ * (see the contract above). `value` is not modified; the parsed value shares its opaque values
+ * (raw extensions, fieldsV1) with it.
  */
 export const decodeFast = (schema: z.ZodType, value: unknown, collect: boolean): { value: unknown; unknown: string[] } =>
   run(schema, value, true, collect, true);

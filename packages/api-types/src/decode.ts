@@ -42,7 +42,9 @@ export const issuesToFieldErrors = (schema: z.ZodType, issues: readonly z.core.$
 
 /**
  * Parses one API object as the API server receives it (from JSON or YAML, or in process).
- * Contract: `raw` is owned by the caller and may be modified (null fields are dropped first).
+ * Contract: `raw` is never modified (null fields are dropped from the result), so it may share
+ * values with a stored object (a patch result does); the result is a new object that shares only
+ * opaque values (raw extensions, fieldsV1) with `raw`.
  * - not a JSON object: 400 BadRequest;
  * - unknown fields: dropped; listed as warnings (`Warn`, the default), or a 400 BadRequest
  *   `strict decoding error: unknown field "..."` (`Strict`), or ignored (`Ignore`);
@@ -64,18 +66,31 @@ export const decodeObject = <T>(info: ResourceInfo<T>, raw: unknown, fieldValida
     refuseUnknown(fast.unknown);
     return { object: fast.value as T, warnings: fast.unknown.map((f) => `unknown field "${f}"`) };
   }
-  // zod decides whatever the one-walk decoder did not accept, and words its errors.
-  const unknown = prepareForDecode(info.schema, raw, collect);
+  // zod decides whatever the one-walk decoder did not accept, and words its errors, on a copy
+  // the pre-pass may drop nulls from.
+  const own = copyContainers(raw);
+  const unknown = prepareForDecode(info.schema, own, collect);
   refuseUnknown(unknown);
-  const parsed = info.schema.safeParse(raw);
+  const parsed = info.schema.safeParse(own);
   if (!parsed.success) {
     // Parse again with inputs recorded, for the messages; only failures pay for it.
-    const issues = info.schema.safeParse(raw, { reportInput: true }).error?.issues ?? parsed.error.issues;
+    const issues = info.schema.safeParse(own, { reportInput: true }).error?.issues ?? parsed.error.issues;
     const meta = (raw as { metadata?: { name?: unknown } }).metadata;
     const name = typeof meta?.name === 'string' ? meta.name : undefined;
     throw invalid({ kind: info.kind, group: info.group || undefined, name }, issuesToFieldErrors(info.schema, issues));
   }
   return { object: parsed.data, warnings: unknown.map((f) => `unknown field "${f}"`) };
+};
+
+/** `v` with its arrays and plain objects copied, everything else shared. */
+const copyContainers = (v: unknown): unknown => {
+  if (Array.isArray(v)) return v.map(copyContainers);
+  if (v === null || typeof v !== 'object') return v;
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = copyContainers(x);
+  return out;
 };
 
 /** `apiVersion`/`kind` a resource's objects carry. */

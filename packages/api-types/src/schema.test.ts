@@ -98,6 +98,21 @@ describe('decodeObject', () => {
     expect(object.metadata).toEqual({ name: 'p' });
     expect(object).not.toHaveProperty('status');
   });
+  it('never modifies its input, accepted or refused (a patch result shares values with the stored object)', () => {
+    const accepted = { ...webPod(), metadata: { name: 'p', creationTimestamp: null, labels: { a: null, b: 'x' } } };
+    const refused = { ...accepted, spec: { containers: [{ name: 'c', image: null, ports: [{ containerPort: '80' }] }] } };
+    for (const raw of [accepted, refused]) {
+      const before = structuredClone(raw);
+      try {
+        decodeObject(RESOURCES.pods, raw);
+      } catch {
+        // refused: a 422, input untouched all the same
+      }
+      expect(raw).toEqual(before);
+    }
+    expect(isInvalid(catchStatus(() => decodeObject(RESOURCES.pods, refused)))).toBe(true);
+    expect(decodeObject(RESOURCES.pods, accepted).object.metadata).toEqual({ name: 'p', labels: { b: 'x' } });
+  });
   it('a non-object is a 400', () => {
     for (const raw of [null, 'pod', 3, []]) expect(isBadRequest(catchStatus(() => decodeObject(RESOURCES.pods, raw)))).toBe(true);
   });

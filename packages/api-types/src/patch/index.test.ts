@@ -6,6 +6,10 @@ import { applyPatch, patchTypeOf, type PatchType } from './index.js';
 import { rejection } from '../testdata/errors.js';
 
 const pods = RESOURCES.pods as ResourceInfo;
+const deepFreeze = <T>(v: T): T => {
+  if (v !== null && typeof v === 'object') for (const x of Object.values(Object.freeze(v))) deepFreeze(x);
+  return v;
+};
 const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: '1' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } };
 
 describe('patch entry point', () => {
@@ -25,7 +29,8 @@ describe('patch entry point', () => {
   });
 
   it('dispatches each type to its algorithm, leaving the stored object alone', () => {
-    const stored = structuredClone(pod);
+    // Frozen: a result that shares values with the stored object must never have changed them in place.
+    const stored = deepFreeze(structuredClone(pod));
     const args = { current: stored, info: pods, fieldManager: 'm', force: false };
     expect(applyPatch({ ...args, type: 'json', patch: [{ op: 'replace', path: '/metadata/labels/a', value: '2' }] }).metadata.labels).toEqual({ a: '2' });
     expect(applyPatch({ ...args, type: 'merge', patch: { spec: { containers: [{ name: 'x' }] } } }).spec.containers).toEqual([{ name: 'x' }]);

@@ -44,7 +44,9 @@ export interface PatchRequest {
 
 /**
  * Applies one PATCH body to the stored object and returns the new object; `current` is never
- * modified. JSON patch, merge patch and strategic merge patch only change the object (the caller
+ * modified. The result shares the values the patch leaves alone with `current` (no copy of the
+ * whole object per patch), so a caller that changes it in place must not change those: the API
+ * server decodes it into a new object first (`decodeObject` never modifies its input). JSON patch, merge patch and strategic merge patch only change the object (the caller
  * records managedFields with `updateManagedFields`, as for any write); server-side apply also
  * returns the object's new managedFields.
  *
@@ -59,7 +61,7 @@ export function applyPatch(req: PatchRequest): Obj {
   if (req.force && type !== 'apply') throw badRequest('force is only allowed for apply patches (application/apply-patch+yaml)');
   if (type === 'apply') return apply(req);
   if (req.current === undefined) throw notFound({ kind: info.plural, ...(info.group ? { group: info.group } : {}) });
-  const current = clone(req.current) as Json;
+  const current = req.current as Json;
   const root = schemaFor(info, subresource);
   switch (type) {
     case 'json':
@@ -89,7 +91,7 @@ function apply(req: PatchRequest): Obj {
   }
   const meta = config['metadata'];
   if (isObject(meta) && meta['managedFields'] !== undefined && meta['managedFields'] !== null) throw badRequest('metadata.managedFields must be nil');
-  return serverSideApply(req.current === undefined ? undefined : (clone(req.current) as Json), clone(config) as JsonObject, {
+  return serverSideApply(req.current as Json | undefined, clone(config) as JsonObject, {
     info,
     root: schemaFor(info, subresource),
     manager: req.fieldManager,

@@ -2,7 +2,7 @@ import { StatusError } from '../errors.js';
 import { apiVersionOf, type ResourceInfo } from '../resource.js';
 import type { SchemaNode } from '../openapi/model.js';
 import { FieldSet, fieldElement, formatPath, type FieldPath } from './fieldpath.js';
-import { clone, deepEqual, isObject, type Json, type JsonObject } from './json.js';
+import { deepEqual, isObject, type Json, type JsonObject } from './json.js';
 import { LAST_APPLIED_MANAGER, fieldsFromLastApplied, syncLastApplied } from './last-applied.js';
 import { addedFieldsV1, compare, merge, pathCut, removePaths, toFieldSet, withItemCache, type Comparison, type PathCut } from './typed.js';
 
@@ -253,7 +253,8 @@ export interface ApplyOptions extends FieldManagerContext {
  * yet). The manager's fields become exactly those `config` sets; fields it applied before and no
  * longer applies are removed unless another manager also owns them; changing a field another
  * manager owns is a 409 Conflict listing every such field, unless `force` moves them to `manager`
- * (or, for `kubectl`, the fields still hold what its last client-side apply set).
+ * (or, for `kubectl`, the fields still hold what its last client-side apply set). Neither `live`
+ * nor `config` is modified; the result shares the values it keeps with them.
  */
 export function serverSideApply(live: Json | undefined, config: JsonObject, opts: ApplyOptions): Json {
   return withItemCache(() => apply(live, config, opts));
@@ -269,7 +270,7 @@ function apply(live: Json | undefined, config: JsonObject, opts: ApplyOptions): 
   const fields = toFieldSet(stripManagedFields(applied)!, opts.root).without(ignored.set);
 
   const base = stripManagedFields(live);
-  let merged = merge(base === undefined ? undefined : clone(base), applied, opts.root);
+  let merged = merge(base, applied, opts.root);
   if (previous) merged = prune(merged, previous.fields, [fields, ...others.map((e) => e.fields)], opts.root);
 
   const diff = compare(base, merged, opts.root);
