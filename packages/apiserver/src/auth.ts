@@ -139,7 +139,8 @@ export class Authorizer {
         return;
       }
       if (info.verb === 'deletecollection') throw deny(`node '${node}' cannot delete collections of pods`);
-      const pod = await this.store.get<Obj>(this.keyOf(info), { ignoreNotFound: true });
+      // From the watch cache, as Kubernetes' node authorizer decides from its informer-fed graph.
+      const pod = await this.store.get<Obj>(this.keyOf(info), { ignoreNotFound: true, resourceVersion: '0' });
       if (pod?.spec?.nodeName === node && (!info.subresource || ['status', 'log', 'eviction'].includes(info.subresource))) return;
       throw deny(`no relationship found between node '${node}' and this object`);
     }

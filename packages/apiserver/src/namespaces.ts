@@ -1,6 +1,6 @@
 import { forbidden, isNotFound, notFound } from '@peapod/api-types';
 import type { Clock, Logger, TimerHandle } from '@peapod/core';
-import type { Store, Watch } from '@peapod/store';
+import { deepCopy, type Store, type Watch } from '@peapod/store';
 import { ADMIN_USER } from './auth.js';
 import type { ServedResource } from './registry.js';
 import type { NamespaceReader } from './pod-security/admission.js';
@@ -104,7 +104,7 @@ export class NamespaceLifecycle implements NamespaceGate, NamespaceReader {
       if (!again) {
         const nsResource = rest.registry.mustGet('', 'namespaces');
         await rest.update(nsResource, '', name, ctx, (cur) => {
-          const next = structuredClone(cur!);
+          const next = deepCopy(cur!);
           next.spec = { ...next.spec, finalizers: (next.spec?.finalizers ?? []).filter((f: string) => f !== NAMESPACE_FINALIZER) };
           return next;
         }, { subresource: 'finalize' });

@@ -5,7 +5,7 @@ import {
   type FieldValidation,
 } from '@peapod/api-types';
 import type { Clock } from '@peapod/core';
-import type { Store, Watch } from '@peapod/store';
+import { deepCopy, type Store, type Watch } from '@peapod/store';
 import { checkFieldSelector } from './field-selectors.js';
 import { admitCreate, decodeFor, defaultObject, validateCreate, validateUpdate } from './admission.js';
 import type { UserInfo } from './auth.js';
@@ -298,14 +298,14 @@ export class Rest {
       else next.metadata[f] = current.metadata[f];
     }
     if (subresource === 'status') {
-      next.spec = structuredClone(current.spec);
-      next.metadata.ownerReferences = structuredClone(current.metadata.ownerReferences);
+      next.spec = deepCopy(current.spec);
+      next.metadata.ownerReferences = deepCopy(current.metadata.ownerReferences);
       if (next.metadata.ownerReferences === undefined) delete next.metadata.ownerReferences;
       strategy.prepareForStatusUpdate?.(next, current);
     } else if (subresource === undefined) {
       if (strategy.statusSubresource) {
         if (current.status === undefined) delete next.status;
-        else next.status = structuredClone(current.status);
+        else next.status = deepCopy(current.status);
       }
       strategy.prepareForUpdate?.(next, current);
     }
@@ -358,7 +358,7 @@ export class Rest {
       if (pre?.uid && pre.uid !== current.metadata.uid) throw conflict({ kind: r.info.plural, group: r.info.group || undefined, name }, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
       if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) throw conflict({ kind: r.info.plural, group: r.info.group || undefined, name }, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
       strategy.checkDelete?.(current);
-      const next = structuredClone(current);
+      const next = deepCopy(current);
       const m = next.metadata;
       let finalizers: string[] = m.finalizers ?? [];
       if (policy === 'Orphan') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion'), ...(finalizers.includes('orphan') ? [] : ['orphan'])];

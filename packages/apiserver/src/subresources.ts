@@ -2,6 +2,7 @@ import {
   badRequest, conflict, forbidden, internalError, invalid, labelSelectorFromObject, MIRROR_POD_ANNOTATION, podQOSClass, serviceUnavailable, StatusError,
   type PatchRequest,
 } from '@peapod/api-types';
+import { deepCopy } from '@peapod/store';
 import { decodeFor } from './admission.js';
 import type { NodeStreamer } from './node-streamer.js';
 import type { RequestInfo } from './request-info.js';
@@ -37,7 +38,7 @@ export class Subresources {
   /** The object a subresource write produces from the stored one and the decoded request body. */
   fromSubresource(r: ServedResource, sub: string, cur: Obj, body: Obj): Obj {
     if (sub === 'status') return body;
-    const next = structuredClone(cur);
+    const next = deepCopy(cur);
     const name = cur.metadata.name;
     if (body.metadata?.resourceVersion) next.metadata.resourceVersion = body.metadata.resourceVersion;
     if (sub === 'finalize') {
@@ -112,7 +113,7 @@ export class Subresources {
     }
     const rv = scale.metadata?.resourceVersion;
     if (rv && rv !== cur.metadata.resourceVersion) throw conflict({ kind: r.info.plural, group: r.info.group || undefined, name: cur.metadata.name });
-    const next = structuredClone(cur);
+    const next = deepCopy(cur);
     next.spec = { ...next.spec, replicas };
     return next;
   }
@@ -176,7 +177,7 @@ export class Subresources {
           if ((st.observedGeneration ?? 0) < (cur!.metadata.generation ?? 0)) throw refuse(`The disruption budget ${cur!.metadata.name} is still being processed by the server.`);
           if ((st.disruptionsAllowed ?? 0) < 0) throw forbidden({ kind: 'poddisruptionbudgets', group: 'policy', name: cur!.metadata.name }, 'pdb disruptions allowed is negative');
           if ((st.disruptionsAllowed ?? 0) === 0) throw refuse(`The disruption budget ${cur!.metadata.name} needs ${st.desiredHealthy ?? 0} healthy pods and has ${st.currentHealthy ?? 0} currently`);
-          const next = structuredClone(cur!);
+          const next = deepCopy(cur!);
           next.status = { ...st, disruptionsAllowed: st.disruptionsAllowed - 1, disruptedPods: { ...st.disruptedPods, [info.name]: this.rest.now() } };
           return next;
         }, { subresource: 'status' });

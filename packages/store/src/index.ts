@@ -4,6 +4,7 @@ export type {
 } from './types.js';
 export { MAX_OBJECT_BYTES } from './types.js';
 export { writtenJson } from './codec.js';
+export { deepCopy } from './json.js';
 export { INITIAL_EVENTS_END_ANNOTATION, KVStore } from './kv-store.js';
 export type { StoreOptions } from './kv-store.js';
 export type { KV, KVEntry, KVEvent, KVWatch, RangeResult, TxnResult, WatchSink } from './kv.js';

@@ -4,7 +4,8 @@ import {
 } from '@peapod/api-types';
 import { RealClock, type Clock } from '@peapod/core';
 import { decode, decodeContinue, encodeContinue, encodeObject, parseRevision, targetOf, tooLargeRevision, withWrittenRevision } from './codec.js';
-import { CompactedError, FutureRevisionError, prefixEnd, type KV, type KVEvent, type KVWatch } from './kv.js';
+import { deepCopy, sameJson } from './json.js';
+import { CompactedError, FutureRevisionError, prefixEnd, type KV, type KVEntry, type KVEvent, type KVWatch } from './kv.js';
 import { changeEvent, compilePredicate, type Matcher } from './predicate.js';
 import type {
   DeleteOptions, GetOptions, ListOptions, ListResult, Preconditions, Store, StoredObject, UpdateOptions, Watch, WatchEvent,
@@ -67,6 +68,22 @@ function toWatchEvent<T extends StoredObject>(e: KVEvent, matcher: Matcher): Wat
   const obj = e.value === null ? undefined : (memo.obj ??= decode(e.value, e.rev)) as T;
   return changeEvent(matcher, obj, e.prev !== null, prev, prev);
 }
+
+/**
+ * What a read-modify-write works from: the object at revision `rev` (none and 0: absent). Read
+ * from the backend (`fresh`), the object is a decoded copy and `value` its stored text; otherwise
+ * it is the watch cache's shared object, not known to be current.
+ */
+type State<T> = { fresh: true; obj: T | undefined; rev: number; value: string | undefined } | { fresh: false; obj: T; rev: number };
+
+const stateOf = <T extends StoredObject>(e: KVEntry | undefined): State<T> =>
+  ({ fresh: true, obj: e && decode<T>(e.value, e.modRev), rev: e?.modRev ?? 0, value: e?.value });
+/** `obj` as its stored text describes it: without its resourceVersion (see `encodeObject`). */
+const unversioned = (obj: StoredObject) => {
+  const { resourceVersion: _rv, ...metadata } = obj.metadata ?? {};
+  return { ...obj, metadata };
+};
+const cachedState = <T extends StoredObject>(obj: T): State<T> => ({ fresh: false, obj, rev: Number(obj.metadata.resourceVersion) });
 
 export const bookmark = <T>(rev: number, initialEnd = false): WatchEvent<T> => ({
   type: 'BOOKMARK',
@@ -182,39 +199,74 @@ export class KVStore implements Store {
     return result;
   }
 
-  async guaranteedUpdate<T extends StoredObject>(key: string, opts: UpdateOptions<T>): Promise<T> {
+  /**
+   * See `Store.guaranteedUpdate`. `cached` (the watch cache's object for `key`, exactly as stored
+   * at its resourceVersion) spares the read, as Kubernetes' `cachedExistingObject` does: the
+   * compare-and-swap expects its revision, so a stale one costs a retry from a fresh read, never
+   * a lost write. What it cannot settle alone is checked against a fresh read first: a failure
+   * (precondition, pinned resourceVersion, tryUpdate throwing) stands only if the object had not
+   * changed, and a no-op is answered from the stored state.
+   */
+  async guaranteedUpdate<T extends StoredObject>(key: string, opts: UpdateOptions<T>, cached?: T): Promise<T> {
     this.assertOpen();
-    let cur = await kvCall(this.kv.get(key));
+    let s = cached ? cachedState(cached) : await this.current<T>(key);
     for (;;) {
-      if (!cur && !opts.ignoreNotFound) throw notFound(targetOf(key));
-      const curObj = cur ? decode<T>(cur.value, cur.modRev) : undefined;
-      if (curObj) checkPreconditions(key, opts.preconditions, curObj);
-      const next = await opts.tryUpdate(curObj);
-      const pinned = next.metadata.resourceVersion;
-      if (pinned && pinned !== (cur ? String(cur.modRev) : '')) throw conflict(targetOf(key));
+      if (!s.obj && !opts.ignoreNotFound) throw notFound(targetOf(key));
+      let next: T;
+      try {
+        if (s.obj) checkPreconditions(key, opts.preconditions, s.obj);
+        next = await opts.tryUpdate(s.obj);
+        const pinned = next.metadata.resourceVersion;
+        if (pinned && pinned !== (s.obj ? String(s.rev) : '')) throw conflict(targetOf(key));
+      } catch (err) {
+        if (s.fresh) throw err;
+        const stale = s.rev;
+        s = await this.current<T>(key);
+        if (s.rev === stale) throw err;
+        continue;
+      }
+      if (!s.fresh && sameJson(unversioned(next), unversioned(s.obj))) {
+        s = await this.current<T>(key);
+        continue;
+      }
       const enc = encodeObject(next);
-      if (cur && enc.value === cur.value) return withWrittenRevision(next, cur.modRev, enc);
-      const r = await kvCall(this.kv.txn(key, cur?.modRev ?? 0, enc.value));
+      if (s.fresh && enc.value === s.value) return withWrittenRevision(next, s.rev, enc);
+      const r = await kvCall(this.kv.txn(key, s.rev, enc.value));
       if (r.ok) return withWrittenRevision(next, r.rev, enc);
-      cur = r.current;
+      s = stateOf<T>(r.current);
     }
   }
 
-  async delete<T extends StoredObject>(key: string, opts: DeleteOptions<T> = {}): Promise<T> {
+  /** See `Store.delete`; `cached` as for `guaranteedUpdate` (a refusal stands only if the object had not changed). */
+  async delete<T extends StoredObject>(key: string, opts: DeleteOptions<T> = {}, cached?: T): Promise<T> {
     this.assertOpen();
-    let cur = await kvCall(this.kv.get(key));
+    let s = cached ? cachedState(cached) : await this.current<T>(key);
     for (;;) {
-      if (!cur) throw notFound(targetOf(key));
-      const obj = decode<T>(cur.value, cur.modRev);
-      checkPreconditions(key, opts.preconditions, obj);
-      await opts.validateDeletion?.(obj);
-      const r = await kvCall(this.kv.txn(key, cur.modRev, null));
-      if (r.ok) {
-        obj.metadata.resourceVersion = String(r.rev);
-        return obj;
+      if (!s.obj) throw notFound(targetOf(key));
+      try {
+        checkPreconditions(key, opts.preconditions, s.obj);
+        await opts.validateDeletion?.(s.obj);
+      } catch (err) {
+        if (s.fresh) throw err;
+        const stale = s.rev;
+        s = await this.current<T>(key);
+        if (s.rev === stale) throw err;
+        continue;
       }
-      cur = r.current;
+      const r = await kvCall(this.kv.txn(key, s.rev, null));
+      if (r.ok) {
+        // The caller owns what it gets: a decoded object is its own, the cache's is shared.
+        const gone = s.fresh ? s.obj : deepCopy(s.obj);
+        gone.metadata.resourceVersion = String(r.rev);
+        return gone;
+      }
+      s = stateOf<T>(r.current);
     }
+  }
+
+  /** The stored state of `key`, read now. */
+  private async current<T extends StoredObject>(key: string): Promise<State<T>> {
+    return stateOf<T>(await kvCall(this.kv.get(key)));
   }
 
   watch<T extends StoredObject>(key: string, opts: WatchOptions = {}): Watch<T> {

@@ -78,16 +78,18 @@ export interface UpdateOptions<T> {
   /**
    * Computes the new object from the current one. May be called more than once when the stored
    * object changes between read and compare-and-swap; throw to abort (the error propagates).
-   * Returning the current object unchanged is a no-op that does not bump the revision.
-   * If the returned object's resourceVersion is set and differs from the current one, the update
-   * fails with Conflict (a caller-pinned stale resourceVersion).
+   * Returning the current object unchanged (or one that serialises the same) is a no-op that does
+   * not bump the revision. If the returned object's resourceVersion is set and differs from the
+   * current one, the update fails with Conflict (a caller-pinned stale resourceVersion).
+   * `current` must not be modified: it may be the watch cache's shared, frozen object, which may
+   * also be stale (then the update runs again on the stored one: see `KVStore.guaranteedUpdate`).
    */
   tryUpdate: (current: T | undefined) => T | Promise<T>;
 }
 
 export interface DeleteOptions<T> {
   preconditions?: Preconditions;
-  /** Runs against the current object before deleting; throw to refuse. */
+  /** Runs against the current object before deleting; throw to refuse. Must not modify it (see `tryUpdate`). */
   validateDeletion?: (current: T) => void | Promise<void>;
 }
 

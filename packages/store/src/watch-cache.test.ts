@@ -1,9 +1,9 @@
-import { isGone, type Status } from '@peapod/api-types';
+import { isConflict, isGone, type Status } from '@peapod/api-types';
 import { FakeClock } from '@peapod/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runStoreConformance } from './conformance.js';
-import type { KVWatch, RangeResult, WatchSink } from './kv.js';
+import type { KVEntry, KVWatch, RangeResult, WatchSink } from './kv.js';
 import { KVStore } from './kv-store.js';
 import { MemoryKV } from './memory.js';
 import type { StoredObject, Watch, WatchEvent } from './types.js';
@@ -14,6 +14,7 @@ runStoreConformance('watch cache over memory', (opts) => new WatchCache(new KVSt
 /** A memory backend that counts range reads, can hold back its watch events, and can break its watches. */
 class SpyKV extends MemoryKV {
   ranges = 0;
+  gets = 0;
   /** Full-keyspace reads (the cache's loads) that fail before one succeeds. */
   failLoads = 0;
   sinks: WatchSink[] = [];
@@ -22,6 +23,10 @@ class SpyKV extends MemoryKV {
     this.ranges++;
     if (start === '' && this.failLoads > 0 && this.failLoads--) throw new Error('backend unavailable');
     return super.range(start, end, limit, atRev);
+  }
+  override async get(key: string): Promise<KVEntry | undefined> {
+    this.gets++;
+    return super.get(key);
   }
   override watch(start: string, end: string, afterRev: number, sink: WatchSink): KVWatch {
     this.sinks.push(sink);
@@ -353,6 +358,89 @@ describe('watch cache', () => {
     const err = await cache.list('/pods/', { resourceVersion: '999' }).catch((e: unknown) => e);
     expect(isGone(err)).toBe(false);
     expect((err as Error).message).toMatch(/Too large resource version: 999/);
+    await cache.close();
+  });
+});
+
+describe('writes through the watch cache', () => {
+  type Counter = StoredObject & { n: number };
+  const KEY = '/counters/default/c';
+  /** A cache holding counter `c` at n=0, plus a way to change it behind the cache's back (held events). */
+  async function counter() {
+    const { kv, cache } = setup();
+    const created = await cache.create<Counter>(KEY, { ...obj('c'), n: 0 });
+    await cache.get(KEY, { resourceVersion: created.metadata.resourceVersion! });
+    const behind = async (n: number) => {
+      kv.hold();
+      return cache.guaranteedUpdate<Counter>(KEY, { tryUpdate: (cur) => ({ ...cur!, n }) });
+    };
+    return { kv, cache, created, behind };
+  }
+
+  it('updates and deletes from the cached object without reading the backend, and hands the caller its own result', async () => {
+    const { kv, cache } = await counter();
+    const seen: Counter[] = [];
+    const updated = await cache.guaranteedUpdate<Counter>(KEY, { tryUpdate: (cur) => { seen.push(cur!); return { ...cur!, n: cur!.n + 1 }; } });
+    expect(seen.map((c) => [c.n, Object.isFrozen(c)])).toEqual([[0, true]]);
+    expect(updated.n).toBe(1);
+    await cache.get(KEY, { resourceVersion: updated.metadata.resourceVersion! });
+    const gone = await cache.delete<Counter>(KEY, { preconditions: { resourceVersion: updated.metadata.resourceVersion! } });
+    expect(kv.gets).toBe(0);
+    expect([gone.n, Object.isFrozen(gone), Object.isFrozen(gone.metadata)]).toEqual([1, false, false]);
+    expect(Number(gone.metadata.resourceVersion)).toBeGreaterThan(Number(updated.metadata.resourceVersion));
+    expect(await cache.get(KEY, { ignoreNotFound: true })).toBeUndefined();
+    await cache.close();
+  });
+
+  it('retries a stale cached object from the stored one: no write is lost, and no conflict or refusal comes from the staleness', async () => {
+    const { kv, cache, behind } = await counter();
+    const latest = await behind(5);
+    const seen: number[] = [];
+    const bumped = await cache.guaranteedUpdate<Counter>(KEY, { tryUpdate: (cur) => { seen.push(cur!.n); return { ...cur!, n: cur!.n + 1 }; } });
+    expect([seen, bumped.n]).toEqual([[0, 5], 6]);
+    // Pinned to the stored resourceVersion (the cache still holds n=0): no Conflict.
+    const pinned = await cache.guaranteedUpdate<Counter>(KEY, { tryUpdate: (cur) => ({ ...cur!, n: 7, metadata: { ...cur!.metadata, resourceVersion: bumped.metadata.resourceVersion! } }) });
+    expect(pinned.n).toBe(7);
+    // A refusal computed from the stale object is retried; one from the stored object stands.
+    const refuse = (cur: Counter | undefined) => { if (cur!.n < 7) throw new Error('stale'); return { ...cur!, n: 8 }; };
+    expect((await cache.guaranteedUpdate<Counter>(KEY, { tryUpdate: refuse })).n).toBe(8);
+    const err = await cache.guaranteedUpdate<Counter>(KEY, { tryUpdate: () => { throw new Error('no'); } }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('no');
+    // A stale pinned resourceVersion is still a Conflict.
+    const stale = await cache.guaranteedUpdate<Counter>(KEY, { tryUpdate: (cur) => ({ ...cur!, n: 9, metadata: { ...cur!.metadata, resourceVersion: latest.metadata.resourceVersion! } }) }).catch((e: unknown) => e);
+    expect(isConflict(stale)).toBe(true);
+    kv.release();
+    expect((await cache.get<Counter>(KEY))!.n).toBe(8);
+    await cache.close();
+  });
+
+  it('answers a no-op computed from a stale cached object with the stored state, without a write', async () => {
+    const { kv, cache, behind } = await counter();
+    const latest = await behind(3);
+    for (const tryUpdate of [(cur: Counter | undefined) => cur!, (cur: Counter | undefined) => structuredClone(cur!)]) {
+      const same = await cache.guaranteedUpdate<Counter>(KEY, { tryUpdate });
+      expect([same.n, same.metadata.resourceVersion]).toEqual([3, latest.metadata.resourceVersion]);
+    }
+    expect(await cache.currentRevision()).toBe(latest.metadata.resourceVersion);
+    // An equal copy of a current cached object is a no-op too.
+    kv.release();
+    await cache.get(KEY, { resourceVersion: latest.metadata.resourceVersion! });
+    const copy = await cache.guaranteedUpdate<Counter>(KEY, { tryUpdate: (cur) => ({ ...structuredClone(cur!), metadata: { ...cur!.metadata, resourceVersion: undefined } }) });
+    expect(copy.metadata.resourceVersion).toBe(latest.metadata.resourceVersion);
+    expect(await cache.currentRevision()).toBe(latest.metadata.resourceVersion);
+    await cache.close();
+  });
+
+  it('deletes an object recreated behind a stale cache when the preconditions name the new one, and refuses the old one', async () => {
+    const { kv, cache } = await counter();
+    kv.hold();
+    await cache.delete(KEY);
+    const again = await cache.create<Counter>(KEY, { ...obj('c', { metadata: { name: 'c', namespace: 'default', uid: 'new' } }), n: 1 });
+    const old = await cache.delete(KEY, { preconditions: { uid: 'old' } }).catch((e: unknown) => e);
+    expect(isConflict(old)).toBe(true);
+    const gone = await cache.delete<Counter>(KEY, { preconditions: { uid: 'new', resourceVersion: again.metadata.resourceVersion! } });
+    expect([gone.n, gone.metadata.uid]).toEqual([1, 'new']);
+    kv.release();
     await cache.close();
   });
 });

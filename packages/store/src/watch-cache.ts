@@ -363,12 +363,19 @@ export class WatchCache implements Store {
     throw notFound(targetOf(key));
   }
 
+  /** Works from the cached object, when the cache holds one (see `KVStore.guaranteedUpdate`). */
   guaranteedUpdate<T extends StoredObject>(key: string, opts: UpdateOptions<T>): Promise<T> {
-    return this.store.guaranteedUpdate(key, opts);
+    return this.store.guaranteedUpdate(key, opts, this.cached<T>(key));
   }
 
+  /** Works from the cached object, when the cache holds one (see `KVStore.delete`). */
   delete<T extends StoredObject>(key: string, opts?: DeleteOptions<T>): Promise<T> {
-    return this.store.delete(key, opts);
+    return this.store.delete(key, opts, this.cached<T>(key));
+  }
+
+  /** The object the cache holds for `key`, once loaded; it may lag the backend (writes through the cache compare revisions). */
+  private cached<T extends StoredObject>(key: string): T | undefined {
+    return this.loaded ? this.objects.get(key) as T | undefined : undefined;
   }
 
   count(prefix: string): Promise<number> {
