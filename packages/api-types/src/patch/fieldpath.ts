@@ -11,7 +11,7 @@ import { isObject, type Json, type JsonObject } from './json.js';
  * writing `.` for a path that is itself a member and has members below it.
  *
  * A set is filled by `insert` while it is built and never changed afterwards: set operations
- * return new sets, or one of their operands when the other is empty.
+ * return new sets, or one of their operands when the result has the same members.
  */
 export type PathElement = string;
 export type FieldPath = readonly PathElement[];
@@ -37,7 +37,18 @@ interface Node {
 const node = (): Node => ({ member: false, size: 0, children: new Map() });
 
 export class FieldSet {
-  private root: Node = node();
+  private trie: Node | undefined;
+  /**
+   * The FieldsV1 a set read from a stored object was decoded from, which is what encoding the set
+   * gives: its trie is built only when an operation needs it, so an entry a write leaves alone
+   * (the common case: a status write never touches the creator's spec fields) costs no decoding
+   * and no encoding.
+   */
+  private stored: JsonObject | undefined;
+
+  private get root(): Node {
+    return (this.trie ??= this.stored ? FieldSet.fromFieldsV1(this.stored).root : node());
+  }
 
   static of(paths: Iterable<FieldPath>): FieldSet {
     const s = new FieldSet();
@@ -78,6 +89,8 @@ export class FieldSet {
   }
 
   isEmpty(): boolean {
+    // Every path element of FieldsV1 leads to a member, so a set is empty exactly when its FieldsV1 names none.
+    if (!this.trie && this.stored) return Object.keys(this.stored).every((k) => k === '.');
     return this.root.size === 0;
   }
 
@@ -93,8 +106,13 @@ export class FieldSet {
   /** A set over an already built trie. */
   private static over(root: Node | undefined): FieldSet {
     const out = new FieldSet();
-    if (root) out.root = root;
+    out.trie = root;
     return out;
+  }
+
+  /** `this` when `root` is its own trie (an operation that changed nothing), else a set over `root`. */
+  private same(root: Node | undefined): FieldSet {
+    return root === this.trie ? this : FieldSet.over(root);
   }
 
   /**
@@ -136,14 +154,57 @@ export class FieldSet {
   }
 
   union(other: FieldSet): FieldSet {
-    if (other.isEmpty()) return this;
+    if (other.isEmpty() || this.includes(other)) return this;
     if (this.isEmpty()) return other;
     return FieldSet.over(FieldSet.merged(this.root, other.root));
   }
 
   difference(other: FieldSet): FieldSet {
-    if (other.isEmpty() || this.isEmpty()) return this;
-    return FieldSet.over(FieldSet.prune(this.root, other.root, (o) => !o?.member));
+    if (other.isEmpty() || this.isEmpty() || !this.intersects(other)) return this;
+    return this.same(FieldSet.prune(this.root, other.root, (o) => !o?.member));
+  }
+
+  /** Whether some member of `other` is one of this set's. */
+  intersects(other: FieldSet): boolean {
+    return this.trie ? FieldSet.meets(this.trie, other.root) : FieldSet.meetsFieldsV1(this.stored ?? {}, other.root);
+  }
+
+  /** Whether every member of `other` is one of this set's. */
+  includes(other: FieldSet): boolean {
+    return this.trie ? FieldSet.covers(this.trie, other.root) : FieldSet.coversFieldsV1(this.stored ?? {}, other.root);
+  }
+
+  private static meets(a: Node, b: Node): boolean {
+    for (const [pe, bc] of b.children) {
+      const ac = a.children.get(pe);
+      if (ac && ((ac.member && bc.member) || FieldSet.meets(ac, bc))) return true;
+    }
+    return false;
+  }
+
+  private static covers(a: Node, b: Node): boolean {
+    for (const [pe, bc] of b.children) {
+      const ac = a.children.get(pe);
+      if (!ac || (bc.member && !ac.member) || !FieldSet.covers(ac, bc)) return false;
+    }
+    return true;
+  }
+
+  /** `meets` with `a` given as FieldsV1, where a path is a member when its object is empty or holds `.`. */
+  private static meetsFieldsV1(a: JsonObject, b: Node): boolean {
+    for (const [pe, bc] of b.children) {
+      const ac = Object.hasOwn(a, pe) ? (a[pe] as JsonObject) : undefined;
+      if (ac && ((bc.member && isFieldsV1Member(ac)) || FieldSet.meetsFieldsV1(ac, bc))) return true;
+    }
+    return false;
+  }
+
+  private static coversFieldsV1(a: JsonObject, b: Node): boolean {
+    for (const [pe, bc] of b.children) {
+      const ac = Object.hasOwn(a, pe) ? (a[pe] as JsonObject) : undefined;
+      if (!ac || (bc.member && !isFieldsV1Member(ac)) || !FieldSet.coversFieldsV1(ac, bc)) return false;
+    }
+    return true;
   }
 
   intersection(other: FieldSet): FieldSet {
@@ -180,15 +241,33 @@ export class FieldSet {
     return [...(this.find(path)?.children.keys() ?? [])];
   }
 
-  /** FieldsV1 JSON, children sorted as Kubernetes writes them. */
+  /** FieldsV1 JSON, children sorted as Kubernetes writes them (a stored set's own FieldsV1, shared). */
   toFieldsV1(): JsonObject {
+    if (this.stored) return this.stored;
     const emit = (n: Node, self: boolean): JsonObject => {
       const out: JsonObject = {};
-      if (self && n.member && n.children.size > 0) out['.'] = {};
+      if (n.children.size === 0) return out;
+      if (self && n.member) out['.'] = {};
+      if (n.children.size === 1) {
+        for (const [pe, c] of n.children) out[pe] = emit(c, true);
+        return out;
+      }
       for (const pe of [...n.children.keys()].sort(comparePathElements)) out[pe] = emit(n.children.get(pe)!, true);
       return out;
     };
     return emit(this.root, false);
+  }
+
+  /**
+   * The set of FieldsV1 the server itself wrote (a stored object's managedFields), read when
+   * first needed: `fields` must stay unchanged, and `toFieldsV1` returns it. 400 when it is not
+   * FieldsV1, checked now.
+   */
+  static fromStoredFieldsV1(fields: unknown): FieldSet {
+    checkFieldsV1(fields);
+    const out = new FieldSet();
+    out.stored = fields as JsonObject;
+    return out;
   }
 
   static fromFieldsV1(fields: unknown): FieldSet {
@@ -205,6 +284,22 @@ export class FieldSet {
     };
     walk(fields, []);
     return out;
+  }
+}
+
+/** Whether a FieldsV1 object is a member itself: it holds `.`, or nothing at all. */
+const isFieldsV1Member = (json: JsonObject) => {
+  if (Object.hasOwn(json, '.')) return true;
+  for (const k in json) if (Object.hasOwn(json, k)) return false;
+  return true;
+};
+
+function checkFieldsV1(json: unknown): void {
+  if (!isObject(json)) throw badRequest('managedFields: fieldsV1 must be a JSON object');
+  for (const k of Object.keys(json)) {
+    if (k === '.') continue;
+    if (!/^[fkvi]:/.test(k)) throw badRequest(`managedFields: invalid path element ${JSON.stringify(k)}`);
+    checkFieldsV1(json[k]);
   }
 }
 

@@ -254,6 +254,28 @@ describe('managedFields of ordinary writes (operation Update)', () => {
     expect(kubelet).toMatchObject({ subresource: 'status', fieldsV1: { 'f:status': { 'f:phase': {}, 'f:conditions': { '.': {}, 'k:{"type":"Ready"}': { '.': {}, 'f:status': {}, 'f:type': {} } } } } });
   });
 
+  it('records later status writes: fields changed again stay the manager\'s, removed ones leave it, the creator\'s entry is untouched', () => {
+    const T2 = '2024-05-01T12:00:00Z';
+    const created = updateManagedFields(undefined, pod, 'creator', 'Update', undefined, T0);
+    const status = { phase: 'Running', podIP: '10.0.0.1', conditions: [{ type: 'Ready', status: 'True' }] };
+    const running = JSON.parse(JSON.stringify(updateManagedFields(created, { ...created, status }, 'kubelet', 'Update', 'status', T1)));
+    const kubeletAt = (obj: Obj) => (obj.metadata.managedFields as Obj[]).find((e) => e.manager === 'kubelet');
+    const owned = { 'f:phase': {}, 'f:podIP': {}, 'f:conditions': { '.': {}, 'k:{"type":"Ready"}': { '.': {}, 'f:status': {}, 'f:type': {} } } };
+    expect(kubeletAt(running)).toMatchObject({ time: T1, fieldsV1: { 'f:status': owned } });
+    // Only fields the kubelet owns change: same fields, a new time.
+    const notReady = updateManagedFields(running, { ...running, status: { ...status, conditions: [{ type: 'Ready', status: 'False' }] } }, 'kubelet', 'Update', 'status', T2);
+    expect(kubeletAt(notReady)).toEqual({ ...kubeletAt(running), time: T2 });
+    expect(entry(notReady, 'creator')).toEqual(entry(created, 'creator'));
+    // A removed field leaves the entry, a new one joins it.
+    const moved = updateManagedFields(running, { ...running, status: { phase: 'Running', hostIP: '127.0.0.1', conditions: status.conditions } }, 'kubelet', 'Update', 'status', T2);
+    expect(kubeletAt(moved)).toEqual({ ...kubeletAt(running), time: T2, fieldsV1: { 'f:status': { 'f:conditions': owned['f:conditions'], 'f:hostIP': {}, 'f:phase': {} } } });
+    // The creator's fields, changed through the main resource by someone else, leave the creator's entry.
+    const relabeled = updateManagedFields(running, { ...running, metadata: { ...running.metadata, labels: { app: 'db' } } }, 'labeler', 'Update', undefined, T2);
+    expect(entry(relabeled, 'creator').fieldsV1['f:metadata']).toEqual({ 'f:labels': {} });
+    expect(entry(relabeled, 'creator').time).toBe(T2);
+    expect(kubeletAt(relabeled)).toEqual(kubeletAt(running));
+  });
+
   it('accepts stored objects with a repeated list-map key, as Kubernetes does for env', () => {
     const dup = structuredClone(pod);
     dup.spec.containers[0].env = [{ name: 'A', value: '1' }, { name: 'A', value: '2' }];

@@ -55,20 +55,23 @@ interface Ignored {
   cut: PathCut;
 }
 
-/** Ignored paths of requests that are not to `status`, which depend only on the two keys here. */
-const staticIgnored = new Map<string, Ignored>();
+/**
+ * Ignored paths by the key the function below reads them from: the subresource and whether the
+ * kind has a status, and for `status` the object's top-level fields (a few sets per kind in
+ * practice; bounded, as an applied configuration may carry any field names).
+ */
+const knownIgnored = new Map<string, Ignored>();
 
 function ignoredPaths(info: ResourceInfo, subresource: string | undefined, obj: Json | undefined): Ignored {
-  const reset: FieldPath[] = [];
-  if (subresource === 'status') {
-    for (const k of Object.keys(isObject(obj) ? obj : {})) if (k !== 'metadata' && k !== 'status') reset.push([fieldElement(k)]);
-    reset.push(['f:spec']);
-    return ignored([...STRIPPED, ...reset]);
-  }
   const hasStatus = !subresource && (info.subresources?.includes('status') ?? false);
-  const key = `${subresource ?? ''}/${hasStatus}`;
-  let out = staticIgnored.get(key);
-  if (!out) staticIgnored.set(key, (out = ignored(hasStatus ? [...STRIPPED, ['f:status']] : STRIPPED)));
+  const fields = subresource === 'status' && isObject(obj) ? Object.keys(obj).filter((k) => k !== 'metadata' && k !== 'status') : [];
+  const key = JSON.stringify([subresource ?? '', hasStatus, fields]);
+  let out = knownIgnored.get(key);
+  if (!out) {
+    if (knownIgnored.size >= 256) knownIgnored.clear();
+    const paths: FieldPath[] = hasStatus ? [...STRIPPED, ['f:status']] : subresource === 'status' ? [...STRIPPED, ...fields.map((k) => [fieldElement(k)]), ['f:spec']] : STRIPPED;
+    knownIgnored.set(key, (out = ignored(paths)));
+  }
   return out;
 }
 
@@ -76,17 +79,17 @@ const ignored = (paths: readonly FieldPath[]): Ignored => ({ paths, set: FieldSe
 
 const nowRFC3339 = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
-const identity = (e: Pick<ManagedFieldsEntry, 'manager' | 'operation' | 'apiVersion' | 'subresource'>) =>
-  JSON.stringify([e.manager, e.operation, e.operation === 'Update' ? e.apiVersion : '', e.subresource ?? '']);
+type Identity = Pick<ManagedFieldsEntry, 'manager' | 'operation' | 'apiVersion' | 'subresource'>;
+
+/** Whether two entries are the same manager's record: Apply entries are one per manager and subresource, Update entries also per API version. */
+const sameIdentity = (a: Identity, b: Identity) =>
+  a.manager === b.manager && a.operation === b.operation && (a.operation !== 'Update' || a.apiVersion === b.apiVersion) && (a.subresource ?? '') === (b.subresource ?? '');
 
 /**
- * The FieldsV1 JSON an entry was decoded from, for entries of a stored object: the server wrote
- * it, so it is already what encoding the entry would give, and an entry a write leaves as it is
- * (the same object) is stored again without being encoded anew.
+ * The entries of `obj.metadata.managedFields`; malformed entries are dropped, as Kubernetes resets
+ * them. The field sets of a `stored` object's entries (which the server wrote) are read only when
+ * a write needs them, and encode back to the very FieldsV1 they came from.
  */
-const storedFieldsV1 = new WeakMap<ManagedFieldsEntry, JsonObject>();
-
-/** The entries of `obj.metadata.managedFields`; malformed entries are dropped, as Kubernetes resets them. */
 function decodeManagedFields(obj: Json | undefined, stored = false): ManagedFieldsEntry[] {
   const meta = isObject(obj) ? obj['metadata'] : undefined;
   const list = isObject(meta) ? meta['managedFields'] : undefined;
@@ -101,9 +104,8 @@ function decodeManagedFields(obj: Json | undefined, stored = false): ManagedFiel
         apiVersion: typeof e['apiVersion'] === 'string' ? e['apiVersion'] : '',
         ...(typeof e['time'] === 'string' ? { time: e['time'] } : {}),
         ...(typeof e['subresource'] === 'string' && e['subresource'] ? { subresource: e['subresource'] } : {}),
-        fields: FieldSet.fromFieldsV1(e['fieldsV1'] ?? {}),
+        fields: stored ? FieldSet.fromStoredFieldsV1(e['fieldsV1'] ?? {}) : FieldSet.fromFieldsV1(e['fieldsV1'] ?? {}),
       };
-      if (stored && isObject(e['fieldsV1'])) storedFieldsV1.set(entry, e['fieldsV1']);
       return [entry];
     } catch {
       return [];
@@ -115,7 +117,7 @@ function decodeManagedFields(obj: Json | undefined, stored = false): ManagedFiel
 function encodeManagedFields(entries: readonly ManagedFieldsEntry[]): JsonObject[] {
   return [...entries]
     .sort((a, b) => cmp(a.operation, b.operation) || cmp(a.time ?? '', b.time ?? '') || cmp(a.manager, b.manager) || cmp(a.apiVersion, b.apiVersion) || cmp(a.subresource ?? '', b.subresource ?? ''))
-    .map((e) => encodeEntry(e, storedFieldsV1.get(e) ?? e.fields.toFieldsV1()));
+    .map((e) => encodeEntry(e, e.fields.toFieldsV1()));
 }
 
 const encodeEntry = (e: Omit<ManagedFieldsEntry, 'fields'>, fieldsV1: JsonObject): JsonObject => ({
@@ -179,7 +181,7 @@ function recordUpdate(previous: Json | undefined, next: Json, ctx: FieldManagerC
   const entries: ManagedFieldsEntry[] = [];
   let mine: ManagedFieldsEntry | undefined;
   for (const e of base) {
-    if (identity(e) === identity(me)) mine = e;
+    if (sameIdentity(e, me)) mine = e;
     else entries.push(shrink(e, e.fields.difference(taken).difference(removed), now));
   }
   const fields = (mine?.fields ?? new FieldSet()).difference(removed).union(taken);
@@ -240,9 +242,9 @@ function capUpdateManagers(entries: ManagedFieldsEntry[]): ManagedFieldsEntry[] 
   return [...out];
 }
 
-/** An entry with fewer fields; its time moves only when it actually lost some. */
+/** An entry with `fields`, a subset of its own; its time moves only when it actually lost some (set operations return the same set then). */
 const shrink = (e: ManagedFieldsEntry, fields: FieldSet, now: string): ManagedFieldsEntry =>
-  fields.size === e.fields.size ? e : { ...e, fields, time: now };
+  fields === e.fields ? e : { ...e, fields, time: now };
 
 export interface ApplyOptions extends FieldManagerContext {
   force: boolean;
@@ -265,7 +267,7 @@ function apply(live: Json | undefined, config: JsonObject, opts: ApplyOptions): 
   const applied = removePaths(config, ignored.paths.filter((p) => !KEPT_FROM_CONFIG.has(p.join('.'))), opts.root) as JsonObject;
   const entries = decodeManagedFields(live, true);
   const me = { manager: opts.manager, operation: 'Apply' as const, apiVersion: apiVersionOf(opts.info), ...(opts.subresource ? { subresource: opts.subresource } : {}) };
-  const previous = entries.find((e) => identity(e) === identity(me));
+  const previous = entries.find((e) => sameIdentity(e, me));
   const others = entries.filter((e) => e !== previous);
   const fields = toFieldSet(stripManagedFields(applied)!, opts.root).without(ignored.set);
 

@@ -36,6 +36,29 @@ describe('properties', () => {
     }));
   });
 
+  it('a set read lazily from stored FieldsV1 behaves as the set decoded at once, and an operation that changes nothing returns its operand', () => {
+    const pe = fc.oneof(fc.constantFrom('a', 'b', 'c').map(fieldElement), fc.constantFrom('a', 'b').map((n) => keyElement([['name', n]])), fc.integer({ min: 0, max: 2 }).map((n) => valueElement(n)));
+    const set = fc.array(fc.array(pe, { minLength: 1, maxLength: 3 }), { maxLength: 8 }).map((paths) => FieldSet.of(paths));
+    const members = (s: FieldSet) => [...s].map((p) => p.join('.')).sort();
+    fc.assert(fc.property(set, set, (a, b) => {
+      const stored = () => FieldSet.fromStoredFieldsV1(JSON.parse(JSON.stringify(a.toFieldsV1())));
+      const shared = [...a].some((p) => b.has(p));
+      const all = [...b].every((p) => a.has(p));
+      expect(stored().intersects(b)).toBe(shared);
+      expect(stored().includes(b)).toBe(all);
+      expect(a.intersects(b)).toBe(shared);
+      expect(a.includes(b)).toBe(all);
+      expect(stored().isEmpty()).toBe(a.isEmpty());
+      expect(members(stored().difference(b))).toEqual(members(a.difference(b)));
+      expect(members(stored().union(b))).toEqual(members(a.union(b)));
+      expect(stored().difference(b).toFieldsV1()).toEqual(a.difference(b).toFieldsV1());
+      for (const s of [a, stored()]) {
+        expect(s.difference(b) === s).toBe(!shared);
+        expect(s.union(b) === s).toBe(all);
+      }
+    }), { numRuns: 500 });
+  });
+
   it('strategic merge patch without lists or directives is JSON merge patch', () => {
     const value = fc.oneof(fc.constant(null), fc.integer(), fc.string({ maxLength: 3 }));
     const tree = fc.letrec<{ node: Json }>((tie) => ({

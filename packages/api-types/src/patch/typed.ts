@@ -106,7 +106,12 @@ export function toFieldSet(value: Json, node: SchemaNode): FieldSet {
   return set;
 }
 
-const isEmptyValue = (v: Json | undefined) => v === undefined || v === null || (Array.isArray(v) ? v.length === 0 : isObject(v) && Object.keys(v).length === 0);
+const isEmptyValue = (v: Json | undefined) => v === undefined || v === null || (Array.isArray(v) ? v.length === 0 : isObject(v) && !hasKeys(v));
+
+function hasKeys(o: JsonObject): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return true;
+  return false;
+}
 
 export interface Comparison {
   added: FieldSet;
@@ -157,18 +162,19 @@ export function compare(lhs: Json | undefined, rhs: Json | undefined, node: Sche
         path.pop();
       }
     } else {
-      const lo = isObject(l) ? l : {};
-      const ro = isObject(r) ? r : {};
-      const keys = l === undefined ? Object.keys(ro) : r === undefined ? Object.keys(lo) : new Set([...Object.keys(lo), ...Object.keys(ro)]);
+      const lo = isObject(l) ? l : EMPTY;
+      const ro = isObject(r) ? r : EMPTY;
       const requiredFields = n.body?.required;
-      for (const k of keys) {
-        const pe = fieldElement(k);
+      const field = (k: string, lv: Json | undefined, rv: Json | undefined) => {
+        const pe = internedFieldElement(k);
         const below = cutHere?.get(pe);
-        if (below === true) continue;
+        if (below === true) return;
         path.push(pe);
-        walk(lo[k], ro[k], n.field(k), requiredFields?.includes(k) ?? false, below);
+        walk(lv, rv, n.field(k), requiredFields?.includes(k) ?? false, below);
         path.pop();
-      }
+      };
+      for (const k of Object.keys(lo)) field(k, lo[k], Object.hasOwn(ro, k) ? ro[k] : undefined);
+      for (const k of Object.keys(ro)) if (!Object.hasOwn(lo, k)) field(k, undefined, ro[k]);
     }
     const isField = path.length > 0 && path[path.length - 1].startsWith('f:');
     if (path.length === 0 || (isField && (required || n.shape.kind === 'struct'))) return;
@@ -259,6 +265,8 @@ function internedFieldElement(k: string): PathElement {
 }
 
 const byPathElement = (a: [PathElement, unknown], b: [PathElement, unknown]) => comparePathElements(a[0], b[0]);
+
+const EMPTY: JsonObject = Object.freeze({}) as JsonObject;
 
 const kindOf = (v: Json) => (Array.isArray(v) ? 'list' : isObject(v) ? 'object' : 'scalar');
 
