@@ -423,9 +423,12 @@ export class Kubelet implements PodSyncer {
     if (this.relisting) return;
     this.relisting = true;
     try {
-      const { pods, changed } = await this.relister.relist();
-      for (const uid of changed) if (this.workers.state(uid)) this.workers.resync(uid);
-      for (const [uid, p] of pods) this.prober.observe(uid, p, p.sandboxes[0]?.ip);
+      // Probers saw every other pod's current view when it was last observed.
+      for (const uid of await this.relister.relist()) {
+        if (this.workers.state(uid)) this.workers.resync(uid);
+        const p = this.relister.observed(uid);
+        this.prober.observe(uid, p, p.sandboxes[0]?.ip);
+      }
     } catch (err) {
       this.logger.warn('runtime relist failed', { error: String(err) });
     } finally {
@@ -436,13 +439,14 @@ export class Kubelet implements PodSyncer {
   private async housekeeping(): Promise<void> {
     if (!this.sourcesReady) return;
     this.runtimeManager.gcBackoff();
-    const { pods, identities } = this.relister.snapshot();
-    for (const [uid, observed] of pods) {
-      if (this.pods.has(uid) || this.workers.state(uid)) await this.runtimeManager.gcContainers(observed).catch(() => undefined);
-      else {
+    for (const [uid, { identity, view }] of this.relister.relisted()) {
+      if (this.pods.has(uid) || this.workers.state(uid)) {
+        const gc = this.runtimeManager.gcContainers(view);
+        if (gc) await gc.catch(() => undefined);
+      } else {
         // Orphans: pods the kubelet no longer knows (deleted while it was down).
-        this.logger.info('removing orphaned pod', { uid, pod: identities.get(uid)?.name });
-        await this.runtimeManager.removePod(observed).catch(() => undefined);
+        this.logger.info('removing orphaned pod', { uid, pod: identity?.name });
+        await this.runtimeManager.removePod(view).catch(() => undefined);
       }
     }
     const statics = [...this.pods.values()].filter(isStaticPod);

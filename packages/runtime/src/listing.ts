@@ -4,13 +4,19 @@ import type { Container, ContainerFilter, ContainerStats, ContainerStatus, PodSa
 
 /**
  * What `listPodSandbox`/`listContainers` return for an adapter's statuses: the entries matching
- * every given filter field (labels by equality, as CRI), as fresh copies the caller may keep.
+ * every given filter field (labels by equality, as CRI), as frozen snapshots the caller may keep.
+ *
+ * A status's snapshot is made once per state and handed out again while the state holds: the
+ * kubelet relists every second, and on a quiet node (or a thousand simulated ones) fresh copies
+ * of every entry were most of a relist's cost. So an adapter may change a status in place only
+ * in `state` and in fields lists do not show (times, exit code, network); metadata, labels,
+ * annotations, image and sandbox are fixed once the status is made.
  */
 export function selectPodSandboxes(statuses: Iterable<PodSandboxStatus>, filter: PodSandboxFilter = {}): PodSandbox[] {
   const out: PodSandbox[] = [];
   for (const s of statuses) {
     if ((filter.id && s.id !== filter.id) || (filter.state && s.state !== filter.state) || !matchesLabels(s.labels, filter.labelSelector)) continue;
-    out.push({ id: s.id, metadata: { ...s.metadata }, state: s.state, createdAt: s.createdAt, labels: { ...s.labels }, annotations: { ...s.annotations }, runtimeHandler: s.runtimeHandler });
+    out.push(snapshot(sandboxSnapshots, s, sandboxSnapshot));
   }
   return out;
 }
@@ -19,10 +25,29 @@ export function selectContainers(statuses: Iterable<ContainerStatus>, filter: Co
   const out: Container[] = [];
   for (const s of statuses) {
     if ((filter.id && s.id !== filter.id) || (filter.state && s.state !== filter.state) || (filter.podSandboxId && s.podSandboxId !== filter.podSandboxId) || !matchesLabels(s.labels, filter.labelSelector)) continue;
-    out.push({ id: s.id, podSandboxId: s.podSandboxId, metadata: { ...s.metadata }, image: { ...s.image }, imageRef: s.imageRef, state: s.state, createdAt: s.createdAt, labels: { ...s.labels }, annotations: { ...s.annotations } });
+    out.push(snapshot(containerSnapshots, s, containerSnapshot));
   }
   return out;
 }
+
+const sandboxSnapshots = new WeakMap<PodSandboxStatus, PodSandbox>();
+const containerSnapshots = new WeakMap<ContainerStatus, Container>();
+
+function snapshot<S extends { state: string }, L extends { state: string }>(made: WeakMap<S, L>, s: S, make: (s: S) => L): L {
+  let l = made.get(s);
+  if (l?.state !== s.state) made.set(s, (l = make(s)));
+  return l;
+}
+
+const sandboxSnapshot = (s: PodSandboxStatus): PodSandbox => Object.freeze({
+  id: s.id, metadata: Object.freeze({ ...s.metadata }), state: s.state, createdAt: s.createdAt,
+  labels: Object.freeze({ ...s.labels }), annotations: Object.freeze({ ...s.annotations }), runtimeHandler: s.runtimeHandler,
+});
+
+const containerSnapshot = (s: ContainerStatus): Container => Object.freeze({
+  id: s.id, podSandboxId: s.podSandboxId, metadata: Object.freeze({ ...s.metadata }), image: Object.freeze({ ...s.image }), imageRef: s.imageRef,
+  state: s.state, createdAt: s.createdAt, labels: Object.freeze({ ...s.labels }), annotations: Object.freeze({ ...s.annotations }),
+});
 
 /** A sandbox's stats as the sum of its running containers' (runtimes without a pod-level cgroup). */
 export function sumPodSandboxStats(sandbox: PodSandboxStatus, containers: ContainerStats[], now: number): PodSandboxStats {

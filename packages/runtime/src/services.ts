@@ -69,7 +69,11 @@ export interface PodSandboxManager {
   removePodSandbox(id: string): Promise<void>;
   /** Throws NotFound for an unknown or removed sandbox. */
   podSandboxStatus(id: string): Promise<PodSandboxStatus>;
-  /** Sandboxes matching every given filter field; after a restart, those a previous instance created too. */
+  /**
+   * Sandboxes matching every given filter field; after a restart, those a previous instance created
+   * too. Entries are read-only snapshots (the runtime may hand the same one out again while the
+   * sandbox's state holds): callers keep them but never change them.
+   */
   listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandbox[]>;
 }
 
@@ -102,7 +106,10 @@ export interface ContainerManager {
    * the kubelet owns log rotation and cleanup). Idempotent: an unknown id is a success.
    */
   removeContainer(id: string): Promise<void>;
-  /** Containers matching every given filter field; after a restart, those a previous instance created too. */
+  /**
+   * Containers matching every given filter field; after a restart, those a previous instance
+   * created too. Read-only snapshots, as `listPodSandbox`'s.
+   */
   listContainers(filter?: ContainerFilter): Promise<Container[]>;
   /**
    * Current state. For a container that exited while no runtime instance was watching (a kubelet

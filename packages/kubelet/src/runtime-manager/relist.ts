@@ -1,87 +1,126 @@
-import { containerIdentityOf, podIdentityOf, type Container, type ContainerIdentity, type ContainerStatus, type PodIdentity, type PodSandbox, type PodSandboxStatus, type Runtime } from '@peapod/runtime';
-import type { ObservedContainer, ObservedPod, ObservedSandbox, ContainerRunState } from './observed.js';
+import { containerIdentityOf, podIdentityOf, type ContainerIdentity, type ContainerStatus, type PodIdentity, type PodSandboxStatus, type Runtime } from '@peapod/runtime';
+import { emptyObservedPod, type ObservedContainer, type ObservedPod, type ObservedSandbox, type ContainerRunState } from './observed.js';
 
-interface Cached<I, O> {
+/** A sandbox or container as last built, for its `state`; `seen` is the relist generation that last saw it. */
+interface Known<I, O> {
   state: string;
   identity: I;
   observed: O;
+  seen: number;
+}
+
+interface PodRecord {
+  /** From the labels of what was listed or observed; absent while only `track` knows the pod. */
+  identity?: PodIdentity;
+  /** Ids of the pod's sandboxes and containers: from relists plus what the kubelet created since. */
+  sandboxes: Set<string>;
+  containers: Set<string>;
+  /** The pod as of the last relist or observation. */
+  view: ObservedPod;
+}
+
+/** What housekeeping sees of a pod the runtime has something for. */
+export interface RelistedPod {
+  identity?: PodIdentity;
+  view: ObservedPod;
 }
 
 const STATE: Record<ContainerStatus['state'], ContainerRunState> = { Created: 'created', Running: 'running', Exited: 'exited', Unknown: 'unknown' };
 
-export interface RelistResult {
-  pods: Map<string, ObservedPod>;
-  /** Who each uid is, from the runtime's labels (for pods the kubelet no longer knows). */
-  identities: Map<string, PodIdentity>;
-  /** Pods whose containers or sandboxes changed since the previous relist. */
-  changed: Set<string>;
-}
+const NOTHING_CHANGED: ReadonlySet<string> = new Set();
 
 /**
- * The kubelet's view of the runtime, rebuilt by relisting (the PLEG of kubelet): every sandbox and
+ * The kubelet's view of the runtime, kept by relisting (the PLEG of kubelet): every sandbox and
  * container the runtime lists, grouped by the pod uid label the kubelet put on them, so a
  * restarted kubelet sees what the previous one started. Details of a container (exit code, times)
  * are fetched only when its listed state changes; an exited container never changes again.
+ *
+ * A relist compares each listed state with the one known and rebuilds only the pods where
+ * something appeared, changed state or went away, so relisting a quiet node (every second, on
+ * each of a thousand simulated nodes) allocates nothing per container.
  */
 export class Relister {
-  /** What the last relist or observation built for each container and sandbox, by id, with the state it was built for. */
-  private readonly containerCache = new Map<string, Cached<ContainerIdentity, ObservedContainer>>();
-  private readonly sandboxCache = new Map<string, Cached<PodIdentity, ObservedSandbox>>();
-  private readonly fingerprints = new Map<string, string>();
-  private readonly last = new Map<string, ObservedPod>();
-  private identities = new Map<string, PodIdentity>();
-  /** Ids of each pod's sandboxes and containers: from the last relist plus what the kubelet created since. */
-  private readonly ids = new Map<string, { sandbox: Set<string>; container: Set<string> }>();
-
+  private readonly sandboxes = new Map<string, Known<PodIdentity, ObservedSandbox>>();
+  private readonly containers = new Map<string, Known<ContainerIdentity, ObservedContainer>>();
+  private readonly pods = new Map<string, PodRecord>();
+  /** Bumped as each relist starts; what an observation adds meanwhile counts as seen by that relist. */
+  private generation = 0;
   /** False until the first relist: what exited before this kubelet started is not reported as an exit. */
   private primed = false;
 
   /** `onExited` hears of each container exit once, as soon as any relist or observation sees it. */
   constructor(private readonly runtime: Runtime, private readonly onExited: (uid: string, c: ObservedContainer) => void = () => undefined) {}
 
-  /** The pod as of the last relist (empty when the runtime has nothing for it). */
+  /** The pod as of the last relist or observation (empty when the runtime has nothing for it). */
   observed(uid: string): ObservedPod {
-    return this.last.get(uid) ?? { sandboxes: [], containers: [] };
+    return this.pods.get(uid)?.view ?? emptyObservedPod();
   }
 
-  /** Every pod seen by the last relist, with who it is (for pods the kubelet no longer knows). */
-  snapshot(): { pods: ReadonlyMap<string, ObservedPod>; identities: ReadonlyMap<string, PodIdentity> } {
-    return { pods: this.last, identities: this.identities };
+  /** Every pod the runtime has something for, as of the last relist or observation (live: do not keep). */
+  *relisted(): IterableIterator<[string, RelistedPod]> {
+    for (const [uid, r] of this.pods) if (r.view.sandboxes.length || r.view.containers.length) yield [uid, r];
   }
 
-  /** Relists the runtime; the result also becomes what `observed` returns. */
-  async relist(): Promise<RelistResult> {
+  /**
+   * Relists the runtime; what it finds also becomes what `observed` returns. Resolves with the uids
+   * of pods whose sandboxes or containers changed (appeared, changed state, went away) since the
+   * previous relist or observation of the pod.
+   */
+  async relist(): Promise<ReadonlySet<string>> {
+    const gen = ++this.generation;
     const [sandboxes, containers] = await Promise.all([this.runtime.listPodSandbox(), this.runtime.listContainers()]);
-    const { pods, identities } = await this.collect(sandboxes, containers);
-    this.identities = identities;
-    this.primed = true;
-    const seenContainers = new Set(containers.map((c) => c.id));
-    const seenSandboxes = new Set(sandboxes.map((s) => s.id));
-    for (const id of this.containerCache.keys()) if (!seenContainers.has(id)) this.containerCache.delete(id);
-    for (const id of this.sandboxCache.keys()) if (!seenSandboxes.has(id)) this.sandboxCache.delete(id);
-    const changed = new Set<string>();
-    for (const [uid, p] of pods) if (this.remember(uid, p)) changed.add(uid);
-    for (const uid of [...this.fingerprints.keys()]) {
-      if (pods.has(uid)) continue;
-      changed.add(uid);
-      this.fingerprints.delete(uid);
-      this.last.delete(uid);
+    let touched: Set<string> | undefined;
+    const touch = (uid: string) => (touched ??= new Set()).add(uid);
+    const pending: Promise<void>[] = [];
+    let sandboxHits = 0;
+    let containerHits = 0;
+    for (const s of sandboxes) {
+      const known = this.sandboxes.get(s.id);
+      if (known?.state === s.state) {
+        known.seen = gen;
+        sandboxHits++;
+        continue;
+      }
+      const identity = known?.identity ?? podIdentityOf(s.labels);
+      if (!identity) continue;
+      touch(identity.uid);
+      pending.push(this.runtime.podSandboxStatus(s.id).then((status) => this.addSandbox(identity, status, gen), () => undefined));
     }
-    return { pods, identities, changed };
+    for (const c of containers) {
+      const known = this.containers.get(c.id);
+      if (known?.state === c.state) {
+        known.seen = gen;
+        containerHits++;
+        continue;
+      }
+      const identity = known?.identity ?? containerIdentityOf(c.labels, c.annotations);
+      if (!identity) continue;
+      touch(identity.uid);
+      pending.push(this.runtime.containerStatus(c.id).then((status) => this.addContainer(identity, status, gen), () => undefined));
+    }
+    await Promise.all(pending);
+    this.primed = true;
+    // When every known id was listed in its known state, nothing went away and nothing needs a look.
+    if (sandboxHits !== this.sandboxes.size) this.sweep(this.sandboxes, 'sandboxes', gen, touch);
+    if (containerHits !== this.containers.size) this.sweep(this.containers, 'containers', gen, touch);
+    if (!touched) return NOTHING_CHANGED;
+    const changed = new Set<string>();
+    for (const uid of touched) if (this.rebuild(uid)) changed.add(uid);
+    return changed;
   }
 
   /** Records a sandbox or container the kubelet just created, so `observePod` sees it before the next relist. */
   track(uid: string, kind: 'sandbox' | 'container', id: string): void {
-    let ids = this.ids.get(uid);
-    if (!ids) this.ids.set(uid, (ids = { sandbox: new Set(), container: new Set() }));
-    ids[kind].add(id);
+    this.record(uid)[kind === 'sandbox' ? 'sandboxes' : 'containers'].add(id);
   }
 
-  /** Forgets a pod that is gone (its sandboxes and containers were removed). */
+  /** Forgets a pod that is gone; should anything of it still be listed, the next relist finds it anew (an orphan). */
   forget(uid: string): void {
-    this.ids.delete(uid);
-    this.last.delete(uid);
-    this.fingerprints.delete(uid);
+    const r = this.pods.get(uid);
+    if (!r) return;
+    for (const id of r.sandboxes) this.sandboxes.delete(id);
+    for (const id of r.containers) this.containers.delete(id);
+    this.pods.delete(uid);
   }
 
   /**
@@ -89,98 +128,89 @@ export class Relister {
    * It asks the runtime about the pod's known ids only, so its cost does not grow with the node.
    */
   async observePod(uid: string): Promise<ObservedPod> {
-    const ids = this.ids.get(uid);
-    const get = async <T>(id: string, kind: 'sandbox' | 'container', fn: (id: string) => Promise<T>) => {
-      try {
-        return await fn(id);
-      } catch {
-        ids![kind].delete(id);
-        return undefined;
-      }
+    const r = this.pods.get(uid);
+    if (!r) return emptyObservedPod();
+    const gen = this.generation;
+    // An id the runtime no longer answers for is dropped; should it still be listed, the next relist finds it anew.
+    const lost = (map: Map<string, unknown>, ids: Set<string>, id: string) => () => {
+      map.delete(id);
+      ids.delete(id);
     };
-    const [sandboxes, containers] = ids
-      ? await Promise.all([
-        Promise.all([...ids.sandbox].map((id) => get(id, 'sandbox', (i) => this.runtime.podSandboxStatus(i)))),
-        Promise.all([...ids.container].map((id) => get(id, 'container', (i) => this.runtime.containerStatus(i)))),
-      ])
-      : [[], []];
-    const p = (await this.collect(sandboxes.filter((x) => !!x), containers.filter((x) => !!x), true)).pods.get(uid) ?? { sandboxes: [], containers: [] };
-    this.remember(uid, p);
-    return p;
+    await Promise.all([
+      ...[...r.sandboxes].map((id) => this.runtime.podSandboxStatus(id).then(
+        (s) => this.addSandbox(this.sandboxes.get(id)?.identity ?? podIdentityOf(s.labels), s, gen),
+        lost(this.sandboxes, r.sandboxes, id))),
+      ...[...r.containers].map((id) => this.runtime.containerStatus(id).then(
+        (c) => this.addContainer(this.containers.get(id)?.identity ?? containerIdentityOf(c.labels, c.annotations), c, gen),
+        lost(this.containers, r.containers, id))),
+    ]);
+    this.rebuild(uid);
+    return this.observed(uid);
   }
 
-  /** Stores the pod's view; true when it differs from the previous one. */
-  private remember(uid: string, p: ObservedPod): boolean {
-    const fp = [...p.sandboxes.map((s) => `${s.id}:${s.ready}`), ...p.containers.map((c) => `${c.id}:${c.state}`)].join(',');
-    this.last.set(uid, p);
-    if (this.fingerprints.get(uid) === fp) return false;
-    this.fingerprints.set(uid, fp);
-    return true;
+  private record(uid: string): PodRecord {
+    let r = this.pods.get(uid);
+    if (!r) this.pods.set(uid, (r = { sandboxes: new Set(), containers: new Set(), view: emptyObservedPod() }));
+    return r;
   }
 
-  /**
-   * Groups by pod uid; `fresh` says the items are full statuses already (no status call needed).
-   * A container or sandbox whose listed state is unchanged reuses what the previous relist built
-   * (its labels and details never change without a state change), so a relist of a quiet node
-   * allocates little and awaits only for what changed.
-   */
-  private async collect(sandboxes: PodSandbox[], containers: Container[], fresh = false): Promise<Pick<RelistResult, 'pods' | 'identities'>> {
-    const pods = new Map<string, ObservedPod>();
-    const identities = new Map<string, PodIdentity>();
-    const pod = (id: PodIdentity) => {
-      identities.set(id.uid, id);
-      let p = pods.get(id.uid);
-      if (!p) pods.set(id.uid, (p = { sandboxes: [], containers: [] }));
-      return p;
-    };
-    const pending: Promise<void>[] = [];
-    for (const s of sandboxes) {
-      const cached = fresh ? undefined : this.sandboxCache.get(s.id);
-      if (cached?.state === s.state) {
-        this.track(cached.identity.uid, 'sandbox', s.id);
-        pod(cached.identity).sandboxes.push(cached.observed);
-        continue;
-      }
-      const identity = podIdentityOf(s.labels);
-      if (!identity) continue;
-      this.track(identity.uid, 'sandbox', s.id);
-      const add = (status: PodSandboxStatus | undefined) => {
-        if (!status) return;
-        const observed = { id: s.id, ready: s.state === 'Ready', attempt: s.metadata.attempt, createdAt: s.createdAt, ip: status.network?.ip };
-        this.sandboxCache.set(s.id, { state: s.state, identity, observed });
-        pod(identity).sandboxes.push(observed);
-      };
-      if (fresh) add(s as PodSandboxStatus);
-      else pending.push(this.runtime.podSandboxStatus(s.id).then(add, () => undefined));
-    }
-    for (const c of containers) {
-      const cached = fresh ? undefined : this.containerCache.get(c.id);
-      if (cached?.state === c.state) {
-        this.track(cached.identity.uid, 'container', c.id);
-        pod(cached.identity).containers.push(cached.observed);
-        continue;
-      }
-      const identity = cached?.identity ?? containerIdentityOf(c.labels, c.annotations);
-      if (!identity) continue;
-      this.track(identity.uid, 'container', c.id);
-      const add = (status: ContainerStatus | undefined) => {
-        if (!status) return;
-        const before = this.containerCache.get(c.id)?.state;
-        const observed = toObserved(status, identity.containerName, identity.hash ?? '', identity.restartCount);
-        this.containerCache.set(c.id, { state: status.state, identity, observed });
-        if (status.state === 'Exited' && before !== 'Exited' && this.primed) this.onExited(identity.uid, observed);
-        pod(identity).containers.push(observed);
-      };
-      if (fresh) add(c as ContainerStatus);
-      else pending.push(this.runtime.containerStatus(c.id).then(add, () => undefined));
-    }
-    await Promise.all(pending);
-    for (const p of pods.values()) {
-      if (p.sandboxes.length > 1) p.sandboxes.sort((a, b) => b.createdAt - a.createdAt || b.attempt - a.attempt);
-      if (p.containers.length > 1) p.containers.sort((a, b) => b.createdAt - a.createdAt || b.restartCount - a.restartCount);
-    }
-    return { pods, identities };
+  private addSandbox(identity: PodIdentity | undefined, s: PodSandboxStatus, gen: number): void {
+    if (!identity) return;
+    const observed: ObservedSandbox = { id: s.id, ready: s.state === 'Ready', attempt: s.metadata.attempt, createdAt: s.createdAt, ip: s.network?.ip };
+    this.sandboxes.set(s.id, { state: s.state, identity, observed, seen: gen });
+    const r = this.record(identity.uid);
+    r.identity ??= identity;
+    r.sandboxes.add(s.id);
   }
+
+  private addContainer(identity: ContainerIdentity | undefined, c: ContainerStatus, gen: number): void {
+    if (!identity) return;
+    const before = this.containers.get(c.id)?.state;
+    const observed = toObserved(c, identity.containerName, identity.hash ?? '', identity.restartCount);
+    this.containers.set(c.id, { state: c.state, identity, observed, seen: gen });
+    const r = this.record(identity.uid);
+    r.identity ??= identity;
+    r.containers.add(c.id);
+    if (c.state === 'Exited' && before !== 'Exited' && this.primed) this.onExited(identity.uid, observed);
+  }
+
+  /** Drops what the relist of generation `gen` did not list (and no observation found meanwhile). */
+  private sweep(map: Map<string, Known<PodIdentity, unknown>>, kind: 'sandboxes' | 'containers', gen: number, touch: (uid: string) => void): void {
+    for (const [id, k] of map) {
+      if (k.seen >= gen) continue;
+      map.delete(id);
+      this.pods.get(k.identity.uid)?.[kind].delete(id);
+      touch(k.identity.uid);
+    }
+  }
+
+  /** Rebuilds the pod's view from what is known of its ids; true when it differs from the previous one. */
+  private rebuild(uid: string): boolean {
+    const r = this.pods.get(uid);
+    if (!r) return false;
+    const view = emptyObservedPod();
+    for (const id of r.sandboxes) {
+      const k = this.sandboxes.get(id);
+      if (k) view.sandboxes.push(k.observed);
+    }
+    for (const id of r.containers) {
+      const k = this.containers.get(id);
+      if (k) view.containers.push(k.observed);
+    }
+    if (view.sandboxes.length > 1) view.sandboxes.sort((a, b) => b.createdAt - a.createdAt || b.attempt - a.attempt);
+    if (view.containers.length > 1) view.containers.sort((a, b) => b.createdAt - a.createdAt || b.restartCount - a.restartCount);
+    const changed = !sameRuntimeState(r.view, view);
+    r.view = view;
+    if (!r.sandboxes.size && !r.containers.size) this.pods.delete(uid);
+    return changed;
+  }
+}
+
+/** The same sandboxes and containers, in the same states (details of one state never change). */
+function sameRuntimeState(a: ObservedPod, b: ObservedPod): boolean {
+  return a.sandboxes.length === b.sandboxes.length && a.containers.length === b.containers.length
+    && a.sandboxes.every((s, i) => s.id === b.sandboxes[i].id && s.ready === b.sandboxes[i].ready)
+    && a.containers.every((c, i) => c.id === b.containers[i].id && c.state === b.containers[i].state);
 }
 
 function toObserved(s: ContainerStatus, name: string, hash: string, restartCount: number): ObservedContainer {

@@ -219,15 +219,20 @@ export class RuntimeManager {
     await Promise.all(observed.containers.map((c) => this.deps.runtime.removeContainer(c.id)));
   }
 
-  /** Removes exited attempts beyond the two newest of each container (the newest and the one `lastState` shows). */
-  async gcContainers(observed: ObservedPod): Promise<void> {
+  /**
+   * Removes exited attempts beyond the two newest of each container (the newest and the one
+   * `lastState` shows). Undefined when there are none: housekeeping looks at every pod of the
+   * node every two seconds, and most pods have nothing to remove.
+   */
+  gcContainers(observed: ObservedPod): Promise<void> | undefined {
+    if (observed.containers.length <= 2) return undefined;
     const seen = new Map<string, number>();
     const old = observed.containers.filter((c) => {
       const n = (seen.get(c.name) ?? 0) + 1;
       seen.set(c.name, n);
       return n > 2 && c.state === 'exited';
     });
-    await Promise.all(old.map((c) => this.deps.runtime.removeContainer(c.id)));
+    return old.length ? Promise.all(old.map((c) => this.deps.runtime.removeContainer(c.id))).then(() => undefined) : undefined;
   }
 
   private graceFor(pod: Pod, probeGrace?: number): number {

@@ -162,6 +162,23 @@ describe('FakeRuntime on a fake clock', () => {
     expect((await rt.podSandboxStatus(sb)).network!.ip).not.toBe('0.0.0.0');
   });
 
+  it('lists snapshots the caller may keep: later changes show in the next list only, and a snapshot cannot be changed', async () => {
+    const rt = new FakeRuntime({ clock: new FakeClock(0) });
+    const sb = await rt.runPodSandbox(sandboxConfig);
+    const id = await rt.createContainer(sb, ctr('c'), sandboxConfig);
+    const [container] = await rt.listContainers();
+    const [sandbox] = await rt.listPodSandbox();
+    await rt.startContainer(id);
+    await rt.stopPodSandbox(sb);
+    expect([container.state, sandbox.state]).toEqual(['Created', 'Ready']);
+    expect((await rt.listContainers()).map((c) => c.state)).toEqual(['Exited']);
+    expect((await rt.listPodSandbox()).map((s) => s.state)).toEqual(['NotReady']);
+    expect(() => { container.labels.extra = 'x'; }).toThrow(TypeError);
+    expect(() => { sandbox.metadata.attempt = 9; }).toThrow(TypeError);
+    expect((await rt.listContainers())[0].labels.extra).toBeUndefined();
+    expect((await rt.listPodSandbox())[0].metadata.attempt).toBe(0);
+  });
+
   it('is cheap enough for thousands of pods', async () => {
     const clock = new FakeClock(0);
     const rt = new FakeRuntime({ clock, recordCalls: false });

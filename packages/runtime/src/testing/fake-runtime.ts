@@ -232,7 +232,7 @@ export class FakeRuntime implements Runtime {
 
   async listPodSandbox(filter: PodSandboxFilter = {}): Promise<PodSandbox[]> {
     this.enter('listPodSandbox', [filter]);
-    return selectPodSandboxes([...this.host.sandboxes.values()].map((s) => s.status), filter);
+    return selectPodSandboxes(Array.from(this.host.sandboxes.values(), (s) => s.status), filter);
   }
 
 
@@ -299,7 +299,7 @@ export class FakeRuntime implements Runtime {
 
   async listContainers(filter: ContainerFilter = {}): Promise<Container[]> {
     this.enter('listContainers', [filter]);
-    return selectContainers([...this.host.containers.values()].map((c) => c.status), filter);
+    return selectContainers(Array.from(this.host.containers.values(), (c) => c.status), filter);
   }
 
 
