@@ -102,6 +102,8 @@ export class SchemaNode {
 
   /** The schema of field `name` of a struct, or of any value of a map. */
   field(name: string): SchemaNode {
+    const known = this.declaredMemo?.get(name);
+    if (known) return known;
     const b = this.body;
     const declared = b?.properties?.[name];
     if (declared) {

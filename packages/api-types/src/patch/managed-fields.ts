@@ -75,6 +75,8 @@ function ignoredPaths(info: ResourceInfo, subresource: string | undefined, obj: 
   return out;
 }
 
+const MANAGED_FIELDS_CUT = pathCut([['f:metadata', 'f:managedFields']]);
+
 const ignored = (paths: readonly FieldPath[]): Ignored => ({ paths, set: FieldSet.of(paths), cut: pathCut(paths) });
 
 const nowRFC3339 = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -170,9 +172,8 @@ function recordUpdate(previous: Json | undefined, next: Json, ctx: FieldManagerC
   const base = requested !== undefined && !deepEqual(requested, prevMeta) ? decodeManagedFields(next) : decodeManagedFields(previous, true);
 
   const ignored = ignoredPaths(ctx.info, ctx.subresource, next);
-  const lhs = stripManagedFields(previous);
-  const rhs = stripManagedFields(next)!;
-  const diff = compare(lhs, rhs, ctx.root, ignored.cut);
+  // Both cuts leave out managedFields, so the objects are compared as they are.
+  const diff = compare(previous, next, ctx.root, ignored.cut);
   const taken = diff.added.union(diff.modified);
   const removed = diff.removed;
   const me = { manager: ctx.manager, operation: 'Update' as const, apiVersion: apiVersionOf(ctx.info), ...(ctx.subresource ? { subresource: ctx.subresource } : {}) };
@@ -187,7 +188,7 @@ function recordUpdate(previous: Json | undefined, next: Json, ctx: FieldManagerC
   const fields = (mine?.fields ?? new FieldSet()).difference(removed).union(taken);
   // The entry's time moves when the object changed at all, untracked fields included (compared in
   // full only when no tracked field changed).
-  const changed = () => !isUnchanged(diff) || !isUnchanged(compare(lhs, rhs, ctx.root));
+  const changed = () => !isUnchanged(diff) || !isUnchanged(compare(previous, next, ctx.root, MANAGED_FIELDS_CUT));
   if (!fields.isEmpty()) entries.push({ ...me, fields, time: !mine?.time || changed() ? now : mine.time });
   return withManagedFields(next, capUpdateManagers(entries.filter((e) => !e.fields.isEmpty())));
 }

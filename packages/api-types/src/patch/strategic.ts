@@ -34,7 +34,7 @@ function mergeMap(original: JsonObject | undefined, patch: JsonObject, node: Sch
   if (directive !== undefined && directive !== 'merge') throw badRequest(`unknown patch type: ${JSON.stringify(directive)} in map`);
 
   const out: JsonObject = original ? { ...original } : {};
-  const orders = new Map<string, Json[]>();
+  let orders: Map<string, Json[]> | undefined;
 
   if ('$retainKeys' in patch) {
     const keep = patch['$retainKeys'];
@@ -45,7 +45,9 @@ function mergeMap(original: JsonObject | undefined, patch: JsonObject, node: Sch
     for (const k of Object.keys(out)) if (!keep.includes(k)) delete out[k];
   }
 
-  for (const [k, v] of Object.entries(patch)) {
+  for (const k of Object.keys(patch)) {
+    if (k[0] !== '$') continue;
+    const v = patch[k];
     if (k.startsWith(DELETE_FROM_PRIMITIVE)) {
       const field = k.slice(DELETE_FROM_PRIMITIVE.length);
       if (!Array.isArray(v)) throw badRequest(`${k} must be a list`);
@@ -53,12 +55,13 @@ function mergeMap(original: JsonObject | undefined, patch: JsonObject, node: Sch
       if (Array.isArray(current)) out[field] = current.filter((x) => !v.some((d) => deepEqual(d, x)));
     } else if (k.startsWith(SET_ORDER)) {
       if (!Array.isArray(v)) throw badRequest(`${k} must be a list`);
-      orders.set(k.slice(SET_ORDER.length), v);
+      (orders ??= new Map()).set(k.slice(SET_ORDER.length), v);
     }
   }
 
-  for (const [k, v] of Object.entries(patch)) {
-    if (k.startsWith('$')) continue;
+  for (const k of Object.keys(patch)) {
+    if (k[0] === '$') continue;
+    const v = patch[k];
     if (v === null) {
       delete out[k];
       continue;
@@ -76,7 +79,7 @@ function mergeMap(original: JsonObject | undefined, patch: JsonObject, node: Sch
     }
   }
 
-  for (const [field, order] of orders) {
+  for (const [field, order] of orders ?? []) {
     const list = out[field];
     if (Array.isArray(list)) out[field] = reorder(list, order, original?.[field], mergeKeyOf(node.field(field)));
   }

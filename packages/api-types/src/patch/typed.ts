@@ -56,6 +56,10 @@ function itemElement(node: SchemaNode, item: Json): PathElement {
 
 function keyedElement(node: SchemaNode, keys: readonly string[], item: JsonObject): PathElement {
   const fields = node.items;
+  if (keys.length === 1) {
+    const v = item[keys[0]] ?? (fields.field(keys[0]).body?.default as Json | undefined);
+    return keyElement(v === undefined ? [] : [[keys[0], v]]);
+  }
   return keyElement(
     keys.flatMap((k): [string, Json][] => {
       const v = item[k] ?? (fields.field(k).body?.default as Json | undefined);
