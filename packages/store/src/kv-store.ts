@@ -118,7 +118,7 @@ export class KVStore implements Store {
     this.assertOpen();
     if (obj.metadata.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
     const enc = encodeObject(obj);
-    const r = await kvCall(this.kv.txn(key, 0, enc.value));
+    const r = await kvCall(this.kv.txn(key, 0, enc.value, obj));
     if (!r.ok) throw alreadyExists(targetOf(key));
     return withWrittenRevision(obj, r.rev, enc);
   }
@@ -231,7 +231,7 @@ export class KVStore implements Store {
       }
       const enc = encodeObject(next);
       if (s.fresh && enc.value === s.value) return withWrittenRevision(next, s.rev, enc);
-      const r = await kvCall(this.kv.txn(key, s.rev, enc.value));
+      const r = await kvCall(this.kv.txn(key, s.rev, enc.value, next));
       if (r.ok) return withWrittenRevision(next, r.rev, enc);
       s = stateOf<T>(r.current);
     }

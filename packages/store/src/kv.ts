@@ -22,6 +22,12 @@ export interface KVEvent {
   /** The value before this write; null for a create. */
   readonly prev: string | null;
   memo?: { obj?: unknown; prev?: unknown };
+  /**
+   * What `value` was serialised from (its resourceVersion aside), for a write made in this
+   * process: set only while the event is first published, so that a watcher may copy it then
+   * instead of parsing `value`; cleared afterwards, since the writer keeps it. Never modified.
+   */
+  source?: unknown;
 }
 
 export interface RangeResult {
@@ -59,8 +65,10 @@ export interface KV {
   /**
    * Atomically: if `key`'s modRev equals `expectModRev` (0: absent), write `value` (null deletes).
    * Never retried blindly: a failed compare returns the current entry for the caller to decide.
+   * `source` is what `value` serialises, which a backend that publishes its own commits passes
+   * on as the event's `source`.
    */
-  txn(key: string, expectModRev: number, value: string | null): Promise<TxnResult>;
+  txn(key: string, expectModRev: number, value: string | null, source?: unknown): Promise<TxnResult>;
   /** Events on keys in [start, end) with revision > `afterRev`, then live ones, until stopped. */
   watch(start: string, end: string, afterRev: number, sink: WatchSink): KVWatch;
   /** Forgets every version older than the newest one at or before `rev`. */

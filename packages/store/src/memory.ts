@@ -31,14 +31,15 @@ export class MemoryKV implements KV {
     return this.index.count(start, end);
   }
 
-  async txn(key: string, expectModRev: number, value: string | null): Promise<TxnResult> {
+  async txn(key: string, expectModRev: number, value: string | null, source?: unknown): Promise<TxnResult> {
     const current = this.entry(key);
     if ((current?.modRev ?? 0) !== expectModRev || (value === null && !current)) return { ok: false, current };
     const rev = ++this.rev;
     this.index.add(key, rev, value);
-    const event: KVEvent = { key, rev, value, prev: current?.value ?? null };
+    const event: KVEvent = { key, rev, value, prev: current?.value ?? null, source };
     this.log.push(event);
     this.hub.publish([event]);
+    event.source = undefined;
     return { ok: true, rev };
   }
 

@@ -46,6 +46,7 @@ interface PendingTxn {
   key: string;
   expect: number;
   value: string | null;
+  source: unknown;
   resolve: (r: TxnResult) => void;
   reject: (err: unknown) => void;
 }
@@ -170,10 +171,10 @@ export class SqliteKV implements KV {
     return this.index.count(start, end, this.durable);
   }
 
-  txn(key: string, expect: number, value: string | null): Promise<TxnResult> {
+  txn(key: string, expect: number, value: string | null, source?: unknown): Promise<TxnResult> {
     this.assertOpen();
     return new Promise((resolve, reject) => {
-      this.pending.push({ key, expect, value, resolve, reject });
+      this.pending.push({ key, expect, value, source, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -204,7 +205,7 @@ export class SqliteKV implements KV {
           this.stmt.insert.run(rev, t.key, t.value, cur);
           this.index.add(t.key, rev, t.value === null ? null : true);
           results.push({ ok: true, rev });
-          events.push({ key: t.key, rev, value: t.value, prev });
+          events.push({ key: t.key, rev, value: t.value, prev, source: t.source });
         }
       })();
     } catch (err) {
@@ -244,6 +245,7 @@ export class SqliteKV implements KV {
     for (const { batch, results } of group) for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
     const events = group.length === 1 ? group[0]!.events : group.flatMap((c) => c.events);
     if (events.length) this.hub.publish(events);
+    for (const e of events) e.source = undefined;
   }
 
   /** An fdatasync failed: no write after the durable revision can be promised, so none is acknowledged. */

@@ -83,6 +83,7 @@ export interface UpdateOptions<T> {
    * current one, the update fails with Conflict (a caller-pinned stale resourceVersion).
    * `current` must not be modified: it may be the watch cache's shared, frozen object, which may
    * also be stale (then the update runs again on the stored one: see `KVStore.guaranteedUpdate`).
+   * Nor may the returned object be, until the update returns (the watch cache may copy it then).
    */
   tryUpdate: (current: T | undefined) => T | Promise<T>;
 }
@@ -124,7 +125,10 @@ export interface Watch<T> extends AsyncIterable<WatchEvent<T>> {
 }
 
 export interface Store {
-  /** Creates `key`; fails AlreadyExists. Sets `metadata.resourceVersion`; returns the stored object. */
+  /**
+   * Creates `key`; fails AlreadyExists. Sets `metadata.resourceVersion`; returns the stored object.
+   * `obj` must not be modified until the call returns (the watch cache may copy it then).
+   */
   create<T extends StoredObject>(key: string, obj: T): Promise<T>;
   /** Fails NotFound unless `ignoreNotFound`. */
   get<T extends StoredObject>(key: string, opts?: GetOptions): Promise<T | undefined>;

@@ -154,6 +154,71 @@ function seal(v: unknown, old: unknown): unknown {
 
 const sealNew = <T>(v: T): T => seal(v, undefined) as T;
 
+const NOT_PLAIN = Symbol('not plain JSON data');
+
+/**
+ * `seal(JSON.parse(JSON.stringify(v)), old)` without the text, for plain JSON data (plain objects,
+ * arrays, strings, finite numbers, booleans, null; undefined members, which JSON drops): the
+ * copy is built, frozen, only where it differs from `old`, and `v` is left alone. NOT_PLAIN for
+ * anything else, which only JSON itself renders faithfully.
+ */
+function sealCopy(v: unknown, old: unknown): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v === old ? old : v;
+  // JSON writes -0 as 0.
+  if (typeof v === 'number') return Number.isFinite(v) ? (v === old ? old : v === 0 ? 0 : v) : NOT_PLAIN;
+  if (typeof v !== 'object') return NOT_PLAIN;
+  if (Array.isArray(v)) {
+    const o = Array.isArray(old) ? old as readonly unknown[] : undefined;
+    if (v.length === 0) return o?.length === 0 ? o : EMPTY_ARRAY;
+    const out = new Array<unknown>(v.length);
+    let same = o?.length === v.length;
+    for (let i = 0; i < v.length; i++) {
+      const x = sealCopy(v[i], o?.[i]);
+      if (x === NOT_PLAIN) return NOT_PLAIN;
+      out[i] = x;
+      same = same && x === o![i];
+    }
+    return same ? o : Object.freeze(out);
+  }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+  const o = old !== null && typeof old === 'object' && !Array.isArray(old) ? old as Readonly<Record<string, unknown>> : undefined;
+  const oldKeys = o ? Object.keys(o) : [];
+  const rec = v as Readonly<Record<string, unknown>>;
+  const out: Record<string, unknown> = {};
+  let same = o !== undefined;
+  let n = 0;
+  for (const k of Object.keys(rec)) {
+    if (rec[k] === undefined) continue;
+    const was = o !== undefined && (k !== '__proto__' || Object.hasOwn(o, k)) ? o[k] : undefined;
+    const x = sealCopy(rec[k], was);
+    if (x === NOT_PLAIN) return NOT_PLAIN;
+    // An own "__proto__" member stays a member, as JSON.parse makes it.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+    else out[k] = x;
+    same = same && oldKeys[n] === k && x === was;
+    n++;
+  }
+  if (n === 0) return same && oldKeys.length === 0 ? o : EMPTY_OBJECT;
+  return same && oldKeys.length === n ? o : Object.freeze(out);
+}
+
+/**
+ * The sealed object a write of `e` stored, sharing what it can with `before`: copied from the
+ * object the write serialised when the event carries it (much cheaper than parsing), else decoded.
+ */
+function sealWritten(e: KVEvent & { value: string }, before: StoredObject | undefined): StoredObject {
+  if (e.source !== undefined) {
+    // As `decode` reads the stored value: the resourceVersion is the last member of the metadata.
+    const src = e.source as StoredObject;
+    const { resourceVersion: _rv, ...metadata } = src.metadata ?? {};
+    metadata.resourceVersion = String(e.rev);
+    const copied = sealCopy({ ...src, metadata }, before);
+    if (copied !== NOT_PLAIN) return copied as StoredObject;
+  }
+  return seal(decode(e.value, e.rev), before) as StoredObject;
+}
+
 /** `prev` at the revision of the change that replaced it: how a DELETED event reports the last state. */
 const prevAt = (c: Change) => Object.freeze(withRevision(c.prev!, c.rev));
 
@@ -279,7 +344,7 @@ export class WatchCache implements Store {
       const before = this.objects.get(e.key);
       let after: StoredObject | undefined;
       if (e.value !== null) {
-        after = seal(decode(e.value, e.rev), before) as StoredObject;
+        after = sealWritten(e as KVEvent & { value: string }, before);
         if (!before) this.keys.add(e.key);
         this.objects.set(e.key, after);
       } else if (this.objects.delete(e.key)) {
