@@ -163,9 +163,11 @@ const NOT_PLAIN = Symbol('not plain JSON data');
  * anything else, which only JSON itself renders faithfully.
  */
 function sealCopy(v: unknown, old: unknown): unknown {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v === old ? old : v;
+  // A part the writer took from the cache's own object (sealed JSON data) is that part.
+  if (v === old && v !== undefined) return old;
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
   // JSON writes -0 as 0.
-  if (typeof v === 'number') return Number.isFinite(v) ? (v === old ? old : v === 0 ? 0 : v) : NOT_PLAIN;
+  if (typeof v === 'number') return Number.isFinite(v) ? (v === 0 ? 0 : v) : NOT_PLAIN;
   if (typeof v !== 'object') return NOT_PLAIN;
   if (Array.isArray(v)) {
     const o = Array.isArray(old) ? old as readonly unknown[] : undefined;
