@@ -325,9 +325,10 @@ export class Kubelet implements PodSyncer {
       return { terminal: false, resyncInMs: ERROR_RETRY_MS };
     }
     const outcome = await this.runtimeManager.syncPod(pod, ref, observed, volumes, this.options.nodeIPs);
-    // Start failures and back-offs change the status even when the runtime did not change.
     if (outcome.changed) observed = await this.observe(ref.uid);
-    if (isTerminalPhase(this.updateStatus(pod, observed, false).phase)) return { terminal: true };
+    // Start failures and back-offs change the status even when the runtime did not change; with
+    // neither (a resync of a running pod), the status is the one just computed.
+    if ((outcome.changed || outcome.reasonsChanged) && isTerminalPhase(this.updateStatus(pod, observed, false).phase)) return { terminal: true };
     // Sync again at once only while the runtime has more to do (the next init container, a restart);
     // otherwise another sync would find the status just computed.
     const again = outcome.changed && this.runtimeManager.hasWork(pod, observed);

@@ -8,7 +8,16 @@ const MIN_SHARES = 2;
  * A container's resources as the runtime applies them (kubelet's `calculateLinuxResources`):
  * CPU request as cgroup shares, CPU limit as a CFS quota over a 100 ms period, memory limit in bytes.
  */
-export function linuxResources(c: Pick<Container, 'resources'>): LinuxContainerResources {
+export function linuxResources(c: Pick<Container, 'resources'>): Readonly<LinuxContainerResources> {
+  let out = computed.get(c);
+  if (!out) computed.set(c, (out = Object.freeze(calculate(c))));
+  return out;
+}
+
+/** Each sync asks several times per container (actions, status); a container spec is replaced, never changed in place. */
+const computed = new WeakMap<Pick<Container, 'resources'>, LinuxContainerResources>();
+
+function calculate(c: Pick<Container, 'resources'>): LinuxContainerResources {
   const requests = c.resources?.requests ?? {};
   const limits = c.resources?.limits ?? {};
   const cpuRequest = requests.cpu ?? limits.cpu;

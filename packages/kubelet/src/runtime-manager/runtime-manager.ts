@@ -57,6 +57,8 @@ export interface SyncOutcome {
   actions: PodActions;
   /** The runtime changed (something was created, started or killed): the pod's status is stale. */
   changed: boolean;
+  /** A start or resize error the status shows was set, changed or cleared (the status is stale even if the runtime is not). */
+  reasonsChanged: boolean;
   /** Sync again after this long (a back-off expires, a failed step is retried). */
   retryInMs?: number;
 }
@@ -89,6 +91,8 @@ export class RuntimeManager {
   private readonly startErrors = new Map<string, Map<string, StartError>>();
   /** Why a pod's resize cannot be done (reported as PodResizePending/Infeasible). */
   private readonly resizeErrors = new Map<string, string>();
+  /** Bumped whenever a start or resize error changes, so a sync tells whether it changed any (any pod's: at worst a needless status). */
+  private reasonChanges = 0;
 
   constructor(private readonly deps: RuntimeManagerDeps) {
     this.backoff = new Backoff(deps.clock);
@@ -139,8 +143,15 @@ export class RuntimeManager {
 
   /** One sync of a running pod: compute the actions and carry them out. */
   async syncPod(pod: Pod, ref: PodRef, observed: ObservedPod, volumes: VolumePaths, hostIPs: readonly string[]): Promise<SyncOutcome> {
-    const actions = computePodActions(pod, observed, this.deps.probes);
-    const outcome: SyncOutcome = { actions, changed: false };
+    const reasons = this.reasonChanges;
+    const outcome: SyncOutcome = { actions: computePodActions(pod, observed, this.deps.probes), changed: false, reasonsChanged: false };
+    await this.carryOut(outcome, pod, ref, observed, volumes, hostIPs);
+    outcome.reasonsChanged = this.reasonChanges !== reasons;
+    return outcome;
+  }
+
+  private async carryOut(outcome: SyncOutcome, pod: Pod, ref: PodRef, observed: ObservedPod, volumes: VolumePaths, hostIPs: readonly string[]): Promise<void> {
+    const { actions } = outcome;
     const retryIn = (ms: number) => (outcome.retryInMs = Math.min(outcome.retryInMs ?? ms, ms));
 
     if (actions.killPod) {
@@ -148,7 +159,7 @@ export class RuntimeManager {
         await this.killPod(pod, ref, observed);
         outcome.changed = true;
       }
-      if (!actions.createSandbox) return outcome;
+      if (!actions.createSandbox) return;
     } else if (actions.containersToKill.size) {
       await Promise.all([...actions.containersToKill].map(([id, k]) => this.killForRestart(pod, ref, id, k)));
       outcome.changed = true;
@@ -156,28 +167,32 @@ export class RuntimeManager {
 
     if (actions.containersToResize.length) {
       if (this.deps.inPlaceResize()) {
-        this.resizeErrors.delete(ref.uid);
+        this.setResizeError(ref.uid, undefined);
         await Promise.all(actions.containersToResize.map((r) => this.deps.runtime.updateContainerResources(r.id, r.resources)));
         outcome.changed = true;
-      } else this.resizeErrors.set(ref.uid, `the container runtime cannot resize containers in place (${actions.containersToResize.map((r) => r.name).join(', ')})`);
-    } else this.resizeErrors.delete(ref.uid);
+      } else this.setResizeError(ref.uid, `the container runtime cannot resize containers in place (${actions.containersToResize.map((r) => r.name).join(', ')})`);
+    } else this.setResizeError(ref.uid, undefined);
 
     let sandboxId = actions.sandboxId;
     let podIP = observed.sandboxes[0]?.ip;
+    // Most syncs (a running pod's resync) start nothing and need no sandbox config.
+    let config: PodSandboxConfig | undefined;
     if (actions.createSandbox) {
       try {
-        sandboxId = await this.deps.runtime.runPodSandbox(this.sandboxConfig(pod, actions.attempt));
+        config = this.sandboxConfig(pod, actions.attempt);
+        sandboxId = await this.deps.runtime.runPodSandbox(config);
         this.deps.track(ref.uid, 'sandbox', sandboxId);
         podIP = (await this.deps.runtime.podSandboxStatus(sandboxId)).network?.ip;
       } catch (err) {
         this.deps.events.emit('syncFailed', ref, `Failed to create pod sandbox: ${errorMessage(err)}`);
         retryIn(ERROR_RETRY_MS);
-        return outcome;
+        return;
       }
       outcome.changed = true;
       this.deps.events.emit('sandboxCreated', ref, sandboxId, actions.attempt);
     }
-    const sandbox = { id: sandboxId!, config: this.sandboxConfig(pod, actions.attempt), podIPs: podIP ? [podIP] : hostIPs };
+    if (!actions.ephemeralContainersToStart.length && !actions.initContainersToStart.length && !actions.containersToStart.length) return;
+    const sandbox = { id: sandboxId!, config: config ?? this.sandboxConfig(pod, actions.attempt), podIPs: podIP ? [podIP] : hostIPs };
     const spec = pod.spec!;
     const start = async (c: Container, kind: Kind): Promise<boolean> => {
       const r = await this.startContainer(pod, ref, c, kind, observed, sandbox, volumes);
@@ -189,10 +204,9 @@ export class RuntimeManager {
     for (const i of actions.ephemeralContainersToStart) await start(spec.ephemeralContainers![i] as Container, 'ephemeral');
     for (const i of actions.initContainersToStart) {
       const c = spec.initContainers![i];
-      if (!(await start(c, 'init')) && !isSidecar(c)) return outcome;
+      if (!(await start(c, 'init')) && !isSidecar(c)) return;
     }
     await Promise.all(actions.containersToStart.map((i) => start(spec.containers[i], 'regular')));
-    return outcome;
   }
 
   /**
@@ -281,13 +295,22 @@ export class RuntimeManager {
     return this.deps.handlers.run(handler, { containerId, podIP: pod.status?.podIP, ports: c.ports }, timeoutMs, signal);
   }
 
+  private setResizeError(uid: string, message: string | undefined): void {
+    if (this.resizeErrors.get(uid) === message) return;
+    if (message === undefined) this.resizeErrors.delete(uid);
+    else this.resizeErrors.set(uid, message);
+    this.reasonChanges++;
+  }
+
   private setStartError(ref: PodRef, name: string, e: StartError | undefined): void {
     let m = this.startErrors.get(ref.uid);
     if (!e) {
-      m?.delete(name);
+      if (m?.delete(name)) this.reasonChanges++;
       return;
     }
     if (!m) this.startErrors.set(ref.uid, (m = new Map()));
+    const prev = m.get(name);
+    if (prev?.reason !== e.reason || prev.message !== e.message) this.reasonChanges++;
     m.set(name, e);
     this.deps.events.emit('containerFailed', ref, name, e.reason, e.message);
   }

@@ -5,7 +5,8 @@ import type { PodPhase } from './phase.js';
 /** Condition types the kubelet computes; every other condition on a pod is someone else's and kept as is. */
 export const KUBELET_CONDITIONS = ['PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready', 'PodResizePending', 'PodResizeInProgress'] as const;
 
-type Computed = Omit<PodCondition, 'lastTransitionTime'>;
+/** A condition as computed: type, status and, when not fine, reason and message. */
+type Computed = Pick<PodCondition, 'type' | 'status' | 'reason' | 'message'>;
 type Spec = Pick<PodSpec, 'containers' | 'initContainers' | 'readinessGates'>;
 
 /** Go's `%s` of a string slice, which Kubernetes' messages use: `[a b]`. */
@@ -104,7 +105,20 @@ export function podConditions(args: {
   const stamped = computed.map((c): PodCondition => {
     const prev = old.find((o) => o.type === c.type);
     const lastTransitionTime = prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(now);
-    return { ...c, lastTransitionTime, ...(generation !== undefined ? { observedGeneration: generation } : {}) };
+    return stamp(c, lastTransitionTime, generation);
   });
   return [...stamped, ...foreign];
+}
+
+/**
+ * A computed condition (type, status, reason, message) with its times, built field by field: every
+ * status a sync computes stamps four conditions, and spreading them was most of computing them.
+ */
+function stamp(c: Computed, lastTransitionTime: string, observedGeneration: number | undefined): PodCondition {
+  const out: PodCondition = { type: c.type, status: c.status };
+  if (c.reason !== undefined) out.reason = c.reason;
+  if (c.message !== undefined) out.message = c.message;
+  out.lastTransitionTime = lastTransitionTime;
+  if (observedGeneration !== undefined) out.observedGeneration = observedGeneration;
+  return out;
 }

@@ -12,6 +12,8 @@ interface Entry {
   status: PodStatus;
   /** The last status the API accepted (statuses are replaced, never changed in place). */
   written?: PodStatus;
+  /** The `written` that `status` was found to differ from when it was set: the drain need not compare them again. */
+  differsFrom?: PodStatus;
   writing?: Promise<void>;
   dirty: boolean;
   /** Delete the API pod (grace 0) once a terminal status is written: every container has stopped. */
@@ -50,6 +52,7 @@ export class StatusManager {
       return;
     }
     e.status = status;
+    e.differsFrom = e.deleteWhenWritten ? undefined : e.written;
     e.dirty = true;
     this.kick(uid, e);
   }
@@ -94,7 +97,8 @@ export class StatusManager {
       e.dirty = false;
       const { status, target } = e;
       try {
-        if (status !== e.written && !isDeepStrictEqual(status, e.written)) {
+        // Compared again only when a write landed since the status was set (it may have written the same).
+        if (status !== e.written && (e.differsFrom === e.written || !isDeepStrictEqual(status, e.written))) {
           await this.writer.writePodStatus(target, status);
           e.written = status;
         }
