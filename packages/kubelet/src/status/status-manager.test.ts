@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { StatusManager } from './status-manager.js';
 
 const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', uid: 'u1' }, spec: { containers: [{ name: 'a', image: 'img' }] } };
-const status = (phase: string, ready = 'False'): PodStatus => ({ phase, conditions: [{ type: 'Ready', status: ready }] });
+const status = (phase: 'Pending' | 'Running', ready = 'False'): PodStatus => ({ phase, conditions: [{ type: 'Ready', status: ready }] });
 
 /** A status writer whose writes finish only when the test lets them. */
 function slowWriter() {
