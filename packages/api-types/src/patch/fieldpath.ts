@@ -156,6 +156,12 @@ export class FieldSet {
   union(other: FieldSet): FieldSet {
     if (other.isEmpty() || this.includes(other)) return this;
     if (this.isEmpty()) return other;
+    if (!this.trie && this.stored) {
+      // A stored set grows without being read: the union's FieldsV1 shares what `other` does not reach.
+      const out = new FieldSet();
+      out.stored = unionFieldsV1(this.stored, other.root, false);
+      return out;
+    }
     return FieldSet.over(FieldSet.merged(this.root, other.root));
   }
 
@@ -243,19 +249,7 @@ export class FieldSet {
 
   /** FieldsV1 JSON, children sorted as Kubernetes writes them (a stored set's own FieldsV1, shared). */
   toFieldsV1(): JsonObject {
-    if (this.stored) return this.stored;
-    const emit = (n: Node, self: boolean): JsonObject => {
-      const out: JsonObject = {};
-      if (n.children.size === 0) return out;
-      if (self && n.member) out['.'] = {};
-      if (n.children.size === 1) {
-        for (const [pe, c] of n.children) out[pe] = emit(c, true);
-        return out;
-      }
-      for (const pe of [...n.children.keys()].sort(comparePathElements)) out[pe] = emit(n.children.get(pe)!, true);
-      return out;
-    };
-    return emit(this.root, false);
+    return this.stored ?? emitFieldsV1(this.root, false);
   }
 
   /**
@@ -285,6 +279,44 @@ export class FieldSet {
     walk(fields, []);
     return out;
   }
+}
+
+/** FieldsV1 of a trie node (`self`: not the root): `.` first for a member with children, children in Kubernetes' order. */
+function emitFieldsV1(n: Node, self: boolean): JsonObject {
+  const out: JsonObject = {};
+  if (n.children.size === 0) return out;
+  if (self && n.member) out['.'] = {};
+  if (n.children.size === 1) {
+    for (const [pe, c] of n.children) out[pe] = emitFieldsV1(c, true);
+    return out;
+  }
+  for (const pe of [...n.children.keys()].sort(comparePathElements)) out[pe] = emitFieldsV1(n.children.get(pe)!, true);
+  return out;
+}
+
+/**
+ * FieldsV1 of the union of FieldsV1 `json` (as the server writes it) and trie node `n` at the same
+ * path (`self`: not the root), written as the server writes it; `json` itself when `n` adds nothing.
+ */
+function unionFieldsV1(json: JsonObject, n: Node, self: boolean): JsonObject {
+  const children = new Map<PathElement, JsonObject>();
+  for (const k of Object.keys(json)) if (k !== '.') children.set(k, json[k] as JsonObject);
+  let changed = false;
+  for (const [pe, c] of n.children) {
+    const before = children.get(pe);
+    const after = before ? unionFieldsV1(before, c, true) : emitFieldsV1(c, true);
+    if (after !== before) {
+      children.set(pe, after);
+      changed = true;
+    }
+  }
+  const was = self && isFieldsV1Member(json);
+  const member = was || (self && n.member);
+  if (!changed && member === was) return json;
+  const out: JsonObject = {};
+  if (member && children.size > 0) out['.'] = {};
+  for (const pe of [...children.keys()].sort(comparePathElements)) out[pe] = children.get(pe)!;
+  return out;
 }
 
 /** `f:`, `k:`, `v:` or `i:` and what follows. */

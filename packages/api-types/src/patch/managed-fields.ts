@@ -64,8 +64,9 @@ const knownIgnored = new Map<string, Ignored>();
 
 function ignoredPaths(info: ResourceInfo, subresource: string | undefined, obj: Json | undefined): Ignored {
   const hasStatus = !subresource && (info.subresources?.includes('status') ?? false);
-  const fields = subresource === 'status' && isObject(obj) ? Object.keys(obj).filter((k) => k !== 'metadata' && k !== 'status') : [];
-  const key = JSON.stringify([subresource ?? '', hasStatus, fields]);
+  const fields: string[] = [];
+  if (subresource === 'status' && isObject(obj)) for (const k in obj) if (k !== 'metadata' && k !== 'status' && Object.hasOwn(obj, k)) fields.push(k);
+  const key = `${subresource ?? ''}/${hasStatus}/${fields.length ? JSON.stringify(fields) : ''}`;
   let out = knownIgnored.get(key);
   if (!out) {
     if (knownIgnored.size >= 256) knownIgnored.clear();
@@ -214,9 +215,10 @@ const ANCIENT = 'ancient-changes';
  * short-lived writers cannot grow managedFields without bound.
  */
 function capUpdateManagers(entries: ManagedFieldsEntry[]): ManagedFieldsEntry[] {
-  const updaters = entries.filter((e) => e.operation === 'Update').sort((a, b) => cmp(a.time ?? '', b.time ?? '') || cmp(a.manager, b.manager));
+  const updaters = entries.filter((e) => e.operation === 'Update');
   let count = updaters.length;
   if (count <= MAX_UPDATE_MANAGERS) return entries;
+  updaters.sort((a, b) => cmp(a.time ?? '', b.time ?? '') || cmp(a.manager, b.manager));
   const firstOfVersion = new Map<string, ManagedFieldsEntry>();
   const buckets = new Map<string, ManagedFieldsEntry>();
   for (const e of entries) if (e.operation === 'Update' && e.manager === ANCIENT && !e.subresource) buckets.set(e.apiVersion, e);

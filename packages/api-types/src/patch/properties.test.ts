@@ -52,6 +52,9 @@ describe('properties', () => {
       expect(members(stored().difference(b))).toEqual(members(a.difference(b)));
       expect(members(stored().union(b))).toEqual(members(a.union(b)));
       expect(stored().difference(b).toFieldsV1()).toEqual(a.difference(b).toFieldsV1());
+      // Key order too: FieldsV1 is stored and shown as it is encoded.
+      expect(JSON.stringify(stored().union(b).toFieldsV1())).toBe(JSON.stringify(a.union(b).toFieldsV1()));
+      expect(members(stored().union(b).union(a))).toEqual(members(a.union(b)));
       for (const s of [a, stored()]) {
         expect(s.difference(b) === s).toBe(!shared);
         expect(s.union(b) === s).toBe(all);

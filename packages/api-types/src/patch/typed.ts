@@ -157,14 +157,16 @@ export function compare(lhs: Json | undefined, rhs: Json | undefined, node: Sche
         const items = list.filter((x) => itemElement(n, x) === pe);
         return items.length ? items : undefined;
       };
-      for (const pe of l === undefined ? ri.keys() : r === undefined ? li.keys() : new Set([...li.keys(), ...ri.keys()])) {
+      const item = (pe: PathElement, lv: Json | undefined, rv: Json | undefined) => {
         const below = cutHere?.get(pe);
-        if (below === true) continue;
+        if (below === true) return;
         path.push(pe);
         if (repeated.has(pe)) leaf(path, all(ll, pe), all(rl, pe));
-        else walk(li.get(pe), ri.get(pe), n.items, false, below);
+        else walk(lv, rv, n.items, false, below);
         path.pop();
-      }
+      };
+      for (const [pe, lv] of li) item(pe, lv, ri.get(pe));
+      for (const [pe, rv] of ri) if (!li.has(pe)) item(pe, undefined, rv);
     } else {
       const lo = isObject(l) ? l : EMPTY;
       const ro = isObject(r) ? r : EMPTY;
