@@ -172,45 +172,12 @@ export class FieldSet {
 
   /** Whether some member of `other` is one of this set's. */
   intersects(other: FieldSet): boolean {
-    return this.trie ? FieldSet.meets(this.trie, other.root) : FieldSet.meetsFieldsV1(this.stored ?? {}, other.root);
+    return this.trie ? meets(TRIE, this.trie, other.root) : meets(FIELDS_V1, this.stored ?? {}, other.root);
   }
 
   /** Whether every member of `other` is one of this set's. */
   includes(other: FieldSet): boolean {
-    return this.trie ? FieldSet.covers(this.trie, other.root) : FieldSet.coversFieldsV1(this.stored ?? {}, other.root);
-  }
-
-  private static meets(a: Node, b: Node): boolean {
-    for (const [pe, bc] of b.children) {
-      const ac = a.children.get(pe);
-      if (ac && ((ac.member && bc.member) || FieldSet.meets(ac, bc))) return true;
-    }
-    return false;
-  }
-
-  private static covers(a: Node, b: Node): boolean {
-    for (const [pe, bc] of b.children) {
-      const ac = a.children.get(pe);
-      if (!ac || (bc.member && !ac.member) || !FieldSet.covers(ac, bc)) return false;
-    }
-    return true;
-  }
-
-  /** `meets` with `a` given as FieldsV1, where a path is a member when its object is empty or holds `.`. */
-  private static meetsFieldsV1(a: JsonObject, b: Node): boolean {
-    for (const [pe, bc] of b.children) {
-      const ac = Object.hasOwn(a, pe) ? (a[pe] as JsonObject) : undefined;
-      if (ac && ((bc.member && isFieldsV1Member(ac)) || FieldSet.meetsFieldsV1(ac, bc))) return true;
-    }
-    return false;
-  }
-
-  private static coversFieldsV1(a: JsonObject, b: Node): boolean {
-    for (const [pe, bc] of b.children) {
-      const ac = Object.hasOwn(a, pe) ? (a[pe] as JsonObject) : undefined;
-      if (!ac || (bc.member && !isFieldsV1Member(ac)) || !FieldSet.coversFieldsV1(ac, bc)) return false;
-    }
-    return true;
+    return this.trie ? covers(TRIE, this.trie, other.root) : covers(FIELDS_V1, this.stored ?? {}, other.root);
   }
 
   intersection(other: FieldSet): FieldSet {
@@ -279,6 +246,32 @@ export class FieldSet {
     walk(fields, []);
     return out;
   }
+}
+
+/** How a set comparison reads the set it walks: as a trie, or as the FieldsV1 it was stored as. */
+interface Side<T> {
+  child(t: T, pe: PathElement): T | undefined;
+  member(t: T): boolean;
+}
+const TRIE: Side<Node> = { child: (n, pe) => n.children.get(pe), member: (n) => n.member };
+const FIELDS_V1: Side<JsonObject> = { child: (j, pe) => (Object.hasOwn(j, pe) ? (j[pe] as JsonObject) : undefined), member: (j) => isFieldsV1Member(j) };
+
+/** Whether some member below trie node `b` is a member below `a` at the same path. */
+function meets<T>(side: Side<T>, a: T, b: Node): boolean {
+  for (const [pe, bc] of b.children) {
+    const ac = side.child(a, pe);
+    if (ac !== undefined && ((bc.member && side.member(ac)) || meets(side, ac, bc))) return true;
+  }
+  return false;
+}
+
+/** Whether every member below trie node `b` is a member below `a` at the same path. */
+function covers<T>(side: Side<T>, a: T, b: Node): boolean {
+  for (const [pe, bc] of b.children) {
+    const ac = side.child(a, pe);
+    if (ac === undefined || (bc.member && !side.member(ac)) || !covers(side, ac, bc)) return false;
+  }
+  return true;
 }
 
 /** FieldsV1 of a trie node (`self`: not the root): `.` first for a member with children, children in Kubernetes' order. */
