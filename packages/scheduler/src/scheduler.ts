@@ -32,11 +32,14 @@ export interface SchedulerOptions {
 const MIN_FEASIBLE_NODES_TO_FIND = 100;
 const MIN_FEASIBLE_NODES_PERCENTAGE = 5;
 
-/** How many feasible nodes to find before scoring, as kube-scheduler's adaptive percentage. */
+/**
+ * How many feasible nodes to find before scoring, as kube-scheduler's adaptive percentage, in its
+ * integer arithmetic (1,100 nodes: 50 - 8 = 42%, 462 nodes).
+ */
 export function numFeasibleNodesToFind(numAllNodes: number, percentage = 0): number {
   if (numAllNodes < MIN_FEASIBLE_NODES_TO_FIND) return numAllNodes;
   let pct = percentage;
-  if (pct <= 0) pct = Math.max(MIN_FEASIBLE_NODES_PERCENTAGE, 50 - numAllNodes / 125);
+  if (pct <= 0) pct = Math.max(MIN_FEASIBLE_NODES_PERCENTAGE, 50 - Math.floor(numAllNodes / 125));
   if (pct >= 100) return numAllNodes;
   return Math.max(MIN_FEASIBLE_NODES_TO_FIND, Math.floor((numAllNodes * pct) / 100));
 }
@@ -44,6 +47,17 @@ export function numFeasibleNodesToFind(numAllNodes: number, percentage = 0): num
 /** A pod without the fields that never affect scheduling (status, resourceVersion, managedFields, generation). */
 const schedulingRelevant = (p: Pod) => JSON.stringify({ ...p, status: undefined, metadata: { ...p.metadata, resourceVersion: undefined, managedFields: undefined, generation: undefined } });
 const podKey = (p: Pod) => `${p.metadata.namespace}/${p.metadata.name}`;
+/** Whether two label maps hold the same pairs (an absent map is an empty one); order does not matter. */
+function sameLabels(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  if (a === b) return true;
+  let n = 0;
+  for (const k in a) {
+    if (b?.[k] !== a[k]) return false;
+    n++;
+  }
+  for (const _ in b) if (--n < 0) return false;
+  return true;
+}
 const isTerminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 
 /**
@@ -98,7 +112,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     this.cache.addOrUpdateNode(node);
     const events: ClusterEvent[] = [];
     const json = (v: unknown) => JSON.stringify(v ?? null);
-    if (json(old.metadata.labels) !== json(node.metadata.labels)) events.push('NodeLabelChanged');
+    if (!sameLabels(old.metadata.labels, node.metadata.labels)) events.push('NodeLabelChanged');
     if (json(old.spec?.taints) !== json(node.spec?.taints)) events.push('NodeTaintChanged');
     if (json(old.status?.allocatable) !== json(node.status?.allocatable)) events.push('NodeAllocatableChanged');
     if (!!old.spec?.unschedulable !== !!node.spec?.unschedulable) events.push('NodeSpecUnschedulableChanged');
@@ -127,7 +141,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
         this.queue.onEvent('PodDeleted');
       } else {
         this.cache.addOrUpdatePod(pod);
-        if (JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(pod.metadata.labels ?? {})) this.queue.onEvent('PodLabelChanged');
+        if (!sameLabels(old.metadata.labels, pod.metadata.labels)) this.queue.onEvent('PodLabelChanged');
       }
       return;
     }
@@ -266,7 +280,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   }
 
   /** Highest total wins; ties are broken uniformly at random (reservoir sampling). */
-  private selectHost(nodes: readonly NodeInfo[], totals: readonly number[]): string {
+  private selectHost(nodes: readonly NodeInfo[], totals: Float64Array): string {
     let best = 0;
     let ties = 1;
     for (let i = 1; i < nodes.length; i++) {

@@ -67,7 +67,7 @@ function describeSnapshot(s: Snapshot) {
     nodes: s.list.map((n) => ({
       name: n.name,
       pods: n.pods.map((p) => p.pod.metadata.uid!).sort(),
-      milliCPU: n.requested.milliCPU,
+      milliCPU: n.requestedMilliCPU,
       withAffinity: n.podsWithAffinity,
       withAnti: n.podsWithRequiredAntiAffinity,
     })),
@@ -120,9 +120,9 @@ describe('SchedulerCache snapshots', () => {
     const held = snap.get('n2')!;
     cache.addOrUpdatePod(pod('a', 2, 0, 'n2'));
     expect(held.pods).toHaveLength(0);
-    expect(held.requested.milliCPU).toBe(0);
+    expect(held.requestedMilliCPU).toBe(0);
     cache.updateSnapshot(snap);
-    expect(snap.get('n2')!.requested.milliCPU).toBe(200);
+    expect(snap.get('n2')!.requestedMilliCPU).toBe(200);
     expect(snap.list.filter((n, i) => n !== before[i]).map((n) => n.name)).toEqual(['n2']);
   });
 

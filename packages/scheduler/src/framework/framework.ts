@@ -157,15 +157,16 @@ export class Framework {
    * Weighted sum of normalized scores per node, in `nodes` order. Each node is scored by every
    * plugin in turn (as kube-scheduler's RunScorePlugins), so its data is read while in cache.
    */
-  runScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): { totals: number[]; status: Status } {
+  runScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): { totals: Float64Array; status: Status } {
     const plugins = state.activeScores ?? this.scores;
     const n = nodes.length;
-    const totals = new Array<number>(n).fill(0);
-    const raw = plugins.map(() => new Array<number>(n));
+    const totals = new Float64Array(n);
+    const raw = plugins.map(() => new Float64Array(n));
     for (let i = 0; i < n; i++) {
+      const node = nodes[i];
       for (let j = 0; j < plugins.length; j++) {
-        const r = plugins[j].plugin.score(state, pod, nodes[i]);
-        if (r instanceof Status) return { totals, status: r.withPlugin(plugins[j].plugin.name) };
+        const r = plugins[j].plugin.score(state, pod, node);
+        if (typeof r !== 'number') return { totals, status: r.withPlugin(plugins[j].plugin.name) };
         raw[j][i] = r;
       }
     }

@@ -10,7 +10,7 @@ export interface Resources {
   scalar: Record<string, number>;
 }
 
-export const zeroResources = (): Resources => ({ milliCPU: 0, memory: 0, ephemeralStorage: 0, pods: 0, scalar: {} });
+const zeroResources = (): Resources => ({ milliCPU: 0, memory: 0, ephemeralStorage: 0, pods: 0, scalar: {} });
 
 /** Kubernetes' defaults for containers without requests, used only for spreading scores. */
 export const DEFAULT_MILLI_CPU_REQUEST = 100;
@@ -45,20 +45,12 @@ export function resourcesOf(list: Record<string, string> | undefined): Resources
   return r;
 }
 
-export function addResources(into: Resources, r: Resources): void {
+function addResources(into: Resources, r: Resources): void {
   into.milliCPU += r.milliCPU;
   into.memory += r.memory;
   into.ephemeralStorage += r.ephemeralStorage;
   into.pods += r.pods;
   for (const k in r.scalar) into.scalar[k] = (into.scalar[k] ?? 0) + r.scalar[k];
-}
-
-export function subResources(into: Resources, r: Resources): void {
-  into.milliCPU -= r.milliCPU;
-  into.memory -= r.memory;
-  into.ephemeralStorage -= r.ephemeralStorage;
-  into.pods -= r.pods;
-  for (const k in r.scalar) into.scalar[k] = (into.scalar[k] ?? 0) - r.scalar[k];
 }
 
 function maxInto(into: Resources, r: Resources): void {
@@ -69,7 +61,7 @@ function maxInto(into: Resources, r: Resources): void {
 }
 
 /** A copy with the same shape as `zeroResources()`, so hot code sees one hidden class. */
-export const copyResources = (r: Resources): Resources => ({ milliCPU: r.milliCPU, memory: r.memory, ephemeralStorage: r.ephemeralStorage, pods: r.pods, scalar: { ...r.scalar } });
+const copyResources = (r: Resources): Resources => ({ milliCPU: r.milliCPU, memory: r.memory, ephemeralStorage: r.ephemeralStorage, pods: r.pods, scalar: { ...r.scalar } });
 
 /**
  * A pod's effective requests as Kubernetes' `PodRequests` computes them: the sum of regular

@@ -38,16 +38,14 @@ const INSUFFICIENT_EPHEMERAL_STORAGE = insufficient('ephemeral-storage');
  * undefined when it fits (the per-node fast path allocates nothing).
  */
 function missingResources(req: Resources, node: NodeInfo, scalars: readonly [string, number][]): string[] | undefined {
-  const alloc = node.allocatable;
-  const used = node.requested;
   let out: string[] | undefined;
-  if (node.pods.length + 1 > alloc.pods) (out ??= []).push(ERR_TOO_MANY_PODS);
-  if (req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) (out ??= []).push(INSUFFICIENT_CPU);
-  if (req.memory > 0 && req.memory > alloc.memory - used.memory) (out ??= []).push(INSUFFICIENT_MEMORY);
-  if (req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) (out ??= []).push(INSUFFICIENT_EPHEMERAL_STORAGE);
+  if (node.requestedPods + 1 > node.allocatablePods) (out ??= []).push(ERR_TOO_MANY_PODS);
+  if (req.milliCPU > 0 && req.milliCPU > node.allocatableMilliCPU - node.requestedMilliCPU) (out ??= []).push(INSUFFICIENT_CPU);
+  if (req.memory > 0 && req.memory > node.allocatableMemory - node.requestedMemory) (out ??= []).push(INSUFFICIENT_MEMORY);
+  if (req.ephemeralStorage > 0 && req.ephemeralStorage > node.allocatableEphemeralStorage - node.requestedEphemeralStorage) (out ??= []).push(INSUFFICIENT_EPHEMERAL_STORAGE);
   for (let i = 0; i < scalars.length; i++) {
     const [name, v] = scalars[i];
-    if (v > (alloc.scalar[name] ?? 0) - (used.scalar[name] ?? 0)) (out ??= []).push(insufficient(name));
+    if (v > (node.allocatableScalar[name] ?? 0) - (node.requestedScalar[name] ?? 0)) (out ??= []).push(insufficient(name));
   }
   return out;
 }
@@ -81,8 +79,8 @@ export const nodeResourcesFit = (args?: { scoringStrategy?: ScoringStrategy }): 
     },
     score: (state, pod, node) => {
       const req = computed(state, pod).nonZero;
-      const cpu = allocationScore(strategy, node.nonZeroRequested.milliCPU + req.milliCPU, node.allocatable.milliCPU);
-      const mem = allocationScore(strategy, node.nonZeroRequested.memory + req.memory, node.allocatable.memory);
+      const cpu = allocationScore(strategy, node.nonZeroMilliCPU + req.milliCPU, node.allocatableMilliCPU);
+      const mem = allocationScore(strategy, node.nonZeroMemory + req.memory, node.allocatableMemory);
       return Math.floor((cpu + mem) / 2);
     },
     eventsToRegister: () => ['NodeAdded', 'NodeAllocatableChanged', 'PodDeleted', 'PodScaledDown'],
@@ -96,8 +94,8 @@ export const nodeResourcesBalancedAllocation = (): ScorePlugin => ({
   name: BALANCED_NAME,
   score: (state, pod, node) => {
     const req = computed(state, pod).nonZero;
-    const cpu = fraction(node.nonZeroRequested.milliCPU + req.milliCPU, node.allocatable.milliCPU);
-    const mem = fraction(node.nonZeroRequested.memory + req.memory, node.allocatable.memory);
+    const cpu = fraction(node.nonZeroMilliCPU + req.milliCPU, node.allocatableMilliCPU);
+    const mem = fraction(node.nonZeroMemory + req.memory, node.allocatableMemory);
     const std = Math.abs(cpu - mem) / 2;
     return Math.floor((1 - std) * MAX_NODE_SCORE);
   },

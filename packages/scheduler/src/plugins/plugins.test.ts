@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '@peapod/api-types';
 import { CycleState } from '../framework/interfaces.js';
+import { Status } from '../framework/status.js';
 import { NodeInfo, normalizedImageName, podInfoOf } from '../framework/node-info.js';
 import { podRequestsOf } from '../framework/resources.js';
 import { Snapshot } from '../cache/snapshot.js';
@@ -82,6 +83,11 @@ describe('TaintToleration', () => {
     const scores = nodes.map((n) => ({ name: n.name, score: plugin.score(state, pod, n) as number }));
     plugin.normalizeScore!(state, pod, scores);
     expect(scores.map((s) => s.score)).toEqual([100, 50, 100, 0]);
+  });
+
+  it('skips Score when no feasible node has a PreferNoSchedule taint, as every node would score the same', () => {
+    const nodes = [nodeWith(makeNode('clean')), nodeWith(makeNode('cordoned', { taints: [{ key: 'a', effect: 'NoSchedule' }] }))];
+    expect(taintToleration().preScore(new CycleState(), makePod('p'), nodes, new Snapshot())).toBe(Status.skip());
   });
 
   it('rejects NoExecute taints as well as NoSchedule', () => {

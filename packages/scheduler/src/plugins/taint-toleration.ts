@@ -16,9 +16,15 @@ export const taintToleration = (): FilterPlugin & PreScorePlugin & ScorePlugin &
     const taint = taints?.length ? findUntoleratedTaint(taints, pod.spec?.tolerations, FILTER_EFFECTS) : undefined;
     return taint ? Status.unresolvable(untoleratedTaintReason(taint.key, taint.value)) : undefined;
   },
-  /** The pod's tolerations that can tolerate PreferNoSchedule, once per cycle. */
-  preScore: (state, pod) => {
+  /**
+   * The pod's tolerations that can tolerate PreferNoSchedule, once per cycle. Without a
+   * PreferNoSchedule taint on any feasible node every node would score 100 after normalization,
+   * which moves no node ahead of another: skip Score then.
+   */
+  preScore: (state, pod, nodes) => {
+    if (!nodes.some((n) => n.taints?.some((t) => t.effect === 'PreferNoSchedule'))) return Status.skip();
     state.write(KEY, (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule'));
+    return undefined;
   },
   score: (state, _pod, node) => {
     const taints = node.taints;
