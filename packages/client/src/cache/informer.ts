@@ -117,8 +117,9 @@ export class SharedInformer<T extends KubeObject> extends TypedEmitter<InformerE
    * logged and does not stop delivery to others. `remove()` unsubscribes.
    */
   addEventHandler(handler: ResourceEventHandler<T>): { remove(): void } {
-    const guard = <A extends unknown[]>(fn: ((...a: A) => void) | undefined) => fn && ((...a: A) => {
-      try { fn.apply(handler, a); } catch (err) { this.deps.logger.error('informer event handler failed', { resource: this.info.plural, err: String(err) }); }
+    // Every informer event has two arguments: passed on as such, not gathered into an array per event.
+    const guard = <A, B>(fn: ((a: A, b: B) => void) | undefined) => fn && ((a: A, b: B) => {
+      try { fn.call(handler, a, b); } catch (err) { this.deps.logger.error('informer event handler failed', { resource: this.info.plural, err: String(err) }); }
     });
     const onAdd = guard(handler.onAdd);
     const onUpdate = guard(handler.onUpdate);

@@ -6,7 +6,8 @@ export type Indexers<T> = Record<string, IndexFunc<T>>;
 
 /** The built-in index every store has: objects by `metadata.namespace`. */
 export const NAMESPACE_INDEX = 'namespace';
-const byNamespace: IndexFunc<KubeObject> = (o) => (o.metadata.namespace ? [o.metadata.namespace] : []);
+const NO_VALUES: readonly string[] = [];
+const byNamespace: IndexFunc<KubeObject> = (o) => (o.metadata.namespace ? [o.metadata.namespace] : NO_VALUES);
 
 /** The cache key of an object: `namespace/name`, or `name` when cluster-scoped (client-go's MetaNamespaceKeyFunc). */
 export const keyOf = (obj: KubeObject): string =>
@@ -67,9 +68,11 @@ export class Store<T extends KubeObject> {
     const old = this.items.get(key);
     this.items.set(key, obj);
     for (const [name, fn] of this.indexers) {
-      const index = this.indices.get(name)!;
-      const before = old ? fn(old) : [];
+      const before = old ? fn(old) : NO_VALUES;
       const after = fn(obj);
+      // Most updates keep their index values (a pod stays in its namespace and on its node).
+      if (before.length === 1 && after.length === 1 && before[0] === after[0]) continue;
+      const index = this.indices.get(name)!;
       for (const v of before) if (!after.includes(v)) removeFrom(index, v, key);
       for (const v of after) if (!before.includes(v)) addTo(index, v, key);
     }

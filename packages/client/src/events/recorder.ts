@@ -1,6 +1,6 @@
 import { RESOURCES, isNotFound, type Event } from '@peapod/api-types';
 import type { Clock, Logger } from '@peapod/core';
-import type { KubeClient, KubeObject } from '../types.js';
+import type { KubeClient, KubeObject, ResourceClient } from '../types.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -24,16 +24,14 @@ export interface EventRecorderOptions {
   logger?: Logger;
 }
 
-/** A bounded map whose reads refresh an entry, evicting the least recently used. */
+/**
+ * A bounded map evicting the least recently written entry. Every read of the recorder is followed
+ * by a write of the same key, so reads need not refresh: the write does (one Map update, not two).
+ */
 class Lru<V> {
   private readonly map = new Map<string, V>();
   get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
+    return this.map.get(key);
   }
   set(key: string, v: V): void {
     this.map.delete(key);
@@ -76,11 +74,18 @@ export class EventRecorder {
   private readonly component: string;
   private readonly host: string;
   private readonly logger?: Logger;
+  private readonly events: ResourceClient<Event>;
+  /** The source part of every key, and of every Event (shared: writes copy or serialize it). */
+  private readonly keyPrefix: string;
+  private readonly source: Event['source'];
 
-  constructor(private readonly client: KubeClient, private readonly clock: Clock, options: EventRecorderOptions) {
+  constructor(client: KubeClient, private readonly clock: Clock, options: EventRecorderOptions) {
     this.component = options.component;
     this.host = options.host ?? '';
     this.logger = options.logger;
+    this.events = client.resource(RESOURCES.events);
+    this.keyPrefix = `${this.component}\u0000${this.host}\u0000`;
+    this.source = { component: this.component, ...(this.host ? { host: this.host } : {}) };
   }
 
   /** Records the event; the returned promise settles once it is written, dropped or filtered (tests may await it). */
@@ -89,7 +94,7 @@ export class EventRecorder {
     const ns = namespace || 'default';
     const now = this.clock.now();
     // One flat string per key: keys outlive the call (a node's recorder keeps some per pod event).
-    const objectKey = [this.component, this.host, obj.kind, namespace ?? '', name, uid ?? '', obj.apiVersion].join('\u0000');
+    const objectKey = `${this.keyPrefix}${obj.kind}\u0000${namespace ?? ''}\u0000${name}\u0000${uid ?? ''}\u0000${obj.apiVersion}`;
     const similarKey = `${objectKey}\u0000${type}\u0000${reason}`;
     let group = this.similar.get(similarKey);
     if (!group || now - group.at > AGGREGATE_INTERVAL_MS) group = { messages: new Set() as Set<string>, at: now };
@@ -114,7 +119,7 @@ export class EventRecorder {
       this.logger?.warn('event queue full: dropping event', { reason, object: `${ns}/${name}` });
       return Promise.resolve();
     }
-    const events = this.client.resource(RESOURCES.events);
+    const events = this.events;
     const create = () => {
       const ev: Event = {
         apiVersion: 'v1',
@@ -127,7 +132,7 @@ export class EventRecorder {
         count: logged.count,
         firstTimestamp: logged.firstTimestamp,
         lastTimestamp: nowIso,
-        source: { component: this.component, ...(this.host ? { host: this.host } : {}) },
+        source: this.source,
         reportingComponent: this.component,
         reportingInstance: this.host,
       };
