@@ -39,7 +39,8 @@ export const defaultCapacity = (): Record<string, string> => ({
   'ephemeral-storage': '100Gi',
 });
 
-const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+/** metav1.MicroTime's format: the ISO time with microseconds (`...T00:00:00.123000Z`). */
+const microTime = (ms: number) => `${new Date(ms).toISOString().slice(0, -1)}000Z`;
 
 /**
  * Registers the Node, keeps its status (conditions, addresses, capacity, nodeInfo) current and
