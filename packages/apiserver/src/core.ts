@@ -12,6 +12,6 @@ export class ApiCore {
   async serve(req: HandlerRequest): Promise<HandlerResponse> {
     const info = req.info ?? parseRequestInfo(req.method, req.path, req.query);
     await this.authorizer.authorize(req.user, info, req.query, req.body);
-    return this.handler.handle({ ...req, info });
+    return this.handler.handle(req.info ? req : { ...req, info });
   }
 }

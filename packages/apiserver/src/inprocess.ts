@@ -4,6 +4,7 @@ import { deepCopy } from '@peapod/store';
 import type { UserInfo } from './auth.js';
 import type { ApiCore } from './core.js';
 import type { HandlerRequest } from './handler.js';
+import { parseRequestInfo } from './request-info.js';
 
 const toQuery = (q: ApiRequest['query']) => {
   const out = new URLSearchParams();
@@ -25,10 +26,12 @@ export class InProcessTransport implements Transport {
   constructor(private readonly core: ApiCore, private readonly user: UserInfo) {}
 
   private toRequest(req: ApiRequest): HandlerRequest {
+    const query = toQuery(req.query);
     return {
       method: req.method,
       path: req.path,
-      query: toQuery(req.query),
+      query,
+      info: parseRequestInfo(req.method, req.path, query),
       body: deepCopy(req.body),
       contentType: req.contentType,
       user: this.user,
