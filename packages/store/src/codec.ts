@@ -70,28 +70,32 @@ function encodeByMembers(obj: StoredObject): Encoded {
   return { value: value + '}', metaEnd, metaEmpty };
 }
 
-/** JSON text of objects returned by writes, as a read at their revision serialises (see `writtenJson`). */
-const written = new WeakMap<object, string>();
+/** What each object returned by a write was stored as, and at which revision (see `writtenJson`). */
+const written = new WeakMap<object, { enc: Encoded; rev: number }>();
 
 /**
- * `withRevision` for the object a write stored as `enc` at `rev`, remembering the JSON text a
- * read at `rev` answers (the stored value with the resourceVersion last in its metadata), so the
- * API server can answer the write without serialising the object a second time.
+ * `withRevision` for the object a write stored as `enc` at `rev`, remembering how it was stored,
+ * so the API server can answer the write without serialising the object a second time.
  */
 export function withWrittenRevision<T extends StoredObject>(obj: T, rev: number, enc: Encoded): T {
   const out = withRevision(obj, rev);
-  const { value, metaEnd } = enc;
-  written.set(out, `${value.slice(0, metaEnd)}${enc.metaEmpty ? '' : ','}"resourceVersion":"${rev}"${value.slice(metaEnd)}`);
+  written.set(out, { enc, rev });
   return out;
 }
 
 /**
  * The JSON text of an object as a write returned it: what `JSON.stringify` of a read at its
- * revision gives (members in the object's order, its metadata's resourceVersion last). Undefined
- * for any other object. The text describes the object as the write returned it: a caller that
- * has modified the object since must serialise it itself.
+ * revision gives (members in the object's order, its metadata's resourceVersion last), built from
+ * the stored value when asked (in-process callers never ask). Undefined for any other object. The
+ * text describes the object as the write returned it: a caller that has modified the object since
+ * must serialise it itself.
  */
-export const writtenJson = (obj: unknown): string | undefined => (obj !== null && typeof obj === 'object' ? written.get(obj) : undefined);
+export function writtenJson(obj: unknown): string | undefined {
+  const w = obj !== null && typeof obj === 'object' ? written.get(obj) : undefined;
+  if (!w) return undefined;
+  const { value, metaEnd, metaEmpty } = w.enc;
+  return `${value.slice(0, metaEnd)}${metaEmpty ? '' : ','}"resourceVersion":"${w.rev}"${value.slice(metaEnd)}`;
+}
 
 /** Parses a stored value and sets its resourceVersion to `rev`. Each call returns a fresh object. */
 export function decode<T extends StoredObject>(value: string, rev: number): T {
