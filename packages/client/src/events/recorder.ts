@@ -75,8 +75,7 @@ export class EventRecorder {
   private readonly host: string;
   private readonly logger?: Logger;
   private readonly events: ResourceClient<Event>;
-  /** The source part of every key, and of every Event (shared: writes copy or serialize it). */
-  private readonly keyPrefix: string;
+  /** The source of every Event (shared: writes copy or serialize it). */
   private readonly source: Event['source'];
 
   constructor(client: KubeClient, private readonly clock: Clock, options: EventRecorderOptions) {
@@ -84,7 +83,6 @@ export class EventRecorder {
     this.host = options.host ?? '';
     this.logger = options.logger;
     this.events = client.resource(RESOURCES.events);
-    this.keyPrefix = `${this.component}\u0000${this.host}\u0000`;
     this.source = { component: this.component, ...(this.host ? { host: this.host } : {}) };
   }
 
@@ -94,7 +92,8 @@ export class EventRecorder {
     const ns = namespace || 'default';
     const now = this.clock.now();
     // One flat string per key: keys outlive the call (a node's recorder keeps some per pod event).
-    const objectKey = `${this.keyPrefix}${obj.kind}\u0000${namespace ?? ''}\u0000${name}\u0000${uid ?? ''}\u0000${obj.apiVersion}`;
+    // client-go's keys start with the source; every key of this recorder's caches shares it, so it is left out.
+    const objectKey = `${obj.kind}\u0000${namespace ?? ''}\u0000${name}\u0000${uid ?? ''}\u0000${obj.apiVersion}`;
     const similarKey = `${objectKey}\u0000${type}\u0000${reason}`;
     let group = this.similar.get(similarKey);
     if (!group || now - group.at > AGGREGATE_INTERVAL_MS) group = { messages: new Set() as Set<string>, at: now };
