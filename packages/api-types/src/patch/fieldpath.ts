@@ -47,7 +47,7 @@ export class FieldSet {
   private stored: JsonObject | undefined;
 
   private get root(): Node {
-    return (this.trie ??= this.stored ? FieldSet.fromFieldsV1(this.stored).root : node());
+    return (this.trie ??= this.stored ? FieldSet.read(this.stored).root : node());
   }
 
   static of(paths: Iterable<FieldPath>): FieldSet {
@@ -231,17 +231,18 @@ export class FieldSet {
     return out;
   }
 
+  /** The set FieldsV1 `fields` encodes; 400 when it is not FieldsV1. */
   static fromFieldsV1(fields: unknown): FieldSet {
+    checkFieldsV1(fields);
+    return FieldSet.read(fields as JsonObject);
+  }
+
+  private static read(fields: JsonObject): FieldSet {
     const out = new FieldSet();
-    const walk = (json: unknown, prefix: PathElement[]) => {
-      if (!isObject(json)) throw badRequest('managedFields: fieldsV1 must be a JSON object');
+    const walk = (json: JsonObject, prefix: PathElement[]) => {
       const keys = Object.keys(json);
       if (keys.length === 0 || keys.includes('.')) out.insert(prefix);
-      for (const k of keys) {
-        if (k === '.') continue;
-        if (!isPathElement(k)) throw badRequest(`managedFields: invalid path element ${JSON.stringify(k)}`);
-        walk(json[k], [...prefix, k]);
-      }
+      for (const k of keys) if (k !== '.') walk(json[k] as JsonObject, [...prefix, k]);
     };
     walk(fields, []);
     return out;
@@ -322,6 +323,7 @@ const isFieldsV1Member = (json: JsonObject) => {
   return true;
 };
 
+/** 400 unless `json` is FieldsV1: objects all the way down, keyed by path elements and `.`. */
 function checkFieldsV1(json: unknown): void {
   if (!isObject(json)) throw badRequest('managedFields: fieldsV1 must be a JSON object');
   for (const k of Object.keys(json)) {
