@@ -280,7 +280,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   }
 
   /** Highest total wins; ties are broken uniformly at random (reservoir sampling). */
-  private selectHost(nodes: readonly NodeInfo[], totals: Float64Array): string {
+  private selectHost(nodes: readonly NodeInfo[], totals: readonly number[]): string {
     let best = 0;
     let ties = 1;
     for (let i = 1; i < nodes.length; i++) {

@@ -157,11 +157,13 @@ export class Framework {
    * Weighted sum of normalized scores per node, in `nodes` order. Each node is scored by every
    * plugin in turn (as kube-scheduler's RunScorePlugins), so its data is read while in cache.
    */
-  runScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): { totals: Float64Array; status: Status } {
+  runScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): { totals: number[]; status: Status } {
     const plugins = state.activeScores ?? this.scores;
     const n = nodes.length;
-    const totals = new Float64Array(n);
-    const raw = plugins.map(() => new Float64Array(n));
+    // Packed number arrays (filled, not holey), on the JS heap: a typed array this long would
+    // take an off-heap buffer per plugin per cycle.
+    const totals = new Array<number>(n).fill(0);
+    const raw = plugins.map(() => new Array<number>(n).fill(0));
     for (let i = 0; i < n; i++) {
       const node = nodes[i];
       for (let j = 0; j < plugins.length; j++) {
