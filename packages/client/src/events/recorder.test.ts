@@ -31,6 +31,19 @@ describe('EventRecorder', () => {
   });
 });
 
+describe('EventRecorder names', () => {
+  it('gives Events two recorders write about one pod in the same millisecond different names', async () => {
+    const client = createClient(new FakeApiServer());
+    const clock = new FakeClock(Date.UTC(2025, 0, 1));
+    const scheduler = new EventRecorder(client, clock, { component: 'default-scheduler' });
+    const kubelet = new EventRecorder(client, clock, { component: 'kubelet', host: 'node-1' });
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default', uid: 'u1' } };
+    await Promise.all([scheduler.event(pod, 'Normal', 'Scheduled', 'Successfully assigned default/web to node-1'), kubelet.event(pod, 'Normal', 'Pulled', 'Container image "a" already present on machine')]);
+    const list = await client.resource(RESOURCES.events).list({ namespace: 'default' });
+    expect(list.items.map((e: Event) => e.reason).sort()).toEqual(['Pulled', 'Scheduled']);
+  });
+});
+
 describe('EventRecorder correlation (client-go EventCorrelator)', () => {
   const setup = () => {
     const server = new FakeApiServer();

@@ -16,6 +16,13 @@ const SPAM_REFILL_MS = 5 * 60_000;
 /** Events waiting to be written; beyond this one is dropped, as the broadcaster's full channel drops it. */
 const MAX_QUEUED = 1000;
 
+/**
+ * Makes the names of Events first written in the same millisecond differ (client-go names them by
+ * the nanosecond). One counter for every recorder of the process: the scheduler's and a kubelet's
+ * recorder both name Events after the same pod, and a counter each let them pick the same name.
+ */
+let sequence = 0;
+
 export interface EventRecorderOptions {
   /** `source.component` and `reportingComponent`, e.g. `kubelet` or `default-scheduler`. */
   component: string;
@@ -69,8 +76,6 @@ export class EventRecorder {
   /** The last write of each Event still being written, by Event key. */
   private readonly writing = new Map<string, Promise<void>>();
   private queued = 0;
-  /** Makes the names of Events first written in the same millisecond differ. */
-  private sequence = 0;
   private readonly component: string;
   private readonly host: string;
   private readonly logger?: Logger;
@@ -111,7 +116,7 @@ export class EventRecorder {
     const prev = this.logged.get(key);
     const logged: Logged = prev
       ? { ...prev, count: prev.count + 1 }
-      : { name: `${name}.${(now * 1000 + (this.sequence++ % 1000)).toString(16)}`, namespace: ns, count: 1, firstTimestamp: nowIso };
+      : { name: `${name}.${(now * 1000 + (sequence++ % 1000)).toString(16)}`, namespace: ns, count: 1, firstTimestamp: nowIso };
     this.logged.set(key, logged);
     if (this.filtered(objectKey, now)) return Promise.resolve();
     if (this.queued >= MAX_QUEUED) {
