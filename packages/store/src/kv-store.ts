@@ -219,10 +219,7 @@ export class KVStore implements Store {
         const pinned = next.metadata.resourceVersion;
         if (pinned && pinned !== (s.obj ? String(s.rev) : '')) throw conflict(targetOf(key));
       } catch (err) {
-        if (s.fresh) throw err;
-        const stale = s.rev;
-        s = await this.current<T>(key);
-        if (s.rev === stale) throw err;
+        s = await this.recheck(key, s, err);
         continue;
       }
       if (!s.fresh && sameJson(unversioned(next), unversioned(s.obj))) {
@@ -247,10 +244,7 @@ export class KVStore implements Store {
         checkPreconditions(key, opts.preconditions, s.obj);
         await opts.validateDeletion?.(s.obj);
       } catch (err) {
-        if (s.fresh) throw err;
-        const stale = s.rev;
-        s = await this.current<T>(key);
-        if (s.rev === stale) throw err;
+        s = await this.recheck(key, s, err);
         continue;
       }
       const r = await kvCall(this.kv.txn(key, s.rev, null));
@@ -262,6 +256,17 @@ export class KVStore implements Store {
       }
       s = stateOf<T>(r.current);
     }
+  }
+
+  /**
+   * A refusal computed from state `s` stands (`err` is thrown) if `s` was read from storage or the
+   * stored object has not changed since the cache's copy; otherwise the fresh state to retry from.
+   */
+  private async recheck<T extends StoredObject>(key: string, s: State<T>, err: unknown): Promise<State<T>> {
+    if (s.fresh) throw err;
+    const fresh = await this.current<T>(key);
+    if (fresh.rev === s.rev) throw err;
+    return fresh;
   }
 
   /** The stored state of `key`, read now. */
