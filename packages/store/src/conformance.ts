@@ -321,11 +321,12 @@ export function runStoreConformance(name: string, makeStore: (opts: StoreOptions
         const s = await newStore();
         const v1 = await s.create('/pods/default/p1', pod('p1'));
         const v2 = await s.guaranteedUpdate<Pod>('/pods/default/p1', { tryUpdate: (p) => ({ ...p!, spec: { ...p!.spec, nodeName: 'node-2' } }) });
-        await s.create('/pods/default/p2', pod('p2'));
+        const p2 = await s.create('/pods/default/p2', pod('p2'));
         const exact = await s.list<Pod>('/pods/', { resourceVersion: v1.metadata.resourceVersion!, resourceVersionMatch: 'Exact' });
         expect(exact.resourceVersion).toBe(v1.metadata.resourceVersion);
         expect(exact.items).toEqual([v1]);
-        const notOlder = await s.list<Pod>('/pods/', { resourceVersion: v1.metadata.resourceVersion!, resourceVersionMatch: 'NotOlderThan' });
+        // Not older than p2's revision: a cache that lags the backend (etcd's watch) must catch up first.
+        const notOlder = await s.list<Pod>('/pods/', { resourceVersion: p2.metadata.resourceVersion!, resourceVersionMatch: 'NotOlderThan' });
         expect(notOlder.items.map((p) => p.metadata.name)).toEqual(['p1', 'p2']);
         expect(notOlder.items[0]).toEqual(v2);
         const any = await s.list<Pod>('/pods/', { resourceVersion: '0' });
