@@ -1,4 +1,4 @@
-import type { Node, Pod } from '@peapod/api-types';
+import { deepEqual, type Node, type Pod } from '@peapod/api-types';
 import { TypedEmitter, type Clock, type Logger } from '@peapod/core';
 import { SchedulerCache } from './cache/cache.js';
 import { Snapshot } from './cache/snapshot.js';
@@ -47,17 +47,8 @@ export function numFeasibleNodesToFind(numAllNodes: number, percentage = 0): num
 /** A pod without the fields that never affect scheduling (status, resourceVersion, managedFields, generation). */
 const schedulingRelevant = (p: Pod) => JSON.stringify({ ...p, status: undefined, metadata: { ...p.metadata, resourceVersion: undefined, managedFields: undefined, generation: undefined } });
 const podKey = (p: Pod) => `${p.metadata.namespace}/${p.metadata.name}`;
-/** Whether two label maps hold the same pairs (an absent map is an empty one); order does not matter. */
-function sameLabels(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
-  if (a === b) return true;
-  let n = 0;
-  for (const k in a) {
-    if (b?.[k] !== a[k]) return false;
-    n++;
-  }
-  for (const _ in b) if (--n < 0) return false;
-  return true;
-}
+/** Whether two label maps hold the same pairs, in any order (an absent map is an empty one). */
+const sameLabels = (a: Record<string, string> | undefined, b: Record<string, string> | undefined) => deepEqual(a ?? {}, b ?? {});
 const isTerminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 
 /**
