@@ -196,8 +196,9 @@ export class Kubelet implements PodSyncer {
     for (const uid of this.pods.keys()) this.prober.removePod(uid);
   }
 
-  /** Resolves once every pod worker is idle and every status write has landed (tests, benchmarks). */
+  /** Resolves once a manifest scan in progress, every pod worker and every status write have finished (tests, benchmarks). */
   async settle(): Promise<void> {
+    await this.staticSource?.idle();
     await this.workers.idle();
     await this.statusManager.flush();
   }

@@ -78,6 +78,8 @@ export interface StaticPodHandler {
 export class StaticPodSource {
   private readonly known = new Map<string, Pod>();
   private timer?: TimerHandle;
+  /** The scan in progress: a period that ends while one runs does not start a second. */
+  private scanning?: Promise<void>;
 
   constructor(
     private readonly dir: string,
@@ -89,15 +91,25 @@ export class StaticPodSource {
   ) {}
 
   async start(handler: StaticPodHandler): Promise<void> {
-    await this.scan(handler);
-    this.timer = this.clock.setInterval(() => void this.scan(handler), this.periodMs);
+    await this.rescan(handler);
+    this.timer = this.clock.setInterval(() => void this.rescan(handler), this.periodMs);
+  }
+
+  /** Resolves when no scan is in progress (its changes, if any, were handed to the handler). */
+  async idle(): Promise<void> {
+    await this.scanning;
   }
 
   stop(): void {
     this.timer?.cancel();
   }
 
-  async scan(handler: StaticPodHandler): Promise<void> {
+  private rescan(handler: StaticPodHandler): Promise<void> {
+    this.scanning ??= this.scan(handler).finally(() => (this.scanning = undefined));
+    return this.scanning;
+  }
+
+  private async scan(handler: StaticPodHandler): Promise<void> {
     const files = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => !f.startsWith('.')).sort();
     const seen = new Map<string, Pod>();
     for (const f of files) {
