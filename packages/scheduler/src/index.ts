@@ -5,7 +5,7 @@ export { PluginRegistry, Scheduler, SchedulerConfig } from './tokens.js';
 export { Framework } from './framework/framework.js';
 export type { PluginConfig, Profile } from './framework/framework.js';
 export { Code, Status } from './framework/status.js';
-export { CycleState, MAX_NODE_SCORE } from './framework/interfaces.js';
+export { CycleState, MAX_NODE_SCORE, StateKey } from './framework/interfaces.js';
 export type {
   BindPlugin, ClusterEvent, EnqueueExtensions, FilterPlugin, PermitPlugin, Plugin, PluginFactory, PostBindPlugin,
   PostFilterPlugin, PreBindPlugin, PreEnqueuePlugin, PreFilterPlugin, PreScorePlugin, QueueSortPlugin, QueuedPodInfo,

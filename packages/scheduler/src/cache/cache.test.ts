@@ -16,6 +16,8 @@ type Op =
 const NODES = ['n1', 'n2', 'n3'];
 const UIDS = ['a', 'b', 'c', 'd', 'e'];
 const IMAGES = [[], ['app:1'], ['app:1', 'db:2']];
+/** Each node kind's taints: only the third has a PreferNoSchedule one. */
+const TAINTS = [[], [{ key: 'a', effect: 'NoSchedule' as const }], [{ key: 'b', effect: 'PreferNoSchedule' as const }]];
 const node = fc.constantFrom(...NODES);
 const uid = fc.constantFrom(...UIDS);
 // Pod changes between snapshots outnumber node churn, as in a cluster (and so that in-place updates get exercised).
@@ -59,6 +61,7 @@ function expected(nodes: Map<string, number>, pods: Map<string, { node: string; 
     withAffinityPods: names.filter((n) => on(n).some(([, p]) => p.affinity > 0)),
     withRequiredAntiAffinityPods: names.filter((n) => on(n).some(([, p]) => p.affinity === 2)),
     images: Object.fromEntries([...images].sort()),
+    preferNoScheduleNodes: [...nodes.values()].filter((i) => i === 2).length,
   };
 }
 
@@ -74,6 +77,7 @@ function describeSnapshot(s: Snapshot) {
     withAffinityPods: s.withAffinityPods.map((n) => n.name),
     withRequiredAntiAffinityPods: s.withRequiredAntiAffinityPods.map((n) => n.name),
     images: Object.fromEntries([...s.imageNodes].sort()),
+    preferNoScheduleNodes: s.preferNoScheduleNodes,
   };
 }
 
@@ -95,7 +99,7 @@ describe('SchedulerCache snapshots', () => {
       };
       for (const o of ops) {
         switch (o.op) {
-          case 'addNode': cache.addOrUpdateNode(makeNode(o.node, { images: IMAGES[o.image].map((n) => ({ names: [n], sizeBytes: 100 << 20 })) })); nodes.set(o.node, o.image); break;
+          case 'addNode': cache.addOrUpdateNode(makeNode(o.node, { images: IMAGES[o.image].map((n) => ({ names: [n], sizeBytes: 100 << 20 })), taints: TAINTS[o.image] })); nodes.set(o.node, o.image); break;
           case 'removeNode': cache.removeNode(o.node); nodes.delete(o.node); break;
           case 'bindPod': cache.addOrUpdatePod(pod(o.uid, o.cpu, o.affinity, o.node)); known.set(o.uid, { ...o, assumed: false }); break;
           case 'assumePod':

@@ -15,6 +15,8 @@ export class Snapshot {
   withRequiredAntiAffinityPods: NodeInfo[] = [];
   /** How many nodes hold each image (normalized name), for ImageLocality's spread factor. */
   readonly imageNodes = new Map<string, number>();
+  /** How many nodes have a PreferNoSchedule taint: without any, TaintToleration skips Score at once. */
+  preferNoScheduleNodes = 0;
   generation = -1;
   /** Position of each node in `list`. */
   private readonly index = new Map<string, number>();
@@ -34,7 +36,7 @@ export class Snapshot {
       const old = this.byName.get(name);
       if (!old) continue;
       this.byName.delete(name);
-      this.countImages(old, -1);
+      this.count(old, -1);
       affinity ||= old.podsWithAffinity > 0;
     }
     for (const ni of changed) {
@@ -44,10 +46,11 @@ export class Snapshot {
         this.list[this.index.get(ni.name)!] = ni;
         affinity ||= old.podsWithAffinity > 0 || ni.podsWithAffinity > 0;
         if (old.imageSizes !== ni.imageSizes) { this.countImages(old, -1); this.countImages(ni, 1); }
+        if (old.taints !== ni.taints) { this.countTaints(old, -1); this.countTaints(ni, 1); }
       } else {
         structural = true;
         affinity ||= ni.podsWithAffinity > 0;
-        this.countImages(ni, 1);
+        this.count(ni, 1);
       }
     }
     if (structural) {
@@ -62,7 +65,17 @@ export class Snapshot {
     this.generation = generation;
   }
 
-  private countImages(ni: NodeInfo, delta: number): void {
+  /** Adds (1) or takes away (-1) a node's images and PreferNoSchedule taint from the counts. */
+  private count(ni: NodeInfo, delta: 1 | -1): void {
+    this.countImages(ni, delta);
+    this.countTaints(ni, delta);
+  }
+
+  private countTaints(ni: NodeInfo, delta: 1 | -1): void {
+    if (ni.taints?.some((t) => t.effect === 'PreferNoSchedule')) this.preferNoScheduleNodes += delta;
+  }
+
+  private countImages(ni: NodeInfo, delta: 1 | -1): void {
     for (const name of ni.imageSizes.keys()) {
       const n = (this.imageNodes.get(name) ?? 0) + delta;
       if (n) this.imageNodes.set(name, n);

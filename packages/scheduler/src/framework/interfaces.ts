@@ -12,9 +12,22 @@ export interface Plugin {
   readonly name: string;
 }
 
+let slots = 0;
+
+/**
+ * A typed key of `CycleState`, made once per plugin and purpose (at module load). It names an
+ * array slot rather than a Map entry: Filter and Score read their PreFilter/PreScore results once
+ * per node, hundreds of times per cycle.
+ */
+export class StateKey<T> {
+  readonly slot = slots++;
+  declare private readonly type?: T;
+  constructor(readonly name: string) {}
+}
+
 /** Per-cycle scratch space keyed by plugin, so PreFilter results reach Filter cheaply. */
 export class CycleState {
-  private readonly data = new Map<string, unknown>();
+  private readonly data: unknown[] = [];
   /**
    * The Filter plugins and weighted Score plugins of this cycle, without those whose Pre* step
    * returned Skip (kube-scheduler's SkipFilterPlugins/SkipScorePlugins); set by the framework and
@@ -22,16 +35,16 @@ export class CycleState {
    */
   activeFilters?: readonly FilterPlugin[];
   activeScores?: readonly { plugin: ScorePlugin; weight: number }[];
-  read<T>(key: string): T | undefined {
-    return this.data.get(key) as T | undefined;
+  read<T>(key: StateKey<T>): T | undefined {
+    return this.data[key.slot] as T | undefined;
   }
-  write(key: string, value: unknown): void {
-    this.data.set(key, value);
+  write<T>(key: StateKey<T>, value: T): void {
+    this.data[key.slot] = value;
   }
   /** Preemption evaluates "what if these pods were gone" on a copy. */
   clone(): CycleState {
     const c = new CycleState();
-    for (const [k, v] of this.data) c.data.set(k, v);
+    c.data.push(...this.data);
     c.activeFilters = this.activeFilters;
     c.activeScores = this.activeScores;
     return c;

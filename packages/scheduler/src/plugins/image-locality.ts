@@ -1,5 +1,5 @@
 import type { PreScorePlugin, ScorePlugin } from '../framework/interfaces.js';
-import { MAX_NODE_SCORE } from '../framework/interfaces.js';
+import { MAX_NODE_SCORE, StateKey } from '../framework/interfaces.js';
 import { normalizedImageName } from '../framework/node-info.js';
 import { Status } from '../framework/status.js';
 
@@ -7,7 +7,7 @@ export const NAME = 'ImageLocality';
 const MB = 1024 * 1024;
 const MIN_THRESHOLD = 23 * MB;
 const MAX_CONTAINER_THRESHOLD = 1000 * MB;
-const KEY = `${NAME}/spread`;
+const KEY = new StateKey<Spread>(`${NAME}/spread`);
 
 interface Spread {
   /** Each container's image (normalized) and the share of nodes that hold it. */
@@ -31,7 +31,7 @@ export const imageLocality = (): PreScorePlugin & ScorePlugin => ({
     return undefined;
   },
   score: (state, _pod, node) => {
-    const spread = state.read<Spread>(KEY);
+    const spread = state.read(KEY);
     if (!spread || !node.imageSizes.size) return 0;
     let sum = 0;
     for (const { name, spread: share } of spread.images) {

@@ -1,6 +1,6 @@
 import { labelSelectorFromObject, type LabelMatcher, type Pod, type PodAffinityTerm } from '@peapod/api-types';
 import type { EnqueueExtensions, FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/interfaces.js';
-import { MAX_NODE_SCORE } from '../framework/interfaces.js';
+import { MAX_NODE_SCORE, StateKey } from '../framework/interfaces.js';
 import type { NodeInfo } from '../framework/node-info.js';
 import { Status } from '../framework/status.js';
 
@@ -8,8 +8,8 @@ export const NAME = 'InterPodAffinity';
 export const ERR_REASON_EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules";
 export const ERR_REASON_AFFINITY = "node(s) didn't match pod affinity rules";
 export const ERR_REASON_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules";
-const FILTER_KEY = `${NAME}/filter`;
-const SCORE_KEY = `${NAME}/score`;
+const FILTER_KEY = new StateKey<FilterState>(`${NAME}/filter`);
+const SCORE_KEY = new StateKey<TopologyCounts>(`${NAME}/score`);
 
 /** A term resolved against its owner: which namespaces and labels it selects. */
 interface Term {
@@ -104,15 +104,15 @@ export const interPodAffinity = (): PreFilterPlugin & FilterPlugin & PreScorePlu
     return undefined;
   },
   addPod: (state, pod, added, node) => {
-    const st = state.read<FilterState>(FILTER_KEY);
+    const st = state.read(FILTER_KEY);
     if (st) { const c = copyState(st); account(c, pod, added, node, 1); state.write(FILTER_KEY, c); }
   },
   removePod: (state, pod, removed, node) => {
-    const st = state.read<FilterState>(FILTER_KEY);
+    const st = state.read(FILTER_KEY);
     if (st) { const c = copyState(st); account(c, pod, removed, node, -1); state.write(FILTER_KEY, c); }
   },
   filter: (state, pod, node) => {
-    const st = state.read<FilterState>(FILTER_KEY);
+    const st = state.read(FILTER_KEY);
     if (!st) return undefined;
     const labels = node.node.metadata.labels ?? {};
     if (sumAt(st.existingAnti, labels) > 0) return Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
@@ -150,7 +150,7 @@ export const interPodAffinity = (): PreFilterPlugin & FilterPlugin & PreScorePlu
     return undefined;
   },
   score: (state, _pod, node) => {
-    const scores = state.read<TopologyCounts>(SCORE_KEY);
+    const scores = state.read(SCORE_KEY);
     return scores ? sumAt(scores, node.node.metadata.labels ?? {}) : 0;
   },
   /** Raw scores may be negative: map [min, max] onto [0, 100]. */

@@ -1,12 +1,13 @@
 import { nodeSelectorTermMatches, nodeSelectorTermsMatch, type Pod } from '@peapod/api-types';
 import type { NodeInfo } from '../framework/node-info.js';
 import type { EnqueueExtensions, FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/interfaces.js';
+import { StateKey } from '../framework/interfaces.js';
 import { Status } from '../framework/status.js';
 import { defaultNormalizeScore } from './normalize.js';
 
 export const NAME = 'NodeAffinity';
 export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector";
-const KEY = `${NAME}/required`;
+const KEY = new StateKey<(node: NodeInfo) => boolean>(`${NAME}/required`);
 
 /**
  * `spec.nodeSelector` and the required terms as one test, built once per cycle in PreFilter (as
@@ -42,7 +43,7 @@ export const nodeAffinity = (): PreFilterPlugin & FilterPlugin & PreScorePlugin 
     }
     return terms?.length ? { result: { nodeNames: names } } : undefined;
   },
-  filter: (state, pod, node) => ((state.read<(n: NodeInfo) => boolean>(KEY) ?? requiredMatcher(pod))(node) ? undefined : Status.unresolvable(ERR_REASON_POD)),
+  filter: (state, pod, node) => ((state.read(KEY) ?? requiredMatcher(pod))(node) ? undefined : Status.unresolvable(ERR_REASON_POD)),
   /** Without preferred terms every node scores 0: skip Score. */
   preScore: (_state, pod) => (pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ? undefined : Status.skip()),
   score: (_state, pod, node) => {

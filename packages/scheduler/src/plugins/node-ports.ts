@@ -1,10 +1,11 @@
 import type { EnqueueExtensions, FilterPlugin, PreFilterPlugin } from '../framework/interfaces.js';
+import { StateKey } from '../framework/interfaces.js';
 import { podInfoOf } from '../framework/node-info.js';
 import { Status } from '../framework/status.js';
 
 export const NAME = 'NodePorts';
 export const ERR_REASON = "node(s) didn't have free ports for the requested pod ports";
-const KEY = `${NAME}/ports`;
+const KEY = new StateKey<string[]>(`${NAME}/ports`);
 
 /** `protocol/hostIP/port` conflicts when protocol and port match and either IP is the wildcard or both are equal. */
 function conflicts(want: string, used: ReadonlySet<string>): boolean {
@@ -26,7 +27,7 @@ export const nodePorts = (): PreFilterPlugin & FilterPlugin & EnqueueExtensions 
     return undefined;
   },
   filter: (state, _pod, node) => {
-    const ports = state.read<string[]>(KEY) ?? [];
+    const ports = state.read(KEY) ?? [];
     return ports.some((p) => conflicts(p, node.usedPorts)) ? Status.unschedulable(ERR_REASON) : undefined;
   },
   eventsToRegister: () => ['NodeAdded', 'PodDeleted'],

@@ -1,6 +1,6 @@
 import type { Pod } from '@peapod/api-types';
 import type { CycleState, EnqueueExtensions, FilterPlugin, PreFilterPlugin, ScorePlugin } from '../framework/interfaces.js';
-import { MAX_NODE_SCORE } from '../framework/interfaces.js';
+import { MAX_NODE_SCORE, StateKey } from '../framework/interfaces.js';
 import type { NodeInfo } from '../framework/node-info.js';
 import { podRequestsOf, type Resources } from '../framework/resources.js';
 import { Status } from '../framework/status.js';
@@ -8,7 +8,6 @@ import { Status } from '../framework/status.js';
 export const NAME = 'NodeResourcesFit';
 export const ERR_TOO_MANY_PODS = 'Too many pods';
 export const insufficient = (resource: string) => `Insufficient ${resource}`;
-const KEY = `${NAME}/requests`;
 
 export type ScoringStrategy = 'LeastAllocated' | 'MostAllocated';
 
@@ -19,8 +18,10 @@ interface Computed {
   scalars: [string, number][];
 }
 
+const KEY = new StateKey<Computed>(`${NAME}/requests`);
+
 const computed = (state: CycleState, pod: Pod): Computed => {
-  let c = state.read<Computed>(KEY);
+  let c = state.read(KEY);
   if (!c) {
     const r = podRequestsOf(pod);
     c = { requests: r.requests, nonZero: r.nonZero, scalars: Object.entries(r.requests.scalar).filter(([, v]) => v > 0) };

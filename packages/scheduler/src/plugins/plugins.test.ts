@@ -40,6 +40,12 @@ const nodeWith = (node = makeNode('n'), pods: Pod[] = []) => {
   for (const p of pods) ni.addPod(podInfoOf(p));
   return ni;
 };
+/** The snapshot a cycle over these nodes would see. */
+const snapshotOf = (nodes: NodeInfo[]) => {
+  const snap = new Snapshot();
+  snap.apply(nodes, [], 1);
+  return snap;
+};
 
 describe('NodeResourcesFit', () => {
   it('reports every insufficient resource and too many pods', () => {
@@ -79,7 +85,7 @@ describe('TaintToleration', () => {
       nodeWith(makeNode('two', { taints: [{ key: 'a', effect: 'PreferNoSchedule' }, { key: 'c', effect: 'PreferNoSchedule' }] })),
     ];
     const state = new CycleState();
-    plugin.preScore(state, pod, nodes, new Snapshot());
+    plugin.preScore(state, pod, nodes, snapshotOf(nodes));
     const scores = nodes.map((n) => ({ name: n.name, score: plugin.score(state, pod, n) as number }));
     plugin.normalizeScore!(state, pod, scores);
     expect(scores.map((s) => s.score)).toEqual([100, 50, 100, 0]);
@@ -87,7 +93,10 @@ describe('TaintToleration', () => {
 
   it('skips Score when no feasible node has a PreferNoSchedule taint, as every node would score the same', () => {
     const nodes = [nodeWith(makeNode('clean')), nodeWith(makeNode('cordoned', { taints: [{ key: 'a', effect: 'NoSchedule' }] }))];
-    expect(taintToleration().preScore(new CycleState(), makePod('p'), nodes, new Snapshot())).toBe(Status.skip());
+    expect(taintToleration().preScore(new CycleState(), makePod('p'), nodes, snapshotOf(nodes))).toBe(Status.skip());
+    // A PreferNoSchedule taint elsewhere in the cluster changes nothing for these nodes.
+    const elsewhere = nodeWith(makeNode('elsewhere', { taints: [{ key: 'a', effect: 'PreferNoSchedule' }] }));
+    expect(taintToleration().preScore(new CycleState(), makePod('p'), nodes, snapshotOf([...nodes, elsewhere]))).toBe(Status.skip());
   });
 
   it('rejects NoExecute taints as well as NoSchedule', () => {
@@ -169,11 +178,9 @@ describe('ImageLocality', () => {
     const plugin = imageLocality();
     const big = 500 * 1024 * 1024;
     const nodes = [nodeWith(makeNode('has', { images: [{ names: ['docker.io/library/app:1'], sizeBytes: big }] })), nodeWith(makeNode('lacks', { images: [{ names: ['other'], sizeBytes: big }] }))];
-    const snap = new Snapshot();
-    snap.apply(nodes, [], 1);
     const state = new CycleState();
     const pod = makePod('p', { image: 'app:1' });
-    plugin.preScore(state, pod, nodes, snap);
+    plugin.preScore(state, pod, nodes, snapshotOf(nodes));
     expect(plugin.score(state, pod, nodes[0])).toBeGreaterThan(0);
     expect(plugin.score(state, pod, nodes[1])).toBe(0);
   });

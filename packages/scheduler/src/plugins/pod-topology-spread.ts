@@ -1,6 +1,6 @@
 import { findUntoleratedTaint, labelSelectorFromObject, podMatchesNodeSelectorAndAffinity, type LabelMatcher, type Pod, type TopologySpreadConstraint } from '@peapod/api-types';
 import type { CycleState, EnqueueExtensions, FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/interfaces.js';
-import { MAX_NODE_SCORE } from '../framework/interfaces.js';
+import { MAX_NODE_SCORE, StateKey } from '../framework/interfaces.js';
 import type { NodeInfo } from '../framework/node-info.js';
 import { Status } from '../framework/status.js';
 import type { Snapshot } from '../cache/snapshot.js';
@@ -8,8 +8,8 @@ import type { Snapshot } from '../cache/snapshot.js';
 export const NAME = 'PodTopologySpread';
 export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MATCH} (missing required label)`;
-const FILTER_KEY = `${NAME}/filter`;
-const SCORE_KEY = `${NAME}/score`;
+const FILTER_KEY = new StateKey<FilterState>(`${NAME}/filter`);
+const SCORE_KEY = new StateKey<FilterState>(`${NAME}/score`);
 
 interface Constraint {
   c: TopologySpreadConstraint;
@@ -77,7 +77,7 @@ export const podTopologySpread = (): PreFilterPlugin & FilterPlugin & PreScorePl
   addPod: (state, pod, added, node) => adjust(state, pod, added, node, 1),
   removePod: (state, pod, removed, node) => adjust(state, pod, removed, node, -1),
   filter: (state, pod, node) => {
-    const st = state.read<FilterState>(FILTER_KEY);
+    const st = state.read(FILTER_KEY);
     if (!st) return undefined;
     const labels = node.node.metadata.labels ?? {};
     for (let i = 0; i < st.constraints.length; i++) {
@@ -99,7 +99,7 @@ export const podTopologySpread = (): PreFilterPlugin & FilterPlugin & PreScorePl
     return undefined;
   },
   score: (state, _pod, node) => {
-    const st = state.read<FilterState>(SCORE_KEY);
+    const st = state.read(SCORE_KEY);
     if (!st) return 0;
     const labels = node.node.metadata.labels ?? {};
     let score = 0;
@@ -121,7 +121,7 @@ export const podTopologySpread = (): PreFilterPlugin & FilterPlugin & PreScorePl
 
 /** What-if update for preemption; copies the counts first because cloned cycle states share them. */
 function adjust(state: CycleState, pod: Pod, other: Pod, node: NodeInfo, delta: number): void {
-  const prev = state.read<FilterState>(FILTER_KEY);
+  const prev = state.read(FILTER_KEY);
   if (!prev || other.metadata.namespace !== pod.metadata.namespace || !eligible(pod, node, prev.constraints)) return;
   const st = { constraints: prev.constraints, counts: prev.counts.map((m) => new Map(m)) };
   state.write(FILTER_KEY, st);

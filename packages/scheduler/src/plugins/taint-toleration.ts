@@ -1,12 +1,13 @@
 import { findUntoleratedTaint, toleratesTaint, type Toleration } from '@peapod/api-types';
 import type { EnqueueExtensions, FilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/interfaces.js';
+import { StateKey } from '../framework/interfaces.js';
 import { Status } from '../framework/status.js';
 import { defaultNormalizeScore } from './normalize.js';
 
 export const NAME = 'TaintToleration';
 export const untoleratedTaintReason = (key: string, value = '') => `node(s) had untolerated taint {${key}: ${value}}`;
 const FILTER_EFFECTS = ['NoSchedule', 'NoExecute'];
-const KEY = `${NAME}/preferNoSchedule`;
+const KEY = new StateKey<Toleration[]>(`${NAME}/preferNoSchedule`);
 
 /** NoSchedule/NoExecute taints must be tolerated; each untolerated PreferNoSchedule taint lowers the score. */
 export const taintToleration = (): FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions => ({
@@ -21,15 +22,15 @@ export const taintToleration = (): FilterPlugin & PreScorePlugin & ScorePlugin &
    * PreferNoSchedule taint on any feasible node every node would score 100 after normalization,
    * which moves no node ahead of another: skip Score then.
    */
-  preScore: (state, pod, nodes) => {
-    if (!nodes.some((n) => n.taints?.some((t) => t.effect === 'PreferNoSchedule'))) return Status.skip();
+  preScore: (state, pod, nodes, snapshot) => {
+    if (!snapshot.preferNoScheduleNodes || !nodes.some((n) => n.taints?.some((t) => t.effect === 'PreferNoSchedule'))) return Status.skip();
     state.write(KEY, (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule'));
     return undefined;
   },
   score: (state, _pod, node) => {
     const taints = node.taints;
     if (!taints?.length) return 0;
-    const tolerations = state.read<Toleration[]>(KEY) ?? [];
+    const tolerations = state.read(KEY) ?? [];
     let n = 0;
     for (const taint of taints) if (taint.effect === 'PreferNoSchedule' && !tolerations.some((t) => toleratesTaint(t, taint))) n++;
     return n;
