@@ -55,6 +55,22 @@ describe('EventRecorder correlation (client-go EventCorrelator)', () => {
   };
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default', uid: 'u1' } };
 
+  it('forgets the least recently written event key beyond 4,096: a repeat of it creates a new Event', async () => {
+    const { rec, events } = setup();
+    const other = (name: string) => ({ ...pod, metadata: { ...pod.metadata, name, uid: name } });
+    await rec.event(other('a'), 'Normal', 'Pulled', 'pulled');
+    await rec.event(other('b'), 'Normal', 'Pulled', 'pulled');
+    for (let i = 0; i < 4094; i++) await rec.event(other(`p${i}`), 'Normal', 'Pulled', 'pulled');
+    // Refreshing b leaves a the oldest key, and the next new key evicts it (b stays).
+    await rec.event(other('b'), 'Normal', 'Pulled', 'pulled');
+    await rec.event(other('p-last'), 'Normal', 'Pulled', 'pulled');
+    await rec.event(other('a'), 'Normal', 'Pulled', 'pulled');
+    await rec.event(other('b'), 'Normal', 'Pulled', 'pulled');
+    const about = (name: string) => events().then((l) => l.filter((e) => e.involvedObject.name === name).map((e) => e.count));
+    expect(await about('a')).toEqual([1, 1]);
+    expect(await about('b')).toEqual([3]);
+  });
+
   it('aggregates similar events from the 10th distinct message on into one combined Event', async () => {
     const { rec, clock, events } = setup();
     for (let i = 1; i <= 12; i++) {

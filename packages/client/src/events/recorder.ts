@@ -34,18 +34,32 @@ export interface EventRecorderOptions {
 /**
  * A bounded map evicting the least recently written entry. Every read of the recorder is followed
  * by a write of the same key, so reads need not refresh: the write does (one Map update, not two).
+ *
+ * The oldest entry comes from one long-lived iterator rather than a fresh `keys()` per eviction:
+ * a Map keeps deleted entries as holes until it rehashes, and a fresh iterator walks every hole
+ * at the front (thousands, once full), while this one has passed them. Everything before its
+ * position has been evicted or moved to the end, so its next key is always the oldest.
  */
 class Lru<V> {
   private readonly map = new Map<string, V>();
+  private oldest = this.map.keys();
   get(key: string): V | undefined {
     return this.map.get(key);
   }
   set(key: string, v: V): void {
-    this.map.delete(key);
-    if (this.map.size >= CACHE_ENTRIES) this.map.delete(this.map.keys().next().value!);
+    if (!this.map.delete(key) && this.map.size >= CACHE_ENTRIES) {
+      let next = this.oldest.next();
+      if (next.done) next = (this.oldest = this.map.keys()).next();
+      this.map.delete(next.value!);
+    }
     this.map.set(key, v);
   }
 }
+
+/** `toISOString` of the last millisecond asked for: a burst of events shares its timestamps. */
+let lastMs = NaN;
+let lastIso = '';
+const isoOf = (ms: number) => (ms === lastMs ? lastIso : (lastIso = new Date((lastMs = ms)).toISOString()));
 
 /** What the recorder last wrote under an event key: later repeats patch this Event. */
 interface Logged {
@@ -112,7 +126,7 @@ export class EventRecorder {
       key = similarKey;
       text = AGGREGATE_PREFIX + message;
     }
-    const nowIso = new Date(now).toISOString();
+    const nowIso = isoOf(now);
     const prev = this.logged.get(key);
     const logged: Logged = prev
       ? { ...prev, count: prev.count + 1 }
