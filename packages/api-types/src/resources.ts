@@ -84,13 +84,20 @@ export const RESOURCES = {
 
 export type ResourceKey = keyof typeof RESOURCES;
 
+/** The resources by `<group>/<plural>` and by `<group>/<kind>` (every write looks its kind up). */
+const byPlural = new Map<string, ResourceInfo>();
+const byKind = new Map<string, ResourceInfo>();
+for (const r of Object.values(RESOURCES) as ResourceInfo[]) {
+  // The first of a pair wins, as a search of the table in order finds it.
+  if (!byPlural.has(`${r.group}/${r.plural}`)) byPlural.set(`${r.group}/${r.plural}`, r);
+  if (!byKind.has(`${r.group}/${r.kind}`)) byKind.set(`${r.group}/${r.kind}`, r);
+}
+
 /** Finds a resource by group and plural (the URL pair), e.g. `('apps', 'deployments')`. */
-export const resourceFor = (group: string, plural: string): ResourceInfo | undefined =>
-  Object.values(RESOURCES).find((r) => r.group === group && r.plural === plural) as ResourceInfo | undefined;
+export const resourceFor = (group: string, plural: string): ResourceInfo | undefined => byPlural.get(`${group}/${plural}`);
 
 /** Finds a resource by group and kind, e.g. `('', 'Pod')`. */
-export const resourceForKind = (group: string, kind: string): ResourceInfo | undefined =>
-  Object.values(RESOURCES).find((r) => r.group === group && r.kind === kind) as ResourceInfo | undefined;
+export const resourceForKind = (group: string, kind: string): ResourceInfo | undefined => byKind.get(`${group}/${kind}`);
 
 const listSchemas = new Map<ResourceInfo, z.ZodType>();
 /** The `<Kind>List` schema of a resource (`io.k8s.api.core.v1.PodList`), built once. */

@@ -34,7 +34,15 @@ interface Node {
   size: number;
   children: Map<PathElement, Node>;
 }
-const node = (): Node => ({ member: false, size: 0, children: new Map() });
+/**
+ * The children of every node built without any: most nodes are leaves, so they share this map
+ * instead of one each. Never changed: `insert`, the one method that adds to an existing node,
+ * gives a node its own map first.
+ */
+const NO_CHILDREN: Map<PathElement, Node> = new Map();
+const node = (): Node => ({ member: false, size: 0, children: NO_CHILDREN });
+/** The nodes along the path `insert` walks, reused from call to call (it holds on to one trie at most until the next). */
+const trail: Node[] = [];
 
 export class FieldSet {
   private trie: Node | undefined;
@@ -57,20 +65,22 @@ export class FieldSet {
   }
 
   insert(path: FieldPath): void {
-    if (path.length === 0) return;
+    const depth = path.length;
+    if (depth === 0) return;
     let n = this.root;
-    for (const pe of path) {
-      let c = n.children.get(pe);
-      if (!c) n.children.set(pe, (c = node()));
+    for (let i = 0; i < depth; i++) {
+      trail[i] = n;
+      let c = n.children.get(path[i]);
+      if (!c) {
+        if (n.children === NO_CHILDREN) n.children = new Map();
+        n.children.set(path[i], (c = node()));
+      }
       n = c;
     }
-    if (n.member) return;
-    n.member = true;
-    let m = this.root;
-    m.size++;
-    for (const pe of path) {
-      m = m.children.get(pe)!;
-      m.size++;
+    if (!n.member) {
+      n.member = true;
+      n.size++;
+      for (let i = 0; i < depth; i++) trail[i].size++;
     }
   }
 
@@ -284,7 +294,7 @@ function emitFieldsV1(n: Node, self: boolean): JsonObject {
     for (const [pe, c] of n.children) out[pe] = emitFieldsV1(c, true);
     return out;
   }
-  for (const pe of [...n.children.keys()].sort(comparePathElements)) out[pe] = emitFieldsV1(n.children.get(pe)!, true);
+  for (const pe of sortPathElements([...n.children.keys()])) out[pe] = emitFieldsV1(n.children.get(pe)!, true);
   return out;
 }
 
@@ -309,7 +319,7 @@ function unionFieldsV1(json: JsonObject, n: Node, self: boolean): JsonObject {
   if (!changed && member === was) return json;
   const out: JsonObject = {};
   if (member && children.size > 0) out['.'] = {};
-  for (const pe of [...children.keys()].sort(comparePathElements)) out[pe] = children.get(pe)!;
+  for (const pe of sortPathElements([...children.keys()])) out[pe] = children.get(pe)!;
   return out;
 }
 
@@ -335,8 +345,17 @@ function checkFieldsV1(json: unknown): void {
 
 const ORDER = { f: 0, k: 1, v: 2, i: 3 } as const;
 
+/**
+ * `elements` in `comparePathElements` order, in place: without indices that is the strings' own
+ * order, which the built-in sort finds without calling back into JavaScript.
+ */
+const sortPathElements = (elements: PathElement[]): PathElement[] =>
+  elements.some((pe) => pe[0] === 'i') ? elements.sort(comparePathElements) : elements.sort();
+
 /** Field names before keys before values before indices, each kind in its natural order. */
 export function comparePathElements(a: PathElement, b: PathElement): number {
+  // `f` < `k` < `v` as characters too: only indices need the table.
+  if (a[0] !== 'i' && b[0] !== 'i') return a < b ? -1 : a > b ? 1 : 0;
   const ta = ORDER[a[0] as keyof typeof ORDER];
   const tb = ORDER[b[0] as keyof typeof ORDER];
   if (ta !== tb) return ta - tb;

@@ -76,6 +76,9 @@ function ignoredPaths(info: ResourceInfo, subresource: string | undefined, obj: 
   return out;
 }
 
+/** The field set of an entry that is only encoded, with FieldsV1 built without a set. */
+const EMPTY_SET = new FieldSet();
+
 const MANAGED_FIELDS_CUT = pathCut([['f:metadata', 'f:managedFields']]);
 
 const ignored = (paths: readonly FieldPath[]): Ignored => ({ paths, set: FieldSet.of(paths), cut: pathCut(paths) });
@@ -83,6 +86,27 @@ const ignored = (paths: readonly FieldPath[]): Ignored => ({ paths, set: FieldSe
 const nowRFC3339 = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 type Identity = Pick<ManagedFieldsEntry, 'manager' | 'operation' | 'apiVersion' | 'subresource'>;
+
+/**
+ * Entries are made here alone, all with the same properties (absent ones undefined): writes
+ * make and copy them on every request, and objects of one shape keep that cheap.
+ */
+const entryOf = (id: Identity, fields: FieldSet, time: string | undefined): ManagedFieldsEntry => ({
+  manager: id.manager,
+  operation: id.operation,
+  apiVersion: id.apiVersion,
+  time,
+  subresource: id.subresource,
+  fields,
+});
+
+/** The identity of `manager`'s own entry for a request (`subresource` empty or undefined: the main resource). */
+const identityOf = (manager: string, operation: 'Apply' | 'Update', info: ResourceInfo, subresource: string | undefined): Identity => ({
+  manager,
+  operation,
+  apiVersion: apiVersionOf(info),
+  subresource: subresource || undefined,
+});
 
 /** Whether two entries are the same manager's record: Apply entries are one per manager and subresource, Update entries also per API version. */
 const sameIdentity = (a: Identity, b: Identity) =>
@@ -97,23 +121,20 @@ function decodeManagedFields(obj: Json | undefined, stored = false): ManagedFiel
   const meta = isObject(obj) ? obj['metadata'] : undefined;
   const list = isObject(meta) ? meta['managedFields'] : undefined;
   if (!Array.isArray(list)) return [];
-  return list.flatMap((e): ManagedFieldsEntry[] => {
-    if (!isObject(e) || typeof e['manager'] !== 'string' || (e['operation'] !== 'Apply' && e['operation'] !== 'Update')) return [];
-    if (e['fieldsType'] !== undefined && e['fieldsType'] !== 'FieldsV1') return [];
+  const out: ManagedFieldsEntry[] = [];
+  for (const e of list) {
+    if (!isObject(e) || typeof e['manager'] !== 'string' || (e['operation'] !== 'Apply' && e['operation'] !== 'Update')) continue;
+    if (e['fieldsType'] !== undefined && e['fieldsType'] !== 'FieldsV1') continue;
+    let fields: FieldSet;
     try {
-      const entry: ManagedFieldsEntry = {
-        manager: e['manager'],
-        operation: e['operation'],
-        apiVersion: typeof e['apiVersion'] === 'string' ? e['apiVersion'] : '',
-        ...(typeof e['time'] === 'string' ? { time: e['time'] } : {}),
-        ...(typeof e['subresource'] === 'string' && e['subresource'] ? { subresource: e['subresource'] } : {}),
-        fields: stored ? FieldSet.fromStoredFieldsV1(e['fieldsV1'] ?? {}) : FieldSet.fromFieldsV1(e['fieldsV1'] ?? {}),
-      };
-      return [entry];
+      fields = stored ? FieldSet.fromStoredFieldsV1(e['fieldsV1'] ?? {}) : FieldSet.fromFieldsV1(e['fieldsV1'] ?? {});
     } catch {
-      return [];
+      continue;
     }
-  });
+    const id: Identity = { manager: e['manager'], operation: e['operation'], apiVersion: typeof e['apiVersion'] === 'string' ? e['apiVersion'] : '', subresource: typeof e['subresource'] === 'string' && e['subresource'] ? e['subresource'] : undefined };
+    out.push(entryOf(id, fields, typeof e['time'] === 'string' ? e['time'] : undefined));
+  }
+  return out;
 }
 
 /** Entries as stored: Apply before Update, then oldest first, then by manager (Kubernetes' order). */
@@ -123,15 +144,14 @@ function encodeManagedFields(entries: readonly ManagedFieldsEntry[]): JsonObject
     .map((e) => encodeEntry(e, e.fields.toFieldsV1()));
 }
 
-const encodeEntry = (e: Omit<ManagedFieldsEntry, 'fields'>, fieldsV1: JsonObject): JsonObject => ({
-  manager: e.manager,
-  operation: e.operation,
-  apiVersion: e.apiVersion,
-  ...(e.time ? { time: e.time } : {}),
-  fieldsType: 'FieldsV1',
-  fieldsV1,
-  ...(e.subresource ? { subresource: e.subresource } : {}),
-});
+/** One entry as stored; four shapes, by which of `time` and `subresource` it has. */
+function encodeEntry(e: Omit<ManagedFieldsEntry, 'fields'>, fieldsV1: JsonObject): JsonObject {
+  const { manager, operation, apiVersion, time, subresource } = e;
+  if (time) {
+    return subresource ? { manager, operation, apiVersion, time, fieldsType: 'FieldsV1', fieldsV1, subresource } : { manager, operation, apiVersion, time, fieldsType: 'FieldsV1', fieldsV1 };
+  }
+  return subresource ? { manager, operation, apiVersion, fieldsType: 'FieldsV1', fieldsV1, subresource } : { manager, operation, apiVersion, fieldsType: 'FieldsV1', fieldsV1 };
+}
 
 const isUnchanged = (d: Comparison) => d.added.isEmpty() && d.modified.isEmpty() && d.removed.isEmpty();
 
@@ -177,7 +197,7 @@ function recordUpdate(previous: Json | undefined, next: Json, ctx: FieldManagerC
   const diff = compare(previous, next, ctx.root, ignored.cut);
   const taken = diff.added.union(diff.modified);
   const removed = diff.removed;
-  const me = { manager: ctx.manager, operation: 'Update' as const, apiVersion: apiVersionOf(ctx.info), ...(ctx.subresource ? { subresource: ctx.subresource } : {}) };
+  const me = identityOf(ctx.manager, 'Update', ctx.info, ctx.subresource);
   const now = ctx.now ?? nowRFC3339();
 
   const entries: ManagedFieldsEntry[] = [];
@@ -190,7 +210,7 @@ function recordUpdate(previous: Json | undefined, next: Json, ctx: FieldManagerC
   // The entry's time moves when the object changed at all, untracked fields included (compared in
   // full only when no tracked field changed).
   const changed = () => !isUnchanged(diff) || !isUnchanged(compare(previous, next, ctx.root, MANAGED_FIELDS_CUT));
-  if (!fields.isEmpty()) entries.push({ ...me, fields, time: !mine?.time || changed() ? now : mine.time });
+  if (!fields.isEmpty()) entries.push(entryOf(me, fields, !mine?.time || changed() ? now : mine.time));
   return withManagedFields(next, capUpdateManagers(entries.filter((e) => !e.fields.isEmpty())));
 }
 
@@ -201,7 +221,7 @@ function recordUpdate(previous: Json | undefined, next: Json, ctx: FieldManagerC
 function recordCreate(next: Json, ctx: FieldManagerContext): Json {
   const fieldsV1 = addedFieldsV1(next, ctx.root, ignoredPaths(ctx.info, ctx.subresource, next).cut);
   if (!fieldsV1) return withEncodedManagedFields(next, []);
-  const me = { manager: ctx.manager, operation: 'Update' as const, apiVersion: apiVersionOf(ctx.info), time: ctx.now ?? nowRFC3339(), ...(ctx.subresource ? { subresource: ctx.subresource } : {}) };
+  const me = entryOf(identityOf(ctx.manager, 'Update', ctx.info, ctx.subresource), EMPTY_SET, ctx.now ?? nowRFC3339());
   return withEncodedManagedFields(next, [encodeEntry(me, fieldsV1)]);
 }
 
@@ -233,11 +253,11 @@ function capUpdateManagers(entries: ManagedFieldsEntry[]): ManagedFieldsEntry[] 
     let bucket = buckets.get(e.apiVersion);
     if (!bucket || bucket === e) {
       out.delete(first);
-      bucket = { manager: ANCIENT, operation: 'Update', apiVersion: e.apiVersion, fields: first.fields };
+      bucket = entryOf({ manager: ANCIENT, operation: 'Update', apiVersion: e.apiVersion, subresource: undefined }, first.fields, undefined);
     }
     out.delete(bucket);
     out.delete(e);
-    bucket = { ...bucket, fields: bucket.fields.union(e.fields), ...(e.time ? { time: e.time } : {}) };
+    bucket = entryOf(bucket, bucket.fields.union(e.fields), e.time || bucket.time);
     buckets.set(e.apiVersion, bucket);
     out.add(bucket);
     count--;
@@ -247,7 +267,7 @@ function capUpdateManagers(entries: ManagedFieldsEntry[]): ManagedFieldsEntry[] 
 
 /** An entry with `fields`, a subset of its own; its time moves only when it actually lost some (set operations return the same set then). */
 const shrink = (e: ManagedFieldsEntry, fields: FieldSet, now: string): ManagedFieldsEntry =>
-  fields === e.fields ? e : { ...e, fields, time: now };
+  fields === e.fields ? e : entryOf(e, fields, now);
 
 export interface ApplyOptions extends FieldManagerContext {
   force: boolean;
@@ -269,7 +289,7 @@ function apply(live: Json | undefined, config: JsonObject, opts: ApplyOptions): 
   const ignored = ignoredPaths(opts.info, opts.subresource, config);
   const applied = removePaths(config, ignored.paths.filter((p) => !KEPT_FROM_CONFIG.has(p.join('.'))), opts.root) as JsonObject;
   const entries = decodeManagedFields(live, true);
-  const me = { manager: opts.manager, operation: 'Apply' as const, apiVersion: apiVersionOf(opts.info), ...(opts.subresource ? { subresource: opts.subresource } : {}) };
+  const me = identityOf(opts.manager, 'Apply', opts.info, opts.subresource);
   const previous = entries.find((e) => sameIdentity(e, me));
   const others = entries.filter((e) => e !== previous);
   const fields = toFieldSet(stripManagedFields(applied)!, opts.root).without(ignored.set);
@@ -291,7 +311,7 @@ function apply(live: Json | undefined, config: JsonObject, opts: ApplyOptions): 
   const now = opts.now ?? nowRFC3339();
   const objectChanged = !isUnchanged(diff);
   const next: ManagedFieldsEntry[] = others.map((e) => shrink(e, e.fields.difference(changed).difference(removed), now));
-  if (!fields.isEmpty()) next.push({ ...me, fields, time: objectChanged || !previous?.time || !previous.fields.equals(fields) ? now : previous.time });
+  if (!fields.isEmpty()) next.push(entryOf(me, fields, objectChanged || !previous?.time || !previous.fields.equals(fields) ? now : previous.time));
   const result = withManagedFields(merged, next.filter((e) => !e.fields.isEmpty()));
   return opts.manager === LAST_APPLIED_MANAGER ? syncLastApplied(result, config) : result;
 }

@@ -228,8 +228,10 @@ function addedAt(pe: PathElement, v: Json | undefined, n: SchemaNode, required: 
 
 /** The children of an added value as FieldsV1, headed by `.` when the value itself is a member. */
 function addedBelow(v: Json, n: SchemaNode, cut: PathCut | undefined, ownsNothing: boolean): JsonObject | undefined {
-  const children: [PathElement, JsonObject][] = [];
+  // Made at the first child, so that `.` comes first.
+  let out: JsonObject | undefined;
   if (Array.isArray(v)) {
+    const children: [PathElement, JsonObject][] = [];
     const repeated = new Set<PathElement>();
     for (const [pe, item] of indexItems(n, v, [], repeated)) {
       const c = cut?.get(pe);
@@ -238,6 +240,7 @@ function addedBelow(v: Json, n: SchemaNode, cut: PathCut | undefined, ownsNothin
       if (json) children.push([pe, json]);
     }
     children.sort(byPathElement);
+    for (const [pe, json] of children) (out ??= ownsNothing ? {} : ({ '.': {} } as JsonObject))[pe] = json;
   } else if (isObject(v)) {
     const required = n.body?.required;
     // Field elements share their `f:` prefix, so the key order is FieldsV1's order.
@@ -246,13 +249,10 @@ function addedBelow(v: Json, n: SchemaNode, cut: PathCut | undefined, ownsNothin
       const c = cut?.get(pe);
       if (c === true) continue;
       const json = addedAt(pe, v[k], n.field(k), required?.includes(k) ?? false, c);
-      if (json) children.push([pe, json]);
+      if (json) (out ??= ownsNothing ? {} : ({ '.': {} } as JsonObject))[pe] = json;
     }
   }
-  if (ownsNothing && children.length === 0) return undefined;
-  const out: JsonObject = ownsNothing || children.length === 0 ? {} : { '.': {} };
-  for (const [pe, json] of children) out[pe] = json;
-  return out;
+  return out ?? (ownsNothing ? undefined : {});
 }
 
 /**
