@@ -18,10 +18,33 @@ export type FieldPath = readonly PathElement[];
 
 export const fieldElement = (name: string): PathElement => `f:${name}`;
 export const valueElement = (v: Json): PathElement => `v:${JSON.stringify(v)}`;
-export const keyElement = (keys: readonly (readonly [string, Json])[]): PathElement =>
-  keys.length === 1
-    ? `k:{${JSON.stringify(keys[0][0])}:${JSON.stringify(keys[0][1])}}` // most list maps have one key (`name`); values are never undefined
-    : `k:${JSON.stringify(Object.fromEntries([...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))}`;
+
+/**
+ * Single-key path elements by key and value, the same string each time: the sets, FieldsV1
+ * objects and item indexes of one request look every element up several times, and a string
+ * made anew is hashed anew at each. Bounded, as values (IPs, names) are unbounded.
+ */
+const singleKeyElements = new Map<string, Map<string | number | boolean, PathElement>>();
+let singleKeyElementCount = 0;
+export const keyElement = (keys: readonly (readonly [string, Json])[]): PathElement => {
+  if (keys.length !== 1) return `k:${JSON.stringify(Object.fromEntries([...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))}`;
+  // Most list maps have one key (`name`, `type`) with a scalar value; values are never undefined.
+  const [k, v] = keys[0];
+  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return `k:{${JSON.stringify(k)}:${JSON.stringify(v)}}`;
+  let byValue = singleKeyElements.get(k);
+  let pe = byValue?.get(v);
+  if (pe === undefined) {
+    if (singleKeyElementCount >= 4096) {
+      singleKeyElements.clear();
+      singleKeyElementCount = 0;
+      byValue = undefined;
+    }
+    if (!byValue) singleKeyElements.set(k, (byValue = new Map()));
+    byValue.set(v, (pe = `k:{${JSON.stringify(k)}:${JSON.stringify(v)}}`));
+    singleKeyElementCount++;
+  }
+  return pe;
+};
 
 /**
  * A trie of path elements; a node exists only while it or something below it is a member.
