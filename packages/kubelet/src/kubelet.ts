@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { isAlreadyExists, badRequest, type Pod, type PodStatus } from '@peapod/api-types';
+import { deepEqual, isAlreadyExists, badRequest, type Pod, type PodStatus } from '@peapod/api-types';
 import type { KubeClient } from '@peapod/client';
 import { TypedEmitter, silentLogger, type Clock, type Logger, type TimerHandle } from '@peapod/core';
 import { resolveEnv } from '@peapod/downward-api';
@@ -469,10 +469,17 @@ export class Kubelet implements PodSyncer {
   }
 }
 
-/** Whether an update needs a sync (spec, deletion, labels or annotations); status-only updates do not. */
+/**
+ * Whether an update needs a sync (spec, deletion, labels or annotations); status-only updates do
+ * not (kubelet's `podsDifferSemantically`). Compared structurally, as Go's DeepEqual compares maps
+ * (key order aside): every status write comes back as an update, and serializing both pods for
+ * each was most of handling it.
+ */
 function specChanged(a: Pod, b: Pod): boolean {
   return a.metadata.generation !== b.metadata.generation
     || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp
     || a.metadata.deletionGracePeriodSeconds !== b.metadata.deletionGracePeriodSeconds
-    || JSON.stringify([a.spec, a.metadata.labels, a.metadata.annotations]) !== JSON.stringify([b.spec, b.metadata.labels, b.metadata.annotations]);
+    || !deepEqual(a.metadata.labels, b.metadata.labels)
+    || !deepEqual(a.metadata.annotations, b.metadata.annotations)
+    || !deepEqual(a.spec, b.spec);
 }

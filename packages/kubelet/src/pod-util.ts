@@ -19,8 +19,17 @@ export const isTerminalPhase = (phase: string | undefined): boolean => phase ===
 /** Seconds as an RFC 3339 timestamp with second precision, as Kubernetes serializes `metav1.Time`. */
 export function rfc3339(ms: number): string {
   const s = Math.floor(ms / 1000);
-  // every status carries several timestamps, mostly of the current second
-  if (s !== lastTimestamp.s) lastTimestamp = { s, text: new Date(s * 1000).toISOString().replace('.000Z', 'Z') };
-  return lastTimestamp.text;
+  let text = timestamps.get(s);
+  if (text === undefined) {
+    if (timestamps.size >= MAX_TIMESTAMPS) timestamps.clear();
+    timestamps.set(s, (text = new Date(s * 1000).toISOString().replace('.000Z', 'Z')));
+  }
+  return text;
 }
-let lastTimestamp = { s: NaN, text: '' };
+/**
+ * Every status carries several timestamps: the current second (conditions, start time) and each
+ * container's start and finish, mostly of the last few seconds. A cache of the last second alone
+ * missed whenever a status mixed the two.
+ */
+const timestamps = new Map<number, string>();
+const MAX_TIMESTAMPS = 4096;

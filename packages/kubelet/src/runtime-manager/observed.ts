@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { Container } from '@peapod/api-types';
 import type { LinuxContainerResources } from '@peapod/runtime';
 
@@ -52,11 +52,20 @@ export const latest = (pod: ObservedPod, name: string): ObservedContainer | unde
 /** Every attempt of `name`, newest first. */
 export const attempts = (pod: ObservedPod, name: string): ObservedContainer[] => pod.containers.filter((c) => c.name === name);
 
+/** Canonical JSON: keys sorted, undefined members left out (as `JSON.stringify` leaves them out). */
 function stable(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += `${i ? ',' : ''}${stable(value[i]) ?? ''}`;
+    return `${out}]`;
+  }
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`).join(',')}}`;
+    const o = value as Record<string, unknown>;
+    let out = '{';
+    for (const k of Object.keys(o).sort()) {
+      if (o[k] !== undefined) out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${stable(o[k])}`;
+    }
+    return `${out}}`;
   }
   return JSON.stringify(value);
 }
@@ -70,7 +79,7 @@ export function containerHash(c: Container): string {
   let hash = hashes.get(c);
   if (hash === undefined) {
     const { resources: _resources, ...rest } = c;
-    hash = createHash('sha1').update(stable(rest)).digest('hex').slice(0, 16);
+    hash = digest('sha1', stable(rest)).slice(0, 16);
     hashes.set(c, hash);
   }
   return hash;

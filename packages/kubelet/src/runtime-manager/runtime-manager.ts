@@ -125,7 +125,8 @@ export class RuntimeManager {
     return {
       metadata: { name, namespace, uid, attempt },
       hostname: spec.hostname ?? name,
-      logDirectory: join(this.deps.logDir, `${namespace}_${name}_${uid}`),
+      // Names and uids hold no `/`: plain concatenation is the joined path.
+      logDirectory: `${this.deps.logDir}/${namespace}_${name}_${uid}`,
       labels: podLabels({ name, namespace, uid }),
       annotations: { ...(pod.metadata.annotations ?? {}) },
       portMappings: [...(spec.initContainers ?? []), ...spec.containers].flatMap((c) =>
@@ -431,7 +432,7 @@ export class RuntimeManager {
         terminationMessagePolicy: c.terminationMessagePolicy,
         terminationGracePeriodSeconds: pod.spec?.terminationGracePeriodSeconds,
       }),
-      logPath: join(c.name, `${restartCount}.log`),
+      logPath: `${c.name}/${restartCount}.log`,
       stdin: c.stdin,
       stdinOnce: c.stdinOnce,
       tty: c.tty,

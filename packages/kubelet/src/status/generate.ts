@@ -1,5 +1,5 @@
 import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from '@peapod/api-types';
-import { isSidecar, isTerminalPhase, rfc3339 } from '../pod-util.js';
+import { isSidecar, isTerminalPhase, rfc3339, statusByName } from '../pod-util.js';
 import { attempts, type ObservedContainer, type ObservedPod } from '../runtime-manager/observed.js';
 import { shouldContainerBeRestarted } from '../runtime-manager/pod-actions.js';
 import { linuxResources, resizedResources } from '../runtime-manager/resources.js';
@@ -98,9 +98,8 @@ export function generatePodStatus(pod: Pod, inputs: StatusInputs): PodStatus {
       }
       if (newest?.state === 'running' && c.resources) {
         // What runs: the spec's resources once applied; until then (or if a resize is infeasible) the previous ones.
-        const prev = [...(old.initContainerStatuses ?? []), ...(old.containerStatuses ?? [])].find((x) => x.name === c.name);
         const applied = !resizedResources(newest.resources, linuxResources(c)).length;
-        const resources = applied ? c.resources : prev?.resources;
+        const resources = applied ? c.resources : statusByName(kind === 'init' ? old.initContainerStatuses : old.containerStatuses, c.name)?.resources;
         if (resources) status.resources = resources;
         if (resources?.requests) status.allocatedResources = resources.requests;
       }
@@ -116,7 +115,8 @@ export function generatePodStatus(pod: Pod, inputs: StatusInputs): PodStatus {
   const containerStatuses = convert(spec.containers, 'regular');
   const ephemeralContainerStatuses = convert((spec.ephemeralContainers ?? []) as Container[], 'ephemeral');
 
-  let phase: PodPhase = getPhase(spec, [...initContainerStatuses, ...containerStatuses], inputs.podIsTerminal);
+  const statuses = initContainerStatuses.length ? [...initContainerStatuses, ...containerStatuses] : containerStatuses;
+  let phase: PodPhase = getPhase(spec, statuses, inputs.podIsTerminal);
   if (isTerminalPhase(old.phase)) phase = old.phase as PodPhase;
   // A pod the kubelet killed for a reason (deadline) fails, whatever its containers' exit codes.
   else if (inputs.podIsTerminal && (inputs.reason || !isTerminalPhase(phase))) phase = 'Failed';
@@ -129,7 +129,7 @@ export function generatePodStatus(pod: Pod, inputs: StatusInputs): PodStatus {
     observedGeneration: pod.metadata.generation,
     conditions: podConditions({
       spec,
-      statuses: [...initContainerStatuses, ...containerStatuses],
+      statuses,
       phase,
       sandboxReady: !!sandbox?.ready && !inputs.podIsTerminal,
       old: old.conditions ?? [],
