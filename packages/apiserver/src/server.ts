@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { RESOURCES, StatusError, applyPatch, badRequest, isStatusError, toStatusError, tooManyRequests, updateManagedFields, type ResourceInfo } from '@peapod/api-types';
 import { certificateUser, chooseProtocol, serveSession, type Transport } from '@peapod/client';
 import { silentLogger, type Clock, type Logger } from '@peapod/core';
-import { writtenJson, type Store } from '@peapod/store';
+import { watchEventJson, writtenJson, type Store, type WatchEvent } from '@peapod/store';
 import { WebSocketServer } from 'ws';
 import { ADMIN_USER, Authorizer, TokenAuthenticator, nodeUser, type UserInfo } from './auth.js';
 import { checkSize, decodeBody, mediaInfo, MAX_BODY_BYTES } from './body.js';
@@ -354,7 +354,8 @@ async function respond(res: ServerResponse, out: HandlerResponse): Promise<void>
     for (;;) {
       const next = await iterator.next();
       if (next.done || res.destroyed) break;
-      const data = out.type === 'watch' ? `${JSON.stringify(next.value)}\n` : (next.value as Uint8Array);
+      // A watch event's object the store just wrote is sent as the text it stored, shared by every watcher.
+      const data = out.type === 'watch' ? `${watchEventJson(next.value as WatchEvent<unknown>)}\n` : (next.value as Uint8Array);
       if (!res.write(data)) await Promise.race([new Promise((r) => res.once('drain', r)), closed]);
     }
   } catch (err) {

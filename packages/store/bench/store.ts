@@ -1,13 +1,14 @@
-// Store benchmarks: write throughput per backend next to the raw SQLite and etcd floors, watch
-// fan-out latency, and listing 10,000 pods (2,000 with --quick) from the watch cache. Prints medians of several runs.
+// Store benchmarks: write throughput per backend next to the raw SQLite and etcd floors, CPU per
+// write of a real Running pod through the watch cache, watch fan-out latency, and listing 10,000
+// pods (2,000 with --quick) from the watch cache. Prints medians of several runs.
 //
 //   npx tsx --conditions=@peapod/source packages/store/bench/store.ts [--quick]
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Etcd3 } from 'etcd3';
-import { createEtcdStore, createMemoryStore, createSqliteStore, WatchCache, type Store, type StoredObject } from '../src/index.js';
+import { createEtcdStore, createMemoryStore, createSqliteStore, WatchCache, watchEventJson, type Store, type StoredObject } from '../src/index.js';
 import { startEtcdCluster } from '../src/testing/etcd-cluster.js';
 // nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
 import { emit } from '../../../tools/bench/src/emit.mjs';
@@ -105,6 +106,55 @@ function rawEtcd(endpoints: string[], writers: number): Promise<number> {
   });
 }
 
+/** A Running pod as `peapod up` stores it (3.5 KB: managedFields of three writers, status of one container). */
+const RUNNING_POD = JSON.parse(readFileSync(new URL('pod.json', import.meta.url), 'utf8')) as StoredObject & { status: { podIP: string } };
+const CPU_PODS = quick ? 2_000 : 5_000;
+
+/**
+ * CPU per write of RUNNING_POD through the watch cache over sqlite (FULL), 32 in flight, with one
+ * watcher of all pods draining its events and sending each as the API server does over HTTP:
+ * a create, then an update of its status (the shape of a pod's writes). Next to the floor of
+ * serialising and parsing the pod once (what any store of JSON text pays per write).
+ */
+async function cpuPerWrite(): Promise<{ create: number; update: number; floor: number }> {
+  const s = new WatchCache(createSqliteStore(freshFile()));
+  const w = s.watch('/pods/', { resourceVersion: await s.currentRevision() });
+  let sent = 0;
+  const drain = (async () => { for await (const e of w) sent += watchEventJson(e).length; })();
+  const perWrite = async (op: (i: number) => Promise<unknown>) => {
+    const c0 = process.cpuUsage();
+    let next = 0;
+    await Promise.all(Array.from({ length: 32 }, async () => { while (next < CPU_PODS) await op(next++); }));
+    await new Promise((r) => setImmediate(r));
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / CPU_PODS;
+  };
+  const key = (i: number) => `/pods/default/cpu-${i}`;
+  const create = await med(() => perWrite((i) => s.create(key(i), { ...RUNNING_POD, metadata: { ...RUNNING_POD.metadata, name: `cpu-${i}` } })).then(async (us) => {
+    await Promise.all(Array.from({ length: CPU_PODS }, (_, i) => s.delete(key(i))));
+    return us;
+  }));
+  for (let i = 0; i < CPU_PODS; i++) await s.create(key(i), { ...RUNNING_POD, metadata: { ...RUNNING_POD.metadata, name: `cpu-${i}` } });
+  let round = 0;
+  const update = await med(() => {
+    round++;
+    return perWrite((i) => s.guaranteedUpdate<typeof RUNNING_POD>(key(i), {
+      tryUpdate: (cur) => ({ ...cur!, status: { ...cur!.status, podIP: `10.${round}.${i >> 8}.${i & 255}` } }),
+    }));
+  });
+  w.stop();
+  await drain;
+  await s.close();
+  if (!sent) throw new Error('the watcher saw no events');
+  const floor = await med(async () => {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < CPU_PODS; i++) JSON.parse(JSON.stringify({ ...RUNNING_POD, metadata: { ...RUNNING_POD.metadata, name: `cpu-${i}` } }));
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / CPU_PODS;
+  });
+  return { create, update, floor };
+}
+
 /** Write-to-last-delivery latency with WATCHERS watchers on one resource, one write at a time. */
 async function fanout(): Promise<{ p50: number; p99: number }> {
   const s = new WatchCache(createMemoryStore());
@@ -199,6 +249,10 @@ async function main(): Promise<void> {
     const sqlite32 = rows[1]![2];
     const raw32 = rows[2]![2];
     console.log(`\nsqlite backend with 32 writers = ${((sqlite32 / raw32) * 100).toFixed(0)}% of raw SQLite batched commits (32 rows/commit)`);
+
+    const cpu = await cpuPerWrite();
+    console.log(`\nCPU per write of a 3.5 KB Running pod through the watch cache over sqlite, 32 in flight, one watcher sending each event as JSON: create ${cpu.create.toFixed(0)} µs, status update ${cpu.update.toFixed(0)} µs (floor, JSON.stringify + JSON.parse of the pod: ${cpu.floor.toFixed(0)} µs)`);
+    emit('store.cpu_us_per_update', cpu.update, 'µs', { name: 'JSON.stringify + JSON.parse of the pod', value: cpu.floor });
 
     const f = await fanout();
     const floor = await fanoutFloor();

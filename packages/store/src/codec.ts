@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { badRequest, requestEntityTooLarge, timeout, type ErrorTarget } from '@peapod/api-types';
-import { MAX_OBJECT_BYTES, type StoredObject } from './types.js';
+import { MAX_OBJECT_BYTES, type StoredObject, type WatchEvent } from './types.js';
 
 /** A stored value and the offset of its metadata's closing brace (where a read's resourceVersion goes). */
 export interface Encoded {
@@ -70,8 +70,30 @@ function encodeByMembers(obj: StoredObject): Encoded {
   return { value: value + '}', metaEnd, metaEmpty };
 }
 
-/** What each object returned by a write was stored as, and at which revision (see `writtenJson`). */
-const written = new WeakMap<object, { enc: Encoded; rev: number }>();
+/**
+ * What an object was stored as, and at which revision (see `writtenJson`); once built, its text.
+ * Objects are kept by identity, so an entry lives as long as its object (see `forgetEncoding`).
+ */
+const written = new WeakMap<object, { enc: Encoded; rev: number } | string>();
+
+/**
+ * Remembers that `obj` is exactly what was stored as `enc` at `rev` (JSON.stringify of `obj` is
+ * `enc`'s value with that resourceVersion), so its JSON text can be built without serialising it.
+ * The object must not change afterwards (or be forgotten first).
+ */
+export function rememberEncoding(obj: object, enc: Encoded, rev: number): void {
+  written.set(obj, { enc, rev });
+}
+
+export function forgetEncoding(obj: object): void {
+  written.delete(obj);
+}
+
+/** The encoding `obj` was remembered with (see `rememberEncoding`), for a copy of it at another revision. */
+export function encodingOf(obj: object): { enc: Encoded; rev: number } | undefined {
+  const w = written.get(obj);
+  return typeof w === 'object' ? w : undefined;
+}
 
 /**
  * `withRevision` for the object a write stored as `enc` at `rev`, remembering how it was stored,
@@ -84,17 +106,33 @@ export function withWrittenRevision<T extends StoredObject>(obj: T, rev: number,
 }
 
 /**
- * The JSON text of an object as a write returned it: what `JSON.stringify` of a read at its
- * revision gives (members in the object's order, its metadata's resourceVersion last), built from
- * the stored value when asked (in-process callers never ask). Undefined for any other object. The
- * text describes the object as the write returned it: a caller that has modified the object since
+ * The JSON text of an object the store remembered the encoding of (a write's answer, a watch
+ * event's object): what `JSON.stringify` of a read at its revision gives (members in the object's
+ * order, its metadata's resourceVersion last), built from the stored value when asked (in-process
+ * callers never ask) and kept for the next asker. Undefined for any other object. The text
+ * describes the object as the store handed it out: a caller that has modified the object since
  * must serialise it itself.
  */
 export function writtenJson(obj: unknown): string | undefined {
   const w = obj !== null && typeof obj === 'object' ? written.get(obj) : undefined;
-  if (!w) return undefined;
+  if (w === undefined || typeof w === 'string') return w;
   const { value, metaEnd, metaEmpty } = w.enc;
-  return `${value.slice(0, metaEnd)}${metaEmpty ? '' : ','}"resourceVersion":"${w.rev}"${value.slice(metaEnd)}`;
+  const text = `${value.slice(0, metaEnd)}${metaEmpty ? '' : ','}"resourceVersion":"${w.rev}"${value.slice(metaEnd)}`;
+  written.set(obj!, text);
+  return text;
+}
+
+/**
+ * `JSON.stringify(ev)` for a watch event, sharing the text of an object whose encoding the store
+ * remembered between every watcher it is sent to (kube-apiserver's CachingObject); any other
+ * event, or one with members besides `type` and `object`, is serialised.
+ */
+export function watchEventJson(ev: WatchEvent<unknown>): string {
+  const text = writtenJson(ev.object);
+  if (text === undefined || Object.getPrototypeOf(ev) !== Object.prototype) return JSON.stringify(ev);
+  const keys = Object.keys(ev);
+  if (keys.length !== 2 || keys[0] !== 'type' || keys[1] !== 'object') return JSON.stringify(ev);
+  return `{"type":${JSON.stringify(ev.type)},"object":${text}}`;
 }
 
 /** Parses a stored value and sets its resourceVersion to `rev`. Each call returns a fresh object. */

@@ -3,11 +3,12 @@ export type {
   WatchOptions,
 } from './types.js';
 export { MAX_OBJECT_BYTES } from './types.js';
-export { writtenJson } from './codec.js';
+export { watchEventJson, writtenJson } from './codec.js';
+export type { Encoded } from './codec.js';
 export { deepCopy } from './json.js';
 export { INITIAL_EVENTS_END_ANNOTATION, KVStore } from './kv-store.js';
 export type { StoreOptions } from './kv-store.js';
-export type { KV, KVEntry, KVEvent, KVWatch, RangeResult, TxnResult, WatchSink } from './kv.js';
+export type { KV, KVEntry, KVEvent, KVWatch, RangeResult, TxnResult, WatchSink, WriteSource } from './kv.js';
 export { CompactedError, FutureRevisionError } from './kv.js';
 export { createMemoryStore, MemoryKV } from './memory.js';
 export { createSqliteStore, SqliteKV } from './sqlite.js';

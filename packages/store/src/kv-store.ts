@@ -3,7 +3,9 @@ import {
   type StatusError,
 } from '@peapod/api-types';
 import { RealClock, type Clock } from '@peapod/core';
-import { decode, decodeContinue, encodeContinue, encodeObject, parseRevision, targetOf, tooLargeRevision, withWrittenRevision } from './codec.js';
+import {
+  decode, decodeContinue, encodeContinue, encodeObject, parseRevision, rememberEncoding, targetOf, tooLargeRevision, withWrittenRevision,
+} from './codec.js';
 import { deepCopy, sameJson } from './json.js';
 import { CompactedError, FutureRevisionError, prefixEnd, type KV, type KVEntry, type KVEvent, type KVWatch } from './kv.js';
 import { changeEvent, compilePredicate, type Matcher } from './predicate.js';
@@ -57,6 +59,13 @@ function checkPreconditions(key: string, p: Preconditions | undefined, obj: Stor
   }
 }
 
+/** Decodes an event's new value, remembering its encoding when this process wrote it (see `watchEventJson`). */
+function decodeEvent(e: KVEvent & { value: string }): StoredObject {
+  const obj = decode(e.value, e.rev);
+  if (e.source) rememberEncoding(obj, e.source.enc, e.rev);
+  return obj;
+}
+
 /**
  * Decodes an event into what a watcher with `matcher` sees (Kubernetes' etcd3 watcher rules), or
  * nothing. Decoded objects are memoized on the event, which every watcher of the write shares.
@@ -65,7 +74,7 @@ function toWatchEvent<T extends StoredObject>(e: KVEvent, matcher: Matcher): Wat
   const memo = (e.memo ??= {});
   // The previous state is decoded at the event's revision: a DELETED object carries the revision of its deletion.
   const prev = () => (memo.prev ??= decode(e.prev!, e.rev)) as T;
-  const obj = e.value === null ? undefined : (memo.obj ??= decode(e.value, e.rev)) as T;
+  const obj = e.value === null ? undefined : (memo.obj ??= decodeEvent(e as KVEvent & { value: string })) as T;
   return changeEvent(matcher, obj, e.prev !== null, prev, prev);
 }
 
@@ -118,7 +127,7 @@ export class KVStore implements Store {
     this.assertOpen();
     if (obj.metadata.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
     const enc = encodeObject(obj);
-    const r = await kvCall(this.kv.txn(key, 0, enc.value, obj));
+    const r = await kvCall(this.kv.txn(key, 0, enc.value, { obj, enc }));
     if (!r.ok) throw alreadyExists(targetOf(key));
     return withWrittenRevision(obj, r.rev, enc);
   }
@@ -228,7 +237,7 @@ export class KVStore implements Store {
       }
       const enc = encodeObject(next);
       if (s.fresh && enc.value === s.value) return withWrittenRevision(next, s.rev, enc);
-      const r = await kvCall(this.kv.txn(key, s.rev, enc.value, next));
+      const r = await kvCall(this.kv.txn(key, s.rev, enc.value, { obj: next, enc }));
       if (r.ok) return withWrittenRevision(next, r.rev, enc);
       s = stateOf<T>(r.current);
     }

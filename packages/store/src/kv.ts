@@ -1,3 +1,5 @@
+import type { Encoded } from './codec.js';
+
 /**
  * The low-level contract every backend implements: an MVCC key-value space with one global
  * revision, modelled on etcd's KV and Watch APIs. `KVStore` builds the Kubernetes storage
@@ -23,11 +25,17 @@ export interface KVEvent {
   readonly prev: string | null;
   memo?: { obj?: unknown; prev?: unknown };
   /**
-   * What `value` was serialised from (its resourceVersion aside), for a write made in this
-   * process: set only while the event is first published, so that a watcher may copy it then
-   * instead of parsing `value`; cleared afterwards, since the writer keeps it. Never modified.
+   * What `value` was serialised from, for a write made in this process: set only while the event
+   * is first published, so that a watcher may copy the object then instead of parsing `value`;
+   * cleared afterwards, since the writer keeps it. Never modified.
    */
-  source?: unknown;
+  source?: WriteSource;
+}
+
+/** A write made in this process: the object (its resourceVersion aside) and its encoding, whose value the write stores. */
+export interface WriteSource {
+  readonly obj: unknown;
+  readonly enc: Encoded;
 }
 
 export interface RangeResult {
@@ -68,7 +76,7 @@ export interface KV {
    * `source` is what `value` serialises, which a backend that publishes its own commits passes
    * on as the event's `source`.
    */
-  txn(key: string, expectModRev: number, value: string | null, source?: unknown): Promise<TxnResult>;
+  txn(key: string, expectModRev: number, value: string | null, source?: WriteSource): Promise<TxnResult>;
   /** Events on keys in [start, end) with revision > `afterRev`, then live ones, until stopped. */
   watch(start: string, end: string, afterRev: number, sink: WatchSink): KVWatch;
   /** Forgets every version older than the newest one at or before `rev`. */

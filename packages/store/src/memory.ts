@@ -1,4 +1,4 @@
-import { CompactedError, FutureRevisionError, inRange, type KV, type KVEntry, type KVEvent, type KVWatch, type RangeResult, type TxnResult, type WatchSink } from './kv.js';
+import { CompactedError, FutureRevisionError, inRange, type KV, type KVEntry, type KVEvent, type KVWatch, type RangeResult, type TxnResult, type WatchSink, type WriteSource } from './kv.js';
 import { KVStore, type StoreOptions } from './kv-store.js';
 import { LocalHub } from './local-hub.js';
 import { KeyIndex } from './key-index.js';
@@ -31,7 +31,7 @@ export class MemoryKV implements KV {
     return this.index.count(start, end);
   }
 
-  async txn(key: string, expectModRev: number, value: string | null, source?: unknown): Promise<TxnResult> {
+  async txn(key: string, expectModRev: number, value: string | null, source?: WriteSource): Promise<TxnResult> {
     const current = this.entry(key);
     if ((current?.modRev ?? 0) !== expectModRev || (value === null && !current)) return { ok: false, current };
     const rev = ++this.rev;

@@ -2,7 +2,7 @@ import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StatusError } from '@peapod/api-types';
-import { CompactedError, FutureRevisionError, type KV, type KVEntry, type KVEvent, type KVWatch, type RangeResult, type TxnResult, type WatchSink } from './kv.js';
+import { CompactedError, FutureRevisionError, type KV, type KVEntry, type KVEvent, type KVWatch, type RangeResult, type TxnResult, type WatchSink, type WriteSource } from './kv.js';
 import { KVStore, type StoreOptions } from './kv-store.js';
 import { KeyIndex } from './key-index.js';
 import { LocalHub } from './local-hub.js';
@@ -46,7 +46,7 @@ interface PendingTxn {
   key: string;
   expect: number;
   value: string | null;
-  source: unknown;
+  source: WriteSource | undefined;
   resolve: (r: TxnResult) => void;
   reject: (err: unknown) => void;
 }
@@ -171,7 +171,7 @@ export class SqliteKV implements KV {
     return this.index.count(start, end, this.durable);
   }
 
-  txn(key: string, expect: number, value: string | null, source?: unknown): Promise<TxnResult> {
+  txn(key: string, expect: number, value: string | null, source?: WriteSource): Promise<TxnResult> {
     this.assertOpen();
     return new Promise((resolve, reject) => {
       this.pending.push({ key, expect, value, source, resolve, reject });

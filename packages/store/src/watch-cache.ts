@@ -1,6 +1,9 @@
 import { notFound, objectField, resourceVersionTooOld, serviceUnavailable } from '@peapod/api-types';
 import { RealClock, type Clock, type TimerHandle } from '@peapod/core';
-import { decode, encodeContinue, parseRevision, targetOf, tooLargeRevision, withRevision } from './codec.js';
+import {
+  decode, encodeContinue, encodingOf, forgetEncoding, parseRevision, rememberEncoding, targetOf, tooLargeRevision, withRevision,
+  type Encoded,
+} from './codec.js';
 import { CompactedError, inRange, prefixEnd, type KVEvent, type KVWatch } from './kv.js';
 import { bookmark, keyEnd, storageError, type KVStore, type StoreOptions } from './kv-store.js';
 import { changeEvent, compilePredicate, type Matcher } from './predicate.js';
@@ -208,11 +211,12 @@ function sealCopy(v: unknown, old: unknown): unknown {
 /**
  * The sealed object a write of `e` stored, sharing what it can with `before`: copied from the
  * object the write serialised when the event carries it (much cheaper than parsing), else decoded.
+ * Either way it serialises exactly as the stored value with its resourceVersion.
  */
 function sealWritten(e: KVEvent & { value: string }, before: StoredObject | undefined): StoredObject {
   if (e.source !== undefined) {
     // As `decode` reads the stored value: the resourceVersion is the last member of the metadata.
-    const src = e.source as StoredObject;
+    const src = e.source.obj as StoredObject;
     const { resourceVersion: _rv, ...metadata } = src.metadata ?? {};
     metadata.resourceVersion = String(e.rev);
     const copied = sealCopy({ ...src, metadata }, before);
@@ -222,7 +226,20 @@ function sealWritten(e: KVEvent & { value: string }, before: StoredObject | unde
 }
 
 /** `prev` at the revision of the change that replaced it: how a DELETED event reports the last state. */
-const prevAt = (c: Change) => Object.freeze(withRevision(c.prev!, c.rev));
+function prevAt(c: Change): StoredObject {
+  const out = Object.freeze(withRevision(c.prev!, c.rev));
+  const w = encodingOf(c.prev!);
+  if (w) rememberEncoding(out, w.enc, c.rev);
+  return out;
+}
+
+/**
+ * How many of the newest written objects keep their encoding, so that a watch event sent over
+ * HTTP reuses the stored text instead of serialising the object (see `watchEventJson`): enough
+ * for watchers a burst of writes leaves behind; one further behind serialises its events itself.
+ * Bounded because the cache keeps its objects far longer than they are sent.
+ */
+const ENCODINGS_KEPT = 1024;
 
 /**
  * What a watcher with `matcher` sees of a change, or nothing (`changeEvent`). `removed` gives
@@ -276,6 +293,9 @@ export class WatchCache implements Store {
   private readonly historySize: number;
   /** `uncachedPrefixes` as key ranges. */
   private readonly uncached: readonly (readonly [string, string])[];
+  /** The objects that keep their encoding (ENCODINGS_KEPT of them, a ring: the oldest at `encodedNext`). */
+  private readonly encoded: (StoredObject | undefined)[] = new Array<StoredObject | undefined>(ENCODINGS_KEPT);
+  private encodedNext = 0;
 
   constructor(private readonly store: KVStore, private readonly opts: WatchCacheOptions = {}) {
     this.clock = opts.clock ?? new RealClock();
@@ -347,6 +367,7 @@ export class WatchCache implements Store {
       let after: StoredObject | undefined;
       if (e.value !== null) {
         after = sealWritten(e as KVEvent & { value: string }, before);
+        if (e.source) this.keepEncoding(after, e.source.enc, e.rev);
         if (!before) this.keys.add(e.key);
         this.objects.set(e.key, after);
       } else if (this.objects.delete(e.key)) {
@@ -369,6 +390,14 @@ export class WatchCache implements Store {
       this.history = this.history.slice(drop);
     }
     for (const wake of this.waiters) wake();
+  }
+
+  private keepEncoding(obj: StoredObject, enc: Encoded, rev: number): void {
+    const oldest = this.encoded[this.encodedNext];
+    if (oldest) forgetEncoding(oldest);
+    this.encoded[this.encodedNext] = obj;
+    this.encodedNext = (this.encodedNext + 1) % ENCODINGS_KEPT;
+    rememberEncoding(obj, enc, rev);
   }
 
   /** Whether `key` is under one of `uncachedPrefixes`. */
