@@ -6,7 +6,7 @@
  */
 import { RESOURCES, type Node, type Pod } from '@peapod/api-types';
 import { FakeClock, silentLogger } from '@peapod/core';
-import { SharedInformer, WorkQueue, createClient, type KubeObject, type Transport, type WatchEvent } from '@peapod/client';
+import { EventRecorder, SharedInformer, WorkQueue, createClient, type KubeClient, type KubeObject, type Transport, type WatchEvent } from '@peapod/client';
 // nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
 import { emit } from '../../../tools/bench/src/emit.mjs';
 
@@ -100,11 +100,55 @@ async function queueRun() {
   return { queue, floorQueue: ms(t1) };
 }
 
+/**
+ * EventRecorder: a pod's four Events (Scheduled from the scheduler's recorder, Pulled/Created/Started
+ * from one of 50 kubelets' recorders) for 20,000 pods, with a client that accepts every write at
+ * once, so only the correlator (keys, its three LRU caches of 4,096 keys, spam filter) and the
+ * write queue are measured; past 4,096 pods every event evicts keys. Floor: the same three keys
+ * per event read and written in bare Maps.
+ */
+async function recorderRun() {
+  const RECORDED_PODS = 20_000;
+  const accept = async (o: unknown) => o;
+  const client = { resource: () => ({ create: accept, patch: accept }) } as unknown as KubeClient;
+  const clock = new FakeClock();
+  const scheduler = new EventRecorder(client, clock, { component: 'default-scheduler' });
+  const kubelets = Array.from({ length: 50 }, (_, i) => new EventRecorder(client, clock, { component: 'kubelet', host: `node-${i}` }));
+  const reasons = [['Pulled', 'Container image "registry.local/app:1.0" already present on machine'], ['Created', 'Created container: app'], ['Started', 'Started container app']];
+  const podOf = (i: number) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `pod-${i}`, namespace: 'default', uid: `uid-${i}-4f2c-9a7e-1b3d5e7f9a1c`, resourceVersion: String(i) } });
+  const c0 = process.cpuUsage();
+  const writes: Promise<void>[] = [];
+  for (let i = 0; i < RECORDED_PODS; i++) {
+    const pod = podOf(i);
+    await clock.advance(1);
+    writes.push(scheduler.event(pod, 'Normal', 'Scheduled', `Successfully assigned default/pod-${i} to node-${i % 50}`));
+    for (const [reason, message] of reasons) writes.push(kubelets[i % 50].event(pod, 'Normal', reason, message));
+    if (writes.length >= 800) await Promise.all(writes.splice(0));
+  }
+  await Promise.all(writes);
+  const used = process.cpuUsage(c0);
+  const floor = [new Map<string, unknown>(), new Map<string, unknown>(), new Map<string, unknown>()];
+  const f0 = process.cpuUsage();
+  for (let i = 0; i < RECORDED_PODS; i++) {
+    const { kind, apiVersion, metadata: { namespace, name, uid } } = podOf(i);
+    for (const [reason, message] of [['Scheduled', `Successfully assigned default/pod-${i} to node-${i % 50}`], ...reasons]) {
+      const objectKey = `${kind}\u0000${namespace}\u0000${name}\u0000${uid}\u0000${apiVersion}`;
+      const similarKey = `${objectKey}\u0000Normal\u0000${reason}`;
+      for (const [j, key] of [objectKey, similarKey, `${similarKey}\u0000${message}`].entries()) floor[j].set(key, floor[j].get(key) ?? i);
+    }
+  }
+  const floorUsed = process.cpuUsage(f0);
+  const perEvent = (u: NodeJS.CpuUsage) => (u.user + u.system) / (RECORDED_PODS * 4);
+  return { recorder: perEvent(used), floorRecorder: perEvent(floorUsed) };
+}
+
 const results: Awaited<ReturnType<typeof informerRun>>[] = [];
 const qres: Awaited<ReturnType<typeof queueRun>>[] = [];
+const rres: Awaited<ReturnType<typeof recorderRun>>[] = [];
 for (let i = 0; i < RUNS; i++) {
   results.push(await informerRun());
   qres.push(await queueRun());
+  rres.push(await recorderRun());
 }
 const m = (f: (r: (typeof results)[number]) => number) => median(results.map(f)).toFixed(1);
 const heap = (process.memoryUsage().heapUsed / 2 ** 20).toFixed(0);
@@ -112,5 +156,6 @@ console.log(`informer initial sync, ${PODS} pods + ${NODES} nodes (with a byNode
 console.log(`informer watch, ${EVENTS} MODIFIED events through cache, index and handler: ${m((r) => r.watch)} ms = ${(EVENTS / Number(m((r) => r.watch)) * 1000).toFixed(0)} events/s   (floor, bare Map: ${m((r) => r.floorWatch)} ms)`);
 console.log(`lister: 1000 namespace lists + 1000 byNode lookups over ${PODS} pods: ${m((r) => r.lookups)} ms`);
 console.log(`work queue: 100,000 keys added twice (collapsed), then get/done: ${median(qres.map((r) => r.queue)).toFixed(1)} ms   (floor, array + Set dedupe: ${median(qres.map((r) => r.floorQueue)).toFixed(1)} ms)`);
+console.log(`event recorder: 20,000 pods x 4 Events (3 LRU caches evicting): ${median(rres.map((r) => r.recorder)).toFixed(2)} µs of CPU per event   (floor, the same keys in bare Maps: ${median(rres.map((r) => r.floorRecorder)).toFixed(2)} µs)`);
 emit('client.informer_watch_ms', median(results.map((r) => r.watch)), 'ms', { name: 'bare Map, same writes', value: median(results.map((r) => r.floorWatch)) });
 console.log(`heap after runs: ${heap} MiB (node ${process.version}, median of ${RUNS} runs)`);
