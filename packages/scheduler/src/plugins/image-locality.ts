@@ -23,6 +23,7 @@ export const imageLocality = (): PreScorePlugin & ScorePlugin => ({
   name: NAME,
   /** The pod's images with the share of nodes holding each; Skip when no node holds any (every score would be 0). */
   preScore: (state, pod, _nodes, snapshot) => {
+    if (!snapshot.imageNodes.size) return Status.skip();
     const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
     const images = containers.map((c) => normalizedImageName(c.image ?? ''));
     if (!images.some((name) => snapshot.imageNodes.has(name))) return Status.skip();

@@ -184,4 +184,12 @@ describe('ImageLocality', () => {
     expect(plugin.score(state, pod, nodes[0])).toBeGreaterThan(0);
     expect(plugin.score(state, pod, nodes[1])).toBe(0);
   });
+
+  it('skips Score when no node holds the pod\'s images, or no node reports any image', () => {
+    const pod = makePod('p', { image: 'app:1' });
+    const others = [nodeWith(makeNode('a', { images: [{ names: ['other'], sizeBytes: 1 << 30 }] }))];
+    const bare = [nodeWith(makeNode('b'))];
+    expect(imageLocality().preScore(new CycleState(), pod, others, snapshotOf(others))).toBe(Status.skip());
+    expect(imageLocality().preScore(new CycleState(), pod, bare, snapshotOf(bare))).toBe(Status.skip());
+  });
 });
