@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import type { Pod } from '@peapod/api-types';
 import { RealClock } from '@peapod/core';
 import { FakeHost, FakeRuntime } from '@peapod/runtime/testing';
+import { emit } from '../../../tools/bench/src/emit.mjs';
 import { Kubelet } from '../src/index.js';
 import { FakeKubeletApi } from '../src/testing/index.js';
 
@@ -95,6 +96,7 @@ try {
   line(`quiet: ${NODES * PER} pods Running, nothing changing`, pct(quiet));
   line("start: the kubelets' CPU per pod to Running", `${startMsPerPod.toFixed(3)} ms`);
   line('start: syncs and status writes per pod to Running', `${startSyncs} / ${startWrites}`);
+  emit('kubelet.quiet_nodes_core_pct', quiet, '% of a core', { name: 'the same nodes without pods', value: floor });
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
