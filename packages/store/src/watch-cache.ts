@@ -159,11 +159,25 @@ const sealNew = <T>(v: T): T => seal(v, undefined) as T;
 
 const NOT_PLAIN = Symbol('not plain JSON data');
 
+/** Sets a member, an own "__proto__" too (it stays a member, as JSON.parse makes it). */
+function setMember(out: Record<string, unknown>, k: string, x: unknown): void {
+  if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+  else out[k] = x;
+}
+
+/** A new object with the first `n` of `o`'s members (`keys` are `o`'s). */
+function prefixOf(o: Readonly<Record<string, unknown>>, keys: readonly string[], n: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let j = 0; j < n; j++) setMember(out, keys[j]!, o[keys[j]!]);
+  return out;
+}
+
 /**
  * `seal(JSON.parse(JSON.stringify(v)), old)` without the text, for plain JSON data (plain objects,
  * arrays, strings, finite numbers, booleans, null; undefined members, which JSON drops): the
- * copy is built, frozen, only where it differs from `old`, and `v` is left alone. NOT_PLAIN for
- * anything else, which only JSON itself renders faithfully.
+ * copy is built, frozen, only where it differs from `old` (a level allocates nothing until its
+ * first member that differs), and `v` is left alone. NOT_PLAIN for anything else, which only JSON
+ * itself renders faithfully.
  */
 function sealCopy(v: unknown, old: unknown): unknown {
   // A part the writer took from the cache's own object (sealed JSON data) is that part.
@@ -175,37 +189,48 @@ function sealCopy(v: unknown, old: unknown): unknown {
   if (Array.isArray(v)) {
     const o = Array.isArray(old) ? old as readonly unknown[] : undefined;
     if (v.length === 0) return o?.length === 0 ? o : EMPTY_ARRAY;
-    const out = new Array<unknown>(v.length);
-    let same = o?.length === v.length;
+    const same = o?.length === v.length;
+    let out: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
-      const x = sealCopy(v[i], o?.[i]);
+      const was = o?.[i];
+      const x = sealCopy(v[i], was);
       if (x === NOT_PLAIN) return NOT_PLAIN;
+      if (out === undefined) {
+        if (same && x === was) continue;
+        out = new Array<unknown>(v.length);
+        for (let j = 0; j < i; j++) out[j] = o![j];
+      }
       out[i] = x;
-      same = same && x === o![i];
     }
-    return same ? o : Object.freeze(out);
+    return out === undefined ? o : Object.freeze(out);
   }
   const proto = Object.getPrototypeOf(v) as unknown;
   if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
   const o = old !== null && typeof old === 'object' && !Array.isArray(old) ? old as Readonly<Record<string, unknown>> : undefined;
-  const oldKeys = o ? Object.keys(o) : [];
+  const oldKeys = o && Object.keys(o);
   const rec = v as Readonly<Record<string, unknown>>;
-  const out: Record<string, unknown> = {};
-  let same = o !== undefined;
+  let out: Record<string, unknown> | undefined;
   let n = 0;
   for (const k of Object.keys(rec)) {
-    if (rec[k] === undefined) continue;
+    const y = rec[k];
+    if (y === undefined) continue;
     const was = o !== undefined && (k !== '__proto__' || Object.hasOwn(o, k)) ? o[k] : undefined;
-    const x = sealCopy(rec[k], was);
+    const x = sealCopy(y, was);
     if (x === NOT_PLAIN) return NOT_PLAIN;
-    // An own "__proto__" member stays a member, as JSON.parse makes it.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
-    else out[k] = x;
-    same = same && oldKeys[n] === k && x === was;
+    if (out === undefined) {
+      // So far the copy is old's first n members.
+      if (oldKeys?.[n] === k && x === was) {
+        n++;
+        continue;
+      }
+      out = o ? prefixOf(o, oldKeys!, n) : {};
+    }
+    setMember(out, k, x);
     n++;
   }
-  if (n === 0) return same && oldKeys.length === 0 ? o : EMPTY_OBJECT;
-  return same && oldKeys.length === n ? o : Object.freeze(out);
+  if (out !== undefined) return Object.freeze(out);
+  if (n === 0) return oldKeys?.length === 0 ? o : EMPTY_OBJECT;
+  return oldKeys!.length === n ? o : Object.freeze(prefixOf(o!, oldKeys!, n));
 }
 
 /**
