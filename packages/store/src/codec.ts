@@ -71,28 +71,29 @@ function encodeByMembers(obj: StoredObject): Encoded {
 }
 
 /**
- * What an object was stored as, and at which revision (see `writtenJson`); once built, its text.
- * Objects are kept by identity, so an entry lives as long as its object (see `forgetEncoding`).
+ * An object exactly as a write stored it: `JSON.stringify(obj)` is `enc`'s value with `rev` as the
+ * metadata's resourceVersion, which `text` holds once built.
  */
-const written = new WeakMap<object, { enc: Encoded; rev: number } | string>();
+export interface Written {
+  readonly obj: object;
+  readonly enc: Encoded;
+  readonly rev: number;
+  text?: string;
+}
 
 /**
- * Remembers that `obj` is exactly what was stored as `enc` at `rev` (JSON.stringify of `obj` is
- * `enc`'s value with that resourceVersion), so its JSON text can be built without serialising it.
- * The object must not change afterwards (or be forgotten first).
+ * What a write's answer, or a watch event, carries as stored (see `Written`), by identity: an
+ * entry lives as long as the answer or the event, never as long as the watch cache keeps objects.
+ * The watch events of one write share one entry, so its text is built once for all watchers.
  */
-export function rememberEncoding(obj: object, enc: Encoded, rev: number): void {
-  written.set(obj, { enc, rev });
-}
+const written = new WeakMap<object, Written>();
 
-export function forgetEncoding(obj: object): void {
-  written.delete(obj);
-}
+const textOf = (w: Written) =>
+  (w.text ??= `${w.enc.value.slice(0, w.enc.metaEnd)}${w.enc.metaEmpty ? '' : ','}"resourceVersion":"${w.rev}"${w.enc.value.slice(w.enc.metaEnd)}`);
 
-/** The encoding `obj` was remembered with (see `rememberEncoding`), for a copy of it at another revision. */
-export function encodingOf(obj: object): { enc: Encoded; rev: number } | undefined {
-  const w = written.get(obj);
-  return typeof w === 'object' ? w : undefined;
+/** Remembers that `ev`'s object is `w.obj`, stored as `w` describes (see `watchEventJson`). */
+export function rememberEvent(ev: WatchEvent<unknown>, w: Written): void {
+  written.set(ev, w);
 }
 
 /**
@@ -101,38 +102,33 @@ export function encodingOf(obj: object): { enc: Encoded; rev: number } | undefin
  */
 export function withWrittenRevision<T extends StoredObject>(obj: T, rev: number, enc: Encoded): T {
   const out = withRevision(obj, rev);
-  written.set(out, { enc, rev });
+  written.set(out, { obj: out, enc, rev });
   return out;
 }
 
 /**
- * The JSON text of an object the store remembered the encoding of (a write's answer, a watch
- * event's object): what `JSON.stringify` of a read at its revision gives (members in the object's
- * order, its metadata's resourceVersion last), built from the stored value when asked (in-process
- * callers never ask) and kept for the next asker. Undefined for any other object. The text
- * describes the object as the store handed it out: a caller that has modified the object since
+ * The JSON text of an object as a write returned it: what `JSON.stringify` of a read at its
+ * revision gives (members in the object's order, its metadata's resourceVersion last), built from
+ * the stored value when asked (in-process callers never ask). Undefined for any other object. The
+ * text describes the object as the write returned it: a caller that has modified the object since
  * must serialise it itself.
  */
 export function writtenJson(obj: unknown): string | undefined {
   const w = obj !== null && typeof obj === 'object' ? written.get(obj) : undefined;
-  if (w === undefined || typeof w === 'string') return w;
-  const { value, metaEnd, metaEmpty } = w.enc;
-  const text = `${value.slice(0, metaEnd)}${metaEmpty ? '' : ','}"resourceVersion":"${w.rev}"${value.slice(metaEnd)}`;
-  written.set(obj!, text);
-  return text;
+  return w !== undefined && w.obj === obj ? textOf(w) : undefined;
 }
 
 /**
- * `JSON.stringify(ev)` for a watch event, sharing the text of an object whose encoding the store
- * remembered between every watcher it is sent to (kube-apiserver's CachingObject); any other
- * event, or one with members besides `type` and `object`, is serialised.
+ * `JSON.stringify(ev)` for a watch event: the event of a write in this process that still carries
+ * the object the store wrote is built from the stored text, once for all the watchers it is sent
+ * to (kube-apiserver's CachingObject); any other event is serialised.
  */
 export function watchEventJson(ev: WatchEvent<unknown>): string {
-  const text = writtenJson(ev.object);
-  if (text === undefined || Object.getPrototypeOf(ev) !== Object.prototype) return JSON.stringify(ev);
+  const w = written.get(ev);
+  if (w === undefined || w.obj !== ev.object || Object.getPrototypeOf(ev) !== Object.prototype) return JSON.stringify(ev);
   const keys = Object.keys(ev);
   if (keys.length !== 2 || keys[0] !== 'type' || keys[1] !== 'object') return JSON.stringify(ev);
-  return `{"type":${JSON.stringify(ev.type)},"object":${text}}`;
+  return `{"type":"${ev.type}","object":${textOf(w)}}`;
 }
 
 /** Parses a stored value and sets its resourceVersion to `rev`. Each call returns a fresh object. */

@@ -4,7 +4,7 @@ import {
 } from '@peapod/api-types';
 import { RealClock, type Clock } from '@peapod/core';
 import {
-  decode, decodeContinue, encodeContinue, encodeObject, parseRevision, rememberEncoding, targetOf, tooLargeRevision, withWrittenRevision,
+  decode, decodeContinue, encodeContinue, encodeObject, parseRevision, rememberEvent, targetOf, tooLargeRevision, withWrittenRevision,
 } from './codec.js';
 import { deepCopy, sameJson } from './json.js';
 import { CompactedError, FutureRevisionError, prefixEnd, type KV, type KVEntry, type KVEvent, type KVWatch } from './kv.js';
@@ -59,23 +59,19 @@ function checkPreconditions(key: string, p: Preconditions | undefined, obj: Stor
   }
 }
 
-/** Decodes an event's new value, remembering its encoding when this process wrote it (see `watchEventJson`). */
-function decodeEvent(e: KVEvent & { value: string }): StoredObject {
-  const obj = decode(e.value, e.rev);
-  if (e.source) rememberEncoding(obj, e.source.enc, e.rev);
-  return obj;
-}
-
 /**
  * Decodes an event into what a watcher with `matcher` sees (Kubernetes' etcd3 watcher rules), or
- * nothing. Decoded objects are memoized on the event, which every watcher of the write shares.
+ * nothing. Decoded objects are memoized on the event, which every watcher of the write shares, and
+ * so is how the new one was stored when this process wrote it (see `watchEventJson`).
  */
 function toWatchEvent<T extends StoredObject>(e: KVEvent, matcher: Matcher): WatchEvent<T> | undefined {
   const memo = (e.memo ??= {});
   // The previous state is decoded at the event's revision: a DELETED object carries the revision of its deletion.
   const prev = () => (memo.prev ??= decode(e.prev!, e.rev)) as T;
-  const obj = e.value === null ? undefined : (memo.obj ??= decodeEvent(e as KVEvent & { value: string })) as T;
-  return changeEvent(matcher, obj, e.prev !== null, prev, prev);
+  const obj = e.value === null ? undefined : (memo.obj ??= decode(e.value, e.rev)) as T;
+  const ev = changeEvent(matcher, obj, e.prev !== null, prev, prev);
+  if (ev && obj && ev.object === obj && e.source) rememberEvent(ev, (memo.written ??= { obj, enc: e.source.enc, rev: e.rev }));
+  return ev;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Encoded } from './codec.js';
+import type { Encoded, Written } from './codec.js';
 
 /**
  * The low-level contract every backend implements: an MVCC key-value space with one global
@@ -23,7 +23,7 @@ export interface KVEvent {
   readonly value: string | null;
   /** The value before this write; null for a create. */
   readonly prev: string | null;
-  memo?: { obj?: unknown; prev?: unknown };
+  memo?: { obj?: unknown; prev?: unknown; written?: Written };
   /**
    * What `value` was serialised from, for a write made in this process: set only while the event
    * is first published, so that a watcher may copy the object then instead of parsing `value`;

@@ -1,9 +1,6 @@
 import { notFound, objectField, resourceVersionTooOld, serviceUnavailable } from '@peapod/api-types';
 import { RealClock, type Clock, type TimerHandle } from '@peapod/core';
-import {
-  decode, encodeContinue, encodingOf, forgetEncoding, parseRevision, rememberEncoding, targetOf, tooLargeRevision, withRevision,
-  type Encoded,
-} from './codec.js';
+import { decode, encodeContinue, parseRevision, rememberEvent, targetOf, tooLargeRevision, withRevision, type Written } from './codec.js';
 import { CompactedError, inRange, prefixEnd, type KVEvent, type KVWatch } from './kv.js';
 import { bookmark, keyEnd, storageError, type KVStore, type StoreOptions } from './kv-store.js';
 import { changeEvent, compilePredicate, type Matcher } from './predicate.js';
@@ -110,14 +107,24 @@ class Watchers implements Iterable<Watcher> {
 /**
  * One write as the cache keeps it: the object it stored (none for a delete) and the one it
  * replaced (none for a create), both sealed and shared with the cache's state and its other
- * changes. The JSON texts are not kept: a watch replaying history needs only the objects.
+ * changes. The JSON texts are not kept, but for the WRITTEN_KEPT newest in-process writes (see
+ * `written`): a watch replaying history needs only the objects.
  */
 interface Change {
   readonly key: string;
   readonly rev: number;
   readonly obj: StoredObject | undefined;
   readonly prev: StoredObject | undefined;
+  /** How `obj` was stored, which the change's events carry (see `watchEventJson`). */
+  written?: Written | undefined;
 }
+
+/**
+ * How many of the newest changes keep their stored text, so that a watcher cut off for falling
+ * behind (`watchBufferSize`, 1,024 by default) and resuming replays them without serialising
+ * each; events further back are serialised. Bounded because the history is long (`historySize`).
+ */
+const WRITTEN_KEPT = 2048;
 
 const EMPTY_OBJECT = Object.freeze({});
 const EMPTY_ARRAY = Object.freeze([]);
@@ -251,27 +258,18 @@ function sealWritten(e: KVEvent & { value: string }, before: StoredObject | unde
 }
 
 /** `prev` at the revision of the change that replaced it: how a DELETED event reports the last state. */
-function prevAt(c: Change): StoredObject {
-  const out = Object.freeze(withRevision(c.prev!, c.rev));
-  const w = encodingOf(c.prev!);
-  if (w) rememberEncoding(out, w.enc, c.rev);
-  return out;
-}
-
-/**
- * How many of the newest written objects keep their encoding, so that a watch event sent over
- * HTTP reuses the stored text instead of serialising the object (see `watchEventJson`): enough
- * for watchers a burst of writes leaves behind; one further behind serialises its events itself.
- * Bounded because the cache keeps its objects far longer than they are sent.
- */
-const ENCODINGS_KEPT = 1024;
+const prevAt = (c: Change) => Object.freeze(withRevision(c.prev!, c.rev));
 
 /**
  * What a watcher with `matcher` sees of a change, or nothing (`changeEvent`). `removed` gives
- * `c.prev` at the change's revision, made once for all the watchers of a live change.
+ * `c.prev` at the change's revision, made once for all the watchers of a live change. An event
+ * carrying the written object carries how it was stored, shared by all the change's events.
  */
-const eventOf = (c: Change, matcher: Matcher, removed: () => StoredObject): WatchEvent<StoredObject> | undefined =>
-  changeEvent(matcher, c.obj, !!c.prev, () => c.prev!, removed);
+function eventOf(c: Change, matcher: Matcher, removed: () => StoredObject): WatchEvent<StoredObject> | undefined {
+  const ev = changeEvent(matcher, c.obj, !!c.prev, () => c.prev!, removed);
+  if (ev && c.written && ev.object === c.obj) rememberEvent(ev, c.written);
+  return ev;
+}
 
 /** Index of the first change with a revision above `rev`. */
 function firstAfter(events: readonly Change[], rev: number): number {
@@ -318,9 +316,6 @@ export class WatchCache implements Store {
   private readonly historySize: number;
   /** `uncachedPrefixes` as key ranges. */
   private readonly uncached: readonly (readonly [string, string])[];
-  /** The objects that keep their encoding (ENCODINGS_KEPT of them, a ring: the oldest at `encodedNext`). */
-  private readonly encoded: (StoredObject | undefined)[] = new Array<StoredObject | undefined>(ENCODINGS_KEPT);
-  private encodedNext = 0;
 
   constructor(private readonly store: KVStore, private readonly opts: WatchCacheOptions = {}) {
     this.clock = opts.clock ?? new RealClock();
@@ -392,7 +387,6 @@ export class WatchCache implements Store {
       let after: StoredObject | undefined;
       if (e.value !== null) {
         after = sealWritten(e as KVEvent & { value: string }, before);
-        if (e.source) this.keepEncoding(after, e.source.enc, e.rev);
         if (!before) this.keys.add(e.key);
         this.objects.set(e.key, after);
       } else if (this.objects.delete(e.key)) {
@@ -400,7 +394,10 @@ export class WatchCache implements Store {
       }
       // The backend's previous value, should the cache not hold it (it always does after a load).
       const c: Change = { key: e.key, rev: e.rev, obj: after, prev: before ?? (e.prev === null ? undefined : sealNew(decode(e.prev, e.rev))) };
+      if (e.source && after) c.written = { obj: after, enc: e.source.enc, rev: e.rev };
       this.history.push(c);
+      const expired = this.history[this.history.length - 1 - WRITTEN_KEPT];
+      if (expired) expired.written = undefined;
       let removed: StoredObject | undefined;
       const removedOnce = () => (removed ??= prevAt(c));
       for (const w of this.watchers.concerned(e.key, indexValue(before), indexValue(after))) {
@@ -415,14 +412,6 @@ export class WatchCache implements Store {
       this.history = this.history.slice(drop);
     }
     for (const wake of this.waiters) wake();
-  }
-
-  private keepEncoding(obj: StoredObject, enc: Encoded, rev: number): void {
-    const oldest = this.encoded[this.encodedNext];
-    if (oldest) forgetEncoding(oldest);
-    this.encoded[this.encodedNext] = obj;
-    this.encodedNext = (this.encodedNext + 1) % ENCODINGS_KEPT;
-    rememberEncoding(obj, enc, rev);
   }
 
   /** Whether `key` is under one of `uncachedPrefixes`. */
