@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 
 const MAIN = resolve(import.meta.dirname, '../../../apps/peapod/dist/main.js');
+/** Node's flags as the root package.json's `pnpm peapod` script runs the CLI (apps/peapod/README.md says why). */
+const NODE_FLAGS = ['--max-semi-space-size=32'];
 const GC_PRELOAD = resolve(import.meta.dirname, 'gc-on-signal.mjs');
 
 // A time limit ends a benchmark with SIGTERM: exit normally then, so the 'exit' hooks below
@@ -33,7 +35,7 @@ export interface RunningUp {
  */
 export async function startPeapodUp(extra: string[] = [], opts: { gcOnSignal?: boolean; timeoutMs?: number } = {}): Promise<RunningUp> {
   const dir = mkdtempSync(join(tmpdir(), 'peapod-bench-up-'));
-  const node = opts.gcOnSignal ? ['--expose-gc', '--import', GC_PRELOAD] : [];
+  const node = [...NODE_FLAGS, ...(opts.gcOnSignal ? ['--expose-gc', '--import', GC_PRELOAD] : [])];
   const t0 = performance.now();
   const p: ChildProcessByStdio<null, Readable, null> = spawn(process.execPath, [...node, MAIN, 'up', '--data-dir', dir, '--listen', '127.0.0.1:0', '--node-name', 'bench', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   // Never outlive the benchmark, even when it dies on an error.
