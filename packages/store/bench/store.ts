@@ -117,10 +117,11 @@ const CPU_PODS = quick ? 2_000 : 5_000;
  * serialising and parsing the pod once (what any store of JSON text pays per write).
  */
 async function cpuPerWrite(): Promise<{ create: number; update: number; floor: number }> {
-  const s = new WatchCache(createSqliteStore(freshFile()));
+  // A buffer that holds every event: the watcher must see all of them, not be cut off for lagging.
+  const s = new WatchCache(createSqliteStore(freshFile()), { watchBufferSize: 1e6 });
   const w = s.watch('/pods/', { resourceVersion: await s.currentRevision() });
-  let sent = 0;
-  const drain = (async () => { for await (const e of w) sent += watchEventJson(e).length; })();
+  let events = 0;
+  const drain = (async () => { for await (const e of w) events += watchEventJson(e).length > 0 ? 1 : 0; })();
   const perWrite = async (op: (i: number) => Promise<unknown>) => {
     const c0 = process.cpuUsage();
     let next = 0;
@@ -142,10 +143,13 @@ async function cpuPerWrite(): Promise<{ create: number; update: number; floor: n
       tryUpdate: (cur) => ({ ...cur!, status: { ...cur!.status, podIP: `10.${round}.${i >> 8}.${i & 255}` } }),
     }));
   });
+  // Creates and deletes per run of `create`, the creates after it, the updates.
+  const expected = CPU_PODS * (2 * RUNS + 1 + RUNS);
+  for (const until = performance.now() + 10_000; events < expected && performance.now() < until;) await new Promise((r) => setImmediate(r));
   w.stop();
   await drain;
   await s.close();
-  if (!sent) throw new Error('the watcher saw no events');
+  if (events !== expected) throw new Error(`the watcher saw ${events} of ${expected} events`);
   const floor = await med(async () => {
     const c0 = process.cpuUsage();
     for (let i = 0; i < CPU_PODS; i++) JSON.parse(JSON.stringify({ ...RUNNING_POD, metadata: { ...RUNNING_POD.metadata, name: `cpu-${i}` } }));

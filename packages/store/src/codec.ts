@@ -128,7 +128,7 @@ export function watchEventJson(ev: WatchEvent<unknown>): string {
   if (w === undefined || w.obj !== ev.object || Object.getPrototypeOf(ev) !== Object.prototype) return JSON.stringify(ev);
   const keys = Object.keys(ev);
   if (keys.length !== 2 || keys[0] !== 'type' || keys[1] !== 'object') return JSON.stringify(ev);
-  return `{"type":"${ev.type}","object":${textOf(w)}}`;
+  return `{"type":${JSON.stringify(ev.type)},"object":${textOf(w)}}`;
 }
 
 /** Parses a stored value and sets its resourceVersion to `rev`. Each call returns a fresh object. */

@@ -107,8 +107,8 @@ class Watchers implements Iterable<Watcher> {
 /**
  * One write as the cache keeps it: the object it stored (none for a delete) and the one it
  * replaced (none for a create), both sealed and shared with the cache's state and its other
- * changes. The JSON texts are not kept, but for the WRITTEN_KEPT newest in-process writes (see
- * `written`): a watch replaying history needs only the objects.
+ * changes. The JSON texts are not kept (a watch replaying history needs only the objects), but
+ * for the WRITTEN_KEPT newest writes made in this process (`written`).
  */
 interface Change {
   readonly key: string;
