@@ -22,7 +22,7 @@ import {
   RESOURCES, admitPodDefaults, applyDefaults, applyPatch, decodeObject, updateManagedFields, validateObjectUpdate, type Pod, type PodStatus,
 } from '../src/index.js';
 // nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
-import { emit } from '../../../tools/bench/src/emit.mjs';
+import { emit } from '../../../tools/emit.mjs';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -17,7 +17,7 @@
 import { RESOURCES, applyDefaults, decodeObject, validateObject, type Pod } from '../src/index.js';
 import { webPod } from '../src/testdata/objects.js';
 // nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
-import { emit } from '../../../tools/bench/src/emit.mjs';
+import { emit } from '../../../tools/emit.mjs';
 
 const quick = process.argv.includes('--quick');
 const N = quick ? 2_000 : 20_000;

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
-import { emit } from '../../../tools/bench/src/emit.mjs';
+import { emit } from '../../../tools/emit.mjs';
 import type { LoadResult, LoadSpec } from './create-load.js';
 
 const quick = process.argv.includes('--quick');

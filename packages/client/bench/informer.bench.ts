@@ -8,7 +8,7 @@ import { RESOURCES, type Node, type Pod } from '@peapod/api-types';
 import { FakeClock, silentLogger } from '@peapod/core';
 import { EventRecorder, SharedInformer, WorkQueue, createClient, type KubeClient, type KubeObject, type Transport, type WatchEvent } from '@peapod/client';
 // nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
-import { emit } from '../../../tools/bench/src/emit.mjs';
+import { emit } from '../../../tools/emit.mjs';
 
 const PODS = 10_000;
 const NODES = 5_000;

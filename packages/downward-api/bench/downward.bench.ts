@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Container, Pod } from '@peapod/api-types';
 import { resolveEnv, writeAtomically, type Payload } from '../src/index.js';
 // nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
-import { emit } from '../../../tools/bench/src/emit.mjs';
+import { emit } from '../../../tools/emit.mjs';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 3 : 7;

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { Pod } from '@peapod/api-types';
 import { RealClock } from '@peapod/core';
 import { FakeHost, FakeRuntime } from '@peapod/runtime/testing';
-import { emit } from '../../../tools/bench/src/emit.mjs';
+import { emit } from '../../../tools/emit.mjs';
 import { Kubelet } from '../src/index.js';
 import { FakeKubeletApi } from '../src/testing/index.js';
 

@@ -11,7 +11,7 @@ import { Etcd3 } from 'etcd3';
 import { createEtcdStore, createMemoryStore, createSqliteStore, WatchCache, watchEventJson, type Store, type StoredObject } from '../src/index.js';
 import { startEtcdCluster } from '../src/testing/etcd-cluster.js';
 // nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
-import { emit } from '../../../tools/bench/src/emit.mjs';
+import { emit } from '../../../tools/emit.mjs';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 1 : 3;

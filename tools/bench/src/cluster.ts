@@ -26,7 +26,7 @@ import { nodeUser } from '@peapod/apiserver';
 import { HttpTransport, SharedInformer, createClient, loadKubeconfig, type KubeClient, type ResourceClient } from '@peapod/client';
 import { RealClock, silentLogger } from '@peapod/core';
 import { readFileSync } from 'node:fs';
-import { emit } from './emit.mjs';
+import { emit } from '../../emit.mjs';
 import { gc, pool, printTable, quick, tempApiServer } from './lib.js';
 import { startPeapodUp, type RunningUp } from './peapod-up.js';
 

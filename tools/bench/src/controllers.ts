@@ -23,7 +23,7 @@ import { RESOURCES, type Deployment, type Pod } from '@peapod/api-types';
 import { HttpTransport, InformerFactory, createClient, loadKubeconfig, type KubeClient, type Transport } from '@peapod/client';
 import { DeploymentController, GarbageCollector, ReplicaSetController, resolveOptions, type ControllerContext, type QueueController } from '@peapod/controllers';
 import { RealClock, silentLogger, type Logger } from '@peapod/core';
-import { emit } from './emit.mjs';
+import { emit } from '../../emit.mjs';
 import { median, printTable, quick, tempApiServer } from './lib.js';
 
 const REPLICAS = quick ? 500 : 1_000;

@@ -22,7 +22,7 @@ import { RealClock } from '@peapod/core';
 import { ProcessRuntime } from '@peapod/runtime-process';
 import { createStore } from '@peapod/store';
 import { Kubelet } from '@peapod/kubelet';
-import { emit } from './emit.mjs';
+import { emit } from '../../emit.mjs';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const quick = process.argv.includes('--quick');

@@ -25,7 +25,7 @@ import { FakeHost, FakeRuntime } from '@peapod/runtime/testing';
 import { createStore } from '@peapod/store';
 import { Kubelet } from '@peapod/kubelet';
 import { FakeKubeletApi } from '@peapod/kubelet/testing';
-import { emit } from './emit.mjs';
+import { emit } from '../../emit.mjs';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const quick = process.argv.includes('--quick');

@@ -1,7 +1,7 @@
 /**
  * `pnpm bench [--quick] [--update-baseline] [--only ID,...] [--no-build]`: runs every benchmark script one
  * after another (never in parallel, so they do not disturb each other), each under a time limit,
- * and collects the BENCH lines they print (see emit.mjs).
+ * and collects the BENCH lines they print (see tools/emit.mjs).
  * - Full run: writes docs/benchmarks.md (summary table, then each script's own output), one SVG
  *   chart per metric under docs/benchmarks/, and the summary table into README.md (between the
  *   bench:summary markers).
@@ -40,7 +40,7 @@ export const SCRIPTS: Script[] = [
   { id: 'validate', title: 'API types: validation', path: 'packages/api-types/bench/validate.ts', args: { full: [], quick: ['--quick'] }, minutes: 3, metrics: ['api-types.validate_per_cpu_s', 'api-types.validation_per_cpu_s'] },
   // Left out of --quick: its few seconds of warm-up would take a tenth of the quick budget, and validate already gates api-types' CPU.
   { id: 'status-patch', title: 'API types: a pod status patch (merge, managedFields, decode)', path: 'packages/api-types/bench/status-patch.ts', args: { full: [] }, minutes: 3, metrics: ['api-types.status_patch_us'] },
-  { id: 'store', title: 'Store: writes and watch fan-out', path: 'packages/store/bench/store.ts', args: { full: [], quick: ['--quick'] }, minutes: 4, needs: ['etcd'], metrics: ['store.sqlite.writes_per_s', 'store.etcd.writes_per_s', 'store.watch_fanout_p50_ms'] },
+  { id: 'store', title: 'Store: writes and watch fan-out', path: 'packages/store/bench/store.ts', args: { full: [], quick: ['--quick'] }, minutes: 4, needs: ['etcd'], metrics: ['store.sqlite.writes_per_s', 'store.etcd.writes_per_s', 'store.cpu_us_per_update', 'store.watch_fanout_p50_ms'] },
   { id: 'creates', title: 'API server: creates', path: 'packages/apiserver/bench/creates.ts', args: { full: [], quick: ['--quick'] }, minutes: 4, build: true, metrics: ['apiserver.creates_per_s', 'apiserver.create_p50_ms', 'apiserver.create_p99_ms'] },
   { id: 'informer', title: 'Client: informers and work queue', path: 'packages/client/bench/informer.bench.ts', args: { full: [], quick: ['--quick'] }, minutes: 3, metrics: ['client.informer_watch_ms'] },
   { id: 'scheduler', title: 'Scheduler: SchedulingBasic', path: 'tools/bench/src/scheduler.ts', args: { full: [], quick: ['--quick'] }, minutes: 8, metrics: ['scheduler.pods_per_s'] },

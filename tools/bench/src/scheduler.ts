@@ -18,7 +18,7 @@ import { ClientModule, Transport, createClient } from '@peapod/client';
 import { Clock, Container, RealClock, composeModules } from '@peapod/core';
 import { SchedulerImpl, SchedulerModule, Scheduler, defaultProfile, inTreeRegistry } from '@peapod/scheduler';
 import { Worker } from 'node:worker_threads';
-import { emit } from './emit.mjs';
+import { emit } from '../../emit.mjs';
 import { gc, percentile, pool, printTable, quick, tempApiServer } from './lib.js';
 
 const node = (i: number): Node => ({

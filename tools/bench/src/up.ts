@@ -8,7 +8,7 @@
  *   npx tsx tools/bench/src/up.ts [--quick]
  */
 import { spawn } from 'node:child_process';
-import { emit } from './emit.mjs';
+import { emit } from '../../emit.mjs';
 import { median, printTable, quick, repeat } from './lib.js';
 import { rssOf, startPeapodUp } from './peapod-up.js';
 

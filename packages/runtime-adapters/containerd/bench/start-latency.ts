@@ -16,7 +16,7 @@ import { containerLabels, podLabels, type PodSandboxConfig } from '@peapod/runti
 import { latencyBenchArgs, runLatencyBench, startPrivateEngine, timed } from '@peapod/runtime/testing';
 import { CriClient, CriRuntime, linuxTranslator } from '../src/index.js';
 // nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
-import { emit } from '../../../../tools/bench/src/emit.mjs';
+import { emit } from '../../../../tools/emit.mjs';
 
 const BURST = 20;
 const engine = await startPrivateEngine('containerd');

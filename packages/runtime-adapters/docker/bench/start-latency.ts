@@ -26,7 +26,7 @@ import type { PodSandboxConfig } from '@peapod/runtime';
 import { latencyBenchArgs, runLatencyBench, startPrivateEngine, timed } from '@peapod/runtime/testing';
 import { DockerRuntime } from '../src/index.js';
 // nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
-import { emit } from '../../../../tools/bench/src/emit.mjs';
+import { emit } from '../../../../tools/emit.mjs';
 
 const run = promisify(execFile);
 const BURST = 20;

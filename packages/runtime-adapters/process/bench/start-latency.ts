@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { containerLabels, podLabels, type PodSandboxConfig } from '@peapod/runtime';
 import { ProcessRuntime } from '../src/index.js';
 // nx-ignore-next-line -- a dev-time script helper, not a dependency of the package
-import { emit } from '../../../../tools/bench/src/emit.mjs';
+import { emit } from '../../../../tools/emit.mjs';
 
 const runs = Number(process.argv[2] ?? 100);
 const rounds = Number(process.argv[3] ?? 3);
