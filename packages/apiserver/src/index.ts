@@ -3,6 +3,7 @@ export type { ApiServerDeps, HttpHandler, RunningApiServer } from './server.js';
 export { ApiServer, ApiServerOptions, HttpHandlers, NodeStreamer } from './tokens.js';
 export type { LogOptions, PodTarget, PortForwardTarget, StreamIO, StreamResult, TerminalSize } from './node-streamer.js';
 export { InProcessTransport } from './inprocess.js';
+export { servePort } from './port.js';
 export { ADMIN_USER, NODES_GROUP, NODE_LEASE_NAMESPACE, nodeUser } from './auth.js';
 export type { UserInfo } from './auth.js';
 export { writeKubeconfig } from './kubeconfig.js';

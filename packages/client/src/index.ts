@@ -10,6 +10,8 @@ export { statusErrorFromResponse, isStatus, TerminalError, isTerminalError } fro
 export { HttpTransport } from './http/transport.js';
 export type { HttpTransportOptions } from './http/transport.js';
 export { WatchDecoder } from './http/watch-decoder.js';
+export { PortBatcher, PortClient } from './port/transport.js';
+export type { MessagePortLike, PortCall, PortCallKind, PortCancel, PortReply } from './port/transport.js';
 export { loadKubeconfig } from './kubeconfig.js';
 export type { LoadedKubeconfig } from './kubeconfig.js';
 export { Store, NAMESPACE_INDEX, keyOf, objectKey, splitKey } from './cache/store.js';
