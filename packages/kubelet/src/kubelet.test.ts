@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RuntimeError } from '@peapod/runtime';
 import { startKubelet, T0, type Harness } from './testing/harness.js';
 import { ctr, sidecar } from './status/testing.js';
@@ -148,16 +148,24 @@ describe('Kubelet: phases and restarts', () => {
     expect(h.runtime.callsOf('pullImage')).toHaveLength(1);
   });
 
-  it('resyncs a running pod that nothing changed once a minute (kubelet\'s syncFrequency), not sooner', async () => {
+  it('resyncs a running pod that nothing changed once a minute (kubelet\'s syncFrequency) plus up to half of it in jitter, not sooner', async () => {
     h = await startKubelet();
+    // Two pods started in the same instant: the jitter of the first is the least, of the second nearly the most.
+    const jitter = vi.spyOn(Math, 'random').mockReturnValueOnce(0).mockReturnValueOnce(0.98);
     await h.create('web', { containers: [ctr('app')] });
+    await h.create('api', { containers: [ctr('app')] });
+    jitter.mockRestore();
     const syncPod = h.kubelet.syncPod.bind(h.kubelet);
-    let syncs = 0;
-    h.kubelet.syncPod = (pod) => { syncs++; return syncPod(pod); };
+    const syncs: string[] = [];
+    h.kubelet.syncPod = (pod) => { syncs.push(pod.metadata.name!); return syncPod(pod); };
     await h.run(59 * S);
-    expect(syncs).toBe(0);
+    expect(syncs).toEqual([]);
     await h.run(2 * S);
-    expect(syncs).toBe(1);
+    expect(syncs).toEqual(['web']);
+    await h.run(27 * S);
+    expect(syncs).toEqual(['web']);
+    await h.run(2 * S);
+    expect(syncs).toEqual(['web', 'api']);
   });
 
   it('reports a missing ConfigMap key as CreateContainerConfigError', async () => {

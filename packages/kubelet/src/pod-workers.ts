@@ -42,11 +42,18 @@ export interface PodSyncer {
 }
 
 export interface PodWorkerOptions {
-  /** Resync of a healthy running pod (kubelet's sync frequency). */
+  /** Resync of a healthy running pod (kubelet's sync frequency), jittered (see JITTER). */
   syncPeriodMs: number;
-  /** Retry after a failed step (kubelet's worker back-off period). */
+  /** Retry after a failed step (kubelet's worker back-off period), jittered (see JITTER). */
   errorBackoffMs: number;
 }
+
+/**
+ * kubelet's workerResyncIntervalJitterFactor and workerBackOffPeriodJitterFactor: a resync or retry
+ * period d waits between d and 1.5 d, so pods that started together (a burst of creates) do not all
+ * resync in the same instant every period. Waits a sync asks for (back-off, probes) are exact.
+ */
+const JITTER = 0.5;
 
 /** Immediate re-syncs in a row before the worker waits for its timer: a sync that always changes something must not spin. */
 const MAX_IMMEDIATE_RESYNCS = 10;
@@ -141,6 +148,10 @@ export class PodWorkers {
     });
   }
 
+  private jittered(ms: number): number {
+    return ms * (1 + JITTER * Math.random());
+  }
+
   private schedule(w: Worker, ms: number): void {
     w.timer?.cancel();
     w.timer = this.clock.setTimeout(() => this.trigger(w), ms);
@@ -170,7 +181,7 @@ export class PodWorkers {
         await this.step(w);
       } catch (err) {
         this.logger.warn('pod sync failed; will retry', { pod: podKey(w.pod), state: w.state, error: String(err) });
-        this.schedule(w, this.options.errorBackoffMs);
+        this.schedule(w, this.jittered(this.options.errorBackoffMs));
       }
     }
   }
@@ -188,7 +199,7 @@ export class PodWorkers {
           w.pending = true;
         } else {
           w.immediate = 0;
-          this.schedule(w, r.resyncInMs || (r.resyncInMs === 0 ? SPIN_BACKOFF_MS : this.options.syncPeriodMs));
+          this.schedule(w, r.resyncInMs || (r.resyncInMs === 0 ? SPIN_BACKOFF_MS : this.jittered(this.options.syncPeriodMs)));
         }
         return;
       }
