@@ -122,11 +122,14 @@ describe('Scheduler', () => {
     expect(h.bound.get('p')).toBe('a');
   });
 
-  it('does not retry a parked pod when only its status changes', async () => {
+  it('does not retry a parked pod when only its status, finalizers or key order change (kube-scheduler\'s isPodUpdated)', async () => {
     const h = harness([makeNode('a', { cpu: '1' })]);
     const pod = h.add(makePod('big', { cpu: '2' }));
     await h.drain();
     h.s.onPodUpdate(pod, { ...pod, metadata: { ...pod.metadata, resourceVersion: '9' }, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False' }] } } as Pod);
+    h.s.onPodUpdate(pod, { ...pod, metadata: { ...pod.metadata, finalizers: ['example.com/keep'] } } as Pod);
+    const { metadata, ...rest } = pod;
+    h.s.onPodUpdate(pod, { metadata: Object.fromEntries(Object.entries(metadata).reverse()), ...rest } as Pod);
     expect(h.s.queue.pendingCount).toEqual({ active: 0, backoff: 0, unschedulable: 1 });
     h.s.onPodUpdate(pod, { ...pod, metadata: { ...pod.metadata, labels: { new: 'label' } } } as Pod);
     expect(h.s.queue.pendingCount.unschedulable).toBe(0);

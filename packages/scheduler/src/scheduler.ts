@@ -45,7 +45,8 @@ export function numFeasibleNodesToFind(numAllNodes: number, percentage = 0): num
 }
 
 /** A pod without the fields that never affect scheduling (status, resourceVersion, managedFields, generation). */
-const schedulingRelevant = (p: Pod) => JSON.stringify({ ...p, status: undefined, metadata: { ...p.metadata, resourceVersion: undefined, managedFields: undefined, generation: undefined } });
+/** The pod as kube-scheduler's isPodUpdated compares it: without status, resourceVersion, generation, managedFields and finalizers. */
+const schedulingRelevant = (p: Pod) => ({ ...p, status: undefined, metadata: { ...p.metadata, resourceVersion: undefined, managedFields: undefined, generation: undefined, finalizers: undefined } });
 const podKey = (p: Pod) => `${p.metadata.namespace}/${p.metadata.name}`;
 /** Whether two label maps hold the same pairs, in any order (an absent map is an empty one). */
 const sameLabels = (a: Record<string, string> | undefined, b: Record<string, string> | undefined) => deepEqual(a ?? {}, b ?? {});
@@ -139,7 +140,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     if (!this.responsibleFor(pod)) return;
     if (pod.metadata.deletionTimestamp) { this.queue.delete(uid); return; }
     // Our own status writes (PodScheduled=False) must not retry the pod, as kube-scheduler's isPodUpdated.
-    if (schedulingRelevant(old) === schedulingRelevant(pod)) return;
+    if (deepEqual(schedulingRelevant(old), schedulingRelevant(pod))) return;
     this.queue.update(pod);
   }
 
