@@ -98,7 +98,7 @@ export async function server(argv: string[]): Promise<number> {
   const say = (line: string) => console.log(`peapod: ${line}`);
   say(`data dir ${o.dataDir} (logs in peapod.log), store ${storeUrlOf(o)}, pki dir ${o.pkiDir}`);
   const t0 = performance.now();
-  const { container, modules } = composeControlPlane(o, logger, new Map());
+  const { container, modules } = composeControlPlane(o, logger, () => undefined);
   let starting = '';
   let unlockPki: (() => void) | undefined = await lockPkiDir(o.pkiDir).catch((err) => {
     lock.release();

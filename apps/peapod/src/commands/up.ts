@@ -10,8 +10,9 @@ import { Store, StoreConfig, StoreModule } from '@peapod/store';
 import { lockDataDir } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { fileLogger } from '../logger.js';
-import { kubeletOf, nodeAgentModule, nodeGroupModule, nodeRootDir, parseRuntimeOptions, waitNodeReady } from '../node-agent.js';
+import { kubeletOf, nodeAgentModule, nodeRootDir, parseRuntimeOptions, waitNodeReady } from '../node-agent.js';
 import { RUNTIME_MODULES } from '../runtimes.js';
+import { workerNodesModule } from '../worker-nodes/module.js';
 import { parseFlags, parseListen } from './args.js';
 
 const USAGE = `Usage: peapod up [flags]
@@ -101,12 +102,13 @@ export const storeUrlOf = (o: ControlPlaneOptions) => o.storeUrl || `sqlite://${
 
 /**
  * The control plane (store, API server, client, scheduler, controllers) in a container; nothing
- * starts until the modules are composed and started. `nodes` are the kubelets composed in this
- * process, by node name: the API server reaches their streaming endpoints through a router.
+ * starts until the modules are composed and started. `streamerOf` finds the streaming endpoint of
+ * a node whose kubelet runs in this process (on this thread or a worker): the API server reaches
+ * them through a router.
  */
-export function composeControlPlane(o: ControlPlaneOptions, logger: Logger, nodes: Map<string, ComposedApp>): { container: Container; modules: Module[] } {
+export function composeControlPlane(o: ControlPlaneOptions, logger: Logger, streamerOf: (node: string) => NodeStreamer | undefined): { container: Container; modules: Module[] } {
   // Nodes whose kubelet runs elsewhere (agents that joined) are reached over HTTPS, as k3s' server does.
-  const streamingOf = (node: string | undefined) => (node ? kubeletOf(nodes, node)?.streaming : undefined) ?? container.resolve(ApiServer).kubelets;
+  const streamingOf = (node: string | undefined) => (node ? streamerOf(node) : undefined) ?? container.resolve(ApiServer).kubelets;
   const router: NodeStreamer = {
     logs: (t, opts) => streamingOf(t.node).logs(t, opts),
     exec: (t, cmd, io) => streamingOf(t.node).exec(t, cmd, io),
@@ -141,29 +143,28 @@ export function composeControlPlane(o: ControlPlaneOptions, logger: Logger, node
  */
 export function composeCluster(o: UpOptions, logger: Logger, hooks?: ComposeHooks): ComposedApp {
   const nodes = new Map<string, ComposedApp>();
+  // Simulated nodes run on a worker thread (the second core), as each kubelet is its own process in Kubernetes.
+  const fake = o.fakeNodes ? workerNodesModule('fake-nodes', Array.from({ length: o.fakeNodes }, (_, i) => ({
+    nodeName: `fake-node-${i}`,
+    rootDir: nodeRootDir(o.dataDir, `fake-node-${i}`),
+    capacity: FAKE_NODE_CAPACITY,
+    labels: { 'peapod.dev/fake-node': 'true' },
+  }))) : undefined;
   // One process owns the data dir (it is locked), so no leader election: a restart acts at once.
-  const { container, modules } = composeControlPlane({ ...o, pkiDir: join(o.dataDir, 'pki'), leaderElection: false }, logger, nodes);
-  const asNode = (name: string) => (parent: Container) => parent.resolve(ApiServer).transport(nodeUser(name));
-  const nodeModules: Module[] = [
-    nodeAgentModule({
-      nodeName: o.nodeName,
-      runtime: o.runtime,
-      runtimeOptions: { ...(o.runtime === 'process' ? { stateDir: join(o.dataDir, 'runtime') } : {}), ...o.runtimeOptions },
-      rootDir: nodeRootDir(o.dataDir, o.nodeName),
-      podManifestPath: o.podManifestPath,
-      transport: asNode(o.nodeName),
-    }, nodes),
-    ...(o.fakeNodes ? [nodeGroupModule('fake-nodes', Array.from({ length: o.fakeNodes }, (_, i) => nodeAgentModule({
-      nodeName: `fake-node-${i}`,
-      runtime: 'fake',
-      runtimeOptions: {},
-      rootDir: nodeRootDir(o.dataDir, `fake-node-${i}`),
-      transport: asNode(`fake-node-${i}`),
-      capacity: FAKE_NODE_CAPACITY,
-      labels: { 'peapod.dev/fake-node': 'true' },
-    }, nodes)))] : []),
-  ];
-  return composeModules([...modules, ...RUNTIME_MODULES, ...nodeModules], container, hooks);
+  const { container, modules } = composeControlPlane(
+    { ...o, pkiDir: join(o.dataDir, 'pki'), leaderElection: false },
+    logger,
+    (node) => kubeletOf(nodes, node)?.streaming ?? fake?.streamer(node),
+  );
+  const local = nodeAgentModule({
+    nodeName: o.nodeName,
+    runtime: o.runtime,
+    runtimeOptions: { ...(o.runtime === 'process' ? { stateDir: join(o.dataDir, 'runtime') } : {}), ...o.runtimeOptions },
+    rootDir: nodeRootDir(o.dataDir, o.nodeName),
+    podManifestPath: o.podManifestPath,
+    transport: (parent: Container) => parent.resolve(ApiServer).transport(nodeUser(o.nodeName)),
+  }, nodes);
+  return composeModules([...modules, ...RUNTIME_MODULES, local, ...(fake ? [fake] : [])], container, hooks);
 }
 
 /** Maps a control plane's start-up failures users can fix to one-line errors; `failed` is the module whose start threw. */
