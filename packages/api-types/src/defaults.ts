@@ -103,7 +103,7 @@ export const defaultPodSpec = (spec: PodSpec): PodSpec => {
   spec.schedulerName ??= 'default-scheduler';
   // serviceAccount is the deprecated alias of serviceAccountName; conversion keeps them equal.
   if (!spec.serviceAccountName && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount;
-  else if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
+  else if (spec.serviceAccountName && spec.serviceAccount !== spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
   for (const c of spec.initContainers ?? []) defaultContainer(c);
   for (const c of spec.containers ?? []) defaultContainer(c);
   for (const c of spec.ephemeralContainers ?? []) defaultContainer(c);

@@ -80,6 +80,13 @@ const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const generateSuffix = () => [...randomBytes(5)].map((b) => GENERATE_ALPHABET[b % GENERATE_ALPHABET.length]).join('');
 const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/**
+ * A part of a stored object for the object that replaces it: the part itself when the store shares
+ * it deep-frozen (the watch cache's, which then keeps it without copying or comparing it again),
+ * else a copy. Nothing may change it in place: a write into a frozen value throws.
+ */
+const shared = <T>(v: T): T => (v !== null && typeof v === 'object' && Object.isFrozen(v) ? v : deepCopy(v));
+
 /** Fields of metadata that only the server sets, carried from the stored object into every update. */
 const SYSTEM_META = ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'name', 'namespace'] as const;
 
@@ -298,8 +305,8 @@ export class Rest {
       else next.metadata[f] = current.metadata[f];
     }
     if (subresource === 'status') {
-      next.spec = deepCopy(current.spec);
-      next.metadata.ownerReferences = deepCopy(current.metadata.ownerReferences);
+      next.spec = shared(current.spec);
+      next.metadata.ownerReferences = shared(current.metadata.ownerReferences);
       if (next.metadata.ownerReferences === undefined) delete next.metadata.ownerReferences;
       strategy.prepareForStatusUpdate?.(next, current);
     } else if (subresource === undefined) {
@@ -315,7 +322,14 @@ export class Rest {
         throw invalid({ kind: r.info.kind, name: current.metadata.name }, [{ type: 'FieldValueForbidden', field: 'metadata.finalizers', message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}` }]);
       }
     }
-    defaultObject(r, next);
+    try {
+      defaultObject(r, next);
+    } catch (err) {
+      // A default missing from a spec shared frozen (written before that default existed) is set on a copy.
+      if (!(err instanceof TypeError) || next.spec !== current.spec) throw err;
+      next.spec = deepCopy(current.spec);
+      defaultObject(r, next);
+    }
     validateUpdate(r, next, current, subresource);
     if (strategy.tracksGeneration) next.metadata.generation = nextGeneration(next as { spec?: unknown }, current as Parameters<typeof nextGeneration>[1]);
     const rv = next.metadata.resourceVersion;

@@ -35,6 +35,28 @@ export class Subresources {
     return decodeFor(r, body, ctx.fieldValidation, ctx.warnings);
   }
 
+  /**
+   * `decode` of a patch result, but for the parts the patch left as stored (patches share what
+   * they leave alone, so these are the stored values themselves): a status write's spec, which
+   * it replaces by the stored one anyway (`Rest.prepareUpdate`), and managedFields, which the
+   * server only compares with the stored ones and rewrites. They stay in place undecoded (and
+   * managedFields stored, frozen where the store shares it: nothing writes into them).
+   */
+  private decodePatched(r: ServedResource, sub: string | undefined, patched: Obj, cur: Obj, ctx: WriteContext): Obj {
+    const skipSpec = sub === 'status' && patched.spec !== undefined && patched.spec === cur.spec;
+    const managedFields = patched.metadata?.managedFields;
+    const keepFields = managedFields !== undefined && managedFields === cur.metadata?.managedFields;
+    if (!skipSpec && !keepFields) return this.decode(r, patched, ctx);
+    // Undefined members keep the parts' places, so the decoded object's member order is as before.
+    const decoded = this.decode(r, {
+      ...patched,
+      ...(skipSpec ? { spec: undefined } : {}),
+      ...(keepFields ? { metadata: { ...patched.metadata, managedFields: undefined } } : {}),
+    }, ctx);
+    if (keepFields) decoded.metadata.managedFields = managedFields;
+    return decoded;
+  }
+
   /** The object a subresource write produces from the stored one and the decoded request body. */
   fromSubresource(r: ServedResource, sub: string, cur: Obj, body: Obj): Obj {
     if (sub === 'status') return body;
@@ -87,7 +109,7 @@ export class Subresources {
         patched.metadata.name ??= info.name;
         if (r.info.namespaced) patched.metadata.namespace ??= info.namespace;
       }
-      const decoded = this.decode(r, patched, ctx);
+      const decoded = cur ? this.decodePatched(r, sub, patched, cur, ctx) : this.decode(r, patched, ctx);
       return sub ? this.fromSubresource(r, sub, cur!, decoded) : decoded;
     }, { subresource: sub, createIfMissing: type === 'apply' && !sub, operation: type === 'apply' ? 'Apply' : 'Update' });
     return { obj: sub === 'scale' ? this.scaleOf(r, obj) : obj, created };

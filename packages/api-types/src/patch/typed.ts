@@ -140,6 +140,8 @@ export function compare(lhs: Json | undefined, rhs: Json | undefined, node: Sche
   // The path of the value being walked; `insert` copies what it keeps, so one array serves the whole walk.
   const path: PathElement[] = [];
   const walk = (l: Json | undefined, r: Json | undefined, n: SchemaNode, required: boolean, cutHere: PathCut | undefined) => {
+    // One value on both sides (writes share what they leave alone with the stored object): nothing below differs.
+    if (l === r && l !== undefined) return;
     const present = r ?? l;
     if (isLeaf(n, present) || (isEmptyValue(l) && isEmptyValue(r)) || (l !== undefined && r !== undefined && kindOf(l) !== kindOf(r))) {
       leaf(path, l, r);
