@@ -13,9 +13,9 @@ import { parseRequestInfo } from './request-info.js';
  * JSON text (a fresh object per request, as the in-process transport's copy); objects and watch
  * events the store just wrote are answered with the text it stored, so this thread does not
  * serialise them again. A cancel or the port closing ends the call's work, server-side watches
- * included. Returns a function that ends every open call.
+ * included.
  */
-export function servePort(core: Pick<ApiCore, 'serve'>, port: MessagePortLike, users: ReadonlyMap<string, UserInfo>): () => void {
+export function servePort(core: Pick<ApiCore, 'serve'>, port: MessagePortLike, users: ReadonlyMap<string, UserInfo>): void {
   const out = new PortBatcher<PortReply>(port);
   const open = new Map<number, AbortController>();
 
@@ -74,12 +74,10 @@ export function servePort(core: Pick<ApiCore, 'serve'>, port: MessagePortLike, u
       }).finally(() => open.delete(msg.id));
     }
   });
-  const closeAll = () => {
+  port.on('close', () => {
     for (const abort of open.values()) abort.abort();
     open.clear();
-  };
-  port.on('close', closeAll);
-  return closeAll;
+  });
 }
 
 const badKind = (call: PortCall) => badRequest(call.kind === 'request' ? `${call.path} streams; use watch() or stream()` : `${call.path} is not a ${call.kind}`);

@@ -14,6 +14,16 @@ const GC_PRELOAD = resolve(import.meta.dirname, 'gc-on-signal.mjs');
 // reap the children and their data dirs.
 process.once('SIGTERM', () => process.exit(143));
 
+/**
+ * CPU seconds (user + system) a process has used so far, or only its thread `tid` (the main
+ * thread's tid is the pid; `peapod up` runs its simulated nodes on a worker thread). Linux: clock
+ * ticks of 1/100 s.
+ */
+export const cpuSecsOf = (pid: number, tid?: number) => {
+  const f = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+
 /** Resident set size of a process, in MB (Linux). */
 export const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 

@@ -38,10 +38,8 @@ function startWorker(options: WorkerOptions): Worker {
  */
 export function workerNodesModule(name: string, specs: readonly WorkerNode[], concurrency = 32): Module & { streamer(node: string): NodeStreamer | undefined } {
   const names = new Set(specs.map((s) => s.nodeName));
-  let worker: Worker | undefined;
+  let running: { worker: Worker; exited: Promise<number>; stopping: boolean } | undefined;
   let streamer: NodeStreamer | undefined;
-  let closePort: (() => void) | undefined;
-  let stopping = false;
 
   return {
     name,
@@ -55,7 +53,7 @@ export function workerNodesModule(name: string, specs: readonly WorkerNode[], co
       const users = new Map<string, UserInfo>(specs.map((s) => [nodeUser(s.nodeName).name, nodeUser(s.nodeName)]));
       const api = new MessageChannel();
       const streaming = new MessageChannel();
-      closePort = servePort(parent.resolve(ApiServer).core, api.port1, users);
+      servePort(parent.resolve(ApiServer).core, api.port1, users);
       streamer = bridgeStreamer(streaming.port1);
       const data: WorkerNodesData = {
         nodes: specs.map((s) => ({ ...s, user: nodeUser(s.nodeName).name })),
@@ -63,55 +61,49 @@ export function workerNodesModule(name: string, specs: readonly WorkerNode[], co
         api: api.port2,
         streaming: streaming.port2,
       };
-      const w = startWorker({ workerData: data, transferList: [api.port2, streaming.port2], name });
-      worker = w;
-      stopping = false;
-      const closePorts = () => {
-        api.port1.close();
-        streaming.port1.close();
-      };
-      w.on('message', (m: FromWorker) => {
+      const worker = startWorker({ workerData: data, transferList: [api.port2, streaming.port2], name });
+      const run = { worker, exited: new Promise<number>((resolve) => worker.once('exit', resolve)), stopping: false };
+      running = run;
+      worker.on('message', (m: FromWorker) => {
         if (m.t === 'log') for (const [level, msg, fields] of m.records) logger[level](msg, fields);
       });
-      w.once('exit', (code) => {
-        closePorts();
-        if (stopping) return;
+      worker.on('error', (err) => logger.error('the simulated nodes\' worker failed', { err: String(err), stack: err.stack }));
+      void run.exited.then((code) => {
+        // Ends the API server's side of every open call, server-side watches included.
+        api.port1.close();
+        streaming.port1.close();
+        if (run.stopping) return;
         logger.error('the simulated nodes\' worker exited', { code });
         console.error(`peapod: the worker running ${specs.length} simulated nodes exited (code ${code}); their nodes will go NotReady (see peapod.log)`);
       });
-      w.on('error', (err) => logger.error('the simulated nodes\' worker failed', { err: String(err), stack: err.stack }));
       await new Promise<void>((resolve, reject) => {
         const onMessage = (m: FromWorker) => {
           if (m.t === 'started') resolve();
           else if (m.t === 'failed') reject(new CliError(`simulated nodes failed to start: ${m.message}`));
           else return;
-          w.off('message', onMessage);
+          worker.off('message', onMessage);
         };
-        w.on('message', onMessage);
-        w.once('error', (err) => reject(new CliError(`the simulated nodes' worker failed to start: ${err.message}`)));
-        w.once('exit', (code) => reject(new CliError(`the simulated nodes' worker exited (code ${code}) before its nodes started`)));
+        worker.on('message', onMessage);
+        worker.once('error', (err) => reject(new CliError(`the simulated nodes' worker failed to start: ${err.message}`)));
+        void run.exited.then((code) => reject(new CliError(`the simulated nodes' worker exited (code ${code}) before its nodes started`)));
       }).catch(async (err: unknown) => {
-        stopping = true;
-        await w.terminate();
+        run.stopping = true;
+        running = undefined;
+        await worker.terminate();
         throw err;
       });
     },
     async stop() {
-      const w = worker;
-      worker = undefined;
-      if (!w) return;
-      stopping = true;
-      const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
-      const stopped = new Promise<string | undefined>((resolve) => {
-        w.on('message', (m: FromWorker) => { if (m.t === 'stopped') resolve(m.error); });
-        void exited.then(() => resolve(undefined));
-      });
-      w.postMessage({ t: 'stop' } satisfies ToWorker);
-      const timer = setTimeout(() => void w.terminate(), STOP_TIMEOUT_MS);
-      const error = await stopped;
-      await exited;
+      const run = running;
+      running = undefined;
+      if (!run) return;
+      run.stopping = true;
+      let error: string | undefined;
+      run.worker.on('message', (m: FromWorker) => { if (m.t === 'stopped') error = m.error; });
+      run.worker.postMessage({ t: 'stop' } satisfies ToWorker);
+      const timer = setTimeout(() => void run.worker.terminate(), STOP_TIMEOUT_MS);
+      await run.exited;
       clearTimeout(timer);
-      closePort?.();
       if (error) throw new Error(`stopping the simulated nodes failed: ${error}`);
     },
   };
