@@ -55,10 +55,16 @@ describe('servePort', () => {
     await expect(n1.request({ method: 'GET', path: '/api/v1/namespaces/default/secrets' })).rejects.toSatisfy(isForbidden);
   });
 
-  it('ends the server-side watch when the client abandons it', async () => {
+  it('ends the server-side watch when the client abandons it, and aborts the signal of a request the client aborted', async () => {
     let ended = 0;
+    const aborted: string[] = [];
     const core = {
       async serve(req: HandlerRequest): Promise<HandlerResponse> {
+        if (!req.query.has('watch')) {
+          await new Promise((resolve) => req.signal?.addEventListener('abort', resolve));
+          aborted.push(req.path);
+          return { type: 'object', status: 200, body: {} };
+        }
         async function* events() {
           try {
             for (let i = 0; ; i++) {
@@ -69,7 +75,6 @@ describe('servePort', () => {
             ended++;
           }
         }
-        expect(req.query.get('watch')).toBe('true');
         return { type: 'watch', events: events() };
       },
     };
@@ -78,6 +83,11 @@ describe('servePort', () => {
     const abort = new AbortController();
     for await (const _ of tr.watch({ method: 'GET', path: pods, signal: abort.signal })) abort.abort();
     await vi.waitFor(() => expect(ended).toBe(2));
+    const request = new AbortController();
+    const pending = tr.request({ method: 'GET', path: '/api/v1/nodes', signal: request.signal });
+    setTimeout(() => request.abort(new Error('gave up')), 20);
+    await expect(pending).rejects.toThrow('gave up');
+    await vi.waitFor(() => expect(aborted).toEqual(['/api/v1/nodes']));
   });
 
   it('streams a pod\'s log from the node streamer', async () => {

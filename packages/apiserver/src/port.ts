@@ -19,7 +19,7 @@ export function servePort(core: Pick<ApiCore, 'serve'>, port: MessagePortLike, u
   const out = new PortBatcher<PortReply>(port);
   const open = new Map<number, AbortController>();
 
-  const serve = async (call: PortCall, abort: AbortController): Promise<void> => {
+  const serve = async (call: PortCall, abort: AbortController | undefined): Promise<void> => {
     const { id } = call;
     const user = users.get(call.user);
     if (!user) throw forbidden({}, `user "${call.user}" is not served on this port`);
@@ -34,7 +34,7 @@ export function servePort(core: Pick<ApiCore, 'serve'>, port: MessagePortLike, u
       contentType: call.contentType,
       user,
       userAgent: 'peapod-port',
-      signal: abort.signal,
+      signal: abort?.signal,
     });
     const expected = call.kind === 'request' ? 'object' : call.kind;
     if (res.type !== expected) throw badKind(call);
@@ -42,22 +42,23 @@ export function servePort(core: Pick<ApiCore, 'serve'>, port: MessagePortLike, u
       out.send({ t: 'object', id, status: res.status, body: writtenJson(res.body) ?? JSON.stringify(res.body) });
       return;
     }
+    const signal = abort!.signal;
     const source: AsyncIterable<unknown> = res.type === 'watch' ? res.events : res.chunks;
     const iterator = source[Symbol.asyncIterator]();
     const stop = () => void iterator.return?.();
-    abort.signal.addEventListener('abort', stop, { once: true });
+    signal.addEventListener('abort', stop, { once: true });
     try {
       for (;;) {
         const next = await iterator.next();
-        if (next.done || abort.signal.aborted) break;
+        if (next.done || signal.aborted) break;
         out.send(res.type === 'watch'
           ? { t: 'event', id, json: watchEventJson(next.value as WatchEvent<unknown>) }
           : { t: 'chunk', id, data: next.value as Uint8Array });
       }
     } finally {
-      abort.signal.removeEventListener('abort', stop);
+      signal.removeEventListener('abort', stop);
     }
-    if (!abort.signal.aborted) out.send({ t: 'end', id });
+    if (!signal.aborted) out.send({ t: 'end', id });
   };
 
   port.on('message', (batch) => {
@@ -67,11 +68,12 @@ export function servePort(core: Pick<ApiCore, 'serve'>, port: MessagePortLike, u
         open.delete(msg.id);
         continue;
       }
-      const abort = new AbortController();
-      open.set(msg.id, abort);
+      // A signal costs a few microseconds of this thread, so requests the caller cannot abort go without one.
+      const abort = msg.kind !== 'request' || msg.abortable ? new AbortController() : undefined;
+      if (abort) open.set(msg.id, abort);
       serve(msg, abort).catch((err) => {
-        if (!abort.signal.aborted) out.send({ t: 'error', id: msg.id, status: toStatusError(err).status });
-      }).finally(() => open.delete(msg.id));
+        if (!abort?.signal.aborted) out.send({ t: 'error', id: msg.id, status: toStatusError(err).status });
+      }).finally(() => abort && open.delete(msg.id));
     }
   });
   port.on('close', () => {

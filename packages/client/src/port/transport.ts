@@ -13,6 +13,8 @@ export type PortCallKind = 'request' | 'watch' | 'stream';
 export type PortCall = {
   t: 'call'; id: number; user: string; kind: PortCallKind;
   method: ApiRequest['method']; path: string; query?: Record<string, string>; body?: string; contentType?: string;
+  /** A request the caller may abort (watches and streams always may): the serving side then gives it a signal. */
+  abortable?: true;
 };
 /** The caller gave up (abort, watch stopped): the serving side ends the call's work. */
 export type PortCancel = { t: 'cancel'; id: number };
@@ -97,6 +99,7 @@ export class PortClient {
       t: 'call', id, user, kind, method: req.method, path: req.path, query,
       ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
       ...(req.contentType ? { contentType: req.contentType } : {}),
+      ...(req.signal ? { abortable: true } : {}),
     });
     return id;
   }
