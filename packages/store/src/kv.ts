@@ -21,7 +21,7 @@ export interface KVEvent {
   readonly rev: number;
   /** The new value; null for a delete. */
   readonly value: string | null;
-  /** The value before this write; null for a create. */
+  /** The value before this write; null for a create. A backend may read it when asked: watchers ask while the event is delivered. */
   readonly prev: string | null;
   memo?: { obj?: unknown; prev?: unknown; written?: Written };
   /**

@@ -60,6 +60,31 @@ interface Committed {
   rev: number;
 }
 
+/**
+ * The event of a write this process committed. The value it replaced is read from the file only
+ * when a watcher asks for it (the watch cache keeps its own copy of every object it caches), which
+ * watchers do while the event is delivered: compaction keeps a version until a newer version of its
+ * key is at or below the compaction revision, which is never past the durable one, and this write
+ * becomes durable just as it is delivered.
+ */
+class CommittedEvent implements KVEvent {
+  memo?: KVEvent['memo'];
+  private read: string | null | undefined;
+
+  constructor(
+    readonly key: string,
+    readonly rev: number,
+    readonly value: string | null,
+    private readonly prevRev: number,
+    public source: WriteSource | undefined,
+    private readonly valueAt: { get(rev: number): unknown },
+  ) {}
+
+  get prev(): string | null {
+    return (this.read ??= this.prevRev ? (this.valueAt.get(this.prevRev) as string) : null);
+  }
+}
+
 /** A failure to open the data file, naming it: a store never silently starts empty on a bad file. */
 export function openError(path: string, why: string, cause?: unknown): StatusError {
   return new StatusError({ code: 500, reason: 'InternalError', message: `cannot open the store file ${path}: ${why}` }, { cause });
@@ -201,11 +226,10 @@ export class SqliteKV implements KV {
             continue;
           }
           const rev = ++this.rev;
-          const prev = cur ? (this.stmt.valueAt.get(cur) as string) : null;
           this.stmt.insert.run(rev, t.key, t.value, cur);
           this.index.add(t.key, rev, t.value === null ? null : true);
           results.push({ ok: true, rev });
-          events.push({ key: t.key, rev, value: t.value, prev, source: t.source });
+          events.push(new CommittedEvent(t.key, rev, t.value, cur, t.source, this.stmt.valueAt));
         }
       })();
     } catch (err) {
