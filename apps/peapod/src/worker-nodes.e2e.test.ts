@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubectl, startUp, tempDir, type RunningUp } from './testing/cli.js';
 
-/** `peapod up --fake-nodes 3`: the simulated nodes' kubelets run on a worker thread. */
+/** `peapod up --fake-nodes 3 --fake-nodes-worker`: the simulated nodes' kubelets run on a worker thread. */
 let up: RunningUp;
 const forwarders: ChildProcess[] = [];
-beforeAll(async () => { up = await startUp(tempDir(), ['--node-name', 'local', '--fake-nodes', '3']); }, 90_000);
+beforeAll(async () => { up = await startUp(tempDir(), ['--node-name', 'local', '--fake-nodes', '3', '--fake-nodes-worker']); }, 90_000);
 afterAll(async () => {
   for (const f of forwarders) f.kill('SIGKILL');
   await up?.stop();
@@ -19,16 +19,16 @@ const SCRIPT = JSON.stringify({
   exec: { 'echo hi': { stdout: 'hi\n', stderr: 'oops\n', exitCode: 3 } },
   listen: [8080],
 });
-const fakePod = (name: string) => JSON.stringify({
+const fakePod = (name: string, script = SCRIPT) => JSON.stringify({
   apiVersion: 'v1', kind: 'Pod', metadata: { name },
-  spec: { nodeSelector: { 'peapod.dev/fake-node': 'true' }, containers: [{ name: 'c', image: 'fake', env: [{ name: 'PEAPOD_FAKE_SCRIPT', value: SCRIPT }] }] },
+  spec: { restartPolicy: 'Never', nodeSelector: { 'peapod.dev/fake-node': 'true' }, containers: [{ name: 'c', image: 'fake', env: [{ name: 'PEAPOD_FAKE_SCRIPT', value: script }] }] },
 });
 const running = (name: string) => eventually(async () => {
   const [phase, node] = (await kubectl(up.kubeconfig, ['get', 'pod', name, '-o', 'jsonpath={.status.phase} {.spec.nodeName}'])).split(' ');
   return phase === 'Running' && node;
 }, 20_000, `${name} Running`);
 
-describe('peapod up --fake-nodes on a worker thread', () => {
+describe('peapod up --fake-nodes --fake-nodes-worker', () => {
   it('the simulated nodes go Ready and the pods scheduled to them reach Running', async () => {
     const nodes = await eventually(async () => {
       const out = await kubectl(up.kubeconfig, ['get', 'nodes', '-l', 'peapod.dev/fake-node=true', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}']);
@@ -76,6 +76,12 @@ describe('peapod up --fake-nodes on a worker thread', () => {
     expect(echoed).toBe('ping through the worker');
   }, 60_000);
 
+  it('attaches to a container on a simulated node: its later output arrives, and attach ends when it exits', async () => {
+    await kubectl(up.kubeconfig, ['apply', '-f', '-'], { input: fakePod('late', JSON.stringify({ steps: [{ sleep: 4000 }, { stdout: 'a late line' }], exitCode: 0 })) });
+    await running('late');
+    expect(await kubectl(up.kubeconfig, ['attach', 'late'], { timeoutMs: 20_000 })).toContain('a late line');
+  }, 30_000);
+
   it('the worker\'s logs reach peapod.log', async () => {
     const line = await eventually(async () => readFileSync(join(up.dataDir, 'peapod.log'), 'utf8').split('\n').find((l) => l.includes('simulated nodes started')), 5_000, 'the worker\'s log line');
     expect(JSON.parse(line)).toMatchObject({ level: 30, thread: 'simulated-nodes', nodes: 3, msg: 'simulated nodes started' });
@@ -86,4 +92,22 @@ describe('peapod up --fake-nodes on a worker thread', () => {
     expect(up.output()).toMatch(/stopped/);
     expect(up.output()).not.toMatch(/worker .*exited/);
   }, 30_000);
+});
+
+describe('peapod up --fake-nodes without --fake-nodes-worker', () => {
+  it('runs the simulated nodes on the main thread, with no worker, and they serve the same', async () => {
+    const main = await startUp(tempDir(), ['--node-name', 'local', '--fake-nodes', '2']);
+    try {
+      await kubectl(main.kubeconfig, ['apply', '-f', '-'], { input: fakePod('here') });
+      const node = await eventually(async () => {
+        const [phase, on] = (await kubectl(main.kubeconfig, ['get', 'pod', 'here', '-o', 'jsonpath={.status.phase} {.spec.nodeName}'])).split(' ');
+        return phase === 'Running' && on;
+      }, 20_000, 'here Running');
+      expect(node).toMatch(/^fake-node-[01]$/);
+      expect(await kubectl(main.kubeconfig, ['logs', 'here'])).toBe('hello from a fake node\na warning\n');
+      expect(readFileSync(join(main.dataDir, 'peapod.log'), 'utf8')).not.toContain('simulated nodes started');
+    } finally {
+      expect(await main.stop()).toBe(0);
+    }
+  }, 60_000);
 });

@@ -214,7 +214,7 @@ try {
   printTable(`peapod up --fake-nodes ${NODES}: pods to Running`, [
     { measure: `${TIMED_PODS} pods created -> all Running (s)`, peapod: runningSecs, 'floor: same creates, idle cluster, no scheduler (s)': floorSecs, 'creates acknowledged after (s)': createdSecs, anchor: 'target <= 10 s; KWOK 10,000 pods within 60 s' },
     { measure: 'peapod up CPU per pod (ms)', peapod: cpuMsPerPod, 'floor: same creates, idle cluster, no scheduler (s)': `${floorCpuMsPerPod.toFixed(2)} ms`, anchor: '<= 1 ms per pod for 10,000 pods in 10 s on one core' },
-    { measure: 'of which on the main thread (ms; simulated nodes run on a worker)', peapod: mainCpuMsPerPod },
+    { measure: 'of which on the main thread (ms)', peapod: mainCpuMsPerPod },
     { measure: 'API writes per pod (store revisions / pods; Lease renewals in the window included)', peapod: writesPerPod, anchor: 'Kubernetes: create, binding, status, Events Scheduled, Pulled, Created, Started' },
     { measure: `${NODES} idle fake nodes (% of a core)`, peapod: idleCorePct },
     { measure: `${NODES} fake nodes with ${MEMORY_PODS} pods Running, nothing changing (% of a core)`, peapod: busyCorePct },

@@ -10,7 +10,7 @@ import { Store, StoreConfig, StoreModule } from '@peapod/store';
 import { lockDataDir } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { fileLogger } from '../logger.js';
-import { kubeletOf, nodeAgentModule, nodeRootDir, parseRuntimeOptions, waitNodeReady } from '../node-agent.js';
+import { kubeletOf, nodeAgentModule, nodeGroupModule, nodeRootDir, parseRuntimeOptions, waitNodeReady } from '../node-agent.js';
 import { RUNTIME_MODULES } from '../runtimes.js';
 import { workerNodesModule } from '../worker-nodes/module.js';
 import { parseFlags, parseListen } from './args.js';
@@ -29,6 +29,8 @@ Flags:
   --node-name NAME          name of the local node (default: the host name)
   --pod-manifest-path DIR   run static pods from manifests in DIR
   --fake-nodes N            add N simulated nodes running the fake runtime
+  --fake-nodes-worker       run the simulated nodes' kubelets on a worker thread (another core;
+                            about 45 MB more memory and more CPU in all: see the README)
   --controllers LIST        controllers to run, e.g. '*' or '*,-cronjob' (default *)`;
 
 export interface UpOptions {
@@ -41,6 +43,8 @@ export interface UpOptions {
   nodeName: string;
   podManifestPath?: string;
   fakeNodes: number;
+  /** Run the simulated nodes on a worker thread instead of the main one. */
+  fakeNodesWorker?: boolean;
   controllers: string;
 }
 
@@ -54,6 +58,7 @@ export function upOptions(argv: string[]): UpOptions | undefined {
     'node-name': { type: 'string' },
     'pod-manifest-path': { type: 'string' },
     'fake-nodes': { type: 'string' },
+    'fake-nodes-worker': { type: 'boolean' },
     controllers: { type: 'string' },
   }, USAGE);
   if (!flags) return undefined;
@@ -71,6 +76,7 @@ export function upOptions(argv: string[]): UpOptions | undefined {
     nodeName: (flags['node-name'] ?? (process.env.HOSTNAME || 'peapod')).toLowerCase(),
     podManifestPath: flags['pod-manifest-path'],
     fakeNodes,
+    fakeNodesWorker: flags['fake-nodes-worker'] ?? false,
     controllers: flags.controllers ?? '*',
   };
 }
@@ -143,28 +149,33 @@ export function composeControlPlane(o: ControlPlaneOptions, logger: Logger, stre
  */
 export function composeCluster(o: UpOptions, logger: Logger, hooks?: ComposeHooks): ComposedApp {
   const nodes = new Map<string, ComposedApp>();
-  // Simulated nodes run on a worker thread (the second core), as each kubelet is its own process in Kubernetes.
-  const fake = o.fakeNodes ? workerNodesModule('fake-nodes', Array.from({ length: o.fakeNodes }, (_, i) => ({
-    nodeName: `fake-node-${i}`,
-    rootDir: nodeRootDir(o.dataDir, `fake-node-${i}`),
-    capacity: FAKE_NODE_CAPACITY,
-    labels: { 'peapod.dev/fake-node': 'true' },
-  }))) : undefined;
+  const fakeNames = Array.from({ length: o.fakeNodes }, (_, i) => `fake-node-${i}`);
+  const fakeNode = (nodeName: string) => ({ nodeName, rootDir: nodeRootDir(o.dataDir, nodeName), capacity: FAKE_NODE_CAPACITY, labels: { 'peapod.dev/fake-node': 'true' } });
+  // On a worker thread (another core), as each kubelet is its own process in Kubernetes; by default
+  // on this one, where they share the API server's objects and cost less CPU and memory in all.
+  const worker = o.fakeNodes && o.fakeNodesWorker ? workerNodesModule('fake-nodes', fakeNames.map(fakeNode)) : undefined;
   // One process owns the data dir (it is locked), so no leader election: a restart acts at once.
   const { container, modules } = composeControlPlane(
     { ...o, pkiDir: join(o.dataDir, 'pki'), leaderElection: false },
     logger,
-    (node) => kubeletOf(nodes, node)?.streaming ?? fake?.streamer(node),
+    (node) => kubeletOf(nodes, node)?.streaming ?? worker?.streamer(node),
   );
-  const local = nodeAgentModule({
-    nodeName: o.nodeName,
-    runtime: o.runtime,
-    runtimeOptions: { ...(o.runtime === 'process' ? { stateDir: join(o.dataDir, 'runtime') } : {}), ...o.runtimeOptions },
-    rootDir: nodeRootDir(o.dataDir, o.nodeName),
-    podManifestPath: o.podManifestPath,
-    transport: (parent: Container) => parent.resolve(ApiServer).transport(nodeUser(o.nodeName)),
-  }, nodes);
-  return composeModules([...modules, ...RUNTIME_MODULES, local, ...(fake ? [fake] : [])], container, hooks);
+  const asNode = (name: string) => (parent: Container) => parent.resolve(ApiServer).transport(nodeUser(name));
+  const nodeModules: Module[] = [
+    nodeAgentModule({
+      nodeName: o.nodeName,
+      runtime: o.runtime,
+      runtimeOptions: { ...(o.runtime === 'process' ? { stateDir: join(o.dataDir, 'runtime') } : {}), ...o.runtimeOptions },
+      rootDir: nodeRootDir(o.dataDir, o.nodeName),
+      podManifestPath: o.podManifestPath,
+      transport: asNode(o.nodeName),
+    }, nodes),
+    ...(worker ? [worker] : []),
+    ...(o.fakeNodes && !worker
+      ? [nodeGroupModule('fake-nodes', fakeNames.map((name) => nodeAgentModule({ ...fakeNode(name), runtime: 'fake', runtimeOptions: {}, transport: asNode(name) }, nodes)))]
+      : []),
+  ];
+  return composeModules([...modules, ...RUNTIME_MODULES, ...nodeModules], container, hooks);
 }
 
 /** Maps a control plane's start-up failures users can fix to one-line errors; `failed` is the module whose start threw. */
