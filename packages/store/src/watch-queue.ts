@@ -13,7 +13,8 @@ import type { StoredObject, Watch, WatchEvent } from './types.js';
 export class WatchQueue<T extends StoredObject> implements Watch<T> {
   private initial: readonly WatchEvent<T>[] = [];
   private initialPos = 0;
-  private buf: WatchEvent<T>[] = [];
+  /** Live events from `head` on; the slots before it are delivered and cleared. */
+  private buf: (WatchEvent<T> | undefined)[] = [];
   private head = 0;
   private ended = false;
   private stopped = false;
@@ -80,10 +81,25 @@ export class WatchQueue<T extends StoredObject> implements Watch<T> {
   }
 
   private next(): WatchEvent<T> | undefined {
-    if (this.initialPos < this.initial.length) return this.initial[this.initialPos++];
+    if (this.initialPos < this.initial.length) {
+      const ev = this.initial[this.initialPos++];
+      // Like a delivered live event (below), a delivered replay (up to the whole history) goes.
+      if (this.initialPos === this.initial.length) {
+        this.initial = [];
+        this.initialPos = 0;
+      }
+      return ev;
+    }
     if (this.head < this.buf.length) {
-      const ev = this.buf[this.head++]!;
-      if (this.head > 1024 && this.head * 2 > this.buf.length) {
+      const ev = this.buf[this.head]!;
+      // A delivered event must not stay reachable from here: it pins its object and its write's
+      // texts (`watchEventJson`), and the buffer keeps up to 1,024 delivered slots per watch until
+      // compacted, across thousands of watches.
+      this.buf[this.head++] = undefined;
+      if (this.head === this.buf.length) {
+        this.buf.length = 0;
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > this.buf.length) {
         this.buf = this.buf.slice(this.head);
         this.head = 0;
       }
