@@ -16,7 +16,7 @@ process.once('SIGTERM', () => process.exit(143));
 
 /**
  * CPU seconds (user + system) a process has used so far, or only its thread `tid` (the main
- * thread's tid is the pid; `peapod up` runs its simulated nodes on a worker thread). Linux: clock
+ * thread's tid is the pid; with `--fake-nodes-worker` the simulated nodes run on another thread). Linux: clock
  * ticks of 1/100 s.
  */
 export const cpuSecsOf = (pid: number, tid?: number) => {
