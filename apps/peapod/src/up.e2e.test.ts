@@ -61,6 +61,14 @@ describe('peapod up with kubectl', () => {
     expect(res.status).toBe(200);
   }, 120_000);
 
+  it('runs a pod as its securityContext says: user, groups, an fsGroup-owned volume and no capability in effect', async () => {
+    await kubectl(up.kubeconfig, ['apply', '-f', join(examples, 'pod-security-context.yaml')]);
+    await eventually(async () => (await phaseOf(up.kubeconfig, 'security-context-demo')) === 'Running', 30_000, 'security-context-demo Running');
+    const script = 'id -u; id -g; id -G; echo hello > /data/demo/testfile; stat -c "%g %a" /data/demo /data/demo/testfile; grep CapEff /proc/self/status';
+    expect((await kubectl(up.kubeconfig, ['exec', 'security-context-demo', '--', 'sh', '-c', script])).split('\n')).toEqual(['1000', '3000', '3000 2000', '2000 2777', '2000 644', 'CapEff:\t0000000000000000', '']);
+    await kubectl(up.kubeconfig, ['delete', 'pod', 'security-context-demo', '--grace-period=1']);
+  }, 60_000);
+
   it('completes the seeds\' Job examples: hello runs, and the sidecar Job completes once myjob exits', async () => {
     await kubectl(up.kubeconfig, ['apply', '-f', join(examples, 'job-hello.yaml'), '-f', join(examples, 'job-sidecar.yaml')]);
     await kubectl(up.kubeconfig, ['wait', '--for=condition=Complete', 'job/myjob', '--timeout=60s'], { timeoutMs: 70_000 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -32,13 +32,24 @@ describe('VolumeManager', () => {
       { name: 'data', hostPath: { path: host, type: 'DirectoryOrCreate' } },
     ], { app: 'web' }));
     expect(paths.get('scratch')).toBe(join(root, 'pods/uid-1/volumes/kubernetes.io~empty-dir/scratch'));
-    expect(existsSync(paths.get('scratch')!)).toBe(true);
+    expect(statSync(paths.get('scratch')!).mode & 0o7777).toBe(0o777);
     expect(readFileSync(join(paths.get('cfg')!, 'app.conf'), 'utf8')).toBe('x=1');
     expect(readFileSync(join(paths.get('info')!, 'labels'), 'utf8')).toBe('app="web"');
     expect(paths.get('data')).toBe(host);
     expect(existsSync(host)).toBe(true);
     await vm.tearDown('uid-1');
     expect(existsSync(join(root, 'pods/uid-1'))).toBe(false);
+  });
+
+  it('gives an emptyDir to the pod\'s fsGroup, setgid, so what containers write in it is the group\'s', async () => {
+    const vm = new VolumeManager(root, {});
+    const p = pod([{ name: 'scratch', emptyDir: {} }]);
+    p.spec!.securityContext = { fsGroup: 2000 };
+    const st = statSync((await vm.setUp(p)).get('scratch')!);
+    expect(st.mode & 0o7777).toBe(0o2777);
+    // Only root may hand a directory to another group; the kubelet runs as root here.
+    if (process.getuid?.() === 0) expect(st.gid).toBe(2000);
+    await vm.tearDown('uid-1');
   });
 
   it('rewrites downward API files when labels change', async () => {

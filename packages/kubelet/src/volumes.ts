@@ -1,4 +1,4 @@
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod, Volume } from '@peapod/api-types';
 import { failedMount, payloadVolumeKind, refreshVolume, type VolumeSources } from '@peapod/downward-api';
@@ -48,7 +48,14 @@ export class VolumeManager implements VolumeSetup {
     const dir = (plugin: string) => join(this.podDir(pod.metadata.uid!), 'volumes', plugin, v.name);
     if (v.emptyDir) {
       const d = dir(PLUGIN_DIR.emptyDir);
-      await mkdir(d, { recursive: true, mode: 0o777 });
+      await mkdir(d, { recursive: true });
+      // World-writable as Kubernetes makes it, so a container of any runAsUser can use it (mkdir's
+      // mode passes through the umask). With an fsGroup the volume belongs to that group and is
+      // setgid, so what containers create in it belongs to the group too (SetVolumeOwnership; only
+      // root may give a file to any group).
+      const fsGroup = pod.spec?.securityContext?.fsGroup;
+      if (fsGroup !== undefined && process.getuid?.() === 0) await chown(d, 0, fsGroup);
+      await chmod(d, fsGroup !== undefined ? 0o2777 : 0o777);
       return d;
     }
     const kind = payloadVolumeKind(v);

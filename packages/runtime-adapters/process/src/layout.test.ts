@@ -21,6 +21,15 @@ describe('sandbox layout', () => {
     expect(joined).toContain('--ro-bind /h/a /etc/peapod-config --bind /h/b /etc/peapod-config/b --dir /srv/peapod-app --chdir /srv/peapod-app --remount-ro /');
   });
 
+  it('makes a mount point\'s missing parents itself, so that they are 0755 rather than bwrap\'s root-only ones', () => {
+    const args = sandboxArgs({ mounts: [{ hostPath: '/h/d', containerPath: '/peapod-data/demo/x' }, { hostPath: '/h/v', containerPath: '/peapod-vol' }, { hostPath: '/h/w', containerPath: '/peapod-vol/a/b' }], hostname: 'p', shmDir: '/s/shm' });
+    const joined = args.join(' ');
+    expect(joined).toContain('--dir /peapod-data --dir /peapod-data/demo --bind /h/d /peapod-data/demo/x');
+    // parents inside another volume are that volume's
+    expect(joined).toMatch(/--bind \/h\/v \/peapod-vol .*--bind \/h\/w \/peapod-vol\/a\/b/);
+    expect(joined).not.toContain('--dir /peapod-vol');
+  });
+
   it('binds the whole host root read-only in one go when every mount point exists on the host', () => {
     const args = sandboxArgs({ mounts: [{ hostPath: '/h/log', containerPath: '/dev/termination-log' }, { hostPath: '/h/etc-hosts', containerPath: '/etc/hosts' }], hostname: 'p', shmDir: '/s/shm', workingDir: '/usr' });
     expect(args.join(' ')).toBe('--ro-bind / / --proc /proc --dev /dev --tmpfs /tmp --bind /s/shm /dev/shm --unshare-uts --hostname p --unshare-ipc --unshare-pid --as-pid-1 '

@@ -102,7 +102,19 @@ export function sandboxArgs(input: LayoutInput): string[] {
   const pid = input.pid ?? 'Container';
   if (pid === 'Container') args.push('--unshare-pid', '--as-pid-1');
   else if (pid !== 'Node') args.push('--pidns', String(pid.fd));
-  for (const m of mounts) args.push(m.readonly ? '--ro-bind' : '--bind', m.hostPath, m.containerPath.replace(/\/+$/, ''));
+  const made = new Set<string>();
+  for (const m of mounts) {
+    const target = m.containerPath.replace(/\/+$/, '');
+    // A mount point's missing parents are made as runc makes them (0755, so any user may pass);
+    // bwrap's own are root's alone. Those on another volume are that volume's business.
+    for (let at = target.indexOf('/', 1); at > 0; at = target.indexOf('/', at + 1)) {
+      const dir = target.slice(0, at);
+      if (made.has(dir) || existsOnHost(dir) || mounts.some((o) => dir === o.containerPath || dir.startsWith(`${o.containerPath}/`))) continue;
+      made.add(dir);
+      args.push('--dir', dir);
+    }
+    args.push(m.readonly ? '--ro-bind' : '--bind', m.hostPath, target);
+  }
   if (input.workingDir) {
     if (!existsOnHost(input.workingDir) && !mounts.some((m) => input.workingDir!.startsWith(m.containerPath))) args.push('--dir', input.workingDir);
     args.push('--chdir', input.workingDir);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RealClock, composeModules, silentLogger } from '@peapod/core';
-import { RuntimeModule, RuntimeReason, RuntimeRegistry, containerLabels, podLabels, renderLogEntry, type ContainerConfig, type Mount, type PodSandboxConfig, type Runtime } from '@peapod/runtime';
+import { RuntimeModule, RuntimeReason, RuntimeRegistry, containerLabels, podLabels, renderLogEntry, type ContainerConfig, type LinuxContainerSecurityContext, type Mount, type PodSandboxConfig, type Runtime } from '@peapod/runtime';
 import { runRuntimeConformance } from '@peapod/runtime/conformance';
 import { ProcessRuntimeModule } from './module.js';
 import { ProcessRuntime, type ProcessRuntimeOptions } from './process-runtime.js';
@@ -185,6 +185,45 @@ describe('ProcessRuntime sandbox', () => {
     await expect(rt.execSync(id, ['no-such-binary'])).rejects.toMatchObject({ reason: RuntimeReason.ExecError, message: 'exec: "no-such-binary": executable file not found in $PATH' });
   });
 
+  it('runs a container as its runAsUser, runAsGroup and supplementalGroups with no capability in effect, and exec as the same user', async () => {
+    const rt = await runtime();
+    const p = await pod(rt);
+    const sc = { runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [4000, 5000] };
+    const id = await p.start('user', 'id -u; id -g; id -G; grep CapEff /proc/self/status; touch /dev/shm/mine && echo shm-ok; touch /etc/peapod-x 2>/dev/null || echo no-root-write', { linux: { securityContext: sc } });
+    expect((await waitExit(rt, id)).exitCode).toBe(0);
+    expect((await logOf(rt, id)).split('\n')).toEqual(['1000', '3000', '3000 4000 5000', 'CapEff:\t0000000000000000', 'shm-ok', 'no-root-write', '']);
+    const svc = await p.start('svc', 'sleep 30', { linux: { securityContext: sc } });
+    expect((await rt.execSync(svc, ['sh', '-c', 'id -u; id -G'], 5000)).stdout.toString()).toBe('1000\n3000 4000 5000\n');
+    // A user alone takes its primary group from /etc/passwd (the host's, this runtime's image).
+    const host = (await readFile('/etc/passwd', 'utf8')).split('\n').map((l) => l.split(':')).find((f) => f[2] && f[2] !== '0');
+    if (host) {
+      const one = await p.start('passwd', 'id -u; id -g', { linux: { securityContext: { runAsUser: Number(host[2]) } } });
+      await waitExit(rt, one);
+      expect(await logOf(rt, one)).toBe(`${host[2]}\n${host[3]}\n`);
+    }
+  });
+
+  it('gives a root container containerd\'s default capabilities, minus dropped plus added ones, all when privileged, and refuses unknown ones', async () => {
+    const rt = await runtime();
+    const p = await pod(rt);
+    const capEff = async (name: string, securityContext: LinuxContainerSecurityContext) => {
+      const id = await p.start(name, 'grep CapEff /proc/self/status', { linux: { securityContext } });
+      await waitExit(rt, id);
+      return BigInt(`0x${(await logOf(rt, id)).split('\t')[1]!.trim()}`);
+    };
+    const bit = (n: number) => 1n << BigInt(n);
+    const DEFAULT = 0xa80425fbn; // chown, dac_override, fowner, fsetid, kill, setgid, setuid, setpcap, net_bind_service, net_raw, sys_chroot, mknod, audit_write, setfcap
+    expect(await capEff('default', {})).toBe(DEFAULT);
+    expect(await capEff('tweaked', { capabilities: { dropCapabilities: ['NET_RAW'], addCapabilities: ['CAP_NET_ADMIN'] } })).toBe(DEFAULT - bit(13) + bit(12));
+    expect(await capEff('minimal', { capabilities: { dropCapabilities: ['ALL'], addCapabilities: ['NET_BIND_SERVICE'] } })).toBe(bit(10));
+    const all = BigInt(`0x${(await readFile('/proc/self/status', 'utf8')).match(/CapBnd:\s*([0-9a-f]+)/)![1]}`);
+    expect(await capEff('privileged', { privileged: true })).toBe(all);
+    await expect(rt.createContainer(p.id, p.ctr('bad', 'true', { linux: { securityContext: { capabilities: { addCapabilities: ['NET_TELEPATHY'] } } } }), p.config)).rejects.toMatchObject({
+      reason: RuntimeReason.CreateContainerError,
+      message: expect.stringContaining('unknown capability "NET_TELEPATHY"'),
+    });
+  });
+
   it('gives each pod an IP on 127/8 its processes bind and its peers and port-forwards reach', async () => {
     const rt = await runtime();
     const p = await pod(rt, 'server');
@@ -257,7 +296,8 @@ describe('ProcessRuntime sandbox', () => {
       mounts: [{ hostPath: await tempDir(), containerPath: '/shared', propagation: 'Bidirectional' }],
     }), p.config);
     const msg = (await rt.containerStatus(id)).message!;
-    for (const part of ['image content', 'busybox:1.36', 'resource limits', 'runAsUser', 'seccomp', 'mount propagation']) expect(msg).toContain(part);
+    for (const part of ['image content', 'busybox:1.36', 'resource limits', 'seccomp', 'mount propagation']) expect(msg).toContain(part);
+    expect(msg).not.toContain('runAsUser'); // honoured (setpriv)
     await expect(rt.createContainer(p.id, { ...p.ctr('nocmd', ''), command: [], args: [] }, p.config)).rejects.toMatchObject({ reason: RuntimeReason.CreateContainerConfigError });
     await expect(rt.createContainer(p.id, p.ctr('badmount', 'true', { mounts: [{ hostPath: '/nonexistent/peapod', containerPath: '/x' }] }), p.config)).rejects.toMatchObject({
       reason: RuntimeReason.CreateContainerConfigError,
@@ -344,6 +384,9 @@ describe('ProcessRuntime without bwrap', () => {
     const id = await p.start('plain', 'echo "$HOSTNAME"; exit 5');
     expect(await waitExit(rt, id)).toMatchObject({ exitCode: 5, message: expect.stringContaining('isolation') });
     expect(await logOf(rt, id)).toBe(`${p.config.metadata.name}\n`);
+    const user = await p.start('user', 'id -u', { linux: { securityContext: { runAsUser: 1000 } } });
+    await waitExit(rt, user);
+    expect(await logOf(rt, user)).toBe('1000\n'); // setpriv needs no sandbox
     const svc = await p.start('svc', 'trap "exit 0" TERM; echo ready; while :; do sleep 0.05; done');
     while (!(await logOf(rt, svc))) await new Promise((r) => setTimeout(r, 10)); // the trap is installed
     expect((await rt.execSync(svc, ['sh', '-c', 'echo $HOSTNAME'])).stdout.toString()).toBe(`${p.config.metadata.name}\n`);

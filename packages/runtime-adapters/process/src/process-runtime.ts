@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { accessSync, closeSync, constants, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { constants as osConstants } from 'node:os';
@@ -48,6 +48,7 @@ import {
   type VersionInfo,
 } from '@peapod/runtime';
 import { ContainerLog } from './container-log.js';
+import { setprivArgs, unknownCapabilities } from './identity.js';
 import { IpPool } from './ip-pool.js';
 import { invalidMountPath, sandboxArgs } from './layout.js';
 import { childrenOf, isSameProcess, processStartTime, processUsage, signal } from './proc.js';
@@ -160,6 +161,8 @@ export class ProcessRuntime implements Runtime {
   private readonly logger: Logger;
   private readonly bwrap: string | undefined;
   private readonly nsenter: string | undefined;
+  /** Runs each container's command as its user, groups and capabilities (`setprivArgs`); only root may switch to them. */
+  private readonly setpriv = process.getuid?.() === 0 ? which('setpriv') : undefined;
   private readonly ips: IpPool;
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, LiveContainer>();
@@ -246,6 +249,8 @@ export class ProcessRuntime implements Runtime {
     const id = randomUUID().replaceAll('-', '');
     const dir = join(this.dirs.sandboxes, id);
     mkdirSync(join(dir, 'shm'), { recursive: true });
+    // Like a container's /dev/shm tmpfs: every user of the pod may write, and remove only its own files.
+    chmodSync(join(dir, 'shm'), 0o1777);
     mkdirSync(config.logDirectory, { recursive: true });
     const ip = this.ips.allocate();
     const rec: SandboxRecord = {
@@ -318,6 +323,8 @@ export class ProcessRuntime implements Runtime {
     if (config.mounts.length > 0 && !this.bwrap) {
       throw configError(`container "${config.metadata.name}" mounts volumes, which the process runtime refuses without a sandboxing tool (bwrap not found): it would have to write to host paths`);
     }
+    const unknown = unknownCapabilities(config.linux?.securityContext);
+    if (unknown.length) throw runtimeInvalid(`container "${config.metadata.name}": unknown capability ${unknown.map((c) => `"${c}"`).join(', ')}`, RuntimeReason.CreateContainerError);
     for (const m of config.mounts) {
       const bad = invalidMountPath(m.containerPath);
       if (bad) throw configError(bad);
@@ -366,8 +373,7 @@ export class ProcessRuntime implements Runtime {
     const notes = [`image content (runs host binaries on a read-only host root, not image "${config.image.image}")`];
     if (!this.bwrap) notes.push('isolation (bwrap not found: no own hostname, /tmp or PID namespace)');
     if (r && (r.memoryLimitInBytes || r.cpuQuota || r.cpuShares)) notes.push('resource limits');
-    if (sc?.runAsUser !== undefined || sc?.runAsGroup !== undefined || sc?.supplementalGroups?.length) notes.push('runAsUser/runAsGroup (user namespaces)');
-    if (sc?.capabilities?.addCapabilities?.length || sc?.capabilities?.dropCapabilities?.length || sc?.privileged) notes.push('capabilities/privileged');
+    if (!this.setpriv) notes.push('runAsUser/runAsGroup/supplementalGroups and capabilities (the runtime is not root or has no setpriv: runs as its own user)');
     if (sc?.seccomp && sc.seccomp.profileType !== 'Unconfined') notes.push('seccomp');
     if (sc?.apparmorProfile) notes.push('AppArmor');
     if (config.devices?.length) notes.push('devices');
@@ -393,9 +399,10 @@ export class ProcessRuntime implements Runtime {
   private async start(live: LiveContainer): Promise<void> {
     const rec = live.rec;
     const sb = this.sandbox(rec.status.podSandboxId);
-    const argv = [...rec.config.command, ...rec.config.args];
-    const missing = this.resolveExecutable(argv[0], rec);
+    const command = [...rec.config.command, ...rec.config.args];
+    const missing = this.resolveExecutable(command[0], rec);
     if (missing) this.failStart(live, missing);
+    const argv = this.asContainerUser(rec, command);
 
     const stdin = rec.config.stdin ? this.openStdin(live) : 'ignore';
     const out = openSync(live.log.rawPath('stdout'), 'a');
@@ -755,9 +762,15 @@ export class ProcessRuntime implements Runtime {
     const pid = live.rec.proc?.childPid;
     if (pid !== undefined) {
       if (!this.nsenter) throw new RuntimeError('Unavailable', 'nsenter not found: cannot exec into sandboxed containers', RuntimeReason.ExecError);
-      return spawn(this.nsenter, ['-t', String(pid), '-m', '-u', '-i', '-p', '-r', '-w', '--', ...cmd], { stdio, env: live.rec.env });
+      return spawn(this.nsenter, ['-t', String(pid), '-m', '-u', '-i', '-p', '-r', '-w', '--', ...this.asContainerUser(live.rec, cmd)], { stdio, env: live.rec.env });
     }
-    return spawn(cmd[0], cmd.slice(1), { stdio, env: live.rec.env, cwd: live.rec.config.workingDir || '/' });
+    const argv = this.asContainerUser(live.rec, cmd);
+    return spawn(argv[0], argv.slice(1), { stdio, env: live.rec.env, cwd: live.rec.config.workingDir || '/' });
+  }
+
+  /** `cmd` run as the container's user, groups and capabilities (its own command and every exec alike). */
+  private asContainerUser(rec: ContainerRecord, cmd: string[]): string[] {
+    return this.setpriv ? [this.setpriv, ...setprivArgs(rec.config.linux?.securityContext), '--', ...cmd] : cmd;
   }
 
   async execSync(containerId: string, cmd: string[], timeoutMs?: number): Promise<ExecSyncResult> {
