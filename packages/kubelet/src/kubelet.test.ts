@@ -168,6 +168,23 @@ describe('Kubelet: phases and restarts', () => {
     expect(syncs).toEqual(['web', 'api']);
   });
 
+  it('resyncs a running pod from the relist (kubelet\'s PLEG cache), asking the runtime about none of its sandboxes or containers', async () => {
+    h = await startKubelet({ scripts: { a: { steps: [{ sleep: 100 * S }], exitCode: 4 } } });
+    await h.create('p', { restartPolicy: 'Never', containers: [ctr('a')] });
+    const syncPod = h.kubelet.syncPod.bind(h.kubelet);
+    let syncs = 0;
+    h.kubelet.syncPod = (pod) => (syncs++, syncPod(pod));
+    const asked = () => h.runtime.callsOf('podSandboxStatus').length + h.runtime.callsOf('containerStatus').length;
+    const before = asked();
+    await h.run(91 * S);
+    expect(syncs).toBe(1);
+    expect(asked()).toBe(before);
+    // The relist still notices the exit, and the sync it triggers reports it.
+    await h.run(11 * S);
+    expect(h.container('p', 'a')?.state?.terminated).toMatchObject({ exitCode: 4 });
+    expect(h.status('p')?.phase).toBe('Failed');
+  });
+
   it('reports a missing ConfigMap key as CreateContainerConfigError', async () => {
     h = await startKubelet();
     await h.create('p', { containers: [ctr('a', { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'x' } } }] })] });

@@ -308,7 +308,7 @@ export class Kubelet implements PodSyncer {
   async syncPod(pod: Pod): Promise<{ terminal: boolean; resyncInMs?: number }> {
     const ref = refOf(pod);
     this.prober.addPod(pod, ref);
-    let observed = await this.observe(ref.uid);
+    let observed = await this.observe(ref.uid, true);
     const deadlineIn = this.deadlineIn(pod);
     if (deadlineIn !== undefined && deadlineIn <= 0) {
       this.reasons.set(ref.uid, DEADLINE_EXCEEDED);
@@ -376,8 +376,13 @@ export class Kubelet implements PodSyncer {
     if (type === 'readiness' && pod && this.workers.state(uid) === 'terminating') this.updateStatus(pod, this.relister.observed(uid), false);
   }
 
-  private async observe(uid: string): Promise<ObservedPod> {
-    const observed = await this.relister.observePod(uid);
+  /**
+   * The pod's runtime state, asked of the runtime; with `cached`, the relist's when it is newer than
+   * what the kubelet last observed or did to the pod (a worker's sync reads kubelet's PLEG cache,
+   * not the runtime: a resync of a quiet pod costs no runtime call).
+   */
+  private async observe(uid: string, cached = false): Promise<ObservedPod> {
+    const observed = (cached ? this.relister.cached(uid) : undefined) ?? (await this.relister.observePod(uid));
     this.prober.observe(uid, observed, observed.sandboxes[0]?.ip);
     return observed;
   }

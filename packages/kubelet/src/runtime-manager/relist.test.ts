@@ -112,6 +112,35 @@ describe('Relister', () => {
     expect((await relister.observePod(pod.uid)).containers.map((c) => c.name)).toEqual(['a']);
   });
 
+  it('reads as cached (the PLEG cache) only once a relist that started after the last observation or creation has completed', async () => {
+    expect(relister.cached(pod.uid)).toEqual({ sandboxes: [], containers: [] });
+    const id = await start('a', { steps: [{ sleep: 500 }], exitCode: 2 });
+    relister.track(pod.uid, 'container', id);
+    expect(relister.cached(pod.uid)).toBeUndefined();
+    await relister.observePod(pod.uid);
+    expect(relister.cached(pod.uid)).toBeUndefined();
+    await relister.relist();
+    expect(relister.cached(pod.uid)?.containers.map((c) => c.state)).toEqual(['running']);
+    await clock.advance(1000);
+    // The cache shows what the last relist saw, without asking the runtime; the next relist sees the exit.
+    const asked = rt.calls.length;
+    expect(relister.cached(pod.uid)?.containers.map((c) => c.state)).toEqual(['running']);
+    expect(rt.calls.length).toBe(asked);
+    await relister.relist();
+    expect(relister.cached(pod.uid)?.containers[0]).toMatchObject({ state: 'exited', exitCode: 2 });
+  });
+
+  it('an observation made while a relist is in flight is not cached by that relist', async () => {
+    await start('a');
+    await relister.relist();
+    const inFlight = relister.relist();
+    await relister.observePod(pod.uid);
+    await inFlight;
+    expect(relister.cached(pod.uid)).toBeUndefined();
+    await relister.relist();
+    expect(relister.cached(pod.uid)?.containers.map((c) => c.name)).toEqual(['a']);
+  });
+
   it('a forgotten pod whose containers are still there comes back as an orphan', async () => {
     await start('a');
     await relister.relist();

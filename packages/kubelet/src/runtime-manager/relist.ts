@@ -17,6 +17,8 @@ interface PodRecord {
   containers: Set<string>;
   /** The pod as of the last relist or observation. */
   view: ObservedPod;
+  /** The generation in progress when the kubelet last observed the pod or told of something it created (0: never). */
+  observedIn: number;
 }
 
 /** What housekeeping sees of a pod the runtime has something for. */
@@ -45,6 +47,8 @@ export class Relister {
   private readonly pods = new Map<string, PodRecord>();
   /** Bumped as each relist starts; what an observation adds meanwhile counts as seen by that relist. */
   private generation = 0;
+  /** The generation of the last relist that completed. */
+  private listed = 0;
   /** False until the first relist: what exited before this kubelet started is not reported as an exit. */
   private primed = false;
 
@@ -54,6 +58,18 @@ export class Relister {
   /** The pod as of the last relist or observation (empty when the runtime has nothing for it). */
   observed(uid: string): ObservedPod {
     return this.pods.get(uid)?.view ?? emptyObservedPod();
+  }
+
+  /**
+   * The pod as of the last relist, provided one that started after the kubelet last observed the
+   * pod (or created something for it) has completed: kubelet's PLEG cache read newer than the
+   * worker's last sync (`GetNewerThan`). Undefined otherwise: ask the runtime (`observePod`).
+   * A pod the runtime has nothing for reads as empty, as `observePod` would return it.
+   */
+  cached(uid: string): ObservedPod | undefined {
+    const r = this.pods.get(uid);
+    if (!r) return emptyObservedPod();
+    return this.listed > r.observedIn ? r.view : undefined;
   }
 
   /** Every pod the runtime has something for, as of the last relist or observation (live: do not keep). */
@@ -103,6 +119,7 @@ export class Relister {
     // When every known id was listed in its known state, nothing went away and nothing needs a look.
     if (sandboxHits !== this.sandboxes.size) this.sweep(this.sandboxes, 'sandboxes', gen, touch);
     if (containerHits !== this.containers.size) this.sweep(this.containers, 'containers', gen, touch);
+    this.listed = gen;
     if (!touched) return NOTHING_CHANGED;
     const changed = new Set<string>();
     for (const uid of touched) if (this.rebuild(uid)) changed.add(uid);
@@ -111,7 +128,9 @@ export class Relister {
 
   /** Records a sandbox or container the kubelet just created, so `observePod` sees it before the next relist. */
   track(uid: string, kind: 'sandbox' | 'container', id: string): void {
-    this.record(uid)[kind === 'sandbox' ? 'sandboxes' : 'containers'].add(id);
+    const r = this.record(uid);
+    r[kind === 'sandbox' ? 'sandboxes' : 'containers'].add(id);
+    r.observedIn = this.generation;
   }
 
   /** Forgets a pod that is gone; should anything of it still be listed, the next relist finds it anew (an orphan). */
@@ -131,6 +150,7 @@ export class Relister {
     const r = this.pods.get(uid);
     if (!r) return emptyObservedPod();
     const gen = this.generation;
+    r.observedIn = gen;
     // An id the runtime no longer answers for is dropped; should it still be listed, the next relist finds it anew.
     const lost = (map: Map<string, unknown>, ids: Set<string>, id: string) => () => {
       map.delete(id);
@@ -150,7 +170,7 @@ export class Relister {
 
   private record(uid: string): PodRecord {
     let r = this.pods.get(uid);
-    if (!r) this.pods.set(uid, (r = { sandboxes: new Set(), containers: new Set(), view: emptyObservedPod() }));
+    if (!r) this.pods.set(uid, (r = { sandboxes: new Set(), containers: new Set(), view: emptyObservedPod(), observedIn: 0 }));
     return r;
   }
 
