@@ -168,6 +168,20 @@ describe('Kubelet: phases and restarts', () => {
     expect(syncs).toEqual(['web', 'api']);
   });
 
+  it('starts pods whose jittered resyncs fall due within the same second together, on the next sync tick', async () => {
+    h = await startKubelet();
+    // Due 60.3 s and 60.9 s after their first syncs (jitter 0.01 and 0.03): both wait for the tick at 61 s.
+    const jitter = vi.spyOn(Math, 'random').mockReturnValueOnce(0.01).mockReturnValueOnce(0.03);
+    await h.create('web', { containers: [ctr('app')] });
+    await h.create('api', { containers: [ctr('app')] });
+    jitter.mockRestore();
+    const syncPod = h.kubelet.syncPod.bind(h.kubelet);
+    const syncs: string[] = [];
+    h.kubelet.syncPod = (pod) => { syncs.push(`${pod.metadata.name}@${(h.clock.now() - T0) / S}`); return syncPod(pod); };
+    await h.run(62 * S);
+    expect(syncs).toEqual(['web@61', 'api@61']);
+  });
+
   it('resyncs a running pod from the relist (kubelet\'s PLEG cache), asking the runtime about none of its sandboxes or containers', async () => {
     h = await startKubelet({ scripts: { a: { steps: [{ sleep: 100 * S }], exitCode: 4 } } });
     await h.create('p', { restartPolicy: 'Never', containers: [ctr('a')] });

@@ -58,6 +58,9 @@ export type KubeletDeps = {
   handlers?: HandlerRunner;
 } & ({ client: KubeClient } | { api: KubeletApi });
 
+/** kubelet's syncTicker: how often pods whose jittered resync or retry is due are started. */
+const SYNC_TICK_MS = 1000;
+
 const DEADLINE_EXCEEDED = { reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' };
 
 const refOf = (pod: Pod): PodRef => ({ namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' });
@@ -181,6 +184,7 @@ export class Kubelet implements PodSyncer {
     this.sourcesReady = true;
     this.timers.push(
       this.clock.setInterval(() => void this.relist(), this.options.relistPeriodMs),
+      this.clock.setInterval(() => this.workers.syncDue(), SYNC_TICK_MS),
       this.clock.setInterval(() => void this.housekeeping(), this.options.housekeepingPeriodMs),
     );
   }

@@ -17,6 +17,9 @@
  *                             (forgotten)   sandbox and containers removed
  *
  * A worker runs one step at a time; triggers that arrive meanwhile collapse into one more step.
+ * Jittered waits (the periodic resync, a failed step's retry) only make the pod due: `syncDue`,
+ * called on kubelet's sync tick, starts every pod due by then (kubelet's work queue and
+ * `getPodsToSync`), so pods of one node resync in one go instead of each on its own timer.
  * States only move forward: a terminating pod never syncs again, whatever updates arrive.
  */
 import type { Pod } from '@peapod/api-types';
@@ -42,7 +45,7 @@ export interface PodSyncer {
 }
 
 export interface PodWorkerOptions {
-  /** Resync of a healthy running pod (kubelet's sync frequency), jittered (see JITTER). */
+  /** Resync of a healthy running pod (kubelet's sync frequency), jittered (see JITTER), from the next `syncDue` on. */
   syncPeriodMs: number;
   /** Retry after a failed step (kubelet's worker back-off period), jittered (see JITTER). */
   errorBackoffMs: number;
@@ -72,6 +75,8 @@ interface Worker {
   /** The termination step in progress: the grace it was given, and how to abandon it. */
   terminating?: { grace: number; abort: AbortController };
   timer?: TimerHandle;
+  /** Clock time from which `syncDue` starts the next step (a jittered wait). */
+  dueAt?: number;
   done?: Promise<void>;
 }
 
@@ -133,6 +138,12 @@ export class PodWorkers {
     }
   }
 
+  /** Starts every pod whose jittered resync or retry is due (kubelet's sync tick, every second). */
+  syncDue(): void {
+    const now = this.clock.now();
+    for (const w of this.workers.values()) if (w.dueAt !== undefined && w.dueAt <= now) this.trigger(w);
+  }
+
   /** Cancels every timer; running steps finish on their own. */
   shutdown(): void {
     for (const w of this.workers.values()) w.timer?.cancel();
@@ -148,12 +159,12 @@ export class PodWorkers {
     });
   }
 
-  private jittered(ms: number): number {
-    return ms * (1 + JITTER * Math.random());
+  /** Makes the pod due after `ms` jittered: the sync tick then starts it. */
+  private due(w: Worker, ms: number): void {
+    w.dueAt = this.clock.now() + ms * (1 + JITTER * Math.random());
   }
 
   private schedule(w: Worker, ms: number): void {
-    w.timer?.cancel();
     w.timer = this.clock.setTimeout(() => this.trigger(w), ms);
   }
 
@@ -177,11 +188,12 @@ export class PodWorkers {
     while (w.pending) {
       w.pending = false;
       w.timer?.cancel();
+      w.dueAt = undefined;
       try {
         await this.step(w);
       } catch (err) {
         this.logger.warn('pod sync failed; will retry', { pod: podKey(w.pod), state: w.state, error: String(err) });
-        this.schedule(w, this.jittered(this.options.errorBackoffMs));
+        this.due(w, this.options.errorBackoffMs);
       }
     }
   }
@@ -199,7 +211,8 @@ export class PodWorkers {
           w.pending = true;
         } else {
           w.immediate = 0;
-          this.schedule(w, r.resyncInMs || (r.resyncInMs === 0 ? SPIN_BACKOFF_MS : this.jittered(this.options.syncPeriodMs)));
+          if (r.resyncInMs === undefined) this.due(w, this.options.syncPeriodMs);
+          else this.schedule(w, r.resyncInMs || SPIN_BACKOFF_MS);
         }
         return;
       }
