@@ -75,6 +75,10 @@ describe('VolumeManager', () => {
 describe('Kubelet volumes', () => {
   let h: Harness;
   afterEach(async () => h?.stop());
+  /** Moves time until `n` containers were created: volume set-up is real file-system work, which a loaded machine may finish after a settle. */
+  const runUntilCreated = async (n: number) => {
+    for (let i = 0; i < 30 && h.runtime.callsOf('createContainer').length < n; i++) await h.run(1000);
+  };
 
   it('mounts configMap, secret, downwardAPI and projected volumes read-only whatever the mount says', async () => {
     h = await startKubelet({});
@@ -82,7 +86,7 @@ describe('Kubelet volumes', () => {
       volumes: [{ name: 'info', downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } }, { name: 'scratch', emptyDir: {} }],
       containers: [ctr('a', { volumeMounts: [{ name: 'info', mountPath: '/info', readOnly: false }, { name: 'scratch', mountPath: '/scratch' }] })],
     });
-    await h.run(2000);
+    await runUntilCreated(1);
     const mounts = (h.runtime.callsOf('createContainer')[0].args[1] as { mounts: { containerPath: string; readonly?: boolean }[] }).mounts;
     expect(mounts.map((m) => [m.containerPath, !!m.readonly])).toEqual([['/info', true], ['/scratch', false]]);
   });
@@ -91,6 +95,7 @@ describe('Kubelet volumes', () => {
     h = await startKubelet({ scripts: { writer: { steps: [{ writeFile: '/shared/msg', content: 'hello' }] }, reader: { steps: [{ sleep: 1000 }, { catFile: '/shared/msg' }] } } });
     const mount = [{ name: 'shared', mountPath: '/shared' }];
     await h.create('p', { volumes: [{ name: 'shared', emptyDir: {} }], containers: [ctr('writer', { volumeMounts: mount }), ctr('reader', { volumeMounts: mount })] });
+    await runUntilCreated(2);
     await h.run(3000);
     const [w, r] = h.runtime.callsOf('createContainer').map((c) => (c.args[1] as { mounts: { hostPath: string }[] }).mounts[0].hostPath);
     expect(w).toBe(r);
