@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Pod } from '@peapod/api-types';
 import { RuntimeError } from '@peapod/runtime';
 import { startKubelet, T0, type Harness } from './testing/harness.js';
 import { ctr, sidecar } from './status/testing.js';
@@ -148,16 +149,22 @@ describe('Kubelet: phases and restarts', () => {
     expect(h.runtime.callsOf('pullImage')).toHaveLength(1);
   });
 
-  it('resyncs a running pod that nothing changed once a minute (kubelet\'s syncFrequency) plus up to half of it in jitter, not sooner', async () => {
-    h = await startKubelet();
-    // Two pods started in the same instant: the jitter of the first is the least, of the second nearly the most.
-    const jitter = vi.spyOn(Math, 'random').mockReturnValueOnce(0).mockReturnValueOnce(0.98);
+  /** Creates pods `web` and `api` in one instant with the given jitters, then records each later sync as `label` says. */
+  const webAndApi = async (webJitter: number, apiJitter: number, label: (pod: Pod) => string) => {
+    const jitter = vi.spyOn(Math, 'random').mockReturnValueOnce(webJitter).mockReturnValueOnce(apiJitter);
     await h.create('web', { containers: [ctr('app')] });
     await h.create('api', { containers: [ctr('app')] });
     jitter.mockRestore();
     const syncPod = h.kubelet.syncPod.bind(h.kubelet);
     const syncs: string[] = [];
-    h.kubelet.syncPod = (pod) => { syncs.push(pod.metadata.name!); return syncPod(pod); };
+    h.kubelet.syncPod = (pod) => { syncs.push(label(pod)); return syncPod(pod); };
+    return syncs;
+  };
+
+  it('resyncs a running pod that nothing changed once a minute (kubelet\'s syncFrequency) plus up to half of it in jitter, not sooner', async () => {
+    h = await startKubelet();
+    // Two pods started in the same instant: the jitter of the first is the least, of the second nearly the most.
+    const syncs = await webAndApi(0, 0.98, (pod) => pod.metadata.name!);
     await h.run(59 * S);
     expect(syncs).toEqual([]);
     await h.run(2 * S);
@@ -171,13 +178,7 @@ describe('Kubelet: phases and restarts', () => {
   it('starts pods whose jittered resyncs fall due within the same second together, on the next sync tick', async () => {
     h = await startKubelet();
     // Due 60.3 s and 60.9 s after their first syncs (jitter 0.01 and 0.03): both wait for the tick at 61 s.
-    const jitter = vi.spyOn(Math, 'random').mockReturnValueOnce(0.01).mockReturnValueOnce(0.03);
-    await h.create('web', { containers: [ctr('app')] });
-    await h.create('api', { containers: [ctr('app')] });
-    jitter.mockRestore();
-    const syncPod = h.kubelet.syncPod.bind(h.kubelet);
-    const syncs: string[] = [];
-    h.kubelet.syncPod = (pod) => { syncs.push(`${pod.metadata.name}@${(h.clock.now() - T0) / S}`); return syncPod(pod); };
+    const syncs = await webAndApi(0.01, 0.03, (pod) => `${pod.metadata.name}@${(h.clock.now() - T0) / S}`);
     await h.run(62 * S);
     expect(syncs).toEqual(['web@61', 'api@61']);
   });
