@@ -40,7 +40,7 @@ export function unknownCapabilities(sc: LinuxContainerSecurityContext | undefine
  */
 export function setprivArgs(sc: LinuxContainerSecurityContext | undefined, passwd = hostPasswd): string[] {
   const uid = sc?.runAsUser ?? 0;
-  const gid = sc?.runAsGroup ?? passwd().get(uid) ?? 0;
+  const gid = sc?.runAsGroup ?? passwd().get(uid)?.gid ?? 0;
   const groups = [...new Set(sc?.supplementalGroups ?? [])];
   const args = ['--reuid', String(uid), '--regid', String(gid), ...(groups.length ? ['--groups', groups.join(',')] : ['--clear-groups'])];
   const add = (sc?.capabilities?.addCapabilities ?? []).map(capName);
@@ -52,9 +52,12 @@ export function setprivArgs(sc: LinuxContainerSecurityContext | undefined, passw
   return [...args, '--bounding-set', set, '--inh-caps', '-all'];
 }
 
-/** uid -> primary gid of the host's /etc/passwd (the process runtime's "image"), read when asked. */
-function hostPasswd(): Map<number, number> {
-  const out = new Map<number, number>();
+/** The container user's home (`HOME`), as containerd sets it: the user's in /etc/passwd (the host's here), else `/`. */
+export const homeOf = (sc: LinuxContainerSecurityContext | undefined, passwd = hostPasswd): string => passwd().get(sc?.runAsUser ?? 0)?.home ?? '/';
+
+/** uid -> primary gid and home of the host's /etc/passwd (the process runtime's "image"), read when asked. */
+function hostPasswd(): Map<number, { gid: number; home: string }> {
+  const out = new Map<number, { gid: number; home: string }>();
   let text = '';
   try {
     text = readFileSync('/etc/passwd', 'utf8');
@@ -62,8 +65,8 @@ function hostPasswd(): Map<number, number> {
     return out;
   }
   for (const line of text.split('\n')) {
-    const [, , uid, gid] = line.split(':');
-    if (uid && gid && !out.has(Number(uid))) out.set(Number(uid), Number(gid));
+    const [, , uid, gid, , home] = line.split(':');
+    if (uid && gid && !out.has(Number(uid))) out.set(Number(uid), { gid: Number(gid), home: home || '/' });
   }
   return out;
 }

@@ -197,9 +197,9 @@ describe('ProcessRuntime sandbox', () => {
     // A user alone takes its primary group from /etc/passwd (the host's, this runtime's image).
     const host = (await readFile('/etc/passwd', 'utf8')).split('\n').map((l) => l.split(':')).find((f) => f[2] && f[2] !== '0');
     if (host) {
-      const one = await p.start('passwd', 'id -u; id -g', { linux: { securityContext: { runAsUser: Number(host[2]) } } });
+      const one = await p.start('passwd', 'id -u; id -g; echo "$HOME"', { linux: { securityContext: { runAsUser: Number(host[2]) } } });
       await waitExit(rt, one);
-      expect(await logOf(rt, one)).toBe(`${host[2]}\n${host[3]}\n`);
+      expect(await logOf(rt, one)).toBe(`${host[2]}\n${host[3]}\n${host[5] || '/'}\n`);
     }
   });
 

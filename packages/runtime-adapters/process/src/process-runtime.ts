@@ -48,7 +48,7 @@ import {
   type VersionInfo,
 } from '@peapod/runtime';
 import { ContainerLog } from './container-log.js';
-import { setprivArgs, unknownCapabilities } from './identity.js';
+import { homeOf, setprivArgs, unknownCapabilities } from './identity.js';
 import { IpPool } from './ip-pool.js';
 import { invalidMountPath, sandboxArgs } from './layout.js';
 import { childrenOf, isSameProcess, processStartTime, processUsage, signal } from './proc.js';
@@ -331,7 +331,7 @@ export class ProcessRuntime implements Runtime {
       if (!existsSync(m.hostPath)) throw configError(`host path "${m.hostPath}" for mount "${m.containerPath}" does not exist`);
     }
     const hostname = sandboxConfig.hostname ?? sb.config.hostname ?? sb.config.metadata.name;
-    const env: Record<string, string> = { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: '/root' };
+    const env: Record<string, string> = { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: homeOf(config.linux?.securityContext) };
     for (const e of config.envs) env[e.key] = e.value;
     const id = randomUUID().replaceAll('-', '');
     const dir = join(this.dirs.containers, id);
