@@ -99,6 +99,8 @@ interface LiveContainer {
   /** The writing end of the container's stdin FIFO (containers created with `stdin`), held by this instance. */
   stdin?: NodeJS.WritableStream;
   waiters: Set<() => void>;
+  /** `setpriv`'s arguments for the container's identity, worked out at its first start or exec (they read /etc/passwd). */
+  identity?: string[];
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -402,7 +404,7 @@ export class ProcessRuntime implements Runtime {
     const command = [...rec.config.command, ...rec.config.args];
     const missing = this.resolveExecutable(command[0], rec);
     if (missing) this.failStart(live, missing);
-    const argv = this.asContainerUser(rec, command);
+    const argv = this.asContainerUser(live, command);
 
     const stdin = rec.config.stdin ? this.openStdin(live) : 'ignore';
     const out = openSync(live.log.rawPath('stdout'), 'a');
@@ -762,15 +764,17 @@ export class ProcessRuntime implements Runtime {
     const pid = live.rec.proc?.childPid;
     if (pid !== undefined) {
       if (!this.nsenter) throw new RuntimeError('Unavailable', 'nsenter not found: cannot exec into sandboxed containers', RuntimeReason.ExecError);
-      return spawn(this.nsenter, ['-t', String(pid), '-m', '-u', '-i', '-p', '-r', '-w', '--', ...this.asContainerUser(live.rec, cmd)], { stdio, env: live.rec.env });
+      return spawn(this.nsenter, ['-t', String(pid), '-m', '-u', '-i', '-p', '-r', '-w', '--', ...this.asContainerUser(live, cmd)], { stdio, env: live.rec.env });
     }
-    const argv = this.asContainerUser(live.rec, cmd);
+    const argv = this.asContainerUser(live, cmd);
     return spawn(argv[0], argv.slice(1), { stdio, env: live.rec.env, cwd: live.rec.config.workingDir || '/' });
   }
 
   /** `cmd` run as the container's user, groups and capabilities (its own command and every exec alike). */
-  private asContainerUser(rec: ContainerRecord, cmd: string[]): string[] {
-    return this.setpriv ? [this.setpriv, ...setprivArgs(rec.config.linux?.securityContext), '--', ...cmd] : cmd;
+  private asContainerUser(live: LiveContainer, cmd: string[]): string[] {
+    if (!this.setpriv) return cmd;
+    live.identity ??= setprivArgs(live.rec.config.linux?.securityContext);
+    return [this.setpriv, ...live.identity, '--', ...cmd];
   }
 
   async execSync(containerId: string, cmd: string[], timeoutMs?: number): Promise<ExecSyncResult> {
