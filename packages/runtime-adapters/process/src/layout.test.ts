@@ -28,6 +28,8 @@ describe('sandbox layout', () => {
     // parents inside another volume are that volume's
     expect(joined).toMatch(/--bind \/h\/v \/peapod-vol .*--bind \/h\/w \/peapod-vol\/a\/b/);
     expect(joined).not.toContain('--dir /peapod-vol');
+    // a sibling that merely shares the volume's prefix is not on it
+    expect(sandboxArgs({ mounts: [{ hostPath: '/h/v', containerPath: '/peapod-vol' }], hostname: 'p', shmDir: '/s/shm', workingDir: '/peapod-vol2' }).join(' ')).toContain('--dir /peapod-vol2 --chdir /peapod-vol2');
   });
 
   it('binds the whole host root read-only in one go when every mount point exists on the host', () => {

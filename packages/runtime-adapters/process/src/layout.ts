@@ -102,6 +102,8 @@ export function sandboxArgs(input: LayoutInput): string[] {
   const pid = input.pid ?? 'Container';
   if (pid === 'Container') args.push('--unshare-pid', '--as-pid-1');
   else if (pid !== 'Node') args.push('--pidns', String(pid.fd));
+  /** Whether `p` is at or under a volume's mount point (a directory the volume itself holds). */
+  const onVolume = (p: string) => mounts.some((o) => p === o.containerPath || p.startsWith(`${o.containerPath.replace(/\/+$/, '')}/`));
   const made = new Set<string>();
   for (const m of mounts) {
     const target = m.containerPath.replace(/\/+$/, '');
@@ -109,14 +111,14 @@ export function sandboxArgs(input: LayoutInput): string[] {
     // bwrap's own are root's alone. Those on another volume are that volume's business.
     for (let at = target.indexOf('/', 1); at > 0; at = target.indexOf('/', at + 1)) {
       const dir = target.slice(0, at);
-      if (made.has(dir) || existsOnHost(dir) || mounts.some((o) => dir === o.containerPath || dir.startsWith(`${o.containerPath}/`))) continue;
+      if (made.has(dir) || existsOnHost(dir) || onVolume(dir)) continue;
       made.add(dir);
       args.push('--dir', dir);
     }
     args.push(m.readonly ? '--ro-bind' : '--bind', m.hostPath, target);
   }
   if (input.workingDir) {
-    if (!existsOnHost(input.workingDir) && !mounts.some((m) => input.workingDir!.startsWith(m.containerPath))) args.push('--dir', input.workingDir);
+    if (!existsOnHost(input.workingDir) && !onVolume(input.workingDir)) args.push('--dir', input.workingDir);
     args.push('--chdir', input.workingDir);
   }
   // the root tmpfs (and the expanded directories in it) becomes read-only like the binds it holds;
