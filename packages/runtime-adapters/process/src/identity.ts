@@ -38,9 +38,9 @@ export function unknownCapabilities(sc: LinuxContainerSecurityContext | undefine
  * bounding set carries the capabilities, so nothing regains others; the inheritable set is empty,
  * as runc leaves it.
  */
-export function setprivArgs(sc: LinuxContainerSecurityContext | undefined, passwd = hostPasswd): string[] {
+export function setprivArgs(sc: LinuxContainerSecurityContext | undefined): string[] {
   const uid = sc?.runAsUser ?? 0;
-  const gid = sc?.runAsGroup ?? passwd().get(uid)?.gid ?? 0;
+  const gid = sc?.runAsGroup ?? hostPasswd().get(uid)?.gid ?? 0;
   const groups = [...new Set(sc?.supplementalGroups ?? [])];
   const args = ['--reuid', String(uid), '--regid', String(gid), ...(groups.length ? ['--groups', groups.join(',')] : ['--clear-groups'])];
   const add = (sc?.capabilities?.addCapabilities ?? []).map(capName);
@@ -53,7 +53,7 @@ export function setprivArgs(sc: LinuxContainerSecurityContext | undefined, passw
 }
 
 /** The container user's home (`HOME`), as containerd sets it: the user's in /etc/passwd (the host's here), else `/`. */
-export const homeOf = (sc: LinuxContainerSecurityContext | undefined, passwd = hostPasswd): string => passwd().get(sc?.runAsUser ?? 0)?.home ?? '/';
+export const homeOf = (sc: LinuxContainerSecurityContext | undefined): string => hostPasswd().get(sc?.runAsUser ?? 0)?.home ?? '/';
 
 /** uid -> primary gid and home of the host's /etc/passwd (the process runtime's "image"), read when asked. */
 function hostPasswd(): Map<number, { gid: number; home: string }> {
