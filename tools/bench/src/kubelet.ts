@@ -26,9 +26,9 @@ import { createStore } from '@peapod/store';
 import { Kubelet } from '@peapod/kubelet';
 import { FakeKubeletApi } from '@peapod/kubelet/testing';
 import { emit } from '../../emit.mjs';
+import { median, quick } from './lib.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const quick = process.argv.includes('--quick');
 const PODS = Number(args[0] ?? (quick ? 500 : 2000));
 const RUNS = Number(args[1] ?? (quick ? 1 : 3));
 const NODES = 10;
@@ -41,8 +41,6 @@ const podFor = (i: number, nodeName: string): Pod => ({
   metadata: { name: `p${i}`, namespace: 'default' },
   spec: { nodeName, restartPolicy: 'Always', containers: [{ name: 'app', image: 'registry.local/app:1.0', imagePullPolicy: 'IfNotPresent' }] },
 });
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 interface Figures {
   podsPerSecond: number;
