@@ -7,7 +7,7 @@ import { defaultProfile, inTreeRegistry } from './plugins/registry.js';
 import { makeNode, makePod } from './testing/fixtures.js';
 
 /** A scheduler over fakes that records bindings, status reports and events. */
-function harness(nodes: Node[], opts: { failBind?: (pod: Pod) => boolean; budgets?: ReturnType<SchedulerHandle['disruptionBudgets']> } = {}) {
+function harness(nodes: Node[], opts: { failBind?: (pod: Pod) => boolean; budgets?: ReturnType<SchedulerHandle['disruptionBudgets']>; random?: () => number } = {}) {
   const clock = new FakeClock(0);
   const bound = new Map<string, string>();
   const reports: { pod: string; reason: string; message: string }[] = [];
@@ -30,7 +30,7 @@ function harness(nodes: Node[], opts: { failBind?: (pod: Pod) => boolean; budget
     event: (pod, type, reason, message) => events.push({ pod: pod.metadata.name!, type, reason, message }),
   };
   let n = 0;
-  const s = new Scheduler(clock, inTreeRegistry(), handle, reporter, { profiles: [defaultProfile()], random: () => (n++ % 7) / 7 });
+  const s = new Scheduler(clock, inTreeRegistry(), handle, reporter, { profiles: [defaultProfile()], random: opts.random ?? (() => (n++ % 7) / 7) });
   for (const node of nodes) s.onNodeAdd(node);
   /** Runs cycles until the active queue is empty, feeding bindings back as an informer would. */
   const drain = async () => {
@@ -49,6 +49,21 @@ function harness(nodes: Node[], opts: { failBind?: (pod: Pod) => boolean; budget
 }
 
 describe('Scheduler', () => {
+  it('picks among equally good nodes uniformly, with one random draw per pod', async () => {
+    const nodes = ['a', 'b', 'c', 'd'].map((name) => makeNode(name, { cpu: '64', memory: '256Gi' }));
+    const picked: string[] = [];
+    for (const r of [0, 0.3, 0.6, 0.99]) {
+      let draws = 0;
+      const h = harness(nodes, { random: () => { draws++; return r; } });
+      h.add(makePod('p'));
+      await h.drain();
+      expect(draws).toBe(1);
+      picked.push(h.bound.get('p')!);
+    }
+    // A draw in [k/4, (k+1)/4) picks the k-th of the four tied nodes.
+    expect(picked).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('places pods where their constraints allow and explains the one that fits nowhere', async () => {
     const nodes = [
       makeNode('tainted', { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }], labels: { disk: 'ssd' } }),

@@ -271,15 +271,20 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     return { feasible, statuses };
   }
 
-  /** Highest total wins; ties are broken uniformly at random (reservoir sampling). */
+  /**
+   * Highest total wins; ties are broken uniformly at random, as kube-scheduler's reservoir
+   * sampling does, with one draw per cycle rather than one per tied node (with hundreds of
+   * equally good nodes, each draw was a call and a boxed number).
+   */
   private selectHost(nodes: readonly NodeInfo[], totals: readonly number[]): string {
-    let best = 0;
-    let ties = 1;
-    for (let i = 1; i < nodes.length; i++) {
-      if (totals[i] > totals[best]) { best = i; ties = 1; }
-      else if (totals[i] === totals[best] && this.random() * ++ties < 1) best = i;
+    let max = totals[0];
+    let ties = 0;
+    for (let i = 0; i < nodes.length; i++) {
+      if (totals[i] > max) { max = totals[i]; ties = 1; }
+      else if (totals[i] === max) ties++;
     }
-    return nodes[best].name;
+    let pick = Math.min(ties - 1, Math.floor(this.random() * ties));
+    for (let i = 0; ; i++) if (totals[i] === max && pick-- === 0) return nodes[i].name;
   }
 
   private async handleFailure(q: QueuedPodInfo, status: Status, rejectedBy: string[], nominated?: string): Promise<void> {
