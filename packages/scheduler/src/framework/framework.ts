@@ -57,6 +57,13 @@ export class Framework {
   private readonly preBinds: PreBindPlugin[];
   private readonly binds: BindPlugin[];
   private readonly postBinds: PostBindPlugin[];
+  /**
+   * runScore's working lists, kept across cycles (a cycle over hundreds of nodes made one list
+   * per plugin and one entry per node each time): the raw scores of each plugin, and the one list
+   * every NormalizeScore rewrites in place. A cycle runs to its end synchronously, so one set serves.
+   */
+  private readonly raw: number[][] = [];
+  private readonly scratch: { name: string; score: number }[] = [];
 
   constructor(readonly profile: Profile, registry: Registry<PluginFactory>, handle: SchedulerHandle) {
     this.plugins = profile.plugins.map((c) => registry.get(c.name)(c.args, handle));
@@ -163,7 +170,7 @@ export class Framework {
     // Packed number arrays (filled, not holey), on the JS heap: a typed array this long would
     // take an off-heap buffer per plugin per cycle.
     const totals = new Array<number>(n).fill(0);
-    const raw = plugins.map(() => new Array<number>(n).fill(0));
+    const raw = this.rawScores(plugins.length, n);
     for (let i = 0; i < n; i++) {
       const node = nodes[i];
       for (let j = 0; j < plugins.length; j++) {
@@ -172,13 +179,20 @@ export class Framework {
         raw[j][i] = r;
       }
     }
-    // One scratch list for every NormalizeScore, which rewrites the scores in it in place.
-    let scratch: { name: string; score: number }[] | undefined;
+    let named = false;
     for (let j = 0; j < plugins.length; j++) {
       const { plugin, weight } = plugins[j];
       const scores = raw[j];
       if (plugin.normalizeScore) {
-        scratch ??= nodes.map((node) => ({ name: node.name, score: 0 }));
+        const scratch = this.scratch;
+        if (!named) {
+          scratch.length = Math.min(scratch.length, n);
+          for (let i = 0; i < n; i++) {
+            if (i < scratch.length) scratch[i].name = nodes[i].name;
+            else scratch.push({ name: nodes[i].name, score: 0 });
+          }
+          named = true;
+        }
         for (let i = 0; i < n; i++) scratch[i].score = scores[i];
         const ns = asStatus(plugin.normalizeScore(state, pod, scratch));
         if (!ns.ok) return { totals, status: ns.withPlugin(plugin.name) };
@@ -191,6 +205,16 @@ export class Framework {
       }
     }
     return { totals, status: Status.success() };
+  }
+
+  /** `plugins` lists of `n` raw scores each (their contents are the last cycle's until written). */
+  private rawScores(plugins: number, n: number): number[][] {
+    for (let j = 0; j < plugins; j++) {
+      const list = (this.raw[j] ??= []);
+      if (list.length > n) list.length = n;
+      while (list.length < n) list.push(0);
+    }
+    return this.raw;
   }
 
   runReserve(state: CycleState, pod: Pod, nodeName: string): Status {
