@@ -5,7 +5,7 @@ import { RESOURCES } from '../resources.js';
 import type { ResourceInfo } from '../resource.js';
 import { SchemaNode } from '../openapi/model.js';
 import { schemaFor } from '../openapi/definitions.js';
-import { FieldSet, fieldElement, keyElement, valueElement } from './fieldpath.js';
+import { FieldSet, fieldElement, keyElement, sortStrings, valueElement } from './fieldpath.js';
 import { applyPatch, updateManagedFields } from './index.js';
 import type { Json, JsonObject } from './json.js';
 import { applyMergePatch } from './merge-patch.js';
@@ -24,6 +24,12 @@ const podConfig = fc.record({ labels, containers, finalizers }).map(({ labels: l
 }));
 
 describe('properties', () => {
+  it('sortStrings orders any list as the built-in sort does, short lists and long', () => {
+    fc.assert(fc.property(fc.array(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('f:a', 'f:B', 'k:{"name":"x"}', 'v:1', '.')), { maxLength: 40 }), (xs) => {
+      expect(sortStrings([...xs])).toEqual([...xs].sort());
+    }));
+  });
+
   it('FieldsV1 encodes any field set without loss', () => {
     const pe = fc.oneof(
       name.map(fieldElement),

@@ -1,6 +1,6 @@
 import { StatusError } from '../errors.js';
 import type { SchemaNode } from '../openapi/model.js';
-import { FieldSet, comparePathElements, fieldElement, formatPath, keyElement, valueElement, type FieldPath, type PathElement } from './fieldpath.js';
+import { FieldSet, comparePathElements, fieldElement, formatPath, keyElement, sortStrings, valueElement, type FieldPath, type PathElement } from './fieldpath.js';
 import { deepEqual, isObject, type Json, type JsonObject } from './json.js';
 
 /**
@@ -246,7 +246,7 @@ function addedBelow(v: Json, n: SchemaNode, cut: PathCut | undefined, ownsNothin
   } else if (isObject(v)) {
     const required = n.body?.required;
     // Field elements share their `f:` prefix, so the key order is FieldsV1's order.
-    for (const k of Object.keys(v).sort()) {
+    for (const k of sortStrings(Object.keys(v))) {
       const pe = internedFieldElement(k);
       const c = cut?.get(pe);
       if (c === true) continue;
