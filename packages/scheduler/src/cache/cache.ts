@@ -63,6 +63,15 @@ export class SchedulerCache {
     const uid = pod.metadata.uid!;
     const nodeName = pod.spec?.nodeName;
     if (!nodeName) return;
+    const st = this.pods.get(uid);
+    // A status or metadata update (the informer shares an unchanged spec between versions) keeps
+    // what was computed from the spec; Kubernetes removes and adds the pod, to the same effect.
+    const item = st && !st.assumed && st.nodeName === nodeName ? this.nodes.get(nodeName) : undefined;
+    if (item?.info.replacePod(pod)) {
+      st!.pod = pod;
+      this.touch(item);
+      return;
+    }
     this.removePod(uid);
     this.place(uid, nodeName, pod, false);
   }

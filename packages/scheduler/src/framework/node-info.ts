@@ -122,14 +122,33 @@ export class NodeInfo {
     for (const p of pi.hostPorts) this.usedPorts.add(p);
   }
 
-  /** Removes the pod with this uid; returns whether it was there. */
+  /** Removes the pod with this uid (the last pod takes its place, as in Kubernetes); returns whether it was there. */
   removePod(uid: string): boolean {
-    const i = this.pods.findIndex((p) => p.pod.metadata.uid === uid);
+    const i = this.indexOf(uid);
     if (i < 0) return false;
-    const [pi] = this.pods.splice(i, 1);
+    const pi = this.pods[i];
+    this.pods[i] = this.pods[this.pods.length - 1];
+    this.pods.pop();
     this.account(pi, -1);
     for (const p of pi.hostPorts) this.usedPorts.delete(p);
     return true;
+  }
+
+  /**
+   * Replaces the pod with `pod.metadata.uid` by `pod`, a later version with the same spec object:
+   * what the scheduler derives from a pod (requests, ports, affinity) comes from its spec alone, so
+   * the sums stay and nothing is computed again. False when the pod is not here or its spec differs.
+   */
+  replacePod(pod: Pod): boolean {
+    const i = this.indexOf(pod.metadata.uid!);
+    if (i < 0 || this.pods[i].pod.spec !== pod.spec) return false;
+    this.pods[i] = { ...this.pods[i], pod };
+    return true;
+  }
+
+  private indexOf(uid: string): number {
+    for (let i = 0; i < this.pods.length; i++) if (this.pods[i].pod.metadata.uid === uid) return i;
+    return -1;
   }
 
   /** Adds (sign 1) or takes away (-1) a pod's requests and affinity counts. */
