@@ -4,6 +4,8 @@ import { podRequestsOf, resourcesOf, type Resources } from './resources.js';
 /** A pod as the scheduler caches it, with its requests computed once. */
 export interface PodInfo {
   pod: Pod;
+  /** `pod.metadata.uid`, read from this one shape of object when a node looks a pod up. */
+  uid: string;
   requests: Resources;
   /** Requests with Kubernetes' non-zero defaults (100m CPU, 200Mi memory) for scoring. */
   nonZeroRequests: Resources;
@@ -23,7 +25,7 @@ export function podInfoOf(pod: Pod): PodInfo {
   }
   const a = pod.spec?.affinity;
   return {
-    pod, requests, nonZeroRequests: nonZero, hostPorts,
+    pod, uid: pod.metadata.uid!, requests, nonZeroRequests: nonZero, hostPorts,
     hasAffinity: !!(a?.podAffinity || a?.podAntiAffinity),
     hasRequiredAntiAffinity: !!a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length,
   };
@@ -147,7 +149,7 @@ export class NodeInfo {
   }
 
   private indexOf(uid: string): number {
-    for (let i = 0; i < this.pods.length; i++) if (this.pods[i].pod.metadata.uid === uid) return i;
+    for (let i = 0; i < this.pods.length; i++) if (this.pods[i].uid === uid) return i;
     return -1;
   }
 
