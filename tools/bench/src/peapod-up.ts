@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 
 const MAIN = resolve(import.meta.dirname, '../../../apps/peapod/dist/main.js');
 /** Node's flags as the root package.json's `pnpm peapod` script runs the CLI (apps/peapod/README.md says why). */
-const NODE_FLAGS = ['--max-semi-space-size=32'];
+const NODE_FLAGS = ['--max-semi-space-size=64'];
 const GC_PRELOAD = resolve(import.meta.dirname, 'gc-on-signal.mjs');
 
 // A time limit ends a benchmark with SIGTERM: exit normally then, so the 'exit' hooks below
