@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { RESOURCES, StatusError, applyPatch, badRequest, isStatusError, toStatusError, tooManyRequests, updateManagedFields, type ResourceInfo } from '@peapod/api-types';
 import { certificateUser, chooseProtocol, serveSession, type Transport } from '@peapod/client';
 import { silentLogger, type Clock, type Logger } from '@peapod/core';
-import { watchEventJson, writtenJson, type Store, type WatchEvent } from '@peapod/store';
+import type { Store } from '@peapod/store';
 import { WebSocketServer } from 'ws';
 import { ADMIN_USER, Authorizer, TokenAuthenticator, nodeUser, type UserInfo } from './auth.js';
 import { checkSize, decodeBody, mediaInfo, MAX_BODY_BYTES } from './body.js';
 import { ApiCore } from './core.js';
-import { ApiHandler, type HandlerResponse } from './handler.js';
+import { ApiHandler } from './handler.js';
 import { InProcessTransport } from './inprocess.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { NamespaceLifecycle } from './namespaces.js';
@@ -26,6 +26,7 @@ import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import type { Obj } from './obj.js';
 import { Rest } from './rest.js';
 import { RemoteNodeStreamer } from './remote-streamer.js';
+import { respond } from './respond.js';
 import { sessionRequest } from './streaming.js';
 import { OpenAPIV3 } from './openapi/index.js';
 import { PodSecurityAdmission } from './pod-security/admission.js';
@@ -160,8 +161,6 @@ function clientGone(method: string | undefined, res: ServerResponse): AbortSigna
   res.once('close', () => { if (!res.writableFinished) abort.abort(); });
   return abort.signal;
 }
-
-const warningHeader = (w: string) => `299 - ${JSON.stringify(w)}`;
 
 /**
  * Starts the API server: PKI, authentication, the REST layer over `deps.store`, the namespace
@@ -328,43 +327,6 @@ export async function startApiServer(options: ApiServerOptions, deps: ApiServerD
   };
   if (options.kubeconfigPath) await running.writeKubeconfig(options.kubeconfigPath);
   return running;
-}
-
-/** Writes one handler response to the wire: JSON objects, chunked watch streams, or raw byte streams. */
-async function respond(res: ServerResponse, out: HandlerResponse): Promise<void> {
-  if (out.type === 'object') {
-    const headers: Record<string, string | string[]> = { 'content-type': out.contentType ?? 'application/json', ...out.headers };
-    if (out.warnings?.length) headers.warning = out.warnings.map(warningHeader);
-    // One string with its length: Node sends the head and a string body in one write, without
-    // chunked framing (a 304 has no body, and its Content-Length would have to be the 200's). An
-    // object a write just stored is answered with the text the store wrote (not serialised again).
-    const body = typeof out.body === 'string' ? out.body : (writtenJson(out.body) ?? JSON.stringify(out.body));
-    if (out.status !== 304) headers['content-length'] = String(Buffer.byteLength(body));
-    res.writeHead(out.status, headers).end(body);
-    return;
-  }
-  const closed = new Promise<void>((resolve) => res.once('close', resolve));
-  res.writeHead(200, { 'content-type': out.type === 'watch' ? 'application/json' : out.contentType, 'transfer-encoding': 'chunked', 'cache-control': 'no-cache, private' });
-  res.flushHeaders();
-  const source: AsyncIterable<unknown> = out.type === 'watch' ? out.events : out.chunks;
-  const iterator = source[Symbol.asyncIterator]();
-  const stop = () => void iterator.return?.();
-  res.once('close', stop);
-  try {
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done || res.destroyed) break;
-      // A watch event's object the store just wrote is sent as the text it stored, shared by every watcher.
-      const data = out.type === 'watch' ? `${watchEventJson(next.value as WatchEvent<unknown>)}\n` : (next.value as Uint8Array);
-      if (!res.write(data)) await Promise.race([new Promise((r) => res.once('drain', r)), closed]);
-    }
-  } catch (err) {
-    // The stream already answered 200: report a failure in-band as an ERROR event, then end.
-    if (out.type === 'watch' && !res.destroyed) res.write(`${JSON.stringify({ type: 'ERROR', object: toStatusError(err).status })}\n`);
-  } finally {
-    res.off('close', stop);
-    res.end();
-  }
 }
 
 async function loadOrCreateToken(path: string): Promise<string> {
